@@ -1,0 +1,124 @@
+# f2o: GNU make, no autotools. Objects out of tree in $(BUILD).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(PREFIX)/share/man
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS  ?= -O2 -g
+BUILD   ?= build
+WERROR  ?= -Werror
+VERSION := 0.1.0
+
+WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wmissing-declarations -Wpointer-arith -Wformat=2 \
+       -Wcast-qual -Wvla -Wsign-compare $(WERROR)
+CPPFLAGS += -Icommon -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -DOPENSSL_API_COMPAT=30000 -DCURL_NO_OLDIES \
+            -DF2O_VERSION='"$(VERSION)"' -DF2O_DATADIR='"$(DATADIR)/f2o"' -MMD -MP
+
+# translate never links libcurl (nor libxml2).
+PKG_COMMON    = libcjson libarchive libcrypto
+PKG_TRANSLATE = $(PKG_COMMON)
+PKG_EXEC      = $(PKG_COMMON) libcurl libxml-2.0 zlib
+PKG_TEST      = $(PKG_EXEC) cmocka
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+
+COMMON_SRC    = $(sort $(wildcard common/*.c))
+TRANSLATE_SRC = $(filter-out translate/main.c,$(sort $(wildcard translate/*.c)))
+EXEC_SRC      = $(filter-out exec/main.c,$(sort $(wildcard exec/*.c)))
+UNIT_SRC      = $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC      = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBCOMMON    = $(BUILD)/libcommon.a
+LIBTRANSLATE = $(BUILD)/libtranslate.a
+LIBEXEC      = $(BUILD)/libexec.a
+BINS = $(BUILD)/f2o-translate $(BUILD)/f2o-exec
+UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_REPLAY = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
+
+.PHONY: all test check bench fuzz install uninstall clean golden-update valgrind
+all: $(BINS) f2o-translate f2o-exec
+
+f2o-translate f2o-exec: %: $(BUILD)/%
+	@ln -sf $(BUILD)/$@ $@
+
+$(BUILD)/common/%.o: common/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(call pc_cflags,$(PKG_COMMON)) -c -o $@ $<
+$(BUILD)/translate/%.o: translate/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itranslate $(WARN) $(CFLAGS) $(call pc_cflags,$(PKG_TRANSLATE)) -c -o $@ $<
+$(BUILD)/exec/%.o: exec/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iexec $(WARN) $(CFLAGS) $(call pc_cflags,$(PKG_EXEC)) -c -o $@ $<
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itranslate -Iexec $(WARN) $(CFLAGS) $(call pc_cflags,$(PKG_TEST)) -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBTRANSLATE): $(call obj,$(TRANSLATE_SRC))
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBEXEC): $(call obj,$(EXEC_SRC))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/f2o-translate: $(BUILD)/translate/main.o $(LIBTRANSLATE) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_TRANSLATE)) -lm
+$(BUILD)/f2o-exec: $(BUILD)/exec/main.o $(LIBEXEC) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_EXEC)) -lm
+
+# Unit tests: one cmocka executable per tests/unit/test_<module>.c, linked
+# against every module library.
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBTRANSLATE) $(LIBEXEC) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_TEST)) -lm
+# Fuzz targets replayed over their corpus by a plain main() (works with gcc).
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay_main.o $(LIBTRANSLATE) $(LIBEXEC) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_EXEC)) -lm
+$(BUILD)/tests/fuzz/replay_main.o: tests/fuzz/replay_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+test: all $(UNITS) $(FUZZ_REPLAY)
+	BUILD=$(BUILD) sh tests/run.sh
+
+check:
+	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+valgrind: all $(UNITS)
+	BUILD=$(BUILD) VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full" sh tests/run.sh unit
+
+FUZZTIME ?= 60
+fuzz:
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  $(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(LIBTRANSLATE:build/%=build/fuzz/%) $(LIBEXEC:build/%=build/fuzz/%) $(LIBCOMMON:build/%=build/fuzz/%) || exit 1; \
+	  clang $(CPPFLAGS) -Itranslate -Iexec -O1 -g -fsanitize=fuzzer,address,undefined $(call pc_cflags,$(PKG_EXEC)) -o build/fuzz/$$n $$f build/fuzz/libtranslate.a build/fuzz/libexec.a build/fuzz/libcommon.a $(call pc_libs,$(PKG_EXEC)) -lm || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$n; build/fuzz/$$n -max_total_time=$(FUZZTIME) build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+bench: all
+	sh tests/bench.sh
+
+golden-update: all
+	sh tests/golden.sh --update
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/f2o/templates $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	cp -R templates/. $(DESTDIR)$(DATADIR)/f2o/templates/
+	for m in translate/f2o-translate.1 exec/f2o-exec.1; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/f2o-translate $(DESTDIR)$(BINDIR)/f2o-exec
+	rm -f $(DESTDIR)$(MANDIR)/man1/f2o-translate.1 $(DESTDIR)$(MANDIR)/man1/f2o-exec.1
+	rm -rf $(DESTDIR)$(DATADIR)/f2o
+
+clean:
+	rm -rf build f2o-translate f2o-exec
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

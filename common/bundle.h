@@ -1,0 +1,86 @@
+#ifndef F2O_BUNDLE_H
+#define F2O_BUNDLE_H
+/*
+ * The bundle: the contract between f2o-translate (writer) and f2o-exec
+ * (reader). A directory, or one .tar / .tar.gz, holding manifest.json and
+ * the files it lists with their SHA-256. The bundle digest is the SHA-256
+ * of manifest.json's bytes. See BUNDLE.md for the format.
+ *
+ * Ownership, for every common/ module: arguments are never taken over
+ * unless the function is a _take; returned pointers belong to the caller
+ * unless the function is a _get/_find, whose results live as long as the
+ * parent object.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "digest.h"
+
+#define BUNDLE_FORMAT		"f2o-bundle"
+#define BUNDLE_FORMAT_VERSION	1
+#define BUNDLE_MANIFEST		"manifest.json"
+#define BUNDLE_MAX_ENTRIES	200000
+#define BUNDLE_MAX_FILE		(64UL * 1024 * 1024)	/* bytes, one file */
+#define BUNDLE_MAX_TOTAL	(2UL * 1024 * 1024 * 1024) /* bytes, all */
+
+struct bundle_file {
+	char	*name;			/* relative path, fsio_safe_relpath */
+	char	*data;			/* NUL-terminated copy */
+	size_t	 len;
+	char	 sha256[DIGEST_HEX_LEN + 1];
+};
+
+struct bundle {
+	struct bundle_file *files;	/* sorted by name once sealed/loaded */
+	size_t	 nfiles;
+	size_t	 cap;
+	char	*manifest;		/* manifest.json text once sealed */
+	size_t	 manifest_len;
+	cJSON	*meta;			/* parsed manifest once loaded/sealed */
+	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
+};
+
+/* Free with bundle_free(). */
+struct bundle	*bundle_new(void);
+/* Safe to call with NULL. */
+void		 bundle_free(struct bundle *);
+/* Add a copy of data under name. -1 (logged) on a bad or duplicate name. */
+int		 bundle_add(struct bundle *, const char *name, const void *data,
+		    size_t len);
+/* Add item printed as pretty JSON. */
+int		 bundle_add_json(struct bundle *, const char *name,
+		    const cJSON *item);
+/*
+ * Build manifest.json from meta (taken; members such as "generator",
+ * "parameters", "inputs", "templates" are kept in the order given) plus
+ * "format", "formatVersion" and "files" (name -> SHA-256), and compute
+ * the digest. Returns 0 or -1.
+ */
+int		 bundle_seal(struct bundle *, cJSON *meta);
+/*
+ * Write a sealed bundle to path: a .tar or .tar.gz archive (sorted
+ * entries, mtime 0, uid/gid 0, mode 0644) or else a directory. Written
+ * under a temporary name beside path and renamed into place, so nothing
+ * half-written is ever at path. An existing directory is replaced only
+ * when force is set. Returns 0, or -1 (logged).
+ */
+int		 bundle_write(const struct bundle *, const char *path,
+		    bool force);
+/*
+ * Read a bundle (directory or archive) and verify it: manifest format,
+ * every listed file present with its SHA-256, no file unlisted.
+ * Free with bundle_free(). Returns 0, or -1 (logged with the reason).
+ */
+int		 bundle_load(struct bundle **out, const char *path);
+/* Parse an archive held in memory (used by bundle_load and the fuzzer). */
+int		 bundle_parse_archive(struct bundle **out, const char *what,
+		    const void *buf, size_t len);
+/* Borrowed file, or NULL. */
+const struct bundle_file *bundle_find(const struct bundle *,
+		    const char *name);
+/* Parse a bundle file as JSON (logged on error). Free with cJSON_Delete. */
+cJSON		*bundle_json(const struct bundle *, const char *name);
+
+#endif

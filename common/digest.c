@@ -1,0 +1,24 @@
+#include <openssl/evp.h>
+
+#include "digest.h"
+#include "log.h"
+
+int
+digest_sha256_hex(char out[DIGEST_HEX_LEN + 1], const void *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32) {
+		log_errx("SHA-256 failed");
+		return -1;
+	}
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[DIGEST_HEX_LEN] = '\0';
+	return 0;
+}

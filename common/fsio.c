@@ -1,0 +1,290 @@
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsio.h"
+#include "log.h"
+#include "xalloc.h"
+
+int
+fsio_read_bounded(char **out, size_t *outlen, const char *path, size_t max)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t n;
+	int fd, rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		log_err("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		log_err("%s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_errx("%s: not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		log_errx("%s: file is %lld bytes, more than the limit of %zu",
+		    path, (long long)st.st_size, max);
+		goto out;
+	}
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > max + 1) {
+				log_errx("%s: file grew past the limit of %zu",
+				    path, max);
+				goto out;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("%s: read", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		log_errx("%s: file grew past the limit of %zu", path, max);
+		goto out;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int
+fsio_fsync_dir(const char *dir)
+{
+	int fd, rc = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		log_err("%s", dir);
+		return -1;
+	}
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		log_err("fsync %s", dir);
+		rc = -1;
+	}
+	if (close(fd) == -1) {
+		log_err("close %s", dir);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len, const char *what)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("write %s", what);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fsio_write_atomic(const char *dir, const char *name, const void *buf,
+    size_t len)
+{
+	char *tmp = NULL, *dst = NULL;
+	int fd = -1, rc = -1;
+
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
+	dst = xasprintf("%s/%s", dir, name);
+	fd = mkstemp(tmp);
+	if (fd == -1) {
+		log_err("%s", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, 0644) == -1) {
+		log_err("chmod %s", tmp);
+		goto out;
+	}
+	if (write_all(fd, buf, len, tmp) == -1)
+		goto out;
+	if (fsync(fd) == -1) {
+		log_err("fsync %s", tmp);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		log_err("close %s", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, dst) == -1) {
+		log_err("rename %s to %s", tmp, dst);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (fsio_fsync_dir(dir) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(dst);
+	return rc;
+}
+
+int
+fsio_write_atomic_path(const char *path, const void *buf, size_t len)
+{
+	char *copy = xstrdup(path), *slash, *dir, *name;
+	int rc;
+
+	slash = strrchr(copy, '/');
+	if (slash == NULL) {
+		dir = ".";
+		name = copy;
+	} else if (slash == copy) {
+		dir = "/";
+		name = slash + 1;
+	} else {
+		*slash = '\0';
+		dir = copy;
+		name = slash + 1;
+	}
+	rc = fsio_write_atomic(dir, name, buf, len);
+	free(copy);
+	return rc;
+}
+
+int
+fsio_mkdir_p(const char *path)
+{
+	char *p = xstrdup(path), *s;
+	int rc = -1;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+				log_err("mkdir %s", p);
+				goto out;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+int
+fsio_remove_tree(const char *path)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) == -1 ? -1 : 0;
+	d = opendir(path);
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *sub;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (fsio_remove_tree(sub) == -1)
+			rc = -1;
+		free(sub);
+	}
+	closedir(d);
+	if (rmdir(path) == -1)
+		rc = -1;
+	return rc;
+}
+
+bool
+fsio_safe_relpath(const char *path)
+{
+	const char *p, *comp;
+	size_t len = strlen(path);
+
+	if (len == 0 || len > 255 || path[0] == '/')
+		return false;
+	for (p = path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			return false;
+	comp = path;
+	for (;;) {
+		const char *end = strchr(comp, '/');
+		size_t n = end != NULL ? (size_t)(end - comp) : strlen(comp);
+
+		if (n == 0 || (n == 1 && comp[0] == '.') ||
+		    (n == 2 && comp[0] == '.' && comp[1] == '.'))
+			return false;
+		if (end == NULL)
+			break;
+		comp = end + 1;
+	}
+	return true;
+}
+
+bool
+fsio_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -1,0 +1,40 @@
+#ifndef F2O_FSIO_H
+#define F2O_FSIO_H
+/*
+ * File I/O that matters: bounded reads of untrusted files, and durable
+ * writes (temp file beside the target, fsync, rename, fsync directory).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FSIO_MAX_INPUT	(512UL * 1024 * 1024)	/* one export file, bytes */
+
+/*
+ * Read a whole file of at most max bytes into a NUL-terminated buffer.
+ * Result must be freed with free(). Returns 0, or -1 (logged with path).
+ */
+int	fsio_read_bounded(char **out, size_t *outlen, const char *path,
+	    size_t max);
+/*
+ * Write buf to dir/name durably: mkstemp ".name.XXXXXX" in dir, write all,
+ * fsync, close, rename, fsync(dir). The temp file is removed on failure.
+ * dir may be "." Returns 0, or -1 (logged).
+ */
+int	fsio_write_atomic(const char *dir, const char *name, const void *buf,
+	    size_t len);
+/* Same, with a full path. */
+int	fsio_write_atomic_path(const char *path, const void *buf, size_t len);
+int	fsio_fsync_dir(const char *dir);
+/* mkdir -p with mode 0755. Returns 0, or -1 (logged). */
+int	fsio_mkdir_p(const char *path);
+/* rm -rf; best effort, returns -1 if anything could not be removed. */
+int	fsio_remove_tree(const char *path);
+/*
+ * A relative path safe to create under a root: not empty, not absolute,
+ * no "." or ".." or empty component, no control bytes or backslash, at
+ * most 255 bytes.
+ */
+bool	fsio_safe_relpath(const char *path);
+bool	fsio_is_dir(const char *path);
+
+#endif

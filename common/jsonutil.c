@@ -1,0 +1,347 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "xalloc.h"
+
+static int
+depth_ok(const char *buf, size_t len)
+{
+	size_t i;
+	int depth = 0, instr = 0, esc = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (instr) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				instr = 0;
+			continue;
+		}
+		if (c == '"')
+			instr = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > JSON_MAX_DEPTH)
+				return 0;
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return 1;
+}
+
+cJSON *
+json_parse_quiet(const char *buf, size_t len)
+{
+	const char *end = NULL;
+	cJSON *j;
+
+	if (!depth_ok(buf, len))
+		return NULL;
+	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (j == NULL)
+		return NULL;
+	/* Only whitespace may follow the value. */
+	while (end != NULL && (size_t)(end - buf) < len &&
+	    (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end == NULL || (size_t)(end - buf) != len) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+int
+json_parse(cJSON **out, const char *path, const char *buf, size_t len)
+{
+	const char *end = NULL, *p, *q;
+	size_t off, line = 1, col = 1, i;
+	const char *hint = "";
+	char near[24];
+	cJSON *j;
+
+	*out = NULL;
+	if (len == 0) {
+		log_errx("%s: empty file, expected JSON", path);
+		return -1;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		log_errx("%s: contains a NUL byte: not a JSON text", path);
+		return -1;
+	}
+	if (!depth_ok(buf, len)) {
+		log_errx("%s: JSON nested deeper than %d levels", path,
+		    JSON_MAX_DEPTH);
+		return -1;
+	}
+	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (j != NULL) {
+		p = end;
+		while ((size_t)(p - buf) < len && (*p == ' ' || *p == '\t' ||
+		    *p == '\n' || *p == '\r'))
+			p++;
+		if ((size_t)(p - buf) == len) {
+			*out = j;
+			return 0;
+		}
+		cJSON_Delete(j);
+		end = p;
+		hint = " (text after the JSON value)";
+	} else {
+		end = cJSON_GetErrorPtr();
+		if (end == NULL || end < buf || end > buf + len)
+			end = buf;
+	}
+	off = (size_t)(end - buf);
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else
+			col++;
+	}
+	/* Hints for what people really feed us. */
+	p = buf;
+	while ((size_t)(p - buf) < len && (*p == ' ' || *p == '\t' ||
+	    *p == '\n' || *p == '\r' || (unsigned char)*p == 0xef ||
+	    (unsigned char)*p == 0xbb || (unsigned char)*p == 0xbf))
+		p++;
+	if (*hint == '\0' && (size_t)(p - buf) < len && *p != '{' &&
+	    *p != '[')
+		hint = " (text before the JSON: a shell prompt or a log line?)";
+	if (*hint == '\0' && off < len && (*end == '}' || *end == ']')) {
+		q = end;
+		while (q > buf && (q[-1] == ' ' || q[-1] == '\t' ||
+		    q[-1] == '\n' || q[-1] == '\r'))
+			q--;
+		if (q > buf && q[-1] == ',')
+			hint = " (trailing comma before this bracket)";
+	}
+	if (*hint == '\0')
+		hint = " (not valid JSON here)";
+	for (i = 0; i < sizeof(near) - 1 && off + i < len; i++) {
+		unsigned char c = (unsigned char)buf[off + i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		near[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	near[i] = '\0';
+	log_errx("%s: line %zu, column %zu: cannot parse JSON%s near \"%s\"",
+	    path, line, col, hint, near);
+	return -1;
+}
+
+char *
+json_print(const cJSON *item)
+{
+	char *s = cJSON_Print(item), *r;
+
+	if (s == NULL) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	r = xasprintf("%s\n", s);
+	cJSON_free(s);
+	return r;
+}
+
+static int
+cmp_items(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+void
+json_sort_keys(cJSON *item)
+{
+	cJSON *c, **v;
+	size_t n = 0, i;
+
+	if (item == NULL)
+		return;
+	for (c = item->child; c != NULL; c = c->next) {
+		json_sort_keys(c);
+		n++;
+	}
+	if (!cJSON_IsObject(item) || n < 2)
+		return;
+	v = xreallocarray(NULL, n, sizeof(*v));
+	for (i = 0, c = item->child; c != NULL; c = c->next)
+		v[i++] = c;
+	qsort(v, n, sizeof(*v), cmp_items);
+	for (i = 0; i < n; i++) {
+		v[i]->prev = i == 0 ? v[n - 1] : v[i - 1];
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+	}
+	item->child = v[0];
+	free(v);
+}
+
+char *
+json_canonical(const cJSON *item)
+{
+	cJSON *dup = cJSON_Duplicate(item, 1);
+	char *s, *r;
+
+	if (dup == NULL) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	json_sort_keys(dup);
+	s = cJSON_PrintUnformatted(dup);
+	cJSON_Delete(dup);
+	if (s == NULL) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	r = xstrdup(s);
+	cJSON_free(s);
+	return r;
+}
+
+const char *
+json_type_name(const cJSON *item)
+{
+	if (item == NULL)
+		return "missing";
+	if (cJSON_IsNull(item))
+		return "null";
+	if (cJSON_IsBool(item))
+		return "a boolean";
+	if (cJSON_IsNumber(item))
+		return "a number";
+	if (cJSON_IsString(item))
+		return "a string";
+	if (cJSON_IsArray(item))
+		return "an array";
+	if (cJSON_IsObject(item))
+		return "an object";
+	return "invalid";
+}
+
+bool
+json_is_unset(const cJSON *item)
+{
+	if (item == NULL || cJSON_IsNull(item))
+		return true;
+	if (cJSON_IsString(item) && item->valuestring[0] == '\0')
+		return true;
+	if (cJSON_IsObject(item) && item->child == NULL)
+		return true;
+	return false;
+}
+
+const char *
+json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int
+json_int(const cJSON *obj, const char *key, long long min, long long max,
+    long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < (double)min ||
+	    d > (double)max)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+static void
+add_or_die(cJSON *obj, const char *key, cJSON *v)
+{
+	if (v == NULL || !cJSON_AddItemToObject(obj, key, v)) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+}
+
+void
+json_add_str(cJSON *obj, const char *key, const char *val)
+{
+	add_or_die(obj, key, cJSON_CreateString(val));
+}
+
+void
+json_add_num(cJSON *obj, const char *key, double val)
+{
+	add_or_die(obj, key, cJSON_CreateNumber(val));
+}
+
+void
+json_add_bool(cJSON *obj, const char *key, bool val)
+{
+	add_or_die(obj, key, cJSON_CreateBool(val));
+}
+
+void
+json_del(cJSON *obj, const char *key)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+}
+
+void
+jpath_init(struct jpath *jp, const char *root)
+{
+	int n = snprintf(jp->buf, sizeof(jp->buf), "%s", root);
+
+	jp->len = n < 0 ? 0 : (size_t)n < sizeof(jp->buf) ? (size_t)n :
+	    sizeof(jp->buf) - 1;
+}
+
+static size_t
+jpath_put(struct jpath *jp, const char *text)
+{
+	size_t old = jp->len, n = strlen(text);
+
+	if (n >= sizeof(jp->buf) - jp->len)
+		n = sizeof(jp->buf) - jp->len - 1;	/* truncated: a hint */
+	memcpy(jp->buf + jp->len, text, n);
+	jp->len += n;
+	jp->buf[jp->len] = '\0';
+	return old;
+}
+
+size_t
+jpath_key(struct jpath *jp, const char *key)
+{
+	size_t old = jpath_put(jp, ".");
+
+	jpath_put(jp, key);
+	return old;
+}
+
+size_t
+jpath_index(struct jpath *jp, size_t i)
+{
+	char tmp[32];
+
+	(void)snprintf(tmp, sizeof(tmp), "[%zu]", i);
+	return jpath_put(jp, tmp);
+}
+
+void
+jpath_pop(struct jpath *jp, size_t len)
+{
+	jp->len = len;
+	jp->buf[len] = '\0';
+}

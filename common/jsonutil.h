@@ -1,0 +1,56 @@
+#ifndef F2O_JSONUTIL_H
+#define F2O_JSONUTIL_H
+/*
+ * The one place that parses and prints JSON text, with error positions a
+ * user can act on, plus typed access and JSON-path strings for messages.
+ * cJSON items returned by the getters are borrowed from their parent.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define JSON_MAX_DEPTH	200	/* nesting we accept in any input */
+#define JPATH_MAX	512
+
+/*
+ * Parse buf (len bytes) from file path. On error logs
+ * "path: line L, column C: reason" (with a hint for trailing commas and
+ * text before the JSON) and returns -1. *out is freed with cJSON_Delete().
+ */
+int	json_parse(cJSON **out, const char *path, const char *buf, size_t len);
+/* Parse silently; for fuzzers and our own formats. NULL on error. */
+cJSON	*json_parse_quiet(const char *buf, size_t len);
+/* Pretty text with a final newline; free with free(). */
+char	*json_print(const cJSON *item);
+/* Compact text with keys sorted at every level; free with free(). */
+char	*json_canonical(const cJSON *item);
+/* Sort object members by key, recursively, in place. */
+void	json_sort_keys(cJSON *item);
+const char *json_type_name(const cJSON *item);
+/* null, "", {} */
+bool	json_is_unset(const cJSON *item);
+/* A string member, or NULL when absent or not a string. */
+const char *json_str(const cJSON *obj, const char *key);
+/* Integral number within [min,max] into *out; -1 when absent/invalid. */
+int	json_int(const cJSON *obj, const char *key, long long min,
+	    long long max, long long *out);
+/* Add a string / number / bool member (obj takes a copy). */
+void	json_add_str(cJSON *obj, const char *key, const char *val);
+void	json_add_num(cJSON *obj, const char *key, double val);
+void	json_add_bool(cJSON *obj, const char *key, bool val);
+/* Detach and delete member key if present. */
+void	json_del(cJSON *obj, const char *key);
+
+/* A JSON path for messages: $.services[3].networkConfiguration */
+struct jpath {
+	char	buf[JPATH_MAX];
+	size_t	len;
+};
+void	jpath_init(struct jpath *, const char *root);
+/* Push returns the previous length, for jpath_pop. */
+size_t	jpath_key(struct jpath *, const char *key);
+size_t	jpath_index(struct jpath *, size_t i);
+void	jpath_pop(struct jpath *, size_t len);
+
+#endif

@@ -1,0 +1,310 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "plan.h"
+#include "xalloc.h"
+
+struct plan *
+plan_new(void)
+{
+	return xcalloc(1, sizeof(struct plan));
+}
+
+static void
+step_cleanup(struct plan_step *s)
+{
+	size_t i;
+
+	free(s->id);
+	free(s->phase);
+	free(s->action);
+	free(s->title);
+	free(s->request);
+	for (i = 0; i < s->nafter; i++)
+		free(s->after[i]);
+	free(s->after);
+	for (i = 0; i < s->noutputs; i++) {
+		free(s->outputs[i].name);
+		free(s->outputs[i].path);
+	}
+	free(s->outputs);
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nsteps; i++)
+		step_cleanup(&p->steps[i]);
+	free(p->steps);
+	free(p);
+}
+
+bool
+plan_id_valid(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > PLAN_ID_MAX || strchr(id, '/') == NULL ||
+	    id[0] == '/' || id[n - 1] == '/')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '/' || c == '_' ||
+		    c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct plan_step *
+plan_find(const struct plan *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsteps; i++)
+		if (strcmp(p->steps[i].id, id) == 0)
+			return &p->steps[i];
+	return NULL;
+}
+
+struct plan_step *
+plan_add(struct plan *p, const char *id, const char *phase,
+    const char *action, const char *title, const char *request,
+    const char *const *after)
+{
+	struct plan_step *s;
+
+	if (!plan_id_valid(id)) {
+		log_errx("plan: invalid step id \"%s\"", id);
+		return NULL;
+	}
+	if (plan_find(p, id) != NULL) {
+		log_errx("plan: step id \"%s\" used twice", id);
+		return NULL;
+	}
+	if (p->nsteps >= PLAN_MAX_STEPS) {
+		log_errx("plan: more than %d steps", PLAN_MAX_STEPS);
+		return NULL;
+	}
+	if (p->nsteps == p->cap) {
+		p->cap = p->cap == 0 ? 64 : p->cap * 2;
+		p->steps = xreallocarray(p->steps, p->cap, sizeof(*p->steps));
+	}
+	s = &p->steps[p->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->id = xstrdup(id);
+	s->phase = xstrdup(phase);
+	s->action = xstrdup(action);
+	s->title = xstrdup(title != NULL ? title : "");
+	s->request = request != NULL ? xstrdup(request) : NULL;
+	for (; after != NULL && *after != NULL; after++)
+		plan_step_after(s, *after);
+	return s;
+}
+
+void
+plan_step_after(struct plan_step *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nafter; i++)
+		if (strcmp(s->after[i], id) == 0)
+			return;
+	s->after = xreallocarray(s->after, s->nafter + 1, sizeof(char *));
+	s->after[s->nafter++] = xstrdup(id);
+}
+
+void
+plan_step_output(struct plan_step *s, const char *name, const char *path)
+{
+	s->outputs = xreallocarray(s->outputs, s->noutputs + 1,
+	    sizeof(*s->outputs));
+	s->outputs[s->noutputs].name = xstrdup(name);
+	s->outputs[s->noutputs].path = xstrdup(path);
+	s->noutputs++;
+}
+
+cJSON *
+plan_to_json(const struct plan *p)
+{
+	cJSON *root = cJSON_CreateObject(), *steps, *o, *a, *outs;
+	size_t i, j;
+
+	json_add_num(root, "formatVersion", PLAN_FORMAT_VERSION);
+	steps = cJSON_AddArrayToObject(root, "steps");
+	for (i = 0; i < p->nsteps; i++) {
+		const struct plan_step *s = &p->steps[i];
+
+		o = cJSON_CreateObject();
+		json_add_str(o, "id", s->id);
+		json_add_str(o, "phase", s->phase);
+		json_add_str(o, "action", s->action);
+		json_add_str(o, "title", s->title);
+		a = cJSON_AddArrayToObject(o, "after");
+		for (j = 0; j < s->nafter; j++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(s->after[j]));
+		if (s->request != NULL)
+			json_add_str(o, "request", s->request);
+		outs = cJSON_AddObjectToObject(o, "outputs");
+		for (j = 0; j < s->noutputs; j++)
+			json_add_str(outs, s->outputs[j].name,
+			    s->outputs[j].path);
+		cJSON_AddItemToArray(steps, o);
+	}
+	return root;
+}
+
+static const char *
+need_str(const cJSON *o, const char *key, bool required, const char *what,
+    size_t i)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (v == NULL && !required)
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		log_errx("%s: $.steps[%zu].%s must be a string, not %s", what,
+		    i, key, json_type_name(v));
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+int
+plan_parse(struct plan **out, const char *what, const char *buf, size_t len)
+{
+	struct plan *p = plan_new();
+	cJSON *root = NULL;
+	const cJSON *steps, *st, *v, *c;
+	size_t i = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (json_parse(&root, what, buf, len) == -1)
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "formatVersion");
+	if (!cJSON_IsNumber(v) || v->valuedouble != PLAN_FORMAT_VERSION) {
+		log_errx("%s: $.formatVersion must be %d", what,
+		    PLAN_FORMAT_VERSION);
+		goto out;
+	}
+	steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
+	if (!cJSON_IsArray(steps)) {
+		log_errx("%s: $.steps must be an array", what);
+		goto out;
+	}
+	cJSON_ArrayForEach(st, steps) {
+		const char *id, *phase, *action, *title, *req;
+		struct plan_step *s;
+
+		if (!cJSON_IsObject(st)) {
+			log_errx("%s: $.steps[%zu] must be an object", what, i);
+			goto out;
+		}
+		if ((id = need_str(st, "id", true, what, i)) == NULL ||
+		    (phase = need_str(st, "phase", true, what, i)) == NULL ||
+		    (action = need_str(st, "action", true, what, i)) == NULL)
+			goto out;
+		title = need_str(st, "title", false, what, i);
+		req = need_str(st, "request", false, what, i);
+		if (cJSON_GetObjectItemCaseSensitive(st, "request") != NULL &&
+		    req == NULL)
+			goto out;
+		s = plan_add(p, id, phase, action, title, req, NULL);
+		if (s == NULL) {
+			log_errx("%s: $.steps[%zu]: bad step", what, i);
+			goto out;
+		}
+		v = cJSON_GetObjectItemCaseSensitive(st, "after");
+		if (v != NULL && !cJSON_IsArray(v)) {
+			log_errx("%s: $.steps[%zu].after must be an array",
+			    what, i);
+			goto out;
+		}
+		cJSON_ArrayForEach(c, v) {
+			if (!cJSON_IsString(c) ||
+			    plan_find(p, c->valuestring) == NULL ||
+			    strcmp(c->valuestring, id) == 0) {
+				log_errx("%s: $.steps[%zu].after: \"%s\" is not "
+				    "an earlier step", what, i,
+				    cJSON_IsString(c) ? c->valuestring : "?");
+				goto out;
+			}
+			if (s->nafter >= PLAN_MAX_AFTER) {
+				log_errx("%s: $.steps[%zu].after: too long",
+				    what, i);
+				goto out;
+			}
+			plan_step_after(s, c->valuestring);
+		}
+		v = cJSON_GetObjectItemCaseSensitive(st, "outputs");
+		if (v != NULL && !cJSON_IsObject(v)) {
+			log_errx("%s: $.steps[%zu].outputs must be an object",
+			    what, i);
+			goto out;
+		}
+		cJSON_ArrayForEach(c, v) {
+			if (!cJSON_IsString(c)) {
+				log_errx("%s: $.steps[%zu].outputs.%s must be a "
+				    "string", what, i, c->string);
+				goto out;
+			}
+			plan_step_output(s, c->string, c->valuestring);
+		}
+		i++;
+	}
+	*out = p;
+	p = NULL;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	plan_free(p);
+	return rc;
+}
+
+char *
+plan_ref(const char *id, const char *output)
+{
+	return xasprintf("${%s.%s}", id, output);
+}
+
+bool
+plan_ref_parse(const char *s, char **id, char **output)
+{
+	size_t n = strlen(s);
+	const char *dot;
+	char *tmp;
+	size_t i;
+
+	*id = *output = NULL;
+	if (n < 6 || s[0] != '$' || s[1] != '{' || s[n - 1] != '}')
+		return false;
+	dot = memchr(s + 2, '.', n - 3);
+	if (dot == NULL || dot == s + 2 || dot == s + n - 2)
+		return false;
+	tmp = xstrndup(s + 2, (size_t)(dot - s - 2));
+	if (!plan_id_valid(tmp)) {
+		free(tmp);
+		return false;
+	}
+	for (i = (size_t)(dot - s) + 1; i < n - 1; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_')) {
+			free(tmp);
+			return false;
+		}
+	}
+	*id = tmp;
+	*output = xstrndup(dot + 1, n - 1 - (size_t)(dot - s) - 1);
+	return true;
+}

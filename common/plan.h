@@ -1,0 +1,83 @@
+#ifndef F2O_PLAN_H
+#define F2O_PLAN_H
+/*
+ * plan.json: the ordered steps of a bundle. Written by f2o-translate,
+ * read by f2o-exec. See BUNDLE.md.
+ *
+ * A step: id (stable, "kind/name", characters [A-Za-z0-9/_:-], no dot),
+ * phase ("import", "cutover", "rollback"), action ("ecs:CreateService",
+ * "wait:ServicesStable", ...), after (ids it depends on), request (bundle
+ * path of the operation's input), outputs (name -> dotted path in the
+ * operation's result), title (one line for humans).
+ *
+ * A value known only at run time is the whole JSON string
+ * "${STEP.OUTPUT}", where STEP is the id of an earlier step (it contains a
+ * '/', no '.') and OUTPUT one of its outputs.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define PLAN_FORMAT_VERSION	1
+#define PLAN_MAX_STEPS		200000
+#define PLAN_MAX_AFTER		1000
+#define PLAN_ID_MAX		300
+
+struct plan_output {
+	char	*name;		/* e.g. "taskDefinitionArn" */
+	char	*path;		/* e.g. "taskDefinition.taskDefinitionArn" */
+};
+
+struct plan_step {
+	char	*id;
+	char	*phase;
+	char	*action;
+	char	*title;
+	char	*request;	/* bundle path, or NULL */
+	char	**after;
+	size_t	 nafter;
+	struct plan_output *outputs;
+	size_t	 noutputs;
+};
+
+struct plan {
+	struct plan_step *steps;
+	size_t	 nsteps;
+	size_t	 cap;
+};
+
+struct plan	*plan_new(void);
+void		 plan_free(struct plan *);	/* NULL-safe */
+/*
+ * Append a step; strings are copied. after is a NULL-terminated list (or
+ * NULL). Returns the new step (borrowed), or NULL on a bad or duplicate
+ * id (logged).
+ */
+struct plan_step *plan_add(struct plan *, const char *id, const char *phase,
+		    const char *action, const char *title, const char *request,
+		    const char *const *after);
+void		 plan_step_after(struct plan_step *, const char *id);
+void		 plan_step_output(struct plan_step *, const char *name,
+		    const char *path);
+/* Borrowed step, or NULL. */
+struct plan_step *plan_find(const struct plan *, const char *id);
+/* plan.json as a cJSON tree; free with cJSON_Delete. */
+cJSON		*plan_to_json(const struct plan *);
+/*
+ * Parse plan.json text (what names the file for messages): types, id
+ * syntax, unique ids, every "after" naming an earlier step. Free with
+ * plan_free(). Returns 0, or -1 (logged).
+ */
+int		 plan_parse(struct plan **out, const char *what, const char *buf,
+		    size_t len);
+bool		 plan_id_valid(const char *id);
+/* "${id.output}"; free with free(). */
+char		*plan_ref(const char *id, const char *output);
+/*
+ * If s is a reference, split it: *id and *output are new strings (free
+ * both). Returns true for a reference.
+ */
+bool		 plan_ref_parse(const char *s, char **id, char **output);
+
+#endif

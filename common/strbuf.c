@@ -1,0 +1,89 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+void
+strbuf_init(struct strbuf *sb, size_t max)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->max = max;
+}
+
+void
+strbuf_cleanup(struct strbuf *sb)
+{
+	if (sb == NULL)
+		return;
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+int
+strbuf_add(struct strbuf *sb, const void *p, size_t n)
+{
+	if (n > sb->max || sb->len > sb->max - n)
+		return -1;
+	if (sb->len + n + 1 > sb->cap) {
+		size_t cap = sb->cap == 0 ? 256 : sb->cap;
+
+		while (cap < sb->len + n + 1)
+			cap *= 2;
+		sb->buf = xrealloc(sb->buf, cap);
+		sb->cap = cap;
+	}
+	if (n > 0)
+		memcpy(sb->buf + sb->len, p, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int
+strbuf_puts(struct strbuf *sb, const char *s)
+{
+	return strbuf_add(sb, s, strlen(s));
+}
+
+int
+strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	char small[512], *big = NULL;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof(small))
+		return strbuf_add(sb, small, (size_t)n);
+	big = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = strbuf_add(sb, big, (size_t)n);
+	free(big);
+	return rc;
+}
+
+char *
+strbuf_take(struct strbuf *sb, size_t *len)
+{
+	char *p;
+
+	if (sb->buf == NULL)
+		(void)strbuf_add(sb, "", 0);
+	if (sb->buf == NULL)
+		sb->buf = xstrdup("");
+	p = sb->buf;
+	if (len != NULL)
+		*len = sb->len;
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
