@@ -1,0 +1,31 @@
+#ifndef F2O_EXPORT_H
+#define F2O_EXPORT_H
+/*
+ * Reading AWS CLI exports: describe-services, describe-task-definition
+ * (or bare task definitions), describe-security-groups; files or
+ * directories in any mix. Every object keeps its file and JSON path for
+ * messages, and the SHA-256 of its canonical JSON for drift detection.
+ */
+#include "xlate.h"
+
+#define EXPORT_MAX_FILES	100000
+#define EXPORT_MAX_OBJECTS	1000000
+
+/*
+ * Load and classify every input. Returns 0, or -1 after logging each
+ * problem found (file, JSON path, reason). Free with export_free().
+ */
+int	export_load(struct export **out, char *const *inputs, size_t n);
+/* Parse one file's bytes into ex (used by export_load and the fuzzer). */
+int	export_parse(struct export *ex, const char *path, const char *buf,
+	    size_t len);
+struct export *export_new(void);
+void	export_free(struct export *);
+/* Borrowed task definition for a service's taskDefinition reference. */
+struct xtd *export_find_td(const struct export *, const char *ref);
+/* Borrowed group by GroupId. */
+struct xsg *export_find_sg(const struct export *, const char *id);
+/* Sort services by name, task definitions by key, groups by id. */
+void	export_sort(struct export *);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * PLAN.md: every step in order, what changed per service, and every
+ * warning, followed by the sections the stages wrote.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "planmd.h"
+#include "xalloc.h"
+
+/* Markdown table cells: no pipes or newlines. */
+static void
+cell(struct strbuf *sb, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '|')
+			(void)strbuf_puts(sb, "\\|");
+		else if (*s == '\n')
+			(void)strbuf_puts(sb, " ");
+		else
+			(void)strbuf_add(sb, s, 1);
+	}
+}
+
+static const char *
+launch_of(const struct xsvc *s)
+{
+	return json_str(s->svc, "launchType") != NULL ?
+	    json_str(s->svc, "launchType") : "capacity providers";
+}
+
+static void
+service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s)
+{
+	const cJSON *net = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s->svc, "networkConfiguration"),
+	    "awsvpcConfiguration");
+	const char *pub = json_str(net, "assignPublicIp");
+	size_t i;
+
+	(void)strbuf_printf(sb, "### %s -> %s\n\n", s->name, s->newname);
+	(void)strbuf_printf(sb, "- Source: `%s` (%s)\n", s->src, s->jpath);
+	(void)strbuf_printf(sb, "- Launch: %s", launch_of(s));
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->svc,
+	    "capacityProviderStrategy")) > 0)
+		(void)strbuf_printf(sb, " (FARGATE_SPOT share %.0f%%)",
+		    s->spot_share * 100);
+	(void)strbuf_puts(sb, " -> `launchType: EC2` on the Ocean cluster's "
+	    "instances; platformVersion, platformFamily and the Fargate "
+	    "capacity provider strategy are dropped.\n");
+	(void)strbuf_printf(sb, "- Task definition: %s -> a new revision of "
+	    "family `%s` with `requiresCompatibilities: [\"EC2\"]`, network "
+	    "mode awsvpc (step `%s`).\n", s->td->key, s->td->family,
+	    s->td->step);
+	(void)strbuf_printf(sb, "- Size: task %d CPU units / %d MiB; "
+	    "containers reserve %d CPU units / %d MiB; %s.\n", s->td->cpu,
+	    s->td->memory, s->td->ctr_cpu, s->td->ctr_reservation,
+	    s->td->arch);
+	if (s->td->ephemeral_gib > 0)
+		(void)strbuf_printf(sb, "- Ephemeral storage: %d GiB on "
+		    "Fargate; dropped from the task definition (Fargate-only), "
+		    "the instances' volume must hold it.\n",
+		    s->td->ephemeral_gib);
+	(void)strbuf_printf(sb, "- Desired count: %lld (from the service, "
+	    "not from a deployment).\n", s->desired);
+	if (pub != NULL && strcmp(pub, "ENABLED") == 0)
+		(void)strbuf_puts(sb, "- **Public IP: ENABLED -> DISABLED** "
+		    "(not allowed on EC2): tasks need a NAT gateway or VPC "
+		    "endpoints.\n");
+	(void)strbuf_puts(sb, "- Kept: subnets, security groups");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->svc,
+	    "loadBalancers")) > 0)
+		(void)strbuf_puts(sb, ", load balancers (the copy registers in "
+		    "the same target groups, so both serve traffic)");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->svc,
+	    "serviceRegistries")) > 0)
+		(void)strbuf_puts(sb, ", service registries");
+	(void)strbuf_puts(sb, ", deployment configuration, placement, tags, "
+	    "managed tags, execute command.\n");
+	for (i = 0; i < x->nwarns; i++)
+		if (strcmp(x->warns[i].subject, s->name) == 0 ||
+		    strcmp(x->warns[i].subject, s->td->key) == 0)
+			(void)strbuf_printf(sb, "- Warning: %s\n",
+			    x->warns[i].message);
+	(void)strbuf_puts(sb, "\n");
+}
+
+int
+planmd_write(struct xlate *x)
+{
+	struct strbuf sb;
+	size_t i, j, len;
+	char *text;
+	int rc;
+
+	strbuf_init(&sb, XLATE_MD_MAX);
+	(void)strbuf_printf(&sb, "# f2o plan: ECS cluster %s (%s), %zu "
+	    "Fargate services to EC2 on Spot Ocean\n\n",
+	    opt_str(x->opt, "ecs-cluster"), opt_str(x->opt, "region"),
+	    x->nmig);
+	(void)strbuf_printf(&sb, "Bundle id `%s`. The bundle digest (SHA-256 "
+	    "of manifest.json) is printed by f2o-translate and checked by "
+	    "`f2o-exec --expect-digest`.\n\n", x->bundle_id);
+	(void)strbuf_puts(&sb, "## Services\n\n| service | launch now | copy "
+	    "| task definition | tasks |\n|---|---|---|---|---|\n");
+	for (i = 0; i < x->nmig; i++) {
+		const struct xsvc *s = x->mig[i];
+
+		(void)strbuf_puts(&sb, "| ");
+		cell(&sb, s->name);
+		(void)strbuf_puts(&sb, " | ");
+		cell(&sb, launch_of(s));
+		(void)strbuf_puts(&sb, " | ");
+		cell(&sb, s->newname);
+		(void)strbuf_puts(&sb, " | ");
+		cell(&sb, s->td->key);
+		(void)strbuf_printf(&sb, " | %lld |\n", s->desired);
+	}
+	for (i = 0, j = 0; i < x->ex->nsvcs; i++) {
+		const struct xsvc *s = &x->ex->svcs[i];
+
+		if (s->newname != NULL)
+			continue;
+		if (j++ == 0)
+			(void)strbuf_puts(&sb, "\nLeft alone:");
+		(void)strbuf_printf(&sb, " `%s`", s->name);
+	}
+	(void)strbuf_puts(&sb, "\n\n## Before you run it\n\n");
+	(void)strbuf_puts(&sb, "- The tasks keep `awsvpc` networking: each "
+	    "task gets its own network interface with its own security "
+	    "groups. Turn on ENI trunking (account setting "
+	    "`awsvpcTrunking`) before the instances start, or each instance "
+	    "runs only a few tasks.\n");
+	(void)strbuf_puts(&sb, "- The Fargate services are not touched in the "
+	    "import phase: the copies run beside them.\n");
+	if (x->md_steps_intro.len > 0)
+		(void)strbuf_add(&sb, x->md_steps_intro.buf,
+		    x->md_steps_intro.len);
+	(void)strbuf_puts(&sb, "\n## Steps, in order\n\n| # | id | action | "
+	    "after | what |\n|---|---|---|---|---|\n");
+	for (i = 0; i < x->plan->nsteps; i++) {
+		const struct plan_step *st = &x->plan->steps[i];
+
+		(void)strbuf_printf(&sb, "| %zu | `%s` | %s | ", i + 1, st->id,
+		    st->action);
+		for (j = 0; j < st->nafter; j++)
+			(void)strbuf_printf(&sb, "%s`%s`", j > 0 ? ", " : "",
+			    st->after[j]);
+		(void)strbuf_puts(&sb, " | ");
+		cell(&sb, st->title);
+		(void)strbuf_puts(&sb, " |\n");
+	}
+	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
+	for (i = 0; i < x->nmig; i++)
+		service_changes(x, &sb, x->mig[i]);
+	if (x->md_services.len > 0)
+		(void)strbuf_add(&sb, x->md_services.buf, x->md_services.len);
+	if (x->md_sg.len > 0)
+		(void)strbuf_add(&sb, x->md_sg.buf, x->md_sg.len);
+	if (x->md_ocean.len > 0)
+		(void)strbuf_add(&sb, x->md_ocean.buf, x->md_ocean.len);
+	if (x->md_phases.len > 0)
+		(void)strbuf_add(&sb, x->md_phases.buf, x->md_phases.len);
+	if (x->md_cost.len > 0)
+		(void)strbuf_add(&sb, x->md_cost.buf, x->md_cost.len);
+	(void)strbuf_printf(&sb, "\n## Warnings (%zu)\n\n", x->nwarns);
+	if (x->nwarns == 0)
+		(void)strbuf_puts(&sb, "None.\n");
+	for (i = 0; i < x->nwarns; i++)
+		(void)strbuf_printf(&sb, "- **%s**: %s\n", x->warns[i].subject,
+		    x->warns[i].message);
+	text = strbuf_take(&sb, &len);
+	rc = bundle_add(x->bundle, "PLAN.md", text, len);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,389 @@
+/*
+ * The translation pipeline: read exports, pick the services to migrate,
+ * run the stages, write the bundle (all or nothing).
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "export.h"
+#include "fsio.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "planmd.h"
+#include "service.h"
+#include "taskdef.h"
+#include "xalloc.h"
+#include "xlate.h"
+
+#define XLATE_MAX_TEMPLATE	(16UL * 1024 * 1024)
+
+void
+xlate_warn(struct xlate *x, const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	msg = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", subject, msg);
+	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
+	x->warns[x->nwarns].subject = xstrdup(subject);
+	x->warns[x->nwarns].message = msg;
+	x->nwarns++;
+}
+
+char *
+xlate_request(struct xlate *x, const char *step_id, const cJSON *req)
+{
+	char *path = xasprintf("requests/%s.json", step_id);
+
+	if (bundle_add_json(x->bundle, path, req) == -1) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static char *
+default_templates_dir(void)
+{
+	char exe[PATH_MAX], *slash, *d;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			d = xasprintf("%s/../templates", exe);
+			if (fsio_is_dir(d))
+				return d;
+			free(d);
+		}
+	}
+	return xstrdup(F2O_DATADIR "/templates");
+}
+
+char *
+xlate_template(struct xlate *x, const char *name, size_t *len)
+{
+	const char *user = opt_str(x->opt, "templates");
+	char *path = NULL, *buf = NULL, hex[DIGEST_HEX_LEN + 1];
+	const char *origin = "default";
+	cJSON *rec;
+
+	if (user != NULL) {
+		path = xasprintf("%s/%s", user, name);
+		if (access(path, F_OK) == 0)
+			origin = "user";
+		else {
+			free(path);
+			path = NULL;
+		}
+	}
+	if (path == NULL)
+		path = xasprintf("%s/%s", x->templates_dir, name);
+	if (fsio_read_bounded(&buf, len, path, XLATE_MAX_TEMPLATE) == -1) {
+		log_errx("template %s: cannot be read from %s%s", name,
+		    user != NULL ? user : "", user != NULL ?
+		    " or the default templates" : "the default templates");
+		free(path);
+		return NULL;
+	}
+	free(path);
+	if (digest_sha256_hex(hex, buf, *len) == -1) {
+		free(buf);
+		return NULL;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(x->templates, name) == NULL) {
+		rec = cJSON_CreateObject();
+		json_add_str(rec, "origin", origin);
+		json_add_str(rec, "sha256", hex);
+		cJSON_AddItemToObject(x->templates, name, rec);
+	}
+	return buf;
+}
+
+cJSON *
+xlate_template_json(struct xlate *x, const char *name)
+{
+	size_t len;
+	char *buf = xlate_template(x, name, &len);
+	cJSON *j = NULL;
+
+	if (buf == NULL)
+		return NULL;
+	if (json_parse(&j, name, buf, len) == -1)
+		j = NULL;
+	free(buf);
+	return j;
+}
+
+cJSON *
+xlate_tags(const struct xlate *x, const char *keyname, const char *valname)
+{
+	cJSON *tags = cJSON_CreateArray(), *o;
+	const cJSON *c;
+
+	o = cJSON_CreateObject();
+	json_add_str(o, keyname, "f2o:bundle-id");
+	json_add_str(o, valname, x->bundle_id != NULL ? x->bundle_id : "");
+	cJSON_AddItemToArray(tags, o);
+	cJSON_ArrayForEach(c, opt_list(x->opt, "tag")) {
+		const char *eq = strchr(c->valuestring, '=');
+
+		o = cJSON_CreateObject();
+		if (eq == NULL) {
+			json_add_str(o, keyname, c->valuestring);
+			json_add_str(o, valname, "");
+		} else {
+			char *k = xstrndup(c->valuestring,
+			    (size_t)(eq - c->valuestring));
+
+			json_add_str(o, keyname, k);
+			json_add_str(o, valname, eq + 1);
+			free(k);
+		}
+		cJSON_AddItemToArray(tags, o);
+	}
+	return tags;
+}
+
+/* Region, account and cluster: options first, then the export. */
+static int
+resolve_target(struct xlate *x, struct options *opt)
+{
+	const char *cl = NULL;
+	size_t i;
+
+	if (opt_str(opt, "region") == NULL && x->ex->region != NULL)
+		opt_set_str(opt, "region", x->ex->region);
+	if (opt_str(opt, "ecs-cluster") == NULL) {
+		for (i = 0; i < x->ex->nsvcs; i++) {
+			const char *c = x->ex->svcs[i].cluster;
+
+			if (c == NULL || !x->ex->svcs[i].fargate)
+				continue;
+			if (cl != NULL && strcmp(cl, c) != 0) {
+				log_errx("the export holds services of clusters "
+				    "\"%s\" and \"%s\": choose one with "
+				    "--ecs-cluster", cl, c);
+				return -1;
+			}
+			cl = c;
+		}
+		if (cl != NULL)
+			opt_set_str(opt, "ecs-cluster", cl);
+	}
+	if (opt_str(opt, "ecs-cluster") == NULL) {
+		log_errx("the export does not name the ECS cluster "
+		    "(no clusterArn): give --ecs-cluster");
+		return -1;
+	}
+	if (opt_str(opt, "region") == NULL) {
+		log_errx("the export does not name the region (no ARNs): give "
+		    "--region");
+		return -1;
+	}
+	return 0;
+}
+
+static cJSON *
+inputs_json(const struct export *ex)
+{
+	cJSON *in = cJSON_CreateObject(), *o;
+	size_t i;
+
+	o = cJSON_AddObjectToObject(in, "services");
+	for (i = 0; i < ex->nsvcs; i++) {
+		char *k = xasprintf("%s/%s", ex->svcs[i].cluster != NULL ?
+		    ex->svcs[i].cluster : "-", ex->svcs[i].name);
+
+		json_add_str(o, k, ex->svcs[i].digest);
+		free(k);
+	}
+	o = cJSON_AddObjectToObject(in, "taskDefinitions");
+	for (i = 0; i < ex->ntds; i++)
+		json_add_str(o, ex->tds[i].key, ex->tds[i].digest);
+	o = cJSON_AddObjectToObject(in, "securityGroups");
+	for (i = 0; i < ex->nsgs; i++)
+		json_add_str(o, ex->sgs[i].id, ex->sgs[i].digest);
+	return in;
+}
+
+static void
+xlate_cleanup(struct xlate *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nwarns; i++) {
+		free(x->warns[i].subject);
+		free(x->warns[i].message);
+	}
+	free(x->warns);
+	free(x->mig);
+	plan_free(x->plan);
+	bundle_free(x->bundle);
+	cJSON_Delete(x->templates);
+	free(x->templates_dir);
+	free(x->bundle_id);
+	for (i = 0; i < x->ninstance_sgs; i++)
+		free(x->instance_sgs[i]);
+	free(x->instance_sgs);
+	for (i = 0; i < x->nsg_steps; i++)
+		free(x->sg_steps[i]);
+	free(x->sg_steps);
+	free(x->ocean_step);
+	for (i = 0; i < x->nvng_steps; i++)
+		free(x->vng_steps[i]);
+	free(x->vng_steps);
+	strbuf_cleanup(&x->md_steps_intro);
+	strbuf_cleanup(&x->md_services);
+	strbuf_cleanup(&x->md_sg);
+	strbuf_cleanup(&x->md_ocean);
+	strbuf_cleanup(&x->md_cost);
+	strbuf_cleanup(&x->md_phases);
+	export_free(x->ex);
+}
+
+static int
+finish(struct xlate *x, cJSON *params, cJSON *inputs)
+{
+	cJSON *meta = cJSON_CreateObject(), *w, *o, *pj;
+	size_t i;
+	char *gen;
+
+	w = cJSON_CreateArray();
+	for (i = 0; i < x->nwarns; i++) {
+		o = cJSON_CreateObject();
+		json_add_str(o, "subject", x->warns[i].subject);
+		json_add_str(o, "message", x->warns[i].message);
+		cJSON_AddItemToArray(w, o);
+	}
+	if (bundle_add_json(x->bundle, "warnings.json", w) == -1) {
+		cJSON_Delete(w);
+		cJSON_Delete(meta);
+		return -1;
+	}
+	cJSON_Delete(w);
+	pj = plan_to_json(x->plan);
+	if (bundle_add_json(x->bundle, "plan.json", pj) == -1) {
+		cJSON_Delete(pj);
+		cJSON_Delete(meta);
+		return -1;
+	}
+	cJSON_Delete(pj);
+	if (planmd_write(x) == -1) {
+		cJSON_Delete(meta);
+		return -1;
+	}
+	gen = xasprintf("f2o-translate %s", F2O_VERSION);
+	json_add_str(meta, "generator", gen);
+	free(gen);
+	json_add_str(meta, "bundleId", x->bundle_id);
+	cJSON_AddItemToObject(meta, "parameters", cJSON_Duplicate(params, 1));
+	cJSON_AddItemToObject(meta, "inputs", cJSON_Duplicate(inputs, 1));
+	cJSON_AddItemToObject(meta, "templates",
+	    cJSON_Duplicate(x->templates, 1));
+	return bundle_seal(x->bundle, meta);
+}
+
+int
+xlate_run(struct options *opt, char **inputs, size_t ninputs)
+{
+	struct xlate xl, *x = &xl;
+	cJSON *params = NULL, *in = NULL;
+	char *pc = NULL, *ic = NULL, *both = NULL, hex[DIGEST_HEX_LEN + 1];
+	size_t i;
+	int rc = -1, r;
+
+	memset(x, 0, sizeof(*x));
+	x->opt = opt;
+	x->plan = plan_new();
+	x->bundle = bundle_new();
+	x->templates = cJSON_CreateObject();
+	x->templates_dir = default_templates_dir();
+	strbuf_init(&x->md_steps_intro, XLATE_MD_MAX);
+	strbuf_init(&x->md_services, XLATE_MD_MAX);
+	strbuf_init(&x->md_sg, XLATE_MD_MAX);
+	strbuf_init(&x->md_ocean, XLATE_MD_MAX);
+	strbuf_init(&x->md_cost, XLATE_MD_MAX);
+	strbuf_init(&x->md_phases, XLATE_MD_MAX);
+
+	if (export_load(&x->ex, inputs, ninputs) == -1)
+		goto out;
+	if (resolve_target(x, opt) == -1)
+		goto out;
+	for (i = 0; i < x->ex->nsvcs; i++) {
+		r = service_select(x, &x->ex->svcs[i]);
+		if (r == -1)
+			goto out;
+		if (r == 1) {
+			x->mig = xreallocarray(x->mig, x->nmig + 1,
+			    sizeof(*x->mig));
+			x->mig[x->nmig++] = &x->ex->svcs[i];
+		}
+	}
+	if (x->nmig == 0) {
+		log_errx("no Fargate service to migrate in the export (%zu "
+		    "services read)", x->ex->nsvcs);
+		goto out;
+	}
+	for (i = 0; i < x->ex->ntds; i++)
+		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)
+			goto out;
+	/* The bundle id names parameters + inputs, before any stage. */
+	params = options_manifest(opt);
+	in = inputs_json(x->ex);
+	pc = json_canonical(params);
+	ic = json_canonical(in);
+	both = xasprintf("%s\n%s", pc, ic);
+	if (digest_sha256_hex(hex, both, strlen(both)) == -1)
+		goto out;
+	hex[16] = '\0';
+	x->bundle_id = xstrdup(hex);
+
+	if (taskdef_plan(x) == -1)
+		goto out;
+	/* STAGE sg_plan */
+	/* STAGE ocean_plan */
+	if (service_plan(x) == -1)
+		goto out;
+	/* STAGE cutover_plan */
+	/* STAGE report_plan */
+	cJSON_Delete(params);
+	params = options_manifest(opt);	/* stages may resolve defaults */
+	if (finish(x, params, in) == -1)
+		goto out;
+	if (bundle_write(x->bundle, opt_str(opt, "output"),
+	    opt_bool(opt, "force")) == -1)
+		goto out;
+	log_info("%zu services to migrate, %zu steps, %zu warnings",
+	    x->nmig, x->plan->nsteps, x->nwarns);
+	log_info("bundle written to %s", opt_str(opt, "output"));
+	printf("%s\n", x->bundle->digest);
+	if (fflush(stdout) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(pc);
+	free(ic);
+	free(both);
+	cJSON_Delete(params);
+	cJSON_Delete(in);
+	xlate_cleanup(x);
+	return rc;
+}
