@@ -113,9 +113,20 @@ json_parse(cJSON **out, const char *path, const char *buf, size_t len)
 	    *p == '\n' || *p == '\r' || (unsigned char)*p == 0xef ||
 	    (unsigned char)*p == 0xbb || (unsigned char)*p == 0xbf))
 		p++;
-	if (*hint == '\0' && (size_t)(p - buf) < len && *p != '{' &&
-	    *p != '[')
+	if ((size_t)(p - buf) < len && *p != '{' && *p != '[') {
 		hint = " (text before the JSON: a shell prompt or a log line?)";
+		end = p;
+		off = (size_t)(end - buf);
+		line = 1;
+		col = 1;
+		for (i = 0; i < off; i++) {
+			if (buf[i] == '\n') {
+				line++;
+				col = 1;
+			} else
+				col++;
+		}
+	}
 	if (*hint == '\0' && off < len && (*end == '}' || *end == ']')) {
 		q = end;
 		while (q > buf && (q[-1] == ' ' || q[-1] == '\t' ||

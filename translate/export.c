@@ -279,8 +279,10 @@ add_service(struct export *ex, const char *path, cJSON *svc,
 	unwrap_enums(svc);
 	name = json_str(svc, "serviceName");
 	if (name == NULL || name[0] == '\0') {
-		log_errx("%s: %s.serviceName: missing or not a string", path,
-		    jp->buf);
+		log_errx("%s: %s.serviceName: missing or not a string (a "
+		    "service definition without its name, as ecspresso or "
+		    "create-service input keep it? export the live service "
+		    "with `aws ecs describe-services`)", path, jp->buf);
 		goto fail;
 	}
 	bad |= want(svc, "launchType", is_str, "a string", path, jp);
@@ -409,7 +411,7 @@ add_taskdef(struct export *ex, const char *path, cJSON *td, cJSON *tags,
 	unwrap_enums(td);
 	family = json_str(td, "family");
 	if (family == NULL || family[0] == '\0') {
-		log_errx("%s: %s.family: missing or not a string", path,
+		log_errx("%s: %s.family: missing, empty or not a string", path,
 		    jp->buf);
 		goto fail;
 	}
@@ -536,6 +538,24 @@ add_sg(struct export *ex, const char *path, cJSON *sg, struct jpath *jp)
 	return 0;
 }
 
+/* A bare service object: an input to create-service or ecspresso. */
+static bool
+looks_like_service(const cJSON *o)
+{
+	static const char *const keys[] = { "serviceName", "desiredCount",
+	    "launchType", "capacityProviderStrategy", "deploymentController",
+	    "schedulingStrategy", "loadBalancers", NULL };
+	const char *const *k;
+
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o,
+	    "taskDefinition")))
+		return true;
+	for (k = keys; *k != NULL; k++)
+		if (cJSON_GetObjectItemCaseSensitive(o, *k) != NULL)
+			return true;
+	return false;
+}
+
 static int classify(struct export *, const char *, cJSON *, struct jpath *,
     int);
 
@@ -631,7 +651,8 @@ classify(struct export *ex, const char *path, cJSON *root, struct jpath *jp,
 		jpath_pop(jp, mark);
 		goto out;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(root, "taskDefinition") != NULL &&
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root,
+	    "taskDefinition")) &&
 	    cJSON_GetObjectItemCaseSensitive(root, "containerDefinitions") ==
 	    NULL && cJSON_GetObjectItemCaseSensitive(root, "serviceName") ==
 	    NULL) {
@@ -661,7 +682,7 @@ classify(struct export *ex, const char *path, cJSON *root, struct jpath *jp,
 		    "--group-ids ...` instead", path, jp->buf);
 		goto out;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(root, "serviceName") != NULL) {
+	if (looks_like_service(root)) {
 		rc = add_service(ex, path, root, jp);
 		return rc;
 	}

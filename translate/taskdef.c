@@ -200,6 +200,77 @@ check_container(const struct xtd *t, const cJSON *c, size_t i)
 	return 0;
 }
 
+static bool
+has_container(const cJSON *ctrs, const char *name)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, ctrs)
+		if (json_str(c, "name") != NULL &&
+		    strcmp(json_str(c, "name"), name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+has_volume(const cJSON *vols, const char *name)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, vols)
+		if (json_str(v, "name") != NULL &&
+		    strcmp(json_str(v, "name"), name) == 0)
+			return true;
+	return false;
+}
+
+/* Names that must resolve inside the task definition (ECS rejects them). */
+static int
+check_names(const struct xtd *t)
+{
+	const cJSON *ctrs = cJSON_GetObjectItemCaseSensitive(t->td,
+	    "containerDefinitions"), *vols = cJSON_GetObjectItemCaseSensitive(
+	    t->td, "volumes"), *c, *e;
+	const char *n;
+	size_t i = 0, j;
+
+	n = json_str(cJSON_GetObjectItemCaseSensitive(t->td,
+	    "proxyConfiguration"), "containerName");
+	if (n != NULL && !has_container(ctrs, n)) {
+		log_errx("%s: %s.proxyConfiguration.containerName: no container "
+		    "is named \"%s\"", t->src, t->jpath, n);
+		return -1;
+	}
+	cJSON_ArrayForEach(c, ctrs) {
+		j = 0;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(c,
+		    "dependsOn")) {
+			n = json_str(e, "containerName");
+			if (n != NULL && !has_container(ctrs, n)) {
+				log_errx("%s: %s.containerDefinitions[%zu]."
+				    "dependsOn[%zu].containerName: no container "
+				    "is named \"%s\"", t->src, t->jpath, i, j, n);
+				return -1;
+			}
+			j++;
+		}
+		j = 0;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(c,
+		    "mountPoints")) {
+			n = json_str(e, "sourceVolume");
+			if (n != NULL && !has_volume(vols, n)) {
+				log_errx("%s: %s.containerDefinitions[%zu]."
+				    "mountPoints[%zu].sourceVolume: no volume is "
+				    "named \"%s\"", t->src, t->jpath, i, j, n);
+				return -1;
+			}
+			j++;
+		}
+		i++;
+	}
+	return 0;
+}
+
 int
 taskdef_analyze(struct xtd *t)
 {
@@ -247,6 +318,14 @@ taskdef_analyze(struct xtd *t)
 	}
 	t->os = os != NULL && os[0] != '\0' && strcmp(os, "LINUX") != 0 ?
 	    "WINDOWS" : "LINUX";
+	if (strcmp(t->os, "LINUX") != 0) {
+		log_errx("%s: %s.runtimePlatform.operatingSystemFamily: %s tasks "
+		    "need Windows container instances, which f2o's Ocean "
+		    "templates do not launch", t->src, t->jpath, os);
+		return -1;
+	}
+	if (check_names(t) == -1)
+		return -1;
 	es = cJSON_GetObjectItemCaseSensitive(t->td, "ephemeralStorage");
 	if (es != NULL && !json_is_unset(es)) {
 		if (json_int(es, "sizeInGiB", 0, 200, &v) == -1) {

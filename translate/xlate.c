@@ -325,8 +325,6 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 
 	if (export_load(&x->ex, inputs, ninputs) == -1)
 		goto out;
-	if (resolve_target(x, opt) == -1)
-		goto out;
 	for (i = 0; i < x->ex->nsvcs; i++) {
 		r = service_select(x, &x->ex->svcs[i]);
 		if (r == -1)
@@ -338,10 +336,20 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		}
 	}
 	if (x->nmig == 0) {
-		log_errx("no Fargate service to migrate in the export (%zu "
-		    "services read)", x->ex->nsvcs);
+		if (x->ex->nsvcs > 0)
+			log_errx("%s: %s: no Fargate service to migrate: %zu "
+			    "services read, none of them on Fargate with an ECS "
+			    "deployment controller (see the warnings above)",
+			    x->ex->svcs[0].src, x->ex->svcs[0].jpath,
+			    x->ex->nsvcs);
+		else
+			log_errx("no service in the export: give the output of "
+			    "`aws ecs describe-services` with the task "
+			    "definitions");
 		goto out;
 	}
+	if (resolve_target(x, opt) == -1)
+		goto out;
 	for (i = 0; i < x->ex->ntds; i++)
 		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)
 			goto out;

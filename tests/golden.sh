@@ -1,0 +1,56 @@
+#!/bin/sh
+# Golden translate cases: tests/golden/<case>/args (one argument per line,
+# paths relative to the repo root) and expected/ (the bundle directory, or
+# expected.err + expected.rc for a case that must fail). Each case runs
+# twice: both runs must give the same digest; the bundle must equal
+# expected/ byte for byte and validate against the AWS models and Spot
+# schemas (tests/tools/validate_bundle.py).
+# Usage: sh tests/golden.sh [--update] [CASE...]   (from the repo root)
+BUILD=${BUILD:-build}
+T="$BUILD/f2o-translate"
+PY=/usr/bin/python3
+update=0
+[ "$1" = "--update" ] && { update=1; shift; }
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cases=${*:-$(ls tests/golden)}
+for c in $cases; do
+	d=tests/golden/$c
+	[ -f "$d/args" ] || continue
+	# shellcheck disable=SC2046
+	set -- $(grep -v '^#' "$d/args")
+	out=$tmp/$c
+	"$T" --quiet "$@" -o "$out" >"$tmp/$c.digest" 2>"$tmp/$c.err"
+	rc=$?
+	problems=""
+	if [ -f "$d/expected.rc" ] || { [ $update = 1 ] && [ $rc -ne 0 ]; }; then
+		# A case that must fail: exit code, message, nothing written.
+		if [ $update = 1 ]; then
+			echo $rc >"$d/expected.rc"; cp "$tmp/$c.err" "$d/expected.err"
+		fi
+		[ "$rc" = "$(cat "$d/expected.rc")" ] || problems="$problems exit=$rc"
+		cmp -s "$tmp/$c.err" "$d/expected.err" || problems="$problems stderr-differs"
+		[ -e "$out" ] && problems="$problems bundle-left-behind"
+	else
+		[ $rc -eq 0 ] || problems="$problems exit=$rc($(tail -n 2 "$tmp/$c.err"))"
+		"$T" --quiet "$@" -o "$out.2" >"$tmp/$c.digest2" 2>/dev/null
+		cmp -s "$tmp/$c.digest" "$tmp/$c.digest2" || problems="$problems not-reproducible"
+		if [ $update = 1 ] && [ $rc -eq 0 ]; then
+			rm -rf "$d/expected"; cp -R "$out" "$d/expected"
+			cp "$tmp/$c.err" "$d/expected.warnings"
+		fi
+		diff -r "$d/expected" "$out" >"$tmp/$c.diff" 2>&1 || problems="$problems differs-from-expected"
+		if [ -f tests/tools/validate_bundle.py ]; then
+			$PY tests/tools/validate_bundle.py "$out" >"$tmp/$c.val" 2>&1 || problems="$problems invalid-requests"
+		fi
+	fi
+	if [ -z "$problems" ]; then
+		echo "ok   $c"; pass=$((pass + 1))
+	else
+		echo "FAIL $c:$problems"; fail=$((fail + 1))
+		[ -s "$tmp/$c.diff" ] && head -n 30 "$tmp/$c.diff"
+		[ -f "$tmp/$c.val" ] && grep -v '^OK' "$tmp/$c.val" | head -n 20
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
