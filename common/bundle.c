@@ -23,7 +23,10 @@
 struct bundle *
 bundle_new(void)
 {
-	return xcalloc(1, sizeof(struct bundle));
+	struct bundle *b = xcalloc(1, sizeof(struct bundle));
+
+	hashmap_init(&b->names);
+	return b;
 }
 
 void
@@ -38,6 +41,7 @@ bundle_free(struct bundle *b)
 		free(b->files[i].data);
 	}
 	free(b->files);
+	hashmap_cleanup(&b->names);
 	free(b->manifest);
 	cJSON_Delete(b->meta);
 	free(b);
@@ -48,9 +52,8 @@ bundle_find(const struct bundle *b, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < b->nfiles; i++)
-		if (strcmp(b->files[i].name, name) == 0)
-			return &b->files[i];
+	if (hashmap_get(&b->names, name, &i))
+		return &b->files[i];
 	return NULL;
 }
 
@@ -90,6 +93,7 @@ add_raw(struct bundle *b, const char *what, const char *name,
 		free(f->data);
 		return -1;
 	}
+	hashmap_put(&b->names, f->name, b->nfiles);
 	b->nfiles++;
 	return 0;
 }
@@ -121,6 +125,17 @@ cmp_files(const void *a, const void *b)
 	    ((const struct bundle_file *)b)->name);
 }
 
+/* Sort the files by name and index them again. */
+static void
+sort_files(struct bundle *b)
+{
+	size_t i;
+
+	qsort(b->files, b->nfiles, sizeof(*b->files), cmp_files);
+	for (i = 0; i < b->nfiles; i++)
+		hashmap_put(&b->names, b->files[i].name, i);
+}
+
 int
 bundle_seal(struct bundle *b, cJSON *meta)
 {
@@ -137,7 +152,7 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		}
 		cJSON_Delete(meta);
 	}
-	qsort(b->files, b->nfiles, sizeof(*b->files), cmp_files);
+	sort_files(b);
 	files = cJSON_AddObjectToObject(m, "files");
 	for (i = 0; i < b->nfiles; i++)
 		json_add_str(files, b->files[i].name, b->files[i].sha256);
@@ -151,12 +166,17 @@ bundle_seal(struct bundle *b, cJSON *meta)
 
 /* ---- writing ---- */
 
+/*
+ * Files go into a fresh temporary directory that is renamed into place
+ * afterwards, so each file is simply created; one syncfs makes the whole
+ * tree durable before the rename.
+ */
 static int
 write_dir(const struct bundle *b, const char *dir)
 {
 	size_t i;
 
-	if (fsio_write_atomic(dir, BUNDLE_MANIFEST, b->manifest,
+	if (fsio_write_new(dir, BUNDLE_MANIFEST, b->manifest,
 	    b->manifest_len) == -1)
 		return -1;
 	for (i = 0; i < b->nfiles; i++) {
@@ -168,14 +188,12 @@ write_dir(const struct bundle *b, const char *dir)
 		*slash = '\0';
 		rc = fsio_mkdir_p(full);
 		if (rc == 0)
-			rc = fsio_write_atomic(full, slash + 1, f->data, f->len);
-		if (rc == 0 && strcmp(full, dir) != 0)
-			rc = fsio_fsync_dir(full);
+			rc = fsio_write_new(full, slash + 1, f->data, f->len);
 		free(full);
 		if (rc == -1)
 			return -1;
 	}
-	return fsio_fsync_dir(dir);
+	return fsio_sync_tree(dir);
 }
 
 static int
@@ -444,7 +462,7 @@ verify(struct bundle *b, const char *what)
 		log_errx("%s: manifest lists a file twice", what);
 		return -1;
 	}
-	qsort(b->files, b->nfiles, sizeof(*b->files), cmp_files);
+	sort_files(b);
 	return digest_sha256_hex(b->digest, b->manifest, b->manifest_len);
 }
 

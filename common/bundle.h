@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "digest.h"
+#include "hashmap.h"
 
 #define BUNDLE_FORMAT		"f2o-bundle"
 #define BUNDLE_FORMAT_VERSION	1
@@ -40,6 +41,7 @@ struct bundle {
 	size_t	 manifest_len;
 	cJSON	*meta;			/* parsed manifest once loaded/sealed */
 	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
+	struct hashmap names;		/* name -> index into files */
 };
 
 /* Free with bundle_free(). */

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* syncfs */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -171,6 +172,55 @@ out:
 		free(tmp);
 	}
 	free(dst);
+	return rc;
+}
+
+int
+fsio_write_new(const char *dir, const char *name, const void *buf,
+    size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int fd, rc = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_err("%s", path);
+		free(path);
+		return -1;
+	}
+	if (write_all(fd, buf, len, path) == 0)
+		rc = 0;
+	if (close(fd) == -1) {
+		log_err("close %s", path);
+		rc = -1;
+	}
+	free(path);
+	return rc;
+}
+
+int
+fsio_sync_tree(const char *dir)
+{
+	int fd, rc = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		log_err("%s", dir);
+		return -1;
+	}
+	/* One flush of the filesystem instead of a fsync per file. */
+	if (syncfs(fd) == -1) {
+		log_err("syncfs %s", dir);
+		rc = -1;
+	}
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		log_err("fsync %s", dir);
+		rc = -1;
+	}
+	if (close(fd) == -1) {
+		log_err("close %s", dir);
+		rc = -1;
+	}
 	return rc;
 }
 

@@ -25,6 +25,15 @@ int	fsio_write_atomic(const char *dir, const char *name, const void *buf,
 /* Same, with a full path. */
 int	fsio_write_atomic_path(const char *path, const void *buf, size_t len);
 int	fsio_fsync_dir(const char *dir);
+/*
+ * Create dir/name (which must not exist) and write buf, without fsync:
+ * for files inside a temporary tree that fsio_sync_tree() makes durable
+ * before it is renamed into place. Returns 0, or -1 (logged).
+ */
+int	fsio_write_new(const char *dir, const char *name, const void *buf,
+	    size_t len);
+/* Make everything written under dir durable (syncfs), then fsync dir. */
+int	fsio_sync_tree(const char *dir);
 /* mkdir -p with mode 0755. Returns 0, or -1 (logged). */
 int	fsio_mkdir_p(const char *path);
 /* rm -rf; best effort, returns -1 if anything could not be removed. */

@@ -9,7 +9,10 @@
 struct plan *
 plan_new(void)
 {
-	return xcalloc(1, sizeof(struct plan));
+	struct plan *p = xcalloc(1, sizeof(struct plan));
+
+	hashmap_init(&p->ids);
+	return p;
 }
 
 static void
@@ -42,6 +45,7 @@ plan_free(struct plan *p)
 	for (i = 0; i < p->nsteps; i++)
 		step_cleanup(&p->steps[i]);
 	free(p->steps);
+	hashmap_cleanup(&p->ids);
 	free(p);
 }
 
@@ -69,9 +73,8 @@ plan_find(const struct plan *p, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < p->nsteps; i++)
-		if (strcmp(p->steps[i].id, id) == 0)
-			return &p->steps[i];
+	if (hashmap_get(&p->ids, id, &i))
+		return &p->steps[i];
 	return NULL;
 }
 
@@ -98,6 +101,7 @@ plan_add(struct plan *p, const char *id, const char *phase,
 		p->cap = p->cap == 0 ? 64 : p->cap * 2;
 		p->steps = xreallocarray(p->steps, p->cap, sizeof(*p->steps));
 	}
+	hashmap_put(&p->ids, id, p->nsteps);
 	s = &p->steps[p->nsteps++];
 	memset(s, 0, sizeof(*s));
 	s->id = xstrdup(id);

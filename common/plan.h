@@ -19,6 +19,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "hashmap.h"
+
 #define PLAN_FORMAT_VERSION	1
 #define PLAN_MAX_STEPS		200000
 #define PLAN_MAX_AFTER		1000
@@ -45,6 +47,7 @@ struct plan {
 	struct plan_step *steps;
 	size_t	 nsteps;
 	size_t	 cap;
+	struct hashmap ids;	/* id -> index into steps */
 };
 
 struct plan	*plan_new(void);

@@ -20,7 +20,18 @@
 struct export *
 export_new(void)
 {
-	return xcalloc(1, sizeof(struct export));
+	struct export *ex = xcalloc(1, sizeof(struct export));
+
+	hashmap_init(&ex->svc_idx);
+	hashmap_init(&ex->td_idx);
+	hashmap_init(&ex->sg_idx);
+	return ex;
+}
+
+static char *
+svc_key(const char *cluster, const char *name)
+{
+	return xasprintf("%s/%s", cluster != NULL ? cluster : "", name);
 }
 
 static void
@@ -82,6 +93,9 @@ export_free(struct export *ex)
 	free(ex->account);
 	free(ex->partition);
 	free(ex->cluster);
+	hashmap_cleanup(&ex->svc_idx);
+	hashmap_cleanup(&ex->td_idx);
+	hashmap_cleanup(&ex->sg_idx);
 	free(ex);
 }
 
@@ -112,8 +126,10 @@ unwrap_enums(cJSON *item)
 		    cJSON_IsString(c->child)) {
 			cJSON *s = cJSON_CreateString(c->child->valuestring);
 
+			/* InObject keeps the member's key; ViaPointer does not. */
 			if (c->string != NULL)
-				cJSON_ReplaceItemViaPointer(item, c, s);
+				cJSON_ReplaceItemInObjectCaseSensitive(item,
+				    c->string, s);
 			else
 				cJSON_ReplaceItemViaPointer(item, c, s);
 			c = s;
@@ -307,24 +323,25 @@ add_service(struct export *ex, const char *path, cJSON *svc,
 		goto fail;
 	}
 	/* Same service twice (several exports of one cluster): keep one. */
-	for (i = 0; i < ex->nsvcs; i++) {
-		char *cl = cluster_name(svc);
-		bool same = strcmp(ex->svcs[i].name, name) == 0 &&
-		    ((cl == NULL && ex->svcs[i].cluster == NULL) ||
-		    (cl != NULL && ex->svcs[i].cluster != NULL &&
-		    strcmp(cl, ex->svcs[i].cluster) == 0));
+	{
+		char *cl = cluster_name(svc), *k = svc_key(cl, name);
+		bool dup = hashmap_get(&ex->svc_idx, k, &i);
 
 		free(cl);
-		if (!same)
-			continue;
-		if (cJSON_Compare(ex->svcs[i].svc, svc, 1)) {
-			cJSON_Delete(svc);
-			return 0;
+		if (!dup)
+			hashmap_put(&ex->svc_idx, k, ex->nsvcs);
+		free(k);
+		if (dup) {
+			if (cJSON_Compare(ex->svcs[i].svc, svc, 1)) {
+				cJSON_Delete(svc);
+				return 0;
+			}
+			log_errx("%s: %s: service \"%s\" is also in %s at %s, "
+			    "with different content: export each service once",
+			    path, jp->buf, name, ex->svcs[i].src,
+			    ex->svcs[i].jpath);
+			goto fail;
 		}
-		log_errx("%s: %s: service \"%s\" is also in %s at %s, with "
-		    "different content: export each service once", path,
-		    jp->buf, name, ex->svcs[i].src, ex->svcs[i].jpath);
-		goto fail;
 	}
 	ex->svcs = xreallocarray(ex->svcs, ex->nsvcs + 1, sizeof(*ex->svcs));
 	s = &ex->svcs[ex->nsvcs];
@@ -453,9 +470,7 @@ add_taskdef(struct export *ex, const char *path, cJSON *td, cJSON *tags,
 	}
 	note_arn(ex, arn);
 	key = rev > 0 ? xasprintf("%s:%lld", family, rev) : xstrdup(family);
-	for (i = 0; i < ex->ntds; i++) {
-		if (strcmp(ex->tds[i].key, key) != 0)
-			continue;
+	if (hashmap_get(&ex->td_idx, key, &i)) {
 		if (cJSON_Compare(ex->tds[i].td, td, 1)) {
 			free(key);
 			cJSON_Delete(td);
@@ -468,6 +483,7 @@ add_taskdef(struct export *ex, const char *path, cJSON *td, cJSON *tags,
 		free(key);
 		goto fail;
 	}
+	hashmap_put(&ex->td_idx, key, ex->ntds);
 	ex->tds = xreallocarray(ex->tds, ex->ntds + 1, sizeof(*ex->tds));
 	t = &ex->tds[ex->ntds++];
 	memset(t, 0, sizeof(*t));
@@ -514,9 +530,7 @@ add_sg(struct export *ex, const char *path, cJSON *sg, struct jpath *jp)
 		cJSON_Delete(sg);
 		return -1;
 	}
-	for (i = 0; i < ex->nsgs; i++) {
-		if (strcmp(ex->sgs[i].id, id) != 0)
-			continue;
+	if (hashmap_get(&ex->sg_idx, id, &i)) {
 		if (cJSON_Compare(ex->sgs[i].sg, sg, 1)) {
 			cJSON_Delete(sg);
 			return 0;
@@ -527,6 +541,7 @@ add_sg(struct export *ex, const char *path, cJSON *sg, struct jpath *jp)
 		cJSON_Delete(sg);
 		return -1;
 	}
+	hashmap_put(&ex->sg_idx, id, ex->nsgs);
 	ex->sgs = xreallocarray(ex->sgs, ex->nsgs + 1, sizeof(*ex->sgs));
 	g = &ex->sgs[ex->nsgs++];
 	memset(g, 0, sizeof(*g));
@@ -806,8 +821,20 @@ export_sort(struct export *ex)
 		qsort(ex->svcs, ex->nsvcs, sizeof(*ex->svcs), cmp_svc);
 	if (ex->ntds > 1)
 		qsort(ex->tds, ex->ntds, sizeof(*ex->tds), cmp_td);
+	size_t i;
+
 	if (ex->nsgs > 1)
 		qsort(ex->sgs, ex->nsgs, sizeof(*ex->sgs), cmp_sg);
+	for (i = 0; i < ex->nsvcs; i++) {
+		char *k = svc_key(ex->svcs[i].cluster, ex->svcs[i].name);
+
+		hashmap_put(&ex->svc_idx, k, i);
+		free(k);
+	}
+	for (i = 0; i < ex->ntds; i++)
+		hashmap_put(&ex->td_idx, ex->tds[i].key, i);
+	for (i = 0; i < ex->nsgs; i++)
+		hashmap_put(&ex->sg_idx, ex->sgs[i].id, i);
 }
 
 int
@@ -859,11 +886,10 @@ export_find_td(const struct export *ex, const char *ref)
 	if (p != NULL)
 		ref = p + strlen(":task-definition/");
 	want_key = xstrdup(ref);
-	for (i = 0; i < ex->ntds; i++)
-		if (strcmp(ex->tds[i].key, want_key) == 0) {
-			free(want_key);
-			return &ex->tds[i];
-		}
+	if (hashmap_get(&ex->td_idx, want_key, &i)) {
+		free(want_key);
+		return &ex->tds[i];
+	}
 	/* "family" alone: the latest revision in the export. */
 	if (strchr(want_key, ':') == NULL)
 		for (i = 0; i < ex->ntds; i++)
@@ -880,8 +906,7 @@ export_find_sg(const struct export *ex, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < ex->nsgs; i++)
-		if (strcmp(ex->sgs[i].id, id) == 0)
-			return &ex->sgs[i];
+	if (hashmap_get(&ex->sg_idx, id, &i))
+		return &ex->sgs[i];
 	return NULL;
 }

@@ -450,14 +450,11 @@ taskdef_request(struct xlate *x, struct xtd *t)
 }
 
 static char *
-step_id(struct xlate *x, const struct xtd *t)
+step_id(const struct hashmap *families, const struct xtd *t)
 {
-	size_t i, same = 0;
+	size_t same = 0;
 
-	for (i = 0; i < x->ex->ntds; i++)
-		if (x->ex->tds[i].used &&
-		    strcmp(x->ex->tds[i].family, t->family) == 0)
-			same++;
+	(void)hashmap_get(families, t->family, &same);
 	if (same > 1 && t->revision > 0)
 		return xasprintf("td/%s:%lld", t->family, t->revision);
 	return xasprintf("td/%s", t->family);
@@ -466,8 +463,18 @@ step_id(struct xlate *x, const struct xtd *t)
 int
 taskdef_plan(struct xlate *x)
 {
-	size_t i;
+	struct hashmap families;	/* family -> used revisions */
+	size_t i, n;
+	int rc = -1;
 
+	hashmap_init(&families);
+	for (i = 0; i < x->ex->ntds; i++) {
+		if (!x->ex->tds[i].used)
+			continue;
+		n = 0;
+		(void)hashmap_get(&families, x->ex->tds[i].family, &n);
+		hashmap_put(&families, x->ex->tds[i].family, n + 1);
+	}
 	for (i = 0; i < x->ex->ntds; i++) {
 		struct xtd *t = &x->ex->tds[i];
 		struct plan_step *st;
@@ -478,12 +485,12 @@ taskdef_plan(struct xlate *x)
 			continue;
 		req = taskdef_request(x, t);
 		if (req == NULL)
-			return -1;
-		t->step = step_id(x, t);
+			goto out;
+		t->step = step_id(&families, t);
 		path = xlate_request(x, t->step, req);
 		cJSON_Delete(req);
 		if (path == NULL)
-			return -1;
+			goto out;
 		title = xasprintf("register %s for EC2 (from %s)", t->family,
 		    t->key);
 		st = plan_add(x->plan, t->step, XLATE_PHASE_IMPORT,
@@ -491,9 +498,12 @@ taskdef_plan(struct xlate *x)
 		free(title);
 		free(path);
 		if (st == NULL)
-			return -1;
+			goto out;
 		plan_step_output(st, "taskDefinitionArn",
 		    "taskDefinition.taskDefinitionArn");
 	}
-	return 0;
+	rc = 0;
+out:
+	hashmap_cleanup(&families);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "bundle.h"
+#include "hashmap.h"
 #include "options.h"
 #include "plan.h"
 #include "strbuf.h"
@@ -85,6 +86,9 @@ struct export {
 	char	*account;		/* from ARNs, or NULL */
 	char	*partition;		/* "aws", "aws-cn", ... */
 	char	*cluster;		/* ECS cluster short name, or NULL */
+	struct hashmap svc_idx;		/* "cluster/name" -> index in svcs */
+	struct hashmap td_idx;		/* key -> index in tds */
+	struct hashmap sg_idx;		/* GroupId -> index in sgs */
 };
 
 struct xwarn {

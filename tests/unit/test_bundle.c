@@ -1,0 +1,220 @@
+/* Bundle format: seal, write (dir, tar, tar.gz), load, tamper detection. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "fsio.h"
+#include "jsonutil.h"
+#include "plan.h"
+#include "xalloc.h"
+
+static char *
+tmpdir(void)
+{
+	char *d = xstrdup("/tmp/f2o-test-bundle-XXXXXX");
+
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static struct bundle *
+sample(void)
+{
+	struct bundle *b = bundle_new();
+	cJSON *meta = cJSON_CreateObject();
+
+	assert_int_equal(bundle_add(b, "plan.json", "{}\n", 3), 0);
+	assert_int_equal(bundle_add(b, "requests/td/web.json", "{\"a\":1}\n",
+	    8), 0);
+	json_add_str(meta, "generator", "test");
+	assert_int_equal(bundle_seal(b, meta), 0);
+	return b;
+}
+
+static void
+test_bundle_roundtrip_dir_and_archives(void **state)
+{
+	const char *kinds[] = { "b", "b.tar", "b.tar.gz" };
+	struct bundle *b = sample(), *r;
+	char *d = tmpdir(), *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		p = xasprintf("%s/%s", d, kinds[i]);
+		assert_int_equal(bundle_write(b, p, false), 0);
+		assert_int_equal(bundle_load(&r, p), 0);
+		assert_string_equal(r->digest, b->digest);
+		assert_int_equal(r->nfiles, 2);
+		assert_non_null(bundle_find(r, "requests/td/web.json"));
+		assert_string_equal(bundle_find(r, "plan.json")->data, "{}\n");
+		bundle_free(r);
+		free(p);
+	}
+	fsio_remove_tree(d);
+	free(d);
+	bundle_free(b);
+}
+
+static void
+test_bundle_refuses_tampering(void **state)
+{
+	struct bundle *b = sample(), *r = NULL;
+	char *d = tmpdir(), *p = xasprintf("%s/b", d), *f;
+
+	(void)state;
+	assert_int_equal(bundle_write(b, p, false), 0);
+	/* A changed file. */
+	f = xasprintf("%s/requests/td/web.json", p);
+	assert_int_equal(fsio_write_atomic_path(f, "{\"a\":2}\n", 8), 0);
+	assert_int_equal(bundle_load(&r, p), -1);
+	assert_null(r);
+	/* Restored, then an extra file. */
+	assert_int_equal(fsio_write_atomic_path(f, "{\"a\":1}\n", 8), 0);
+	assert_int_equal(bundle_load(&r, p), 0);
+	bundle_free(r);
+	free(f);
+	f = xasprintf("%s/extra.json", p);
+	assert_int_equal(fsio_write_atomic_path(f, "{}", 2), 0);
+	assert_int_equal(bundle_load(&r, p), -1);
+	unlink(f);
+	free(f);
+	/* A missing file. */
+	f = xasprintf("%s/plan.json", p);
+	unlink(f);
+	assert_int_equal(bundle_load(&r, p), -1);
+	free(f);
+	fsio_remove_tree(d);
+	free(d);
+	free(p);
+	bundle_free(b);
+}
+
+static void
+test_bundle_existing_dir_needs_force(void **state)
+{
+	struct bundle *b = sample();
+	char *d = tmpdir(), *p = xasprintf("%s/b", d);
+
+	(void)state;
+	assert_int_equal(bundle_write(b, p, false), 0);
+	assert_int_equal(bundle_write(b, p, false), -1);
+	assert_int_equal(bundle_write(b, p, true), 0);
+	fsio_remove_tree(d);
+	free(d);
+	free(p);
+	bundle_free(b);
+}
+
+static void
+test_bundle_rejects_unsafe_names(void **state)
+{
+	struct bundle *b = bundle_new();
+
+	(void)state;
+	assert_int_equal(bundle_add(b, "../x", "", 0), -1);
+	assert_int_equal(bundle_add(b, "/etc/passwd", "", 0), -1);
+	assert_int_equal(bundle_add(b, "a//b", "", 0), -1);
+	assert_int_equal(bundle_add(b, "a/./b", "", 0), -1);
+	assert_int_equal(bundle_add(b, "manifest.json", "", 0), -1);
+	assert_int_equal(bundle_add(b, "ok/name.json", "", 0), 0);
+	assert_int_equal(bundle_add(b, "ok/name.json", "", 0), -1);
+	bundle_free(b);
+	assert_true(fsio_safe_relpath("requests/svc/sfm-web.json"));
+	assert_false(fsio_safe_relpath("requests/..\\x"));
+	assert_false(fsio_safe_relpath(""));
+}
+
+static void
+test_bundle_rejects_garbage_archive(void **state)
+{
+	struct bundle *b = NULL;
+
+	(void)state;
+	assert_int_equal(bundle_parse_archive(&b, "mem", "not a tar", 9), -1);
+	assert_null(b);
+}
+
+static void
+test_plan_roundtrip_and_refs(void **state)
+{
+	const char *after[] = { "td/web", NULL };
+	struct plan *p = plan_new(), *q = NULL;
+	struct plan_step *s;
+	cJSON *j;
+	char *text, *id, *out;
+
+	(void)state;
+	s = plan_add(p, "td/web", "import", "ecs:RegisterTaskDefinition", "t",
+	    "requests/td/web.json", NULL);
+	assert_non_null(s);
+	plan_step_output(s, "taskDefinitionArn",
+	    "taskDefinition.taskDefinitionArn");
+	assert_non_null(plan_add(p, "svc/sfm-web", "import",
+	    "ecs:CreateService", "t", "requests/svc/sfm-web.json", after));
+	assert_null(plan_add(p, "svc/sfm-web", "import", "x", "", NULL, NULL));
+	assert_null(plan_add(p, "no-slash", "import", "x", "", NULL, NULL));
+	assert_null(plan_add(p, "has/a.dot", "import", "x", "", NULL, NULL));
+	j = plan_to_json(p);
+	text = json_print(j);
+	assert_int_equal(plan_parse(&q, "plan.json", text, strlen(text)), 0);
+	assert_int_equal(q->nsteps, 2);
+	assert_string_equal(q->steps[1].after[0], "td/web");
+	assert_string_equal(q->steps[0].outputs[0].path,
+	    "taskDefinition.taskDefinitionArn");
+	plan_free(q);
+	free(text);
+	cJSON_Delete(j);
+	plan_free(p);
+
+	out = plan_ref("td/web", "taskDefinitionArn");
+	assert_string_equal(out, "${td/web.taskDefinitionArn}");
+	assert_true(plan_ref_parse(out, &id, &text));
+	assert_string_equal(id, "td/web");
+	assert_string_equal(text, "taskDefinitionArn");
+	free(id);
+	free(text);
+	free(out);
+	/* User data that merely looks like a template is not a reference. */
+	assert_false(plan_ref_parse("${Partition}", &id, &text));
+	assert_false(plan_ref_parse("${AccountID}:x", &id, &text));
+	assert_false(plan_ref_parse("x ${td/web.taskDefinitionArn}", &id,
+	    &text));
+}
+
+static void
+test_plan_parse_rejects_forward_after(void **state)
+{
+	const char *bad = "{\"formatVersion\":1,\"steps\":[{\"id\":\"a/b\","
+	    "\"phase\":\"import\",\"action\":\"x\",\"after\":[\"c/d\"]},"
+	    "{\"id\":\"c/d\",\"phase\":\"import\",\"action\":\"x\"}]}";
+	struct plan *p = NULL;
+
+	(void)state;
+	assert_int_equal(plan_parse(&p, "plan.json", bad, strlen(bad)), -1);
+	assert_null(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bundle_roundtrip_dir_and_archives),
+		cmocka_unit_test(test_bundle_refuses_tampering),
+		cmocka_unit_test(test_bundle_existing_dir_needs_force),
+		cmocka_unit_test(test_bundle_rejects_unsafe_names),
+		cmocka_unit_test(test_bundle_rejects_garbage_archive),
+		cmocka_unit_test(test_plan_roundtrip_and_refs),
+		cmocka_unit_test(test_plan_parse_rejects_forward_after),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

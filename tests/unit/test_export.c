@@ -1,0 +1,158 @@
+/* Export reader and task-definition rules. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "jsonutil.h"
+#include "taskdef.h"
+#include "xalloc.h"
+
+static int
+parse(struct export *ex, const char *text)
+{
+	return export_parse(ex, "mem.json", text, strlen(text));
+}
+
+static void
+test_export_envelopes(void **state)
+{
+	struct export *ex = export_new();
+
+	(void)state;
+	assert_int_equal(parse(ex, "{\"services\":[{\"serviceName\":\"a\","
+	    "\"launchType\":\"FARGATE\",\"clusterArn\":"
+	    "\"arn:aws-cn:ecs:cn-north-1:123:cluster/c\"}],\"failures\":[]}"), 0);
+	assert_int_equal(parse(ex, "{\"service\":{\"serviceName\":\"b\","
+	    "\"capacityProviderStrategy\":[{\"capacityProvider\":\"FARGATE\","
+	    "\"weight\":1},{\"capacityProvider\":\"FARGATE_SPOT\",\"weight\":3}]"
+	    "}}"), 0);
+	assert_int_equal(parse(ex, "{\"status_code\":200,\"data\":{"
+	    "\"taskDefinition\":{\"family\":\"f\",\"revision\":3,"
+	    "\"containerDefinitions\":[]},\"tags\":[]}}"), 0);
+	assert_int_equal(parse(ex, "{\"family\":\"g\",\"containerDefinitions\":"
+	    "[],\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]}"), 0);
+	assert_int_equal(parse(ex, "{\"SecurityGroups\":[{\"GroupId\":\"sg-1\","
+	    "\"IpPermissions\":[]}]}"), 0);
+	/* The same object again is fine; different content is not. */
+	assert_int_equal(parse(ex, "{\"family\":\"g\",\"containerDefinitions\":"
+	    "[],\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]}"), 0);
+	assert_int_equal(parse(ex, "{\"family\":\"g\",\"containerDefinitions\":"
+	    "[{\"name\":\"x\"}]}"), -1);
+	export_sort(ex);
+	assert_int_equal(ex->nsvcs, 2);
+	assert_int_equal(ex->ntds, 2);
+	assert_int_equal(ex->nsgs, 1);
+	assert_true(ex->svcs[0].fargate);
+	assert_string_equal(ex->svcs[0].cluster, "c");
+	assert_string_equal(ex->partition, "aws-cn");
+	assert_true(ex->svcs[1].spot_share > 0.74 && ex->svcs[1].spot_share < 0.76);
+	assert_string_equal(ex->tds[0].key, "f:3");
+	assert_non_null(ex->tds[1].tags);
+	assert_non_null(export_find_td(ex,
+	    "arn:aws:ecs:us-east-1:1:task-definition/f:3"));
+	assert_non_null(export_find_td(ex, "f"));
+	assert_null(export_find_td(ex, "f:4"));
+	export_free(ex);
+}
+
+static void
+test_export_dotnet_enums_unwrapped(void **state)
+{
+	struct export *ex = export_new();
+
+	(void)state;
+	assert_int_equal(parse(ex, "{\"services\":[{\"serviceName\":\"a\","
+	    "\"launchType\":{\"value\":\"FARGATE\"}}]}"), 0);
+	assert_true(ex->svcs[0].fargate);
+	assert_string_equal(json_str(ex->svcs[0].svc, "launchType"), "FARGATE");
+	export_free(ex);
+}
+
+static void
+test_export_rejects_bad_shapes(void **state)
+{
+	struct export *ex = export_new();
+
+	(void)state;
+	assert_int_equal(parse(ex, "{\"services\":{}}"), -1);
+	assert_int_equal(parse(ex, "{\"services\":[{\"serviceName\":3}]}"), -1);
+	assert_int_equal(parse(ex, "{\"services\":[{\"serviceName\":\"a\","
+	    "\"desiredCount\":\"2\"}]}"), -1);
+	assert_int_equal(parse(ex, "{\"SecurityGroupRules\":[]}"), -1);
+	assert_int_equal(parse(ex, "{\"hello\":1}"), -1);
+	assert_int_equal(parse(ex, "[1,2,]"), -1);
+	assert_int_equal(parse(ex, "$ aws ecs describe-services\n{}"), -1);
+	assert_int_equal(ex->nsvcs, 0);
+	export_free(ex);
+}
+
+static void
+test_taskdef_units(void **state)
+{
+	int v = 0;
+
+	(void)state;
+	assert_int_equal(taskdef_units("1 vcpu", true, &v), 0);
+	assert_int_equal(v, 1024);
+	assert_int_equal(taskdef_units("0.25 vCPU", true, &v), 0);
+	assert_int_equal(v, 256);
+	assert_int_equal(taskdef_units("2 GB", false, &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(taskdef_units("512", false, &v), 0);
+	assert_int_equal(v, 512);
+	assert_int_equal(taskdef_units("2 GB", true, &v), -1);
+	assert_int_equal(taskdef_units("lots", false, &v), -1);
+	assert_int_equal(taskdef_units("0.1 vcpu", true, &v), -1);
+}
+
+static void
+test_taskdef_analyze(void **state)
+{
+	struct export *ex = export_new();
+	struct xtd *t;
+
+	(void)state;
+	assert_int_equal(parse(ex, "{\"family\":\"f\",\"cpu\":\"1 vCPU\","
+	    "\"memory\":\"2 GB\",\"runtimePlatform\":{\"cpuArchitecture\":"
+	    "\"ARM64\"},\"ephemeralStorage\":{\"sizeInGiB\":40},"
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\","
+	    "\"cpu\":512,\"memoryReservation\":256,\"memory\":1024},"
+	    "{\"name\":\"b\",\"image\":\"i\",\"memory\":128}]}"), 0);
+	t = &ex->tds[0];
+	assert_int_equal(taskdef_analyze(t), 0);
+	assert_int_equal(t->cpu, 1024);
+	assert_int_equal(t->memory, 2048);
+	assert_int_equal(t->ctr_cpu, 512);
+	assert_int_equal(t->ctr_memory, 1152);
+	assert_int_equal(t->ctr_reservation, 384);
+	assert_string_equal(t->arch, "ARM64");
+	assert_int_equal(t->ephemeral_gib, 40);
+	export_free(ex);
+
+	ex = export_new();
+	assert_int_equal(parse(ex, "{\"family\":\"f\",\"containerDefinitions\":"
+	    "[{\"name\":\"a\",\"image\":\"i\",\"dependsOn\":[{\"containerName\":"
+	    "\"ghost\",\"condition\":\"START\"}]}]}"), 0);
+	assert_int_equal(taskdef_analyze(&ex->tds[0]), -1);
+	export_free(ex);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_export_envelopes),
+		cmocka_unit_test(test_export_dotnet_enums_unwrapped),
+		cmocka_unit_test(test_export_rejects_bad_shapes),
+		cmocka_unit_test(test_taskdef_units),
+		cmocka_unit_test(test_taskdef_analyze),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
