@@ -837,8 +837,19 @@ export_sort(struct export *ex)
 		hashmap_put(&ex->sg_idx, ex->sgs[i].id, i);
 }
 
+/* True when path is the same file as skip (the --config file). */
+static bool
+same_file(const char *path, const char *skip)
+{
+	struct stat a, b;
+
+	return skip != NULL && stat(path, &a) == 0 && stat(skip, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int
-export_load(struct export **out, char *const *inputs, size_t n)
+export_load(struct export **out, char *const *inputs, size_t n,
+    const char *skip)
 {
 	struct export *ex = export_new();
 	char **files = NULL, *buf;
@@ -854,6 +865,8 @@ export_load(struct export **out, char *const *inputs, size_t n)
 		rc = -1;
 	}
 	for (i = 0; rc == 0 && i < nfiles; i++) {
+		if (same_file(files[i], skip))
+			continue;	/* a --config file beside the exports */
 		if (fsio_read_bounded(&buf, &len, files[i], FSIO_MAX_INPUT) ==
 		    -1) {
 			rc = -1;

@@ -14,8 +14,11 @@
 /*
  * Load and classify every input. Returns 0, or -1 after logging each
  * problem found (file, JSON path, reason). Free with export_free().
+ * skip names a file to ignore inside input directories (the --config
+ * file), or NULL.
  */
-int	export_load(struct export **out, char *const *inputs, size_t n);
+int	export_load(struct export **out, char *const *inputs, size_t n,
+	    const char *skip);
 /* Parse one file's bytes into ex (used by export_load and the fuzzer). */
 int	export_parse(struct export *ex, const char *path, const char *buf,
 	    size_t len);

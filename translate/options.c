@@ -110,7 +110,7 @@ usage_print(FILE *f)
 
 		(void)snprintf(left, sizeof(left), "--%s%s%s", d->name,
 		    d->arg != NULL ? " " : "", d->arg != NULL ? d->arg : "");
-		fprintf(f, "  %-30s %s", left, d->help);
+		fprintf(f, "  %-30s  %s", left, d->help);
 		if (d->def != NULL)
 			fprintf(f, " [%s]", d->def);
 		fputc('\n', f);

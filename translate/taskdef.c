@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "report.h"
 #include "taskdef.h"
 #include "xalloc.h"
 
@@ -354,7 +355,7 @@ taskdef_request(struct xlate *x, struct xtd *t)
 	cJSON *req = cJSON_Duplicate(t->td, 1), *tags, *c, *f2o, *rc;
 	const char *const *k;
 	char *s, hex[DIGEST_HEX_LEN + 1];
-	int n = 0;
+	int n = 0, cpu, mem;
 
 	for (k = output_only; *k != NULL; k++)
 		json_del(req, *k);
@@ -391,15 +392,24 @@ taskdef_request(struct xlate *x, struct xtd *t)
 		cJSON_AddItemToObject(req, "requiresCompatibilities", rc);
 	if (json_str(req, "networkMode") == NULL)
 		json_add_str(req, "networkMode", "awsvpc");
-	/* Task-level sizes as the strings the API takes, units resolved. */
-	if (t->cpu > 0) {
-		s = xasprintf("%d", t->cpu);
+	/*
+	 * Task-level sizes as the strings the API takes, units resolved.
+	 * --task-size containers: what the containers reserve instead of the
+	 * Fargate-shaped size (the same rule the cost report and the Ocean
+	 * node groups use: report_container_size()).
+	 */
+	cpu = t->cpu;
+	mem = t->memory;
+	if (strcmp(opt_str(x->opt, "task-size"), "containers") == 0)
+		(void)report_container_size(t, &cpu, &mem);
+	if (cpu > 0) {
+		s = xasprintf("%d", cpu);
 		json_del(req, "cpu");
 		json_add_str(req, "cpu", s);
 		free(s);
 	}
-	if (t->memory > 0) {
-		s = xasprintf("%d", t->memory);
+	if (mem > 0) {
+		s = xasprintf("%d", mem);
 		json_del(req, "memory");
 		json_add_str(req, "memory", s);
 		free(s);

@@ -14,7 +14,9 @@
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "ocean.h"
 #include "planmd.h"
+#include "report.h"
 #include "service.h"
 #include "taskdef.h"
 #include "xalloc.h"
@@ -323,7 +325,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	strbuf_init(&x->md_cost, XLATE_MD_MAX);
 	strbuf_init(&x->md_phases, XLATE_MD_MAX);
 
-	if (export_load(&x->ex, inputs, ninputs) == -1)
+	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config")) == -1)
 		goto out;
 	for (i = 0; i < x->ex->nsvcs; i++) {
 		r = service_select(x, &x->ex->svcs[i]);
@@ -367,11 +369,13 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	if (taskdef_plan(x) == -1)
 		goto out;
 	/* STAGE sg_plan */
-	/* STAGE ocean_plan */
+	if (ocean_plan(x) == -1)
+		goto out;
 	if (service_plan(x) == -1)
 		goto out;
 	/* STAGE cutover_plan */
-	/* STAGE report_plan */
+	if (report_plan(x) == -1)
+		goto out;
 	cJSON_Delete(params);
 	params = options_manifest(opt);	/* stages may resolve defaults */
 	if (finish(x, params, in) == -1)

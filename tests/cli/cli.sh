@@ -37,15 +37,25 @@ check "--force replaces it" "[ $rc = 0 ] && [ -f $tmp/dir/manifest.json ]"
 check "bad input: exit 1, names file and line, nothing written" "[ $rc = 1 ] && grep -q 'datadog-managed-instances-sidecar-trailing-comma.json: line 26' $tmp/err && [ -z \"\$(ls $tmp | grep bad)\" ]"
 "$T" $CFG fixtures/demo -o "$tmp/bad.tar.gz" --prefix 'x' --ecs-cluster nope >/dev/null 2>&1; rc=$?
 check "no matching service: exit 1, no archive or temp file" "[ $rc = 1 ] && [ -z \"\$(ls $tmp | grep bad)\" ]"
-printf '{"prefix": "cfg-", "quiet": true}\n' >"$tmp/cfg.json"
-"$T" $CFG --config "$tmp/cfg.json" fixtures/demo -o "$tmp/p1" >/dev/null 2>&1
+if [ -n "$CFG" ]; then
+	jq '. + {"prefix": "cfg-", "quiet": true}' fixtures/demo/f2o.json >"$tmp/cfg.json"
+else
+	printf '{"prefix": "cfg-", "quiet": true}\n' >"$tmp/cfg.json"
+fi
+DEMO_FILES="fixtures/demo/services.json fixtures/demo/taskdefs fixtures/demo/security-groups.json"
+"$T" --config "$tmp/cfg.json" $DEMO_FILES -o "$tmp/p1" >/dev/null 2>&1
 check "--config sets parameters" "[ -f $tmp/p1/requests/svc/cfg-web.json ]"
-"$T" $CFG --config "$tmp/cfg.json" --prefix cli- fixtures/demo -o "$tmp/p2" >/dev/null 2>&1
+"$T" --config "$tmp/cfg.json" --prefix cli- $DEMO_FILES -o "$tmp/p2" >/dev/null 2>&1
 check "command-line options win over --config" "[ -f $tmp/p2/requests/svc/cli-web.json ]"
 printf '{"prefixx": "a"}\n' >"$tmp/cfg2.json"
 "$T" --config "$tmp/cfg2.json" fixtures/demo -o "$tmp/p3" >/dev/null 2>"$tmp/err"; rc=$?
 check "unknown --config key is a usage error naming it" "[ $rc = 2 ] && grep -q 'prefixx' $tmp/err"
 "$T" $CFG fixtures/demo -o "$tmp/w" >/dev/null 2>"$tmp/err"
 check "warnings go to stderr and into the bundle" "grep -q 'assignPublicIp' $tmp/err && grep -q 'assignPublicIp' $tmp/w/warnings.json && grep -q 'assignPublicIp' $tmp/w/PLAN.md"
+missing=""
+for o in $("$T" --help | sed -nE 's/^  (--[a-z0-9_-]+).*/\1/p'); do
+	grep -q -- "^\.It Fl -${o#--}" translate/f2o-translate.1 || missing="$missing $o"
+done
+check "every --help option is in the man page (missing:$missing)" "[ -z \"$missing\" ]"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,108 @@
+#ifndef F2O_REPORT_H
+#define F2O_REPORT_H
+/*
+ * The cost and waste report (report.json, report.html, the PLAN.md "Cost"
+ * section): what Fargate bills for each migrated service, what its
+ * containers need, and what the same tasks cost packed onto the
+ * bundle's EC2 instance types under Ocean (on-demand, and a spot
+ * estimate from a stated discount).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "xlate.h"
+
+#define REPORT_MAX_TASKS	200000	/* tasks packed per architecture */
+#define REPORT_MAX_TYPES	4096	/* candidate instance types */
+#define REPORT_EC2_MIN_CPU	128	/* smallest EC2 task-level cpu */
+#define REPORT_EC2_MIN_MEMORY	6	/* MiB, smallest container memory */
+/*
+ * What an ECS container instance keeps for itself: the OS and kernel take
+ * about 6% of the nominal memory before ECS registers it, and the agent
+ * reserves ECS_RESERVED_MEMORY (we assume 256 MiB) of what is registered.
+ * No CPU is reserved (ECS registers all vCPUs).
+ */
+#define REPORT_OS_MEMORY_PCT	6
+#define REPORT_AGENT_MEMORY_MIB	256
+#define REPORT_AGENT_CPU	0
+
+/* report_container_size() flags: a dimension the containers leave unset. */
+#define REPORT_SIZE_NO_CPU	0x1	/* no container sets cpu */
+#define REPORT_SIZE_NO_MEMORY	0x2	/* no container sets memory */
+
+/*
+ * --task-size containers: the task-level size for the EC2 task definition
+ * from what the containers reserve. cpu = sum of container cpu (at least
+ * 128); memory = sum of each container's memoryReservation (or memory when
+ * only that is set), and never below the largest container hard memory
+ * limit. A dimension no container sets keeps the task-level value (and
+ * its flag is returned so the caller can say so; report_plan() warns).
+ * Never returns less than any container reserves. Returns the flags
+ * (0 when both dimensions come from the containers).
+ */
+int	report_container_size(const struct xtd *, int *cpu, int *memory);
+
+/* One instance type the packer may use. */
+struct report_itype {
+	const char *name;		/* "m7i.large" (borrowed) */
+	int	 cpu;			/* registered CPU units */
+	int	 memory;		/* usable MiB after OS and agent */
+	int	 max_tasks;		/* awsvpc tasks (ENI / trunk limit) */
+	double	 hour;			/* on-demand USD per hour */
+};
+
+/* One task to place: n copies of cpu/memory, owned by service svc. */
+struct report_item {
+	int	 cpu;
+	int	 memory;
+	size_t	 svc;			/* caller's index */
+	long long n;
+};
+
+/* The result of packing: instances, each with its type and tasks. */
+struct report_bin {
+	size_t	 type;			/* index into the types given */
+	int	 cpu;			/* CPU units used */
+	int	 memory;		/* MiB used */
+	int	 tasks;
+};
+
+struct report_pack {
+	struct report_bin *bins;
+	size_t	 nbins;
+	size_t	*task_bin;		/* per placed task, its bin */
+	size_t	*task_svc;		/* per placed task, its service */
+	int	*task_cpu;
+	int	*task_mem;
+	size_t	 ntasks;
+	long long unplaced;		/* tasks no type can hold */
+	double	 hour;			/* on-demand USD per hour, all bins */
+};
+
+/*
+ * Pack the items onto instances of the given types. Method (deterministic):
+ * tasks sorted by cpu, then memory, descending (ties by service index);
+ * for each type alone, first-fit decreasing; the type whose instances
+ * cost least per hour wins (ties: fewer instances, then earlier type);
+ * then each instance is replaced by the cheapest type that holds its
+ * tasks (which gives a mix). Returns 0, or -1 on too many tasks (logged).
+ * Free with report_pack_free().
+ */
+int	report_pack(struct report_pack **out, const struct report_item *,
+	    size_t nitems, const struct report_itype *, size_t ntypes);
+void	report_pack_free(struct report_pack *);
+
+/* Pipeline stage: compute the report and add report.json, report.html
+ * and x->md_cost. Returns 0 or -1 (logged). */
+int	report_plan(struct xlate *);
+
+/* report_html.c: render report.json's object as one self-contained
+ * HTML page. Free with free(). */
+char	*report_html(const cJSON *report, size_t *len);
+/* HTML-escape s onto sb (& < > " '). Returns 0 or -1. */
+struct strbuf;
+int	report_html_escape(struct strbuf *, const char *s);
+
+#endif
