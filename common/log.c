@@ -21,6 +21,9 @@ log_set_quiet(int q)
 	quiet = q;
 }
 
+static void vlog(const char *, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(const char *kind, const char *fmt, va_list ap, const char *tail)
 {

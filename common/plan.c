@@ -25,6 +25,7 @@ step_cleanup(struct plan_step *s)
 	free(s->action);
 	free(s->title);
 	free(s->request);
+	free(s->undoes);
 	for (i = 0; i < s->nafter; i++)
 		free(s->after[i]);
 	free(s->after);
@@ -136,6 +137,13 @@ plan_step_output(struct plan_step *s, const char *name, const char *path)
 	s->noutputs++;
 }
 
+void
+plan_step_undoes(struct plan_step *s, const char *id)
+{
+	free(s->undoes);
+	s->undoes = xstrdup(id);
+}
+
 cJSON *
 plan_to_json(const struct plan *p)
 {
@@ -157,6 +165,8 @@ plan_to_json(const struct plan *p)
 			cJSON_AddItemToArray(a, cJSON_CreateString(s->after[j]));
 		if (s->request != NULL)
 			json_add_str(o, "request", s->request);
+		if (s->undoes != NULL)
+			json_add_str(o, "undoes", s->undoes);
 		outs = cJSON_AddObjectToObject(o, "outputs");
 		for (j = 0; j < s->noutputs; j++)
 			json_add_str(outs, s->outputs[j].name,
@@ -248,6 +258,16 @@ plan_parse(struct plan **out, const char *what, const char *buf, size_t len)
 				goto out;
 			}
 			plan_step_after(s, c->valuestring);
+		}
+		v = cJSON_GetObjectItemCaseSensitive(st, "undoes");
+		if (v != NULL) {
+			if (!cJSON_IsString(v) ||
+			    plan_find(p, v->valuestring) == NULL) {
+				log_errx("%s: $.steps[%zu].undoes: must name an "
+				    "earlier step", what, i);
+				goto out;
+			}
+			plan_step_undoes(s, v->valuestring);
 		}
 		v = cJSON_GetObjectItemCaseSensitive(st, "outputs");
 		if (v != NULL && !cJSON_IsObject(v)) {

@@ -37,6 +37,8 @@ struct plan_step {
 	char	*action;
 	char	*title;
 	char	*request;	/* bundle path, or NULL */
+	char	*undoes;	/* rollback: the step whose result this
+				   reverses; run only if that step is done */
 	char	**after;
 	size_t	 nafter;
 	struct plan_output *outputs;
@@ -63,6 +65,7 @@ struct plan_step *plan_add(struct plan *, const char *id, const char *phase,
 void		 plan_step_after(struct plan_step *, const char *id);
 void		 plan_step_output(struct plan_step *, const char *name,
 		    const char *path);
+void		 plan_step_undoes(struct plan_step *, const char *id);
 /* Borrowed step, or NULL. */
 struct plan_step *plan_find(const struct plan *, const char *id);
 /* plan.json as a cJSON tree; free with cJSON_Delete. */
