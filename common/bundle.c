@@ -522,6 +522,10 @@ bundle_parse_archive(struct bundle **out, const char *what, const void *buf,
 			goto out;
 		}
 		name = archive_entry_pathname(e);
+		/* Directory entries (a bundle tarred by hand) carry nothing. */
+		if (name != NULL && archive_entry_filetype(e) == AE_IFDIR &&
+		    fsio_safe_relpath_dir(name))
+			continue;
 		if (name == NULL || archive_entry_filetype(e) != AE_IFREG) {
 			log_errx("%s: entry \"%s\" is not a regular file", what,
 			    name != NULL ? name : "(unnamed)");

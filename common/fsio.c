@@ -338,3 +338,18 @@ fsio_is_dir(const char *path)
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+bool
+fsio_safe_relpath_dir(const char *path)
+{
+	char *p;
+	size_t n = strlen(path);
+	bool ok;
+
+	if (n > 0 && path[n - 1] == '/')
+		n--;
+	p = xstrndup(path, n);
+	ok = strcmp(p, ".") == 0 || fsio_safe_relpath(p);
+	free(p);
+	return ok;
+}

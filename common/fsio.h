@@ -45,5 +45,7 @@ int	fsio_remove_tree(const char *path);
  */
 bool	fsio_safe_relpath(const char *path);
 bool	fsio_is_dir(const char *path);
+/* A directory entry of an archive: a safe relative path, maybe "x/". */
+bool	fsio_safe_relpath_dir(const char *path);
 
 #endif

@@ -148,7 +148,7 @@ client_token(const struct xlate *x, const char *step)
 
 cJSON *
 service_request(struct xlate *x, struct xsvc *s, const char *name,
-    const char *td_ref, bool for_copy)
+    const char *td_ref, bool for_copy, const char *step_id)
 {
 	const cJSON *dep = primary_deployment(s->svc), *src, *c;
 	const char *const *k;
@@ -235,7 +235,7 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 		return NULL;
 	}
 	cJSON_AddItemToObject(req, "tags", tags);
-	tok = client_token(x, name);
+	tok = client_token(x, step_id);
 	json_add_str(req, "clientToken", tok);
 	free(tok);
 	prune_nulls(req);
@@ -254,7 +254,7 @@ service_plan(struct xlate *x)
 		char *path, *ref, *title;
 
 		ref = plan_ref(s->td->step, "taskDefinitionArn");
-		req = service_request(x, s, s->newname, ref, true);
+		req = service_request(x, s, s->newname, ref, true, s->svc_step);
 		free(ref);
 		if (req == NULL)
 			return -1;

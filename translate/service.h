@@ -10,9 +10,14 @@
  * Returns 1 to migrate, 0 to leave alone (reported), -1 on bad input.
  */
 int	service_select(struct xlate *, struct xsvc *s);
-/* The CreateService input (free with cJSON_Delete), or NULL (logged). */
+/*
+ * The CreateService input on the EC2 launch type (free with
+ * cJSON_Delete), or NULL (logged). for_copy: the side-by-side copy (a
+ * Service Connect server joins as a client only). The clientToken is
+ * derived from the bundle id and step_id.
+ */
 cJSON	*service_request(struct xlate *, struct xsvc *s, const char *name,
-	    const char *td_ref, bool for_copy);
+	    const char *td_ref, bool for_copy, const char *step_id);
 /* Add create + wait steps for every migrated service. */
 int	service_plan(struct xlate *);
 

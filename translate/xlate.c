@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cutover.h"
 #include "digest.h"
 #include "export.h"
 #include "fsio.h"
@@ -373,7 +374,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		goto out;
 	if (service_plan(x) == -1)
 		goto out;
-	/* STAGE cutover_plan */
+	if (cutover_plan(x) == -1)
+		goto out;
 	if (report_plan(x) == -1)
 		goto out;
 	cJSON_Delete(params);

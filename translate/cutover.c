@@ -1,0 +1,430 @@
+/*
+ * Cutover, per service N with side-by-side copy C (all checked, never a
+ * fixed sleep):
+ *   1. C is stable (strict wait)          cut/N:copy-stable
+ *   2. N scaled to 0 and drained          cut/N:scale-down, cut/N:drained
+ *   3. N deleted, waited until INACTIVE   cut/N:delete, cut/N:inactive
+ *   4. N created on EC2 with everything   cut/N:create, cut/N:stable
+ *   5. only then C scaled to 0, deleted   cut/N:copy-scale-down, ...
+ * Services are independent: each chain depends only on its own steps.
+ *
+ * Rollback steps carry "undoes": f2o-exec runs one only when the journal
+ * says that step was done, so nothing f2o did not create is touched.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cutover.h"
+#include "jsonutil.h"
+#include "service.h"
+#include "xalloc.h"
+
+struct chain {
+	struct xlate *x;
+	const char *phase;
+	char	*prev;			/* the previous step of this chain */
+};
+
+/* Add a step after the chain's previous one (and extra, if given). */
+static struct plan_step *
+chain_add(struct chain *c, const char *id, const char *action,
+    const char *title, cJSON *req, const char *extra, const char *undoes)
+{
+	struct plan_step *st;
+	char *path = NULL;
+
+	if (req != NULL) {
+		path = xlate_request(c->x, id, req);
+		cJSON_Delete(req);
+		if (path == NULL)
+			return NULL;
+	}
+	st = plan_add(c->x->plan, id, c->phase, action, title, path, NULL);
+	free(path);
+	if (st == NULL)
+		return NULL;
+	if (c->prev != NULL)
+		plan_step_after(st, c->prev);
+	if (extra != NULL)
+		plan_step_after(st, extra);
+	if (undoes != NULL)
+		plan_step_undoes(st, undoes);
+	free(c->prev);
+	c->prev = xstrdup(id);
+	return st;
+}
+
+static cJSON *
+req_names(const struct xlate *x, const char *name)
+{
+	cJSON *r = cJSON_CreateObject(), *a;
+
+	json_add_str(r, "cluster", opt_str(x->opt, "ecs-cluster"));
+	a = cJSON_AddArrayToObject(r, "services");
+	cJSON_AddItemToArray(a, cJSON_CreateString(name));
+	return r;
+}
+
+static cJSON *
+req_scale(const struct xlate *x, const char *name, long long n)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	json_add_str(r, "cluster", opt_str(x->opt, "ecs-cluster"));
+	json_add_str(r, "service", name);
+	json_add_num(r, "desiredCount", (double)n);
+	return r;
+}
+
+static cJSON *
+req_delete(const struct xlate *x, const char *name)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	json_add_str(r, "cluster", opt_str(x->opt, "ecs-cluster"));
+	json_add_str(r, "service", name);
+	return r;
+}
+
+/*
+ * The original Fargate service as exported: launch type or capacity
+ * provider strategy, platform version, public IP setting, original task
+ * definition revision.
+ */
+static cJSON *
+req_fargate(struct xlate *x, struct xsvc *s, const char *name,
+    const char *step)
+{
+	const char *td = json_str(s->svc, "taskDefinition");
+	const cJSON *cps = cJSON_GetObjectItemCaseSensitive(s->svc,
+	    "capacityProviderStrategy"), *net;
+	cJSON *r = service_request(x, s, name, td, false, step), *c;
+	const char *pv = json_str(s->svc, "platformVersion");
+
+	if (r == NULL)
+		return NULL;
+	json_del(r, "launchType");
+	if (cJSON_GetArraySize(cps) > 0) {
+		c = cJSON_Duplicate(cps, 1);
+		cJSON_AddItemToObject(r, "capacityProviderStrategy", c);
+	} else
+		json_add_str(r, "launchType", "FARGATE");
+	if (pv != NULL && pv[0] != '\0')
+		json_add_str(r, "platformVersion", pv);
+	net = cJSON_GetObjectItemCaseSensitive(s->svc, "networkConfiguration");
+	if (net != NULL && !json_is_unset(net)) {
+		json_del(r, "networkConfiguration");
+		cJSON_AddItemToObject(r, "networkConfiguration",
+		    cJSON_Duplicate(net, 1));
+	}
+	return r;
+}
+
+static int
+service_cutover(struct xlate *x, struct xsvc *s)
+{
+	struct chain c = { x, XLATE_PHASE_CUTOVER, NULL };
+	const char *n = s->name, *cp = s->newname;
+	char id[PLAN_ID_MAX + 1], *ref, *title;
+	struct plan_step *st;
+	cJSON *req;
+	int rc = -1;
+
+#define ID(suffix) (snprintf(id, sizeof(id), "cut/%s:%s", n, suffix), id)
+	title = xasprintf("check that %s is stable and healthy before "
+	    "touching %s", cp, n);
+	st = chain_add(&c, ID("copy-stable"), "wait:ServicesStable", title,
+	    req_names(x, cp), s->wait_step, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("scale Fargate service %s to 0 (%s keeps serving)",
+	    n, cp);
+	st = chain_add(&c, ID("scale-down"), "ecs:UpdateService", title,
+	    req_scale(x, n, 0), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("wait until %s has no task left (targets "
+	    "deregistered)", n);
+	st = chain_add(&c, ID("drained"), "wait:ServicesStable", title,
+	    req_names(x, n), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("delete Fargate service %s", n);
+	st = chain_add(&c, ID("delete"), "ecs:DeleteService", title,
+	    req_delete(x, n), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("wait until %s is INACTIVE, so its name can be "
+	    "reused", n);
+	st = chain_add(&c, ID("inactive"), "wait:ServicesInactive", title,
+	    req_names(x, n), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	ref = plan_ref(s->td->step, "taskDefinitionArn");
+	req = service_request(x, s, n, ref, false, ID("create"));
+	free(ref);
+	if (req == NULL)
+		goto out;
+	title = xasprintf("create %s on EC2 with everything the original had",
+	    n);
+	st = chain_add(&c, ID("create"), "ecs:CreateService", title, req,
+	    s->td->step, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	plan_step_output(st, "serviceArn", "service.serviceArn");
+	title = xasprintf("wait until the new %s is stable", n);
+	st = chain_add(&c, ID("stable"), "wait:ServicesStable", title,
+	    req_names(x, n), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("scale the copy %s to 0", cp);
+	st = chain_add(&c, ID("copy-scale-down"), "ecs:UpdateService", title,
+	    req_scale(x, cp, 0), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("wait until %s has no task left", cp);
+	st = chain_add(&c, ID("copy-drained"), "wait:ServicesStable", title,
+	    req_names(x, cp), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	title = xasprintf("delete the copy %s", cp);
+	st = chain_add(&c, ID("copy-delete"), "ecs:DeleteService", title,
+	    req_delete(x, cp), NULL, NULL);
+	free(title);
+	if (st == NULL)
+		goto out;
+	rc = 0;
+#undef ID
+out:
+	free(c.prev);
+	return rc;
+}
+
+static int
+service_rollback(struct xlate *x, struct xsvc *s)
+{
+	struct chain c = { x, XLATE_PHASE_ROLLBACK, NULL };
+	const char *n = s->name, *cp = s->newname;
+	char id[PLAN_ID_MAX + 1], *tmp, *title, *u_create, *u_delete, *u_down;
+	struct plan_step *st;
+	cJSON *req;
+	int rc = -1;
+
+	tmp = xasprintf("%s%s", CUTOVER_TEMP_PREFIX, n);
+	u_create = xasprintf("cut/%s:create", n);
+	u_delete = xasprintf("cut/%s:delete", n);
+	u_down = xasprintf("cut/%s:scale-down", n);
+#define ID(suffix) (snprintf(id, sizeof(id), "rb/%s:%s", n, suffix), id)
+#define ADD(sfx, act, ttl, rq, und) do {				\
+	title = (ttl);							\
+	st = chain_add(&c, ID(sfx), act, title, rq, NULL, und);		\
+	free(title);							\
+	if (st == NULL)							\
+		goto out;						\
+} while (0)
+	/* After a cutover: Fargate back under a temporary name first. */
+	req = req_fargate(x, s, tmp, ID("fargate-temp"));
+	if (req == NULL)
+		goto out;
+	ADD("fargate-temp", "ecs:CreateService", xasprintf("recreate Fargate "
+	    "%s from the export as %s, so traffic never lacks a task", n, tmp),
+	    req, u_create);
+	ADD("fargate-temp-stable", "wait:ServicesStable", xasprintf("wait "
+	    "until %s is stable", tmp), req_names(x, tmp), u_create);
+	ADD("ec2-scale-down", "ecs:UpdateService", xasprintf("scale the EC2 "
+	    "service %s to 0", n), req_scale(x, n, 0), u_create);
+	ADD("ec2-drained", "wait:ServicesStable", xasprintf("wait until EC2 "
+	    "%s has no task left", n), req_names(x, n), u_create);
+	ADD("ec2-delete", "ecs:DeleteService", xasprintf("delete the EC2 "
+	    "service %s (created by f2o)", n), req_delete(x, n), u_create);
+	ADD("ec2-inactive", "wait:ServicesInactive", xasprintf("wait until "
+	    "%s is INACTIVE", n), req_names(x, n), u_create);
+	/* The original name back on Fargate, once it was deleted. */
+	req = req_fargate(x, s, n, ID("fargate"));
+	if (req == NULL)
+		goto out;
+	ADD("fargate", "ecs:CreateService", xasprintf("recreate Fargate %s "
+	    "from the export (launch type, platform version, capacity "
+	    "providers, public IP as they were)", n), req, u_delete);
+	ADD("fargate-stable", "wait:ServicesStable", xasprintf("wait until "
+	    "Fargate %s is stable", n), req_names(x, n), u_delete);
+	ADD("fargate-scale-up", "ecs:UpdateService", xasprintf("give %s its "
+	    "exported desired count (%lld) back", n, s->desired),
+	    req_scale(x, n, s->desired), u_down);
+	ADD("fargate-scaled", "wait:ServicesStable", xasprintf("wait until %s "
+	    "runs %lld tasks", n, s->desired), req_names(x, n), u_down);
+	ADD("temp-scale-down", "ecs:UpdateService", xasprintf("scale %s to 0",
+	    tmp), req_scale(x, tmp, 0), u_create);
+	ADD("temp-drained", "wait:ServicesStable", xasprintf("wait until %s "
+	    "has no task left", tmp), req_names(x, tmp), u_create);
+	ADD("temp-delete", "ecs:DeleteService", xasprintf("delete %s", tmp),
+	    req_delete(x, tmp), u_create);
+	/* The side-by-side copy. */
+	ADD("copy-scale-down", "ecs:UpdateService", xasprintf("scale the copy "
+	    "%s to 0", cp), req_scale(x, cp, 0), s->svc_step);
+	ADD("copy-drained", "wait:ServicesStable", xasprintf("wait until %s "
+	    "has no task left", cp), req_names(x, cp), s->svc_step);
+	ADD("copy-delete", "ecs:DeleteService", xasprintf("delete the copy "
+	    "%s", cp), req_delete(x, cp), s->svc_step);
+	ADD("copy-inactive", "wait:ServicesInactive", xasprintf("wait until "
+	    "%s is INACTIVE", cp), req_names(x, cp), s->svc_step);
+#undef ADD
+#undef ID
+	rc = 0;
+out:
+	free(c.prev);
+	free(tmp);
+	free(u_create);
+	free(u_delete);
+	free(u_down);
+	return rc;
+}
+
+/*
+ * Shared resources, after every service's rollback, in reverse creation
+ * order: node groups, cluster, security group, task definitions.
+ */
+static int
+shared_rollback(struct xlate *x)
+{
+	struct chain c = { x, XLATE_PHASE_ROLLBACK, NULL };
+	bool first = true;
+	size_t i, j;
+	int rc = -1;
+
+	for (i = x->plan->nsteps; i-- > 0;) {
+		const struct plan_step *s = &x->plan->steps[i];
+		const char *action, *out, *member;
+		char *id, *ref, *title, *sid = xstrdup(s->id);
+		struct plan_step *st;
+		cJSON *req;
+
+		if (strcmp(s->phase, XLATE_PHASE_IMPORT) != 0)
+			action = NULL;
+		else if (strcmp(s->action, "ecs:RegisterTaskDefinition") == 0)
+			action = "ecs:DeregisterTaskDefinition";
+		else if (strcmp(s->action, "spot:CreateOceanLaunchSpec") == 0)
+			action = "spot:DeleteOceanLaunchSpec";
+		else if (strcmp(s->action, "spot:CreateOceanCluster") == 0)
+			action = "spot:DeleteOceanCluster";
+		else if (strcmp(s->action, "ec2:CreateSecurityGroup") == 0)
+			action = "ec2:DeleteSecurityGroup";
+		else
+			action = NULL;
+		if (action == NULL) {
+			free(sid);
+			continue;
+		}
+		if (strcmp(action, "ecs:DeregisterTaskDefinition") == 0) {
+			out = "taskDefinitionArn";
+			member = "taskDefinition";
+		} else if (strcmp(action, "ec2:DeleteSecurityGroup") == 0) {
+			out = "GroupId";
+			member = "GroupId";
+		} else {
+			out = "id";
+			member = strcmp(action, "spot:DeleteOceanCluster") == 0 ?
+			    "oceanId" : "launchSpecId";
+		}
+		ref = plan_ref(sid, out);
+		req = cJSON_CreateObject();
+		json_add_str(req, member, ref);
+		free(ref);
+		id = xasprintf("rb/%s", sid);
+		title = xasprintf("undo %s: %s", sid, action);
+		/* plan_add may move the steps array: s is not used below. */
+		st = chain_add(&c, id, action, title, req, NULL, sid);
+		free(title);
+		free(id);
+		free(sid);
+		if (st == NULL)
+			goto out;
+		if (first) {
+			for (j = 0; j < x->nmig; j++) {
+				char *last = xasprintf("rb/%s:copy-inactive",
+				    x->mig[j]->name);
+
+				plan_step_after(st, last);
+				free(last);
+			}
+			first = false;
+		}
+	}
+	rc = 0;
+out:
+	free(c.prev);
+	return rc;
+}
+
+static void
+phases_md(struct xlate *x)
+{
+	struct strbuf *sb = &x->md_phases;
+	size_t i;
+
+	(void)strbuf_puts(sb, "\n## Cutover (phase `cutover`, run only with "
+	    "`f2o-exec run --phase cutover`)\n\nApproving the import and "
+	    "approving the cutover are separate decisions. Per service, in "
+	    "this order, each step checked before the next; services are "
+	    "independent (one failing stops only itself):\n\n"
+	    "1. the copy is stable and healthy (one deployment, rollout "
+	    "COMPLETED, running = desired);\n"
+	    "2. the Fargate original is scaled to 0 and waited on until no "
+	    "task is left (the copy serves the traffic meanwhile; the load "
+	    "balancer deregisters the stopped tasks);\n"
+	    "3. the original is deleted and waited on until INACTIVE (never "
+	    "a fixed sleep: ECS refuses the name while it is DRAINING);\n"
+	    "4. an EC2 service with the original name is created with "
+	    "everything the original had and waited on strictly;\n"
+	    "5. only then the copy is scaled to 0 and deleted.\n\n"
+	    "| service | copy | serves traffic during cutover |\n"
+	    "|---|---|---|\n");
+	for (i = 0; i < x->nmig; i++)
+		(void)strbuf_printf(sb, "| %s | %s | %s until step 4 is "
+		    "stable, then %s |\n", x->mig[i]->name, x->mig[i]->newname,
+		    x->mig[i]->newname, x->mig[i]->name);
+	(void)strbuf_puts(sb, "\nNot moved by f2o: Application Auto Scaling "
+	    "targets and policies of the originals (register them for the "
+	    "new services after cutover); a desired count changed by "
+	    "autoscaling after the export is not followed (the new service "
+	    "starts at the exported count).\n");
+	(void)strbuf_printf(sb, "\n## Rollback (`f2o-exec rollback`)\n\n"
+	    "Undoes what the journal says was done, from any point, and "
+	    "never deletes what f2o did not create: each rollback step names "
+	    "the step it undoes and runs only if that step is done. Per "
+	    "service: after a cutover, the Fargate service is recreated from "
+	    "the export under the temporary name `%s<name>` and waited on "
+	    "before the EC2 service is removed; the original name then goes "
+	    "back to Fargate with its exported launch type, platform "
+	    "version, capacity providers and public IP setting; then the "
+	    "copy is removed. Last, the Ocean node groups, the cluster, the "
+	    "instances' security group and the registered task definition "
+	    "revisions.\n", CUTOVER_TEMP_PREFIX);
+}
+
+int
+cutover_plan(struct xlate *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nmig; i++)
+		if (service_cutover(x, x->mig[i]) == -1)
+			return -1;
+	for (i = 0; i < x->nmig; i++)
+		if (service_rollback(x, x->mig[i]) == -1)
+			return -1;
+	if (shared_rollback(x) == -1)
+		return -1;
+	phases_md(x);
+	return 0;
+}
