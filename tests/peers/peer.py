@@ -1,0 +1,769 @@
+#!/usr/bin/python3
+"""Loopback fake AWS (ECS JSON 1.1 + EC2 Query, SigV4-checked) and fake Spot
+Ocean API for f2o-exec's tests.
+
+    /usr/bin/python3 tests/peers/peer.py --port-file FILE [--state FILE]
+        [--access-key K --secret S [--session-token T]]
+        [--spot-token T --spot-account A] [--faults SPEC] [--seed DIR]
+        [--stable-seconds 1] [--drain-seconds 1] [--max-seconds 600]
+
+Writes {"aws": URL, "spot": URL, "pid": N} to FILE once both ports listen.
+GET /_f2o/state (either port) returns everything held plus counters;
+POST /_f2o/faults sets fault injection (JSON, see Faults.set). SIGTERM or
+--max-seconds: dump state to --state FILE and exit. Only 127.0.0.1.
+"""
+import argparse
+import datetime
+import glob
+import hashlib
+import hmac
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ApiError, Config, State, awsmodel  # noqa: E402
+import fake_ec2  # noqa: E402
+import fake_ecs  # noqa: E402
+import fake_spot  # noqa: E402
+
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
+import botocore.credentials  # noqa: E402
+
+ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
+EC2_VERSION = "2016-11-15"
+MAX_BODY = 16 * 1024 * 1024
+FAULT_KINDS = ("throttle", "500", "503", "latency", "drop")
+SIG_MISMATCH = ("The request signature we calculated does not match the "
+                "signature you provided. Check your AWS Secret Access Key "
+                "and signing method. Consult the service documentation for "
+                "details.")
+
+DEFAULT_ACCESS_KEY = "AKIAF2OTESTKEY000001"
+DEFAULT_SECRET = "f2o/test/secret/key/not/a/real/one/0000"
+DEFAULT_SPOT_TOKEN = "f2o-test-spot-token"
+DEFAULT_SPOT_ACCOUNT = "act-f2o00001"
+
+
+# ----------------------------------------------------------------------
+# faults
+
+class Faults:
+    """Deterministic seeded fault injection.
+
+    Spec (JSON object, or "k=v,k=v" with list values joined by "+"):
+      seed (int, 1), rate (0..1, 0), kinds (throttle 500 503 latency drop;
+      default throttle), targets (ecs ec2 spot; default all), ops (operation
+      names, default all), max (most faults injected, default unlimited),
+      skip (first N matching requests never faulted, 0), latency (seconds
+      added by "latency", 0.2), reset (Spot X-RateLimit-Reset seconds, 1),
+      rollback (service names whose new deployments roll back).
+    Request n (counted among matching requests) is faulted when
+    sha256("seed:n") maps below rate; the kind is chosen by the same hash.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.set({})
+
+    @staticmethod
+    def parse(text):
+        text = (text or "").strip()
+        if text.startswith("{"):
+            return json.loads(text)
+        spec = {}
+        for part in text.split(","):
+            if not part.strip():
+                continue
+            k, _, v = part.partition("=")
+            k = k.strip()
+            if k in ("kinds", "targets", "ops", "rollback"):
+                spec[k] = [x for x in v.split("+") if x]
+            elif k in ("rate", "latency", "reset"):
+                spec[k] = float(v)
+            else:
+                spec[k] = int(v)
+        return spec
+
+    def set(self, spec):
+        kinds = spec.get("kinds") or ["throttle"]
+        for k in kinds:
+            if k not in FAULT_KINDS:
+                raise ValueError("unknown fault kind %r" % k)
+        rate = float(spec.get("rate", 0))
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be within 0..1")
+        with self.lock:
+            self.spec = {
+                "seed": int(spec.get("seed", 1)), "rate": rate,
+                "kinds": list(kinds),
+                "targets": list(spec.get("targets") or
+                                ["ecs", "ec2", "spot"]),
+                "ops": list(spec.get("ops") or []),
+                "max": spec.get("max"), "skip": int(spec.get("skip", 0)),
+                "latency": float(spec.get("latency", 0.2)),
+                "reset": int(spec.get("reset", 1)),
+                "rollback": list(spec.get("rollback") or []),
+            }
+            self.n = 0
+            self.done = 0
+
+    @property
+    def rollback(self):
+        return self.spec["rollback"]
+
+    def decide(self, target, op):
+        with self.lock:
+            sp = self.spec
+            if sp["rate"] <= 0 or target not in sp["targets"]:
+                return None
+            if sp["ops"] and op not in sp["ops"]:
+                return None
+            n = self.n
+            self.n += 1
+            if n < sp["skip"]:
+                return None
+            if sp["max"] is not None and self.done >= sp["max"]:
+                return None
+            h = hashlib.sha256(("%d:%d" % (sp["seed"], n)).encode()).digest()
+            u = int.from_bytes(h[:8], "big") / 2.0 ** 64
+            if u >= sp["rate"]:
+                return None
+            self.done += 1
+            return sp["kinds"][h[8] % len(sp["kinds"])]
+
+
+# ----------------------------------------------------------------------
+# SigV4 check
+
+class _Verifier(botocore.auth.SigV4Auth):
+    """SigV4Auth that signs exactly the headers the client listed."""
+
+    def __init__(self, creds, service, region, signed):
+        botocore.auth.SigV4Auth.__init__(self, creds, service, region)
+        self._signed = signed
+
+    def headers_to_sign(self, request):
+        hm = botocore.awsrequest.HTTPHeaders()
+        for name in self._signed:
+            v = request.headers.get(name)
+            if v is not None:
+                hm[name] = v
+        return hm
+
+
+AUTH_RE = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/([0-9]{8})/([a-z0-9-]+)/"
+    r"([a-z0-9-]+)/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*"
+    r"Signature=([0-9a-f]{64})$")
+
+
+def check_sigv4(cfg, method, path, headers, body, service):
+    """Raise ApiError like ECS (service "ecs") or EC2 would; return region."""
+    ecs = service == "ecs"
+
+    def fail(ecs_code, ec2_code, msg, ec2_status=401):
+        if ecs:
+            raise ApiError(400, ecs_code, msg)
+        raise ApiError(ec2_status, ec2_code, msg)
+
+    auth = headers.get("Authorization")
+    if not auth:
+        fail("MissingAuthenticationTokenException", "AuthFailure",
+             "Missing Authentication Token")
+    m = AUTH_RE.match(auth.strip())
+    if not m:
+        fail("IncompleteSignatureException", "IncompleteSignature",
+             "Authorization header requires 'Credential', 'SignedHeaders' "
+             "and 'Signature' parameters. Authorization=%s"
+             % auth.split(" ")[0], 400)
+    ak, date, region, svc, signed, sig = m.groups()
+    if ak != cfg.access_key:
+        fail("UnrecognizedClientException", "AuthFailure",
+             "The security token included in the request is invalid."
+             if ecs else "AWS was not able to validate the provided access "
+             "credentials")
+    amz = headers.get("X-Amz-Date", "")
+    try:
+        t = datetime.datetime.strptime(amz, "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        fail("IncompleteSignatureException", "AuthFailure",
+             "Authorization header requires existence of either a "
+             "'X-Amz-Date' or a 'Date' header.", 400)
+    if date != amz[:8]:
+        fail("InvalidSignatureException", "AuthFailure",
+             "Date in Credential scope does not match YYYYMMDD from "
+             "ISO-8601 version of date from HTTP: '%s' != '%s', from "
+             "'%s'." % (date, amz[:8], amz))
+    nowt = time.time()
+    fmt = "%Y%m%dT%H%M%SZ"
+
+    def stamp(x):
+        return datetime.datetime.fromtimestamp(
+            x, datetime.timezone.utc).strftime(fmt)
+    mins = int(cfg.max_skew // 60)
+    # ECS: InvalidSignatureException "Signature expired: ..." (seen in
+    # fabfuel/ecs-deploy#126); EC2: 400 RequestExpired "Request has
+    # expired." (aws/aws-sdk-java#1443).
+    if t < nowt - cfg.max_skew:
+        if not ecs:
+            fail(None, "RequestExpired", "Request has expired.", 400)
+        fail("InvalidSignatureException", None,
+             "Signature expired: %s is now earlier than %s (%s - %d min.)"
+             % (amz, stamp(nowt - cfg.max_skew), stamp(nowt), mins))
+    if t > nowt + cfg.max_skew:
+        if not ecs:
+            fail(None, "RequestExpired", "Request has expired.", 400)
+        fail("InvalidSignatureException", None,
+             "Signature not yet current: %s is still later than %s "
+             "(%s + %d min.)" % (amz, stamp(nowt + cfg.max_skew),
+                                 stamp(nowt), mins))
+    if svc != service:
+        fail("InvalidSignatureException", "AuthFailure",
+             "Credential should be scoped to correct service: '%s'. "
+             % service)
+    names = signed.split(";")
+    if "host" not in names:
+        fail("InvalidSignatureException", "AuthFailure",
+             "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
+             "Authorization.")
+    for n in names:
+        if headers.get(n) is None:
+            fail("InvalidSignatureException", "AuthFailure", SIG_MISMATCH)
+    tok = headers.get("X-Amz-Security-Token")
+    if cfg.session_token is not None:
+        if tok != cfg.session_token:
+            fail("ExpiredTokenException", "RequestExpired",
+                 "The security token included in the request is expired",
+                 400)
+    elif tok is not None:
+        fail("UnrecognizedClientException", "AuthFailure",
+             "The security token included in the request is invalid.")
+    creds = botocore.credentials.Credentials(ak, cfg.secret, tok)
+    hdrs = {}
+    for n in names:
+        hdrs[n] = ",".join(headers.get_all(n) or [])
+    req = botocore.awsrequest.AWSRequest(
+        method=method, url="http://%s%s" % (headers.get("Host", ""), path),
+        headers=hdrs, data=body)
+    req.context["timestamp"] = amz
+    v = _Verifier(creds, service, region, names)
+    cr = v.canonical_request(req)
+    want = v.signature(v.string_to_sign(req, cr), req)
+    if not hmac.compare_digest(want, sig):
+        fail("InvalidSignatureException", "AuthFailure", SIG_MISMATCH)
+    return region
+
+
+# ----------------------------------------------------------------------
+# HTTP
+
+class Peer:
+    """Everything the handlers need."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.state = State(cfg)
+        self.faults = Faults()
+        self.state.faults = self.faults
+        self.ecs = fake_ecs.Ecs(self.state)
+        self.ec2 = fake_ec2.Ec2(self.state)
+        self.spot = fake_spot.Spot(self.state)
+        self.urls = {}
+
+    def snapshot(self):
+        s = self.state
+        with s.lock:
+            services = []
+            for rec in s.services:
+                self.ecs.advance(rec)
+                svc = fake_ecs.wire(awsmodel.service_model("ecs").shape_for(
+                    "Service"), rec["svc"])
+                svc["tags"] = s.tags.get(svc.get("serviceArn"), [])
+                services.append({"cluster": rec["cluster"], "service": svc})
+            tds = []
+            for fam in sorted(s.taskdefs):
+                for rev in sorted(s.taskdefs[fam]):
+                    td = dict(s.taskdefs[fam][rev]["td"])
+                    td["tags"] = s.tags.get(td["taskDefinitionArn"], [])
+                    tds.append(td)
+            groups = [self.ec2.group_out(s.groups[g]) for g in sorted(s.groups)]
+            rules = [r for g in sorted(s.groups) for r in s.groups[g]["rules"]]
+            out = {
+                "urls": self.urls, "pid": os.getpid(),
+                "ecs": {"services": services, "taskDefinitions": tds,
+                        "accountSettings": s.account_settings},
+                "ec2": {"securityGroups": groups,
+                        "securityGroupRules": rules},
+                "spot": {"clusters": [s.clusters[k] for k in
+                                      sorted(s.clusters)],
+                         "launchSpecs": [s.launchspecs[k] for k in
+                                         sorted(s.launchspecs)]},
+                "created": dict(s.created),
+                "requests": {"total": sum(s.requests.values()),
+                             "byOperation": dict(s.requests),
+                             "byStatus": dict(s.statuses),
+                             "errors": dict(s.errors),
+                             "faults": dict(s.faults_done)},
+                "faults": self.faults.spec,
+                "log": list(s.log),
+            }
+            return json.loads(json.dumps(out, default=str))
+
+    def seed(self, d):
+        """Load an export folder: services.json, taskdefs/*.json,
+        security-groups.json (all optional)."""
+        s = self.state
+        with s.lock:
+            p = os.path.join(d, "security-groups.json")
+            if os.path.isfile(p):
+                with open(p, encoding="utf-8") as f:
+                    sgs = json.load(f).get("SecurityGroups", [])
+                for sg in sgs:
+                    self.ec2.seed_group(sg)
+                for sg in sgs:
+                    self.ec2.seed_rules(sg)
+            for p in sorted(glob.glob(os.path.join(d, "taskdefs", "*.json"))):
+                with open(p, encoding="utf-8") as f:
+                    self.ecs.seed_taskdef(json.load(f))
+            p = os.path.join(d, "services.json")
+            if os.path.isfile(p):
+                with open(p, encoding="utf-8") as f:
+                    for svc in json.load(f).get("services", []):
+                        self.ecs.seed_service(svc)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "f2o-peer/1"
+    timeout = 60                # idle keep-alive connections
+
+    def log_message(self, fmt, *args):
+        if self.server.peer.cfg.verbose:
+            sys.stderr.write("peer %s: %s\n" % (self.server.role,
+                                                fmt % args))
+
+    do_GET = do_POST = do_PUT = do_DELETE = lambda self: self.dispatch()
+
+    # -- plumbing ----------------------------------------------------------
+    def send(self, status, body, ctype, headers=None):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status, doc, ctype="application/json", headers=None):
+        self.send(status, json.dumps(doc), ctype, headers)
+
+    def drop(self):
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self.close_connection = True
+            self.send(411, "Length Required", "text/plain")
+            return None
+        n = self.headers.get("Content-Length")
+        if n is None:
+            if self.command in ("POST", "PUT"):
+                self.close_connection = True
+                self.send(411, "Length Required", "text/plain")
+                return None
+            return b""
+        if not n.isdigit() or int(n) > MAX_BODY:
+            self.close_connection = True
+            self.send(413, "Payload Too Large", "text/plain")
+            return None
+        return self.rfile.read(int(n))
+
+    def dispatch(self):
+        body = self.read_body()
+        if body is None:
+            return
+        url = urllib.parse.urlsplit(self.path)
+        if url.path.startswith("/_f2o/"):
+            return self.control(url.path, body)
+        if self.server.role == "aws":
+            return self.aws(body)
+        return self.spot(url, body)
+
+    def control(self, path, body):
+        peer = self.server.peer
+        if path == "/_f2o/state" and self.command == "GET":
+            return self.send_json(200, peer.snapshot())
+        if path == "/_f2o/faults" and self.command == "GET":
+            return self.send_json(200, peer.faults.spec)
+        if path == "/_f2o/faults" and self.command == "POST":
+            try:
+                peer.faults.set(json.loads(body.decode("utf-8") or "{}"))
+            except (ValueError, TypeError, AttributeError) as e:
+                return self.send_json(400, {"error": str(e)})
+            return self.send_json(200, peer.faults.spec)
+        return self.send_json(404, {"error": "no such control path"})
+
+    def fault(self, target, op, kind):
+        """Answer with fault kind; True when the request is finished."""
+        peer = self.server.peer
+        if kind == "latency":       # counted; the answer is noted as usual
+            with peer.state.lock:
+                fd = peer.state.faults_done
+                fd[kind] = fd.get(kind, 0) + 1
+            time.sleep(min(peer.faults.spec["latency"], 30))
+            return False
+        peer.state.note_request(self.server.role, op, 0 if kind == "drop"
+                                else {"throttle": 429 if target == "spot"
+                                      else 503 if target == "ec2" else 400,
+                                      "500": 500, "503": 503}[kind],
+                                fault=kind)
+        if kind == "drop":
+            self.drop()
+            return True
+        rid = str(uuid.uuid4())
+        if target == "ecs":
+            code, msg, st = {
+                "throttle": ("ThrottlingException", "Rate exceeded", 400),
+                "500": ("ServerException", "Service Unavailable. Please "
+                        "try again later.", 500),
+                "503": ("ServiceUnavailableException", "Service "
+                        "Unavailable", 503)}[kind]
+            self.send_json(st, {"__type": code, "message": msg},
+                           "application/x-amz-json-1.1",
+                           {"x-amzn-RequestId": rid})
+        elif target == "ec2":
+            code, msg, st = {
+                "throttle": ("RequestLimitExceeded", "Request limit "
+                             "exceeded.", 503),
+                "500": ("InternalError", "An internal error has occurred",
+                        500),
+                "503": ("Unavailable", "The server is unavailable", 503)
+            }[kind]
+            self.send(st, fake_ec2.error_xml(code, msg, rid),
+                      "text/xml;charset=UTF-8")
+        else:
+            st = {"throttle": 429, "500": 500, "503": 503}[kind]
+            url = self.path
+            if st == 429:
+                env = fake_spot.envelope(self.command, url, 429,
+                                         data="Rate limit exceeded")
+            else:
+                env = fake_spot.envelope(self.command, url, st, errors=[{
+                    "code": str(st), "message": fake_spot.REASONS[st]}])
+            self.send_json(st, env, headers=self.ratelimit(
+                0 if st == 429 else None))
+        return True
+
+    def ratelimit(self, remaining=None):
+        reset = self.server.peer.faults.spec["reset"]
+        return {"X-RateLimit-Limit": "600",
+                "X-RateLimit-Remaining": str(599 if remaining is None
+                                             else remaining),
+                "X-RateLimit-Reset": str(reset)}
+
+    # -- AWS -----------------------------------------------------------------
+    def aws(self, body):
+        target = self.headers.get("X-Amz-Target")
+        if self.command != "POST":
+            return self.send(405, "", "text/plain")
+        if target is not None:
+            return self.ecs_request(target, body)
+        return self.ec2_request(body)
+
+    def ecs_error(self, op, e):
+        self.server.peer.state.note_request("aws", op, e.status, code=e.code)
+        self.send_json(e.status, {"__type": e.code, "message": e.message},
+                       "application/x-amz-json-1.1",
+                       {"x-amzn-RequestId": str(uuid.uuid4())})
+
+    def ecs_request(self, target, body):
+        peer = self.server.peer
+        opname = target[len(ECS_PREFIX):] if target.startswith(ECS_PREFIX) \
+            else None
+        op = "ecs:%s" % (opname or target)
+        try:
+            check_sigv4(peer.cfg, self.command, self.path, self.headers,
+                        body, "ecs")
+        except ApiError as e:
+            return self.ecs_error(op, e)
+        if opname is None or not awsmodel.has_operation("ecs", opname):
+            return self.ecs_error(op, ApiError(
+                400, "UnknownOperationException", ""))
+        kind = peer.faults.decide("ecs", opname)
+        if kind and self.fault("ecs", op, kind):
+            return
+        try:
+            params = json.loads(body.decode("utf-8") or "null")
+        except (UnicodeDecodeError, ValueError):
+            return self.ecs_error(op, ApiError(
+                400, "SerializationException", "Start of structure or map "
+                "found where not expected."))
+        if not isinstance(params, dict):
+            return self.ecs_error(op, ApiError(
+                400, "SerializationException", "Request body must be a JSON "
+                "object"))
+        problems = awsmodel.validate_params("ecs", opname, params)
+        if problems:
+            msg = "%d validation error%s detected: %s" % (
+                len(problems), "" if len(problems) == 1 else "s",
+                "; ".join("%s: %s" % (jp, r) for jp, r in problems))
+            return self.ecs_error(op, ApiError(400, "ValidationException",
+                                               msg))
+        fn = getattr(peer.ecs, opname, None)
+        if fn is None:
+            return self.ecs_error(op, ApiError(
+                400, "ClientException", "The f2o test peer does not "
+                "implement %s." % opname))
+        try:
+            with peer.state.lock:
+                out = fn(params)
+        except ApiError as e:
+            return self.ecs_error(op, e)
+        peer.state.note_request("aws", op, 200)
+        self.send_json(200, out, "application/x-amz-json-1.1",
+                       {"x-amzn-RequestId": str(uuid.uuid4())})
+
+    def ec2_error(self, op, e):
+        self.server.peer.state.note_request("aws", op, e.status, code=e.code)
+        self.send(e.status, fake_ec2.error_xml(e.code, e.message,
+                                               str(uuid.uuid4())),
+                  "text/xml;charset=UTF-8")
+
+    def ec2_request(self, body):
+        peer = self.server.peer
+        try:
+            pairs = urllib.parse.parse_qsl(body.decode("utf-8"),
+                                           keep_blank_values=True,
+                                           strict_parsing=bool(body),
+                                           max_num_fields=10000)
+        except (UnicodeDecodeError, ValueError):
+            pairs = None
+        form = {}
+        dup = None
+        for k, v in pairs or []:
+            if k in form:
+                dup = k
+            form[k] = v
+        action = form.pop("Action", None)
+        version = form.pop("Version", None)
+        op = "ec2:%s" % action
+        try:
+            check_sigv4(peer.cfg, self.command, self.path, self.headers,
+                        body, "ec2")
+        except ApiError as e:
+            return self.ec2_error(op, e)
+        if pairs is None:
+            return self.ec2_error(op, ApiError(
+                400, "InvalidParameterValue", "Malformed request body"))
+        if action is None:
+            return self.ec2_error(op, ApiError(
+                400, "MissingAction", "The request must contain the "
+                "parameter Action"))
+        if version is None:
+            return self.ec2_error(op, ApiError(
+                400, "MissingParameter", "The request must contain the "
+                "parameter Version"))
+        if version != EC2_VERSION:
+            return self.ec2_error(op, ApiError(
+                400, "NoSuchVersion", "The requested version (%s) of service "
+                "AmazonEC2 does not exist" % version))
+        if not awsmodel.has_operation("ec2", action):
+            return self.ec2_error(op, ApiError(
+                400, "InvalidAction", "The action %s is not valid for this "
+                "web service." % action))
+        if dup is not None:
+            return self.ec2_error(op, ApiError(
+                400, "InvalidParameterValue", "The parameter %s is given "
+                "more than once" % dup))
+        kind = peer.faults.decide("ec2", action)
+        if kind and self.fault("ec2", op, kind):
+            return
+        try:
+            params = awsmodel.parse_query(action, form)
+        except awsmodel.QueryError as e:
+            code = "UnknownParameter" if e.reason == "unknown parameter" \
+                else "InvalidParameterValue"
+            msg = "The parameter %s is not recognized" % e.key \
+                if code == "UnknownParameter" else \
+                "Invalid value for parameter %s: %s" % (e.key, e.reason)
+            return self.ec2_error(op, ApiError(400, code, msg))
+        problems = awsmodel.validate_params("ec2", action, params)
+        if problems:
+            jp, reason = problems[0]
+            if reason == "missing required field":
+                e = ApiError(400, "MissingParameter", "The request must "
+                             "contain the parameter %s" % jp.split(".")[-1])
+            else:
+                e = ApiError(400, "InvalidParameterValue", "%s: %s"
+                             % (jp, reason))
+            return self.ec2_error(op, e)
+        fn = getattr(peer.ec2, action, None)
+        try:
+            with peer.state.lock:
+                out = fn(params)
+        except ApiError as e:
+            return self.ec2_error(op, e)
+        rid = str(uuid.uuid4())
+        extra = {"return": "true"} if action == "CreateSecurityGroup" else None
+        peer.state.note_request("aws", op, 200)
+        self.send(200, fake_ec2.to_xml(action, out, rid, extra),
+                  "text/xml;charset=UTF-8")
+
+    # -- Spot ----------------------------------------------------------------
+    def spot(self, url, body):
+        peer = self.server.peer
+        cfg = peer.cfg
+        query = dict(urllib.parse.parse_qsl(url.query,
+                                            keep_blank_values=True))
+        opname = peer.spot.route(self.command, url.path)
+        op = "spot:%s" % (opname or "%s %s" % (self.command, url.path))
+
+        def answer(status, kind=None, items=None, errors=None):
+            peer.state.note_request("spot", op, status, code=errors[0][
+                "code"] if errors else None)
+            env = fake_spot.envelope(self.command, self.path, status, kind,
+                                     items, errors)
+            self.send_json(status, env, headers=self.ratelimit())
+
+        if self.headers.get("Authorization") != "Bearer " + cfg.spot_token:
+            return answer(401, errors=[{"code": "UNAUTHORIZED", "message":
+                                        "Unauthorized: missing or invalid "
+                                        "token"}])
+        if query.get("accountId") != cfg.spot_account:
+            return answer(401, errors=[{"code": "UNAUTHORIZED", "message":
+                                        "Account %s is not accessible"
+                                        % query.get("accountId")}])
+        if opname is None:
+            return answer(404, errors=[{"code": "NOT_FOUND", "message":
+                                        "No route %s %s" % (self.command,
+                                                            url.path)}])
+        kind = peer.faults.decide("spot", opname)
+        if kind and self.fault("spot", op, kind):
+            return
+        try:
+            with peer.state.lock:
+                kind, items = peer.spot.handle(opname, url.path, query, body)
+        except ApiError as e:
+            err = {"code": e.code, "message": e.message}
+            if e.field:
+                err["field"] = e.field
+            return answer(e.status, errors=[err])
+        answer(200, kind, items)
+
+
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128    # listen backlog (socketserver default: 5)
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+
+def write_atomic(path, text):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--state")
+    ap.add_argument("--access-key", default=DEFAULT_ACCESS_KEY)
+    ap.add_argument("--secret", default=DEFAULT_SECRET)
+    ap.add_argument("--session-token")
+    ap.add_argument("--spot-token", default=DEFAULT_SPOT_TOKEN)
+    ap.add_argument("--spot-account", default=DEFAULT_SPOT_ACCOUNT)
+    ap.add_argument("--faults", default="")
+    ap.add_argument("--seed", help="export folder to preload")
+    ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--account", default="123456789012")
+    ap.add_argument("--clusters", help="comma list of known ECS clusters "
+                    "(default: any name)")
+    ap.add_argument("--stable-seconds", type=float, default=1.0)
+    ap.add_argument("--drain-seconds", type=float, default=1.0)
+    ap.add_argument("--max-skew", type=float, default=900.0,
+                    help="X-Amz-Date tolerance in seconds (900)")
+    ap.add_argument("--max-seconds", type=float, default=600.0)
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args(argv[1:])
+
+    cfg = Config()
+    cfg.access_key, cfg.secret = a.access_key, a.secret
+    cfg.session_token = a.session_token
+    cfg.spot_token, cfg.spot_account = a.spot_token, a.spot_account
+    cfg.region, cfg.account = a.region, a.account
+    cfg.clusters = a.clusters.split(",") if a.clusters else None
+    cfg.stable_seconds, cfg.drain_seconds = a.stable_seconds, a.drain_seconds
+    cfg.max_skew = a.max_skew
+    cfg.verbose = a.verbose
+
+    peer = Peer(cfg)
+    try:
+        peer.faults.set(Faults.parse(a.faults))
+    except (ValueError, TypeError) as e:
+        sys.stderr.write("peer: --faults: %s\n" % e)
+        return 2
+    if a.seed:
+        peer.seed(a.seed)
+
+    servers = []
+    for role in ("aws", "spot"):
+        srv = Server(("127.0.0.1", 0), Handler)
+        srv.role = role
+        srv.peer = peer
+        servers.append(srv)
+        peer.urls[role] = "http://127.0.0.1:%d" % srv.server_address[1]
+    threads = [threading.Thread(target=s.serve_forever,
+                                kwargs={"poll_interval": 0.2}, daemon=True)
+               for s in servers]
+    for t in threads:
+        t.start()
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    write_atomic(a.port_file, json.dumps({
+        "aws": peer.urls["aws"], "spot": peer.urls["spot"],
+        "pid": os.getpid()}) + "\n")
+    stop.wait(a.max_seconds)
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+    if a.state:
+        write_atomic(a.state, json.dumps(peer.snapshot(), indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Self-test of tests/tools/validate_bundle.py on small hand-made bundles
+(directory and .tar.gz). Ends with "N passed, N failed".
+
+    /usr/bin/python3 tests/peers/test_validate_bundle.py
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.join(os.path.dirname(HERE), "tools")
+sys.path.insert(0, TOOLS)
+import validate_bundle  # noqa: E402
+from bundlegen import step, write  # noqa: E402
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   %s" % name)
+    else:
+        failed += 1
+        print("FAIL %s %s" % (name, detail))
+
+
+GOOD = [
+    (step("sg/web", "ec2:CreateSecurityGroup", outputs={"GroupId": "groupId"}),
+     {"GroupName": "web-ec2", "Description": "web tasks", "VpcId": "vpc-1",
+      "TagSpecifications": [{"ResourceType": "security-group",
+                             "Tags": [{"Key": "Name", "Value": "web"}]}]}),
+    (step("sg/web-in", "ec2:AuthorizeSecurityGroupIngress", ["sg/web"]),
+     {"GroupId": "${sg/web.GroupId}", "IpPermissions": [{
+         "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+         "UserIdGroupPairs": [{"GroupId": "${sg/web.GroupId}"}]}]}),
+    (step("td/web", "ecs:RegisterTaskDefinition", outputs={
+        "taskDefinitionArn": "taskDefinition.taskDefinitionArn"}),
+     {"family": "web", "containerDefinitions": [{
+         "name": "web", "image": "nginx", "memory": 256, "environment": [
+             {"name": "X", "value": "${Partition}:${AccountID}"}]}]}),
+    (step("ocean/cluster", "spot:CreateOceanCluster", ["sg/web"],
+          outputs={"id": "id"}),
+     {"cluster": {"name": "shop", "clusterName": "shop",
+                  "region": "us-east-1", "compute": {
+                      "subnetIds": ["subnet-1"], "launchSpecification": {
+                          "imageId": "ami-1",
+                          "securityGroupIds": ["${sg/web.GroupId}"]}}}}),
+    (step("vng/arm64", "spot:CreateOceanLaunchSpec", ["ocean/cluster"],
+          outputs={"id": "id"}),
+     {"launchSpec": {"oceanId": "${ocean/cluster.id}", "name": "arm64"}}),
+    (step("svc/web", "ecs:CreateService", ["td/web", "vng/arm64"],
+          outputs={"serviceArn": "service.serviceArn"}),
+     {"cluster": "shop", "serviceName": "sfm-web",
+      "taskDefinition": "${td/web.taskDefinitionArn}", "desiredCount": 1,
+      "launchType": "EC2", "networkConfiguration": {"awsvpcConfiguration": {
+          "subnets": ["subnet-1"], "securityGroups": ["${sg/web.GroupId}"]}}}),
+    (step("wait/web", "wait:ServicesStable", ["svc/web"]),
+     {"cluster": "shop", "services": ["${svc/web.serviceArn}"]}),
+]
+
+
+def has(problems, *words):
+    return any(all(w in p for w in words) for p in problems)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="f2o-vb-") as tmp:
+        good = write(os.path.join(tmp, "good"), GOOD)
+        pr = validate_bundle.validate(good)
+        check("good bundle: no problems", pr == [], pr)
+        pr = validate_bundle.validate(write(os.path.join(tmp, "goodtar"),
+                                            GOOD, tar=True))
+        check("good .tar.gz bundle: no problems", pr == [], pr)
+
+        bad = [list(x) for x in json.loads(json.dumps(GOOD))]
+        bad[2][1]["containerDefinitions"][0]["memory"] = "256"   # type
+        bad[2][1]["bogus"] = 1                                     # unknown
+        bad[0][1].pop("Description")                               # required
+        bad[4][1]["launchSpec"]["extra"] = True                    # schema
+        bad[5][1]["taskDefinition"] = "${td/nope.taskDefinitionArn}"
+        bad[6][1]["services"] = ["${svc/web.nope}"]
+        bad[6][0]["after"] = ["svc/web", "x/later"]
+        bad.append((step("x/later", "ecs:Frobnicate"), {}))
+        bad.append((step("x/gone", "ecs:DescribeServices"), None))
+        pr = validate_bundle.validate(write(os.path.join(tmp, "bad"), bad))
+        for p in pr:
+            print("    " + p)
+        check("type error with path",
+              has(pr, "requests/td/web.json: $.containerDefinitions[0]"
+                  ".memory: invalid type"))
+        check("unknown member", has(pr, "$.bogus: unknown field"))
+        check("missing required member",
+              has(pr, "requests/sg/web.json: $.Description: missing"))
+        check("Spot schema error",
+              has(pr, "requests/vng/arm64.json: $.launchSpec:", "extra"))
+        check("reference to unknown step",
+              has(pr, "$.taskDefinition: reference to td/nope"))
+        check("reference to unknown output",
+              has(pr, "$.services[0]: step svc/web has no output nope"))
+        check("after names a later step",
+              has(pr, "plan.json: $.steps[6].after[1]", "x/later"))
+        check("unknown action", has(pr, "unknown action 'ecs:Frobnicate'"))
+        check("missing request file", has(pr, "x/gone.json missing"))
+        check("CloudFormation-style ${...} is a plain value",
+              not has(pr, "Partition"))
+        check("exactly the expected problems", len(pr) == 9, len(pr))
+
+        r = subprocess.run([sys.executable,
+                            os.path.join(TOOLS, "validate_bundle.py"),
+                            os.path.join(tmp, "bad")],
+                           capture_output=True, text=True)
+        check("CLI exits 1 with a summary line", r.returncode == 1 and
+              r.stdout.strip().splitlines()[-1].endswith("9 problems"),
+              r.stdout)
+        r = subprocess.run([sys.executable,
+                            os.path.join(TOOLS, "validate_bundle.py"), good],
+                           capture_output=True, text=True)
+        check("CLI exits 0 on a good bundle", r.returncode == 0, r.stdout)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
