@@ -58,6 +58,40 @@ json_parse_quiet(const char *buf, size_t len)
 	return j;
 }
 
+/* Offset of the first ',' followed (after blanks) by '}' or ']'. */
+static const char *
+trailing_comma(const char *buf, size_t len)
+{
+	size_t i, j;
+	int instr = 0, esc = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (instr) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				instr = 0;
+			continue;
+		}
+		if (c == '"') {
+			instr = 1;
+			continue;
+		}
+		if (c != ',')
+			continue;
+		for (j = i + 1; j < len && (buf[j] == ' ' || buf[j] == '\t' ||
+		    buf[j] == '\n' || buf[j] == '\r'); j++)
+			;
+		if (j < len && (buf[j] == '}' || buf[j] == ']'))
+			return buf + i;
+	}
+	return NULL;
+}
+
 int
 json_parse(cJSON **out, const char *path, const char *buf, size_t len)
 {
@@ -98,6 +132,12 @@ json_parse(cJSON **out, const char *path, const char *buf, size_t len)
 		end = cJSON_GetErrorPtr();
 		if (end == NULL || end < buf || end > buf + len)
 			end = buf;
+		/* cJSON points past a trailing comma, sometimes at the end. */
+		p = trailing_comma(buf, len);
+		if (p != NULL && p <= end) {
+			end = p;
+			hint = " (trailing comma: JSON allows none before } or ])";
+		}
 	}
 	off = (size_t)(end - buf);
 	for (i = 0; i < off; i++) {

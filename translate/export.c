@@ -90,6 +90,7 @@ export_free(struct export *ex)
 	}
 	free(ex->sgs);
 	free(ex->region);
+	free(ex->region_src);
 	free(ex->account);
 	free(ex->partition);
 	free(ex->cluster);
@@ -164,15 +165,18 @@ arn_split(const char *arn, char **part, char **region, char **account,
 }
 
 static void
-note_arn(struct export *ex, const char *arn)
+note_arn(struct export *ex, const char *arn, const char *path,
+    const char *jp)
 {
 	char *part = NULL, *region = NULL, *account = NULL;
 	const char *res;
 
 	if (arn_split(arn, &part, &region, &account, &res) == -1)
 		return;
-	if (ex->region == NULL && region[0] != '\0')
+	if (ex->region == NULL && region[0] != '\0') {
 		ex->region = xstrdup(region);
+		ex->region_src = xasprintf("%s: %s", path, jp);
+	}
 	if (ex->account == NULL && account[0] != '\0')
 		ex->account = xstrdup(account);
 	if (ex->partition == NULL && part[0] != '\0')
@@ -356,8 +360,8 @@ add_service(struct export *ex, const char *path, cJSON *svc,
 	s->digest = canon_digest(svc);
 	s->desired = desired;
 	ex->nsvcs++;
-	note_arn(ex, s->arn);
-	note_arn(ex, json_str(svc, "clusterArn"));
+	note_arn(ex, s->arn, path, jp->buf);
+	note_arn(ex, json_str(svc, "clusterArn"), path, jp->buf);
 
 	lt = json_str(svc, "launchType");
 	if (lt != NULL && strcmp(lt, "FARGATE") == 0)
@@ -468,7 +472,7 @@ add_taskdef(struct export *ex, const char *path, cJSON *td, cJSON *tags,
 		if (colon != NULL && strstr(arn, ":task-definition/") != NULL)
 			rev = strtoll(colon + 1, NULL, 10);
 	}
-	note_arn(ex, arn);
+	note_arn(ex, arn, path, jp->buf);
 	key = rev > 0 ? xasprintf("%s:%lld", family, rev) : xstrdup(family);
 	if (hashmap_get(&ex->td_idx, key, &i)) {
 		if (cJSON_Compare(ex->tds[i].td, td, 1)) {

@@ -19,6 +19,7 @@
 #include "planmd.h"
 #include "report.h"
 #include "service.h"
+#include "sg.h"
 #include "taskdef.h"
 #include "xalloc.h"
 #include "xlate.h"
@@ -166,10 +167,31 @@ xlate_tags(const struct xlate *x, const char *keyname, const char *valname)
 }
 
 /* Region, account and cluster: options first, then the export. */
+/* A region code: "us-east-1", "cn-north-1", "us-gov-west-1". */
+static bool
+region_valid(const char *r)
+{
+	size_t i, parts = 1;
+
+	if (strlen(r) < 6 || strlen(r) > 32)
+		return false;
+	for (i = 0; r[i] != '\0'; i++) {
+		if (r[i] == '-') {
+			if (i == 0 || r[i + 1] == '\0' || r[i + 1] == '-')
+				return false;
+			parts++;
+		} else if (!((r[i] >= 'a' && r[i] <= 'z') ||
+		    (r[i] >= '0' && r[i] <= '9')))
+			return false;
+	}
+	i = strlen(r) - 1;
+	return parts >= 3 && r[i] >= '0' && r[i] <= '9';
+}
+
 static int
 resolve_target(struct xlate *x, struct options *opt)
 {
-	const char *cl = NULL;
+	const char *cl = NULL, *given_region = opt_str(opt, "region");
 	size_t i;
 
 	if (opt_str(opt, "region") == NULL && x->ex->region != NULL)
@@ -199,6 +221,17 @@ resolve_target(struct xlate *x, struct options *opt)
 	if (opt_str(opt, "region") == NULL) {
 		log_errx("the export does not name the region (no ARNs): give "
 		    "--region");
+		return -1;
+	}
+	if (!region_valid(opt_str(opt, "region"))) {
+		if (given_region == NULL && x->ex->region_src != NULL)
+			log_errx("%s: region \"%s\" in the ARN is not a region "
+			    "code such as us-east-1 (a documentation "
+			    "placeholder?): give --region", x->ex->region_src,
+			    opt_str(opt, "region"));
+		else
+			log_errx("--region \"%s\" is not a region code such as "
+			    "us-east-1", opt_str(opt, "region"));
 		return -1;
 	}
 	return 0;
@@ -369,7 +402,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 
 	if (taskdef_plan(x) == -1)
 		goto out;
-	/* STAGE sg_plan */
+	if (sg_plan(x) == -1)
+		goto out;
 	if (ocean_plan(x) == -1)
 		goto out;
 	if (service_plan(x) == -1)

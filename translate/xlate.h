@@ -83,6 +83,7 @@ struct export {
 	struct xsg *sgs;
 	size_t	 nsgs;
 	char	*region;		/* from ARNs, or NULL */
+	char	*region_src;		/* "file: $.path" of that ARN */
 	char	*account;		/* from ARNs, or NULL */
 	char	*partition;		/* "aws", "aws-cn", ... */
 	char	*cluster;		/* ECS cluster short name, or NULL */

@@ -88,6 +88,28 @@ def companions(path, tmp):
             p = os.path.join(tmp, "svc.json")
             json.dump(svc, open(p, "w"))
             files.append(p)
+    elif kind == "securitygroups":
+        # Services that use the file's groups (one VPC, 5 groups each, at
+        # most 20 services), so the merge runs on real rules.
+        groups = [o for o in walk(doc) if isinstance(o.get("GroupId"), str)
+                  and "IpPermissions" in o]
+        if groups:
+            vpc = groups[0].get("VpcId")
+            ids = [g["GroupId"] for g in groups if g.get("VpcId") == vpc][:100]
+            svcs = []
+            for i in range(0, len(ids), 5):
+                svcs.append({"serviceName": "corpus-%d" % (i // 5),
+                             "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/corpus/corpus-%d" % (i // 5),
+                             "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/corpus",
+                             "launchType": "FARGATE", "desiredCount": 1, "taskDefinition": "corpus-td:1",
+                             "networkConfiguration": {"awsvpcConfiguration": {
+                                 "subnets": ["subnet-0corpus00000001"], "securityGroups": ids[i:i + 5],
+                                 "assignPublicIp": "DISABLED"}}})
+            for name, obj in (("svc.json", {"services": svcs, "failures": []}),
+                              ("td.json", td_for("corpus-td:1"))):
+                p = os.path.join(tmp, name)
+                json.dump(obj, open(p, "w"))
+                files.append(p)
     if kind in ("services", "taskdefs"):
         sgs = {o.get("GroupId") for o in walk(doc)} - {None}
         groups = []

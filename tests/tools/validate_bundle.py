@@ -36,6 +36,10 @@ SPECIAL = {
     "wait:ServicesInactive": ("ecs", "DescribeServices"),
     "spot:CreateOceanCluster": ("spot", "cluster"),
     "spot:CreateOceanLaunchSpec": ("spot", "launchSpec"),
+    # Rollback deletes: the request names the resource; f2o-exec sends
+    # DELETE /ocean/aws/ecs/launchSpec/{id} or /ocean/aws/ecs/cluster/{id}.
+    "spot:DeleteOceanLaunchSpec": ("spotid", "launchSpecId"),
+    "spot:DeleteOceanCluster": ("spotid", "oceanId"),
 }
 PHASES = ("import", "cutover", "rollback")
 
@@ -236,6 +240,11 @@ def _check_request(req, body, target, step, seen, problems):
             continue
         src_t = _target(src.get("action")) or ("", "")
         _set(body, path, awsmodel.plausible(src_t[0], src_t[1], out, path))
+    if kind == "spotid":
+        if not isinstance(body, dict) or set(body) != {op} or \
+                not isinstance(body[op], str) or not body[op]:
+            problems.append('%s: $: must be {"%s": ID}' % (req, op))
+        return
     if kind == "spot":
         if not isinstance(body, dict):
             problems.append("%s: $: not an object" % req)
