@@ -121,8 +121,6 @@ type_load(struct catalog_type *t, const cJSON *o, const char *what,
 		return -1;
 	}
 	t->arm64 = strcmp(arch, "arm64") == 0;
-	hv = json_str(o, "hypervisor");
-	t->nitro = hv != NULL && strcmp(hv, "nitro") == 0;
 	if (get_int(o, "vcpu", 1, CATALOG_MAX_VCPU, &t->vcpu, what, jp) == -1 ||
 	    get_int(o, "memoryMiB", 1, CATALOG_MAX_MEMORY, &t->memory, what,
 	    jp) == -1 ||
@@ -145,6 +143,9 @@ type_load(struct catalog_type *t, const cJSON *o, const char *what,
 	if (v != NULL && !cJSON_IsNull(v) && get_int(o, "ecsTrunkTaskEnis", 0,
 	    CATALOG_MAX_TASKS, &t->tasks_trunk, what, jp) == -1)
 		return -1;
+	/* No hypervisor given: ECS trunking support implies Nitro. */
+	hv = json_str(o, "hypervisor");
+	t->nitro = hv != NULL ? strcmp(hv, "nitro") == 0 : t->tasks_trunk >= 0;
 	v = cJSON_GetObjectItemCaseSensitive(o, "onDemandUsdPerHourUsEast1");
 	if (v != NULL && !cJSON_IsNull(v)) {
 		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||

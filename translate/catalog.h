@@ -35,7 +35,7 @@ struct catalog_type {
 	int	 vcpu;
 	int	 memory;		/* nominal MiB */
 	bool	 arm64;			/* else x86_64 */
-	bool	 nitro;
+	bool	 nitro;		/* "hypervisor", else tasks_trunk >= 0 */
 	bool	 metal;
 	bool	 burstable;		/* family starts with 't' */
 	int	 gpu;

@@ -112,6 +112,9 @@ req_fargate(struct xlate *x, struct xsvc *s, const char *name,
 		json_add_str(r, "launchType", "FARGATE");
 	if (pv != NULL && pv[0] != '\0')
 		json_add_str(r, "platformVersion", pv);
+	/* Fargate takes no placement: back to what the export had. */
+	json_del(r, "placementConstraints");
+	json_del(r, "placementStrategy");
 	net = cJSON_GetObjectItemCaseSensitive(s->svc, "networkConfiguration");
 	if (net != NULL && !json_is_unset(net)) {
 		json_del(r, "networkConfiguration");

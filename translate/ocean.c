@@ -62,6 +62,7 @@ struct octx {
 	size_t	 nsubnets;
 	bool	 trunking;
 	int	 root_gib;		/* template root volume size */
+	bool	 sgs_from_template;	/* no planned groups, template's */
 };
 
 /* ---------------------------------------------------------------- */
@@ -490,27 +491,6 @@ tasks_collect(struct octx *c)
 	return bad > 0 ? -1 : 0;
 }
 
-/* The largest usable type of the group's kind, for messages. */
-static const struct catalog_type *
-largest_type(const struct octx *c, const struct ogroup *g)
-{
-	const struct catalog_type *best = NULL;
-	size_t i;
-
-	for (i = 0; i < c->cat->ntypes; i++) {
-		const struct catalog_type *t = &c->cat->types[i];
-
-		if (t->arm64 != g->arm64 || t->gpu > 0 ||
-		    (g->awsvpc && t->tasks_trunk < 0))
-			continue;
-		if (best == NULL ||
-		    catalog_usable_memory(c->cat, t) >
-		    catalog_usable_memory(c->cat, best))
-			best = t;
-	}
-	return best;
-}
-
 /* Candidate types of g before the size rules. */
 static bool
 type_allowed(struct octx *c, struct ogroup *g, const struct catalog_type *t,
@@ -544,12 +524,34 @@ type_allowed(struct octx *c, struct ogroup *g, const struct catalog_type *t,
 	return true;
 }
 
+/* The largest usable type of the group's kind, for messages. */
+static const struct catalog_type *
+largest_type(struct octx *c, struct ogroup *g)
+{
+	const struct catalog_type *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->cat->ntypes; i++) {
+		const struct catalog_type *t = &c->cat->types[i];
+
+		if (!type_allowed(c, g, t, false))
+			continue;
+		if (best == NULL ||
+		    catalog_usable_memory(c->cat, t) >
+		    catalog_usable_memory(c->cat, best))
+			best = t;
+	}
+	return best;
+}
+
 static int
 group_select(struct octx *c, struct ogroup *g)
 {
 	const struct catalog *cat = c->cat;
 	size_t i, k;
 	int bad = 0, need = 0;
+	const char *mode = opt_str(c->x->opt, "task-size");
+	bool containers = mode != NULL && strcmp(mode, "containers") == 0;
 
 	/* Every task must fit one allowed type; the cap yields to that. */
 	for (k = 0; k < g->ntasks; k++) {
@@ -571,13 +573,16 @@ group_select(struct octx *c, struct ogroup *g)
 			log_errx("service %s: task definition %s (%d CPU units, "
 			    "%d MiB, %s) fits no %s%s instance type of "
 			    "%s after the ECS reservation (%d%% of memory + "
-			    "%d MiB)%s%s%s", t->s->name, t->s->td->key, t->cpu,
+			    "%d MiB)%s%s%s; list larger types in %s "
+			    "(--templates)%s", t->s->name, t->s->td->key, t->cpu,
 			    t->memory, t->s->td->arch, g->arm64 ? "arm64" :
 			    "x86_64", g->awsvpc ? " trunking-capable" : "",
 			    CATALOG_FILE, cat->os_memory_pct, cat->agent_memory,
 			    big != NULL ? "; the largest, " : "",
 			    big != NULL ? big->name : "",
-			    big != NULL ? ", is too small" : "");
+			    big != NULL ? ", is too small" : "", CATALOG_FILE,
+			    containers ? "" : " or size tasks from their "
+			    "containers (--task-size containers)");
 			bad++;
 			continue;
 		}
@@ -838,13 +843,15 @@ cluster_body(struct octx *c)
 	if (c->x->ninstance_sgs > 0)
 		set_item(ls, "securityGroupIds", str_array(c->x->instance_sgs,
 		    c->x->ninstance_sgs));
-	else {
+	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ls,
+	    "securityGroupIds")) == 0) {
 		json_del(ls, "securityGroupIds");
 		xlate_warn(c->x, "Ocean cluster", "no instance security group "
 		    "was planned: compute.launchSpecification.securityGroupIds "
 		    "is left out, which Spot requires; add it before running "
 		    "the bundle");
-	}
+	} else
+		c->sgs_from_template = true;
 	p = cJSON_CreateObject();
 	json_add_str(p, strncmp(c->profile, "arn:", 4) == 0 ? "arn" : "name",
 	    c->profile);
@@ -1012,7 +1019,7 @@ md_write(struct octx *c)
 	    "instance comes from one of the node groups below, each with "
 	    "the AMI of its architecture, so no AMI meets an instance type "
 	    "it cannot boot.\n\n", c->profile);
-	if (c->x->ninstance_sgs == 0)
+	if (c->x->ninstance_sgs == 0 && !c->sgs_from_template)
 		(void)strbuf_puts(sb, "**No instance security group was "
 		    "planned: `securityGroupIds` is missing from the cluster "
 		    "body.**\n\n");

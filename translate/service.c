@@ -10,12 +10,14 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "export.h"
+#include "ocean.h"
 #include "service.h"
 #include "xalloc.h"
 
 #define SERVICE_NAME_MAX	255
 #define SERVICE_MAX_TAGS	50
 #define SERVICE_TOKEN_LEN	32	/* clientToken: at most 36 */
+#define SERVICE_MAX_CONSTRAINTS	10	/* placementConstraints */
 
 /* Service members copied as they are (CreateService takes them). */
 static const char *const copied[] = {
@@ -152,7 +154,7 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 {
 	const cJSON *dep = primary_deployment(s->svc), *src, *c;
 	const char *const *k;
-	cJSON *req = cJSON_CreateObject(), *net, *awsvpc, *tags, *f2o;
+	cJSON *req = cJSON_CreateObject(), *net, *awsvpc, *tags, *f2o, *pc;
 	const char *pub;
 	char *tok;
 	int n = 0;
@@ -179,6 +181,25 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 		cJSON_AddItemToObject(req, *k, cJSON_Duplicate(src, 1));
 	}
 	service_connect(x, s, req, for_copy);
+	/* Land on the Ocean node group built for this service's tasks. */
+	pc = ocean_placement(s);
+	if (pc != NULL) {
+		cJSON *list = cJSON_GetObjectItemCaseSensitive(req,
+		    "placementConstraints");
+
+		if (list == NULL)
+			list = cJSON_AddArrayToObject(req,
+			    "placementConstraints");
+		cJSON_AddItemToArray(list, pc);
+		if (cJSON_GetArraySize(list) > SERVICE_MAX_CONSTRAINTS) {
+			log_errx("%s: %s.placementConstraints: with f2o's node "
+			    "group constraint the service has %d, more than the "
+			    "%d ECS allows", s->src, s->jpath,
+			    cJSON_GetArraySize(list), SERVICE_MAX_CONSTRAINTS);
+			cJSON_Delete(req);
+			return NULL;
+		}
+	}
 	net = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s->svc,
 	    "networkConfiguration"), 1);
 	awsvpc = cJSON_GetObjectItemCaseSensitive(net, "awsvpcConfiguration");
@@ -251,7 +272,7 @@ service_plan(struct xlate *x)
 		struct xsvc *s = x->mig[i];
 		struct plan_step *st;
 		cJSON *req, *w, *names;
-		char *path, *ref, *title;
+		char *path, *ref, *title, *vng;
 
 		ref = plan_ref(s->td->step, "taskDefinitionArn");
 		req = service_request(x, s, s->newname, ref, true, s->svc_step);
@@ -273,8 +294,15 @@ service_plan(struct xlate *x)
 		plan_step_after(st, s->td->step);
 		if (x->ocean_step != NULL)
 			plan_step_after(st, x->ocean_step);
-		for (j = 0; j < x->nvng_steps; j++)
-			plan_step_after(st, x->vng_steps[j]);
+		/* Its own node group; all of them if it has none. */
+		vng = ocean_vng_name(s) != NULL ?
+		    xasprintf("vng/%s", ocean_vng_name(s)) : NULL;
+		if (vng != NULL && plan_find(x->plan, vng) != NULL)
+			plan_step_after(st, vng);
+		else
+			for (j = 0; j < x->nvng_steps; j++)
+				plan_step_after(st, x->vng_steps[j]);
+		free(vng);
 		plan_step_output(st, "serviceArn", "service.serviceArn");
 
 		w = cJSON_CreateObject();

@@ -61,18 +61,26 @@ xlate_request(struct xlate *x, const char *step_id, const cJSON *req)
 	return path;
 }
 
+/*
+ * The default templates: a "templates" directory next to the binary's
+ * directory or up to two levels higher (build/f2o-translate and
+ * build/san/f2o-translate in a source tree), else the installed ones.
+ */
 static char *
 default_templates_dir(void)
 {
 	char exe[PATH_MAX], *slash, *d;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int up;
 
 	if (n > 0) {
 		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash != NULL) {
+		for (up = 0; up < 3; up++) {
+			slash = strrchr(exe, '/');
+			if (slash == NULL || slash == exe)
+				break;
 			*slash = '\0';
-			d = xasprintf("%s/../templates", exe);
+			d = xasprintf("%s/templates", exe);
 			if (fsio_is_dir(d))
 				return d;
 			free(d);
