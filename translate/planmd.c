@@ -86,11 +86,23 @@ service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s)
 	(void)strbuf_puts(sb, "\n");
 }
 
+static const struct {
+	const char *name;
+	const char *how;
+} phases[] = {
+	{ XLATE_PHASE_IMPORT, "`f2o-exec run` creates the EC2 side beside "
+	    "Fargate" },
+	{ XLATE_PHASE_CUTOVER, "`f2o-exec run --phase cutover`, a separate "
+	    "decision, once the import is done and stable" },
+	{ XLATE_PHASE_ROLLBACK, "`f2o-exec rollback`, from any point; a step "
+	    "runs only if the step it undoes was done" },
+};
+
 int
 planmd_write(struct xlate *x)
 {
 	struct strbuf sb;
-	size_t i, j, len;
+	size_t i, j, p, len;
 	char *text;
 	int rc;
 
@@ -137,19 +149,32 @@ planmd_write(struct xlate *x)
 	if (x->md_steps_intro.len > 0)
 		(void)strbuf_add(&sb, x->md_steps_intro.buf,
 		    x->md_steps_intro.len);
-	(void)strbuf_puts(&sb, "\n## Steps, in order\n\n| # | id | action | "
-	    "after | what |\n|---|---|---|---|---|\n");
-	for (i = 0; i < x->plan->nsteps; i++) {
-		const struct plan_step *st = &x->plan->steps[i];
+	(void)strbuf_puts(&sb, "\n## Steps, in order\n");
+	for (p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
+		size_t k = 0;
 
-		(void)strbuf_printf(&sb, "| %zu | `%s` | %s | ", i + 1, st->id,
-		    st->action);
-		for (j = 0; j < st->nafter; j++)
-			(void)strbuf_printf(&sb, "%s`%s`", j > 0 ? ", " : "",
-			    st->after[j]);
-		(void)strbuf_puts(&sb, " | ");
-		cell(&sb, st->title);
-		(void)strbuf_puts(&sb, " |\n");
+		for (i = 0; i < x->plan->nsteps; i++) {
+			const struct plan_step *st = &x->plan->steps[i];
+
+			if (strcmp(st->phase, phases[p].name) != 0)
+				continue;
+			if (k++ == 0)
+				(void)strbuf_printf(&sb, "\n### Phase `%s`: %s\n\n"
+				    "| # | id | action | after | what |\n"
+				    "|---|---|---|---|---|\n", phases[p].name,
+				    phases[p].how);
+			(void)strbuf_printf(&sb, "| %zu | `%s` | %s | ", k,
+			    st->id, st->action);
+			for (j = 0; j < st->nafter; j++)
+				(void)strbuf_printf(&sb, "%s`%s`", j > 0 ? ", " :
+				    "", st->after[j]);
+			if (st->undoes != NULL)
+				(void)strbuf_printf(&sb, " (only if `%s` was "
+				    "done)", st->undoes);
+			(void)strbuf_puts(&sb, " | ");
+			cell(&sb, st->title);
+			(void)strbuf_puts(&sb, " |\n");
+		}
 	}
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
 	for (i = 0; i < x->nmig; i++)
