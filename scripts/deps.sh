@@ -3,7 +3,7 @@
 # Debian/Ubuntu and something is missing. Prints what it does.
 PKGS="build-essential pkg-config libcjson-dev libarchive-dev libcurl4-openssl-dev
 libxml2-dev libssl-dev zlib1g-dev libcmocka-dev python3 python3-botocore
-python3-jsonschema jq"
+python3-jsonschema jq curl"
 [ "${F2O_WITH_CHROMIUM:-0}" = 1 ] && PKGS="$PKGS chromium"
 missing=""
 for p in $PKGS; do
