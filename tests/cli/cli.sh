@@ -34,7 +34,7 @@ check "an existing bundle directory is not overwritten without --force" "[ $rc =
 "$T" $CFG --quiet --force fixtures/demo -o "$tmp/dir" >/dev/null 2>&1; rc=$?
 check "--force replaces it" "[ $rc = 0 ] && [ -f $tmp/dir/manifest.json ]"
 "$T" $CFG fixtures/demo fixtures/realworld/taskdefs/datadog-managed-instances-sidecar-trailing-comma.json -o "$tmp/bad" >/dev/null 2>"$tmp/err"; rc=$?
-check "bad input: exit 1, names file and line, nothing written" "[ $rc = 1 ] && grep -q 'datadog-managed-instances-sidecar-trailing-comma.json: line 26' $tmp/err && [ -z \"\$(ls $tmp | grep bad)\" ]"
+check "bad input: exit 1, names file and line, nothing written" "[ $rc = 1 ] && grep -q 'datadog-managed-instances-sidecar-trailing-comma.json: line 25' $tmp/err && [ -z \"\$(ls $tmp | grep bad)\" ]"
 "$T" $CFG fixtures/demo -o "$tmp/bad.tar.gz" --prefix 'x' --ecs-cluster nope >/dev/null 2>&1; rc=$?
 check "no matching service: exit 1, no archive or temp file" "[ $rc = 1 ] && [ -z \"\$(ls $tmp | grep bad)\" ]"
 if [ -n "$CFG" ]; then
