@@ -39,6 +39,8 @@ log_errx(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet > 1)
+		return;
 	va_start(ap, fmt);
 	vlog("error: ", fmt, ap, NULL);
 	va_end(ap);
@@ -50,6 +52,8 @@ log_err(const char *fmt, ...)
 	va_list ap;
 	int e = errno;
 
+	if (quiet > 1)
+		return;
 	va_start(ap, fmt);
 	vlog("error: ", fmt, ap, strerror(e));
 	va_end(ap);
@@ -60,6 +64,8 @@ log_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet > 1)
+		return;
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap, NULL);
 	va_end(ap);

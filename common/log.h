@@ -15,6 +15,7 @@ void	log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "PROG: ..." unless quiet */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1: no log_info; 2: nothing at all (fuzz targets). */
 void	log_set_quiet(int quiet);
 
 #endif

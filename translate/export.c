@@ -56,6 +56,7 @@ export_free(struct export *ex)
 
 		cJSON_Delete(s->svc);
 		free(s->src);
+		free(s->srcname);
 		free(s->jpath);
 		free(s->name);
 		free(s->arn);
@@ -352,6 +353,7 @@ add_service(struct export *ex, const char *path, cJSON *svc,
 	memset(s, 0, sizeof(*s));
 	s->svc = svc;
 	s->src = xstrdup(path);
+	s->srcname = xstrdup(ex->display != NULL ? ex->display : path);
 	s->jpath = xstrdup(jp->buf);
 	s->name = xstrdup(name);
 	s->arn = json_str(svc, "serviceArn") != NULL ?
@@ -737,9 +739,14 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Expand directories (recursively, *.json files) into a sorted list. */
+/*
+ * Expand directories (recursively, *.json files) into a sorted list; each
+ * file's display name is its path below the input argument (or the
+ * argument's last component for a file).
+ */
 static int
-collect(char ***files, size_t *n, const char *path, int depth)
+collect(char ***files, char ***names_out, size_t *n, const char *path,
+    const char *display, int depth)
 {
 	struct dirent *de;
 	char **names = NULL;
@@ -754,7 +761,9 @@ collect(char ***files, size_t *n, const char *path, int depth)
 			return -1;
 		}
 		*files = xreallocarray(*files, *n + 1, sizeof(char *));
-		(*files)[(*n)++] = xstrdup(path);
+		*names_out = xreallocarray(*names_out, *n + 1, sizeof(char *));
+		(*files)[*n] = xstrdup(path);
+		(*names_out)[(*n)++] = xstrdup(display);
 		return 0;
 	}
 	if (depth > 16) {
@@ -785,8 +794,14 @@ collect(char ***files, size_t *n, const char *path, int depth)
 	if (nn > 1)
 		qsort(names, nn, sizeof(char *), cmp_str);
 	for (i = 0; i < nn; i++) {
-		if (rc == 0 && collect(files, n, names[i], depth + 1) == -1)
+		const char *base = strrchr(names[i], '/') + 1;
+		char *disp = depth == 0 ? xstrdup(base) :
+		    xasprintf("%s/%s", display, base);
+
+		if (rc == 0 && collect(files, names_out, n, names[i], disp,
+		    depth + 1) == -1)
 			rc = -1;
+		free(disp);
 		free(names[i]);
 	}
 	free(names);
@@ -856,14 +871,20 @@ export_load(struct export **out, char *const *inputs, size_t n,
     const char *skip)
 {
 	struct export *ex = export_new();
-	char **files = NULL, *buf;
+	char **files = NULL, **disp = NULL, *buf;
 	size_t nfiles = 0, i, len;
 	int rc = 0;
 
 	*out = NULL;
-	for (i = 0; i < n; i++)
-		if (collect(&files, &nfiles, inputs[i], 0) == -1)
+	for (i = 0; i < n; i++) {
+		const char *slash = strrchr(inputs[i], '/');
+		char *base = xstrdup(slash != NULL && slash[1] != '\0' ?
+		    slash + 1 : inputs[i]);
+
+		if (collect(&files, &disp, &nfiles, inputs[i], base, 0) == -1)
 			rc = -1;
+		free(base);
+	}
 	if (rc == 0 && nfiles == 0) {
 		log_errx("no .json export files found in the inputs");
 		rc = -1;
@@ -876,13 +897,18 @@ export_load(struct export **out, char *const *inputs, size_t n,
 			rc = -1;
 			break;
 		}
+		ex->display = disp[i];
 		if (export_parse(ex, files[i], buf, len) == -1)
 			rc = -1;
+		ex->display = NULL;
 		free(buf);
 	}
-	for (i = 0; i < nfiles; i++)
+	for (i = 0; i < nfiles; i++) {
 		free(files[i]);
+		free(disp[i]);
+	}
 	free(files);
+	free(disp);
 	if (rc == -1) {
 		export_free(ex);
 		return -1;

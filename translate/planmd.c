@@ -40,7 +40,7 @@ service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s)
 	size_t i;
 
 	(void)strbuf_printf(sb, "### %s -> %s\n\n", s->name, s->newname);
-	(void)strbuf_printf(sb, "- Source: `%s` (%s)\n", s->src, s->jpath);
+	(void)strbuf_printf(sb, "- Source: `%s` (%s)\n", s->srcname, s->jpath);
 	(void)strbuf_printf(sb, "- Launch: %s", launch_of(s));
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->svc,
 	    "capacityProviderStrategy")) > 0)

@@ -64,7 +64,9 @@ xlate_request(struct xlate *x, const char *step_id, const cJSON *req)
 /*
  * The default templates: a "templates" directory next to the binary's
  * directory or up to two levels higher (build/f2o-translate and
- * build/san/f2o-translate in a source tree), else the installed ones.
+ * build/san/f2o-translate in a source tree), or PREFIX/share/f2o/templates
+ * of an installed tree that was moved (DESTDIR), else the configured
+ * DATADIR.
  */
 static char *
 default_templates_dir(void)
@@ -81,6 +83,11 @@ default_templates_dir(void)
 				break;
 			*slash = '\0';
 			d = xasprintf("%s/templates", exe);
+			if (fsio_is_dir(d))
+				return d;
+			free(d);
+			/* An installed tree, wherever its prefix now is. */
+			d = xasprintf("%s/share/f2o/templates", exe);
 			if (fsio_is_dir(d))
 				return d;
 			free(d);

@@ -49,6 +49,8 @@ struct xtd {				/* one exported task definition */
 struct xsvc {				/* one exported service */
 	cJSON	*svc;			/* the service object, owned */
 	char	*src;
+	char	*srcname;		/* src relative to its input argument:
+					   the same whatever the path spelling */
 	char	*jpath;
 	char	*name;
 	char	*arn;			/* serviceArn or NULL */
@@ -90,6 +92,7 @@ struct export {
 	struct hashmap svc_idx;		/* "cluster/name" -> index in svcs */
 	struct hashmap td_idx;		/* key -> index in tds */
 	struct hashmap sg_idx;		/* GroupId -> index in sgs */
+	const char *display;		/* srcname of the file being parsed */
 };
 
 struct xwarn {

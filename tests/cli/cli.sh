@@ -52,6 +52,9 @@ printf '{"prefixx": "a"}\n' >"$tmp/cfg2.json"
 check "unknown --config key is a usage error naming it" "[ $rc = 2 ] && grep -q 'prefixx' $tmp/err"
 "$T" $CFG fixtures/demo -o "$tmp/w" >/dev/null 2>"$tmp/err"
 check "warnings go to stderr and into the bundle" "grep -q 'assignPublicIp' $tmp/err && grep -q 'assignPublicIp' $tmp/w/warnings.json && grep -q 'assignPublicIp' $tmp/w/PLAN.md"
+"$T" $CFG --quiet fixtures/demo/services.json fixtures/demo/taskdefs fixtures/demo/security-groups.json -o "$tmp/s1" >"$tmp/s1.d" 2>/dev/null
+(cd "$tmp" && "$OLDPWD/$T" $(echo "$CFG" | sed "s|fixtures|$OLDPWD/fixtures|") --quiet "$OLDPWD/fixtures/demo/" -o "$tmp/s2") >"$tmp/s2.d" 2>/dev/null
+check "same input, same digest, however its paths are spelled" "cmp -s $tmp/d1 $tmp/s1.d && cmp -s $tmp/d1 $tmp/s2.d"
 missing=""
 for o in $("$T" --help | sed -nE 's/^  (--[a-z0-9_-]+).*/\1/p'); do
 	grep -q -- "^\.It Fl -${o#--}" translate/f2o-translate.1 || missing="$missing $o"

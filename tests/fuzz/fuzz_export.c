@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = xmalloc(size + 1);
 	size_t i;
 
-	log_set_quiet(1);
+	log_set_quiet(2);
 	memcpy(buf, data, size);
 	buf[size] = '\0';
 	if (export_parse(ex, "fuzz.json", buf, size) == 0)
