@@ -384,6 +384,16 @@ params_resolve(struct octx *c)
 		if (c->nsubnets > 1)
 			qsort(c->subnets, c->nsubnets, sizeof(char *), cmp_str);
 	}
+	if (opt_str(x->opt, "ocean-name") == NULL && c->name != NULL)
+		xlate_resolved(x, "ocean-name", cJSON_CreateString(c->name));
+	if (cJSON_GetArraySize(opt_list(x->opt, "subnets")) == 0) {
+		cJSON *a = cJSON_CreateArray();
+
+		for (i = 0; i < c->nsubnets; i++)
+			cJSON_AddItemToArray(a,
+			    cJSON_CreateString(c->subnets[i]));
+		xlate_resolved(x, "subnets", a);
+	}
 	strbuf_init(&miss, XLATE_MD_MAX);
 	ocean_missing_params(x, &miss);
 	if (miss.len > 0) {

@@ -727,6 +727,8 @@ collect_rules(struct sg_ctx *c)
 	}
 	if (vpc != NULL)
 		c->vpc = vpc;
+	else if (c->vpc != NULL)
+		xlate_resolved(x, "vpc", cJSON_CreateString(c->vpc));
 	if (rc == -1)
 		return -1;
 	for (i = n = 0; i < c->rules.n; i++) {

@@ -49,6 +49,13 @@ xlate_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 	x->nwarns++;
 }
 
+void
+xlate_resolved(struct xlate *x, const char *name, cJSON *value)
+{
+	json_del(x->resolved, name);
+	cJSON_AddItemToObject(x->resolved, name, value);
+}
+
 char *
 xlate_request(struct xlate *x, const char *step_id, const cJSON *req)
 {
@@ -289,6 +296,7 @@ xlate_cleanup(struct xlate *x)
 	plan_free(x->plan);
 	bundle_free(x->bundle);
 	cJSON_Delete(x->templates);
+	cJSON_Delete(x->resolved);
 	free(x->templates_dir);
 	free(x->bundle_id);
 	for (i = 0; i < x->ninstance_sgs; i++)
@@ -366,6 +374,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	x->plan = plan_new();
 	x->bundle = bundle_new();
 	x->templates = cJSON_CreateObject();
+	x->resolved = cJSON_CreateObject();
 	x->templates_dir = default_templates_dir();
 	strbuf_init(&x->md_steps_intro, XLATE_MD_MAX);
 	strbuf_init(&x->md_services, XLATE_MD_MAX);
@@ -428,7 +437,16 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	if (report_plan(x) == -1)
 		goto out;
 	cJSON_Delete(params);
-	params = options_manifest(opt);	/* stages may resolve defaults */
+	params = options_manifest(opt);	/* with what the stages resolved */
+	{
+		const cJSON *rv;
+
+		cJSON_ArrayForEach(rv, x->resolved)
+			if (cJSON_GetObjectItemCaseSensitive(params,
+			    rv->string) == NULL)
+				cJSON_AddItemToObject(params, rv->string,
+				    cJSON_Duplicate(rv, 1));
+	}
 	if (finish(x, params, in) == -1)
 		goto out;
 	if (bundle_write(x->bundle, opt_str(opt, "output"),

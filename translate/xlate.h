@@ -110,6 +110,7 @@ struct xlate {
 	struct xwarn *warns;
 	size_t	 nwarns;
 	cJSON	*templates;		/* manifest "templates": name -> sha256 */
+	cJSON	*resolved;		/* defaults the stages resolved */
 	char	*templates_dir;		/* resolved templates directory */
 	char	*bundle_id;		/* 16 hex: parameters + inputs, for tags */
 	/* Set by sg_plan: references to the instances' group ids. */
@@ -148,6 +149,11 @@ char	*xlate_request(struct xlate *, const char *step_id, const cJSON *req);
 char	*xlate_template(struct xlate *, const char *name, size_t *len);
 /* Same, parsed as JSON (free with cJSON_Delete). */
 cJSON	*xlate_template_json(struct xlate *, const char *name);
+/*
+ * Record the value a stage chose for a parameter the user did not give
+ * (value is taken); the manifest's "parameters" shows it.
+ */
+void	xlate_resolved(struct xlate *, const char *name, cJSON *value);
 /* The f2o tags put on everything created: [{"key":..,"value":..}]. */
 cJSON	*xlate_tags(const struct xlate *, const char *keyname,
 	    const char *valname);
