@@ -22,8 +22,8 @@
 #define BUNDLE_FORMAT		"f2o-bundle"
 #define BUNDLE_FORMAT_VERSION	1
 #define BUNDLE_MANIFEST		"manifest.json"
-#define BUNDLE_MAX_ENTRIES	200000
-#define BUNDLE_MAX_FILE		(64UL * 1024 * 1024)	/* bytes, one file */
+#define BUNDLE_MAX_ENTRIES	1000000
+#define BUNDLE_MAX_FILE		(256UL * 1024 * 1024)	/* bytes, one file */
 #define BUNDLE_MAX_TOTAL	(2UL * 1024 * 1024 * 1024) /* bytes, all */
 
 struct bundle_file {

@@ -1,9 +1,11 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
 #include "plan.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 struct plan *
@@ -144,36 +146,75 @@ plan_step_undoes(struct plan_step *s, const char *id)
 	s->undoes = xstrdup(id);
 }
 
+static cJSON *
+step_json(const struct plan_step *s)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *outs;
+	size_t j;
+
+	json_add_str(o, "id", s->id);
+	json_add_str(o, "phase", s->phase);
+	json_add_str(o, "action", s->action);
+	json_add_str(o, "title", s->title);
+	a = cJSON_AddArrayToObject(o, "after");
+	for (j = 0; j < s->nafter; j++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(s->after[j]));
+	if (s->request != NULL)
+		json_add_str(o, "request", s->request);
+	if (s->undoes != NULL)
+		json_add_str(o, "undoes", s->undoes);
+	outs = cJSON_AddObjectToObject(o, "outputs");
+	for (j = 0; j < s->noutputs; j++)
+		json_add_str(outs, s->outputs[j].name, s->outputs[j].path);
+	return o;
+}
+
 cJSON *
 plan_to_json(const struct plan *p)
 {
-	cJSON *root = cJSON_CreateObject(), *steps, *o, *a, *outs;
-	size_t i, j;
+	cJSON *root = cJSON_CreateObject(), *steps;
+	size_t i;
 
 	json_add_num(root, "formatVersion", PLAN_FORMAT_VERSION);
 	steps = cJSON_AddArrayToObject(root, "steps");
-	for (i = 0; i < p->nsteps; i++) {
-		const struct plan_step *s = &p->steps[i];
-
-		o = cJSON_CreateObject();
-		json_add_str(o, "id", s->id);
-		json_add_str(o, "phase", s->phase);
-		json_add_str(o, "action", s->action);
-		json_add_str(o, "title", s->title);
-		a = cJSON_AddArrayToObject(o, "after");
-		for (j = 0; j < s->nafter; j++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(s->after[j]));
-		if (s->request != NULL)
-			json_add_str(o, "request", s->request);
-		if (s->undoes != NULL)
-			json_add_str(o, "undoes", s->undoes);
-		outs = cJSON_AddObjectToObject(o, "outputs");
-		for (j = 0; j < s->noutputs; j++)
-			json_add_str(outs, s->outputs[j].name,
-			    s->outputs[j].path);
-		cJSON_AddItemToArray(steps, o);
-	}
+	for (i = 0; i < p->nsteps; i++)
+		cJSON_AddItemToArray(steps, step_json(&p->steps[i]));
 	return root;
+}
+
+char *
+plan_text(const struct plan *p, size_t *len)
+{
+	struct strbuf sb;
+	size_t i;
+
+	strbuf_init(&sb, PLAN_MAX_TEXT);
+	if (strbuf_printf(&sb, "{\"formatVersion\": %d, \"steps\": [\n",
+	    PLAN_FORMAT_VERSION) == -1)
+		goto toobig;
+	for (i = 0; i < p->nsteps; i++) {
+		cJSON *o = step_json(&p->steps[i]);
+		char *s = cJSON_PrintUnformatted(o);
+		int r;
+
+		cJSON_Delete(o);
+		if (s == NULL) {
+			fputs("f2o: out of memory\n", stderr);
+			abort();
+		}
+		r = strbuf_puts(&sb, s);
+		cJSON_free(s);
+		if (r == -1 || strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" :
+		    "\n") == -1)
+			goto toobig;
+	}
+	if (strbuf_puts(&sb, "]}\n") == -1)
+		goto toobig;
+	return strbuf_take(&sb, len);
+toobig:
+	strbuf_cleanup(&sb);
+	log_errx("plan.json: more than %lu bytes", (unsigned long)PLAN_MAX_TEXT);
+	return NULL;
 }
 
 static const char *

@@ -22,9 +22,10 @@
 #include "hashmap.h"
 
 #define PLAN_FORMAT_VERSION	1
-#define PLAN_MAX_STEPS		200000
+#define PLAN_MAX_STEPS		1000000
 #define PLAN_MAX_AFTER		1000
 #define PLAN_ID_MAX		300
+#define PLAN_MAX_TEXT		(256UL * 1024 * 1024)	/* plan.json bytes */
 
 struct plan_output {
 	char	*name;		/* e.g. "taskDefinitionArn" */
@@ -70,6 +71,11 @@ void		 plan_step_undoes(struct plan_step *, const char *id);
 struct plan_step *plan_find(const struct plan *, const char *id);
 /* plan.json as a cJSON tree; free with cJSON_Delete. */
 cJSON		*plan_to_json(const struct plan *);
+/*
+ * plan.json text, one step per line (compact, and diffs line by line),
+ * built a step at a time. Free with free(); NULL (logged) if too large.
+ */
+char		*plan_text(const struct plan *, size_t *len);
 /*
  * Parse plan.json text (what names the file for messages): types, id
  * syntax, unique ids, every "after" naming an earlier step. Free with

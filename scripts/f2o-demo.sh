@@ -15,7 +15,7 @@ rm -rf "$out" "$out.journal" "$out.journal.lock"
 echo "== 1. f2o-translate --config fixtures/demo/f2o.json fixtures/demo -o $out"
 digest=$(./f2o-translate --config fixtures/demo/f2o.json fixtures/demo -o "$out")
 echo "bundle digest: $digest"
-echo "files: $(find "$out" -type f | wc -l); steps: import $(grep -c '"phase":	"import"' "$out/plan.json"), cutover $(grep -c '"phase":	"cutover"' "$out/plan.json"), rollback $(grep -c '"phase":	"rollback"' "$out/plan.json")"
+echo "files: $(find "$out" -type f | wc -l); steps: $(jq -r '[.steps[].phase] | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "$out/plan.json")"
 echo "review: $out/PLAN.md   cost report: $out/report.html"
 
 tmp=$(mktemp -d)

@@ -321,9 +321,9 @@ xlate_cleanup(struct xlate *x)
 static int
 finish(struct xlate *x, cJSON *params, cJSON *inputs)
 {
-	cJSON *meta = cJSON_CreateObject(), *w, *o, *pj;
-	size_t i;
-	char *gen;
+	cJSON *meta = cJSON_CreateObject(), *w, *o;
+	size_t i, plen;
+	char *gen, *pj;
 
 	w = cJSON_CreateArray();
 	for (i = 0; i < x->nwarns; i++) {
@@ -338,13 +338,13 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		return -1;
 	}
 	cJSON_Delete(w);
-	pj = plan_to_json(x->plan);
-	if (bundle_add_json(x->bundle, "plan.json", pj) == -1) {
-		cJSON_Delete(pj);
+	pj = plan_text(x->plan, &plen);
+	if (pj == NULL || bundle_add(x->bundle, "plan.json", pj, plen) == -1) {
+		free(pj);
 		cJSON_Delete(meta);
 		return -1;
 	}
-	cJSON_Delete(pj);
+	free(pj);
 	if (planmd_write(x) == -1) {
 		cJSON_Delete(meta);
 		return -1;
