@@ -34,10 +34,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: f2o-exec [--json] [--dry-run] [--expect-digest HEX] "
-	    "[--parallel N]\n"
-	    "                [--journal PATH] [--phase NAME] "
-	    "[--wait-interval SEC]\n"
-	    "                [--wait-attempts N] run|verify|status BUNDLE\n");
+	    "[--journal PATH]\n"
+	    "                [--phase import|cutover|rollback] [--parallel N] "
+	    "[--keep-going]\n"
+	    "                [--wait-timeout SEC] [--poll-interval SEC] "
+	    "[--max-attempts N]\n"
+	    "                [--rate-limit API=RATE[/BURST]] "
+	    "[--progress auto|live|plain]\n"
+	    "                run|rollback|status|verify BUNDLE\n");
 }
 
 static void
@@ -45,27 +49,87 @@ help(void)
 {
 	usage(stdout);
 	printf("\n"
-	    "  run       send the steps of the phase (default \"import\") "
-	    "in order\n"
+	    "  run       send the steps of the phase (default \"import\"), "
+	    "resuming from the journal\n"
+	    "  rollback  run the rollback phase: undo only what the journal "
+	    "says f2o did\n"
+	    "  status    each step's state in the journal: done, in-doubt, "
+	    "failed, pending, skipped\n"
 	    "  verify    check the bundle's integrity and print its digest\n"
-	    "  status    list the steps of the phase\n"
 	    "\n"
 	    "  --json               one JSON event per line on stdout\n"
 	    "  --dry-run            print each request (secrets redacted), "
 	    "send nothing\n"
 	    "  --expect-digest HEX  refuse a bundle whose digest differs\n"
-	    "  --parallel N         accepted; steps run one at a time\n"
-	    "  --journal PATH       checkpoint journal (not yet "
-	    "implemented)\n"
+	    "  --journal PATH       checkpoint journal (default "
+	    "BUNDLE.journal)\n"
 	    "  --phase NAME         import, cutover or rollback\n"
-	    "  --wait-interval SEC  seconds between DescribeServices polls "
-	    "(%d)\n"
-	    "  --wait-attempts N    polls before a wait step fails (%d)\n"
+	    "  --parallel N         steps in flight at once (%d)\n"
+	    "  --keep-going         after a failure, independent steps go on\n"
+	    "  --wait-timeout SEC   longest wait for one service (%.0f)\n"
+	    "  --poll-interval SEC  between DescribeServices polls (%.0f)\n"
+	    "  --max-attempts N     tries of one request (%u)\n"
+	    "  --rate-limit API=R[/B]  requests per second (burst) for ecs, "
+	    "ec2, spot, ecs-read\n"
+	    "  --progress MODE      auto (live on a terminal), live, plain\n"
 	    "\n"
 	    "Credentials as the AWS CLI finds them; Spot: SPOTINST_TOKEN, "
 	    "SPOTINST_ACCOUNT\nor ~/.spotinst/credentials. Exit: 0 ok, "
-	    "1 failure, 2 usage, 3 stopped early.\n",
-	    RUN_WAIT_INTERVAL, RUN_WAIT_ATTEMPTS);
+	    "1 failure, 2 usage, 3 stopped early\n(journal consistent; "
+	    "rerun to resume).\n",
+	    RUN_DEFAULT_PARALLEL, RUN_WAIT_TIMEOUT, RUN_WAIT_INTERVAL,
+	    RUN_DEFAULT_ATTEMPTS);
+}
+
+static int
+parse_secs(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= min) ||
+	    !(v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "ecs=2.5/20" */
+static int
+parse_rate(const char *s, struct run_opts *o)
+{
+	static const char *const apis[RUN_API__MAX] = { "ecs", "ec2",
+	    "spot", "ecs-read" };
+	const char *eq = strchr(s, '=');
+	char *end;
+	double r;
+	long b = 0;
+	int i;
+
+	if (eq == NULL)
+		return -1;
+	for (i = 0; i < RUN_API__MAX; i++)
+		if (strlen(apis[i]) == (size_t)(eq - s) &&
+		    strncmp(s, apis[i], (size_t)(eq - s)) == 0)
+			break;
+	if (i == RUN_API__MAX)
+		return -1;
+	errno = 0;
+	r = strtod(eq + 1, &end);
+	if (errno != 0 || end == eq + 1 || !(r >= 0.001) || !(r <= 10000))
+		return -1;
+	if (*end == '/') {
+		b = strtol(end + 1, &end, 10);
+		if (b < 1 || b > 10000)
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	o->rate[i] = r;
+	o->burst[i] = (unsigned)b;
+	return 0;
 }
 
 static int
@@ -114,36 +178,6 @@ print_verify_json(const struct bundle *b, const struct plan *p)
 	cJSON_Delete(ev);
 }
 
-static int
-cmd_status(const struct run_ctx *ctx)
-{
-	const struct plan_step *st;
-	cJSON *ev;
-	char *s;
-	size_t i;
-
-	for (i = 0; i < ctx->plan->nsteps; i++) {
-		st = &ctx->plan->steps[i];
-		if (strcmp(st->phase, ctx->opts->phase) != 0)
-			continue;
-		if (ctx->opts->json) {
-			ev = cJSON_CreateObject();
-			json_add_str(ev, "event", "status");
-			json_add_str(ev, "id", st->id);
-			json_add_str(ev, "action", st->action);
-			json_add_str(ev, "state", "pending");
-			s = cJSON_PrintUnformatted(ev);
-			if (s != NULL)
-				printf("%s\n", s);
-			cJSON_free(s);
-			cJSON_Delete(ev);
-		} else
-			printf("pending %s  %s  %s\n", st->id, st->action,
-			    st->title != NULL ? st->title : "");
-	}
-	return RUN_EXIT_OK;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -155,7 +189,13 @@ main(int argc, char *argv[])
 		{ "journal", required_argument, NULL, 'J' },
 		{ "phase", required_argument, NULL, 'P' },
 		{ "wait-interval", required_argument, NULL, 'i' },
+		{ "poll-interval", required_argument, NULL, 'i' },
+		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "wait-attempts", required_argument, NULL, 'a' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "progress", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -167,14 +207,17 @@ main(int argc, char *argv[])
 	const struct bundle_file *pf;
 	const char *cmd, *path, *expect = NULL;
 	struct sigaction sa;
-	int ch, rc = RUN_EXIT_FAIL, ctx_ok = 0, curl_ok = 0;
+	int ch, n, rc = RUN_EXIT_FAIL, ctx_ok = 0, curl_ok = 0;
 
 	log_init(argv[0]);
 	memset(&opts, 0, sizeof(opts));
 	opts.phase = RUN_DEFAULT_PHASE;
-	opts.parallel = 1;
-	opts.wait_attempts = RUN_WAIT_ATTEMPTS;
-	opts.wait_interval = RUN_WAIT_INTERVAL;
+	opts.parallel = RUN_DEFAULT_PARALLEL;
+	opts.wait_timeout = RUN_WAIT_TIMEOUT;
+	opts.poll_interval = RUN_WAIT_INTERVAL;
+	opts.sg_timeout = RUN_DELETE_SG_TIMEOUT;
+	opts.max_attempts = RUN_DEFAULT_ATTEMPTS;
+	opts.progress = -1;
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -199,12 +242,53 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			opts.phase = optarg;
+			opts.phase_set = true;
 			break;
 		case 'i':
-			if (parse_int(optarg, 0, MAIN_MAX_WAIT,
-			    &opts.wait_interval) == -1) {
-				log_errx("--wait-interval: expected 0..%d",
-				    MAIN_MAX_WAIT);
+			if (parse_secs(optarg, 0, MAIN_MAX_WAIT,
+			    &opts.poll_interval) == -1) {
+				log_errx("--poll-interval: expected 0..%d "
+				    "seconds", MAIN_MAX_WAIT);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 't':
+			if (parse_secs(optarg, 0, MAIN_MAX_WAIT * 10.0,
+			    &opts.wait_timeout) == -1) {
+				log_errx("--wait-timeout: expected 0..%d "
+				    "seconds", MAIN_MAX_WAIT * 10);
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			opts.keep_going = true;
+			break;
+		case 'm':
+			if (parse_int(optarg, 1, (int)BACKOFF_MAX_ATTEMPTS,
+			    &n) == -1) {
+				log_errx("--max-attempts: expected 1..%u",
+				    BACKOFF_MAX_ATTEMPTS);
+				return RUN_EXIT_USAGE;
+			}
+			opts.max_attempts = (unsigned)n;
+			break;
+		case 'r':
+			if (parse_rate(optarg, &opts) == -1) {
+				log_errx("--rate-limit: expected ecs|ec2|spot|"
+				    "ecs-read=RATE[/BURST], e.g. ecs=1/10");
+				return RUN_EXIT_USAGE;
+			}
+			break;
+		case 'g':
+			if (strcmp(optarg, "auto") == 0)
+				opts.progress = -1;
+			else if (strcmp(optarg, "live") == 0)
+				opts.progress = 1;
+			else if (strcmp(optarg, "plain") == 0)
+				opts.progress = 0;
+			else {
+				log_errx("--progress: expected auto, live or "
+				    "plain");
 				return RUN_EXIT_USAGE;
 			}
 			break;
@@ -236,10 +320,20 @@ main(int argc, char *argv[])
 	cmd = argv[0];
 	path = argv[1];
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "verify") != 0 &&
-	    strcmp(cmd, "status") != 0) {
+	    strcmp(cmd, "status") != 0 && strcmp(cmd, "rollback") != 0) {
 		usage(stderr);
 		return RUN_EXIT_USAGE;
 	}
+	if (strcmp(cmd, "rollback") == 0) {
+		if (opts.phase_set && strcmp(opts.phase, "rollback") != 0) {
+			log_errx("rollback: --phase %s makes no sense here",
+			    opts.phase);
+			return RUN_EXIT_USAGE;
+		}
+		opts.phase = "rollback";
+		opts.phase_set = true;
+	}
+	opts.bundle_path = path;
 	if (expect != NULL && !hex_digest_valid(expect)) {
 		log_errx("--expect-digest: expected %d hex digits",
 		    DIGEST_HEX_LEN);
@@ -251,11 +345,6 @@ main(int argc, char *argv[])
 		log_errx("--phase: expected import, cutover or rollback");
 		return RUN_EXIT_USAGE;
 	}
-	if (opts.parallel > 1)
-		log_warnx("--parallel %d: steps run one at a time for now",
-		    opts.parallel);
-	if (opts.journal != NULL)
-		log_warnx("--journal: not implemented yet; nothing recorded");
 
 	if (bundle_load(&b, path) == -1)
 		goto out;
@@ -285,7 +374,7 @@ main(int argc, char *argv[])
 	ctx_ok = 1;
 	ctx.stop = &stop_flag;
 	if (strcmp(cmd, "status") == 0) {
-		rc = cmd_status(&ctx);
+		rc = run_status(&ctx);
 		goto out;
 	}
 	if (opts.dry_run) {

@@ -35,3 +35,5 @@ echo "f2o-translate -o directory:  ${dir_s} s wall, $((dir_kb / 1024)) MiB peak 
 echo "jq . (same files): ${jq_s} s wall, $((jq_kb / 1024)) MiB peak RSS"
 awk -v a="$f2o_s" -v b="$jq_s" -v c="$f2o_kb" -v d="$jq_kb" 'BEGIN {
 	printf "ratio f2o/jq: time %.2f, memory %.2f\n", (b > 0 ? a / b : 0), (d > 0 ? c / d : 0) }'
+# f2o-exec against the peers (figures only): tests/bench_exec.sh
+BUILD=$BUILD sh tests/bench_exec.sh

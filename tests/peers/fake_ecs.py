@@ -309,6 +309,13 @@ class Ecs:
         if not re.match(r"^[A-Za-z0-9_-]{1,255}$", name):
             raise _err("InvalidParameterException", "Service name contains "
                        "invalid characters.")
+        faults = getattr(self.s, "faults", None)
+        if faults is not None and name in (faults.spec.get("fail_create")
+                                           or []):
+            # fault switch fail_create=NAME: refused before any change
+            raise _err("ClientException", "Unable to create service %s: "
+                       "the f2o test peer was told to fail it (fail_create)."
+                       % name)
         tok = p.get("clientToken")
         if tok is not None:
             if not re.match(r"^[!-~]{1,36}$", tok):
@@ -516,7 +523,8 @@ class Ecs:
                 svc[k] = copy.deepcopy(p[k])
         if p.get("desiredCount") is not None:
             svc["desiredCount"] = p["desiredCount"]
-            svc["deployments"][0]["desiredCount"] = p["desiredCount"]
+            if svc.get("deployments"):
+                svc["deployments"][0]["desiredCount"] = p["desiredCount"]
             if svc["runningCount"] != p["desiredCount"]:
                 rec["ready_at"] = now() + self.cfg.stable_seconds
         if new_dep:
@@ -640,6 +648,24 @@ class Ecs:
         tags = svc.pop("tags", None)
         if tags:
             self.s.tags[svc["serviceArn"]] = tags
+        if svc.get("status") == "ACTIVE" and not svc.get("deployments"):
+            # an export may omit deployments; ECS always has a PRIMARY one
+            d = {"id": "ecs-svc/%d" % (8000000000000000000 +
+                                       next(self.s.ids)),
+                 "status": "PRIMARY",
+                 "taskDefinition": svc.get("taskDefinition"),
+                 "desiredCount": svc.get("desiredCount", 0),
+                 "pendingCount": 0,
+                 "runningCount": svc.get("runningCount", 0),
+                 "failedTasks": 0, "rolloutState": "COMPLETED",
+                 "rolloutStateReason": "ECS deployment completed."}
+            for k in ("createdAt", "launchType", "capacityProviderStrategy",
+                      "platformVersion", "networkConfiguration"):
+                if svc.get(k) is not None:
+                    d[k] = copy.deepcopy(svc[k])
+            if "createdAt" in d:
+                d["updatedAt"] = d["createdAt"]
+            svc["deployments"] = [d]
         self.s.services.append({"cluster": cluster, "svc": svc, "params": {},
                                 "ready_at": 0, "inactive_at": now()})
 

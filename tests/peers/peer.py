@@ -34,6 +34,7 @@ from common import ApiError, Config, State, awsmodel  # noqa: E402
 import fake_ec2  # noqa: E402
 import fake_ecs  # noqa: E402
 import fake_spot  # noqa: E402
+import traffic  # noqa: E402
 
 import botocore.auth  # noqa: E402
 import botocore.awsrequest  # noqa: E402
@@ -66,7 +67,9 @@ class Faults:
       names, default all), max (most faults injected, default unlimited),
       skip (first N matching requests never faulted, 0), latency (seconds
       added by "latency", 0.2), reset (Spot X-RateLimit-Reset seconds, 1),
-      rollback (service names whose new deployments roll back).
+      rollback (service names whose new deployments roll back),
+      fail_create (service names whose CreateService fails with
+      ClientException, before touching any state).
     Request n (counted among matching requests) is faulted when
     sha256("seed:n") maps below rate; the kind is chosen by the same hash.
     """
@@ -86,7 +89,7 @@ class Faults:
                 continue
             k, _, v = part.partition("=")
             k = k.strip()
-            if k in ("kinds", "targets", "ops", "rollback"):
+            if k in ("kinds", "targets", "ops", "rollback", "fail_create"):
                 spec[k] = [x for x in v.split("+") if x]
             elif k in ("rate", "latency", "reset"):
                 spec[k] = float(v)
@@ -113,6 +116,7 @@ class Faults:
                 "latency": float(spec.get("latency", 0.2)),
                 "reset": int(spec.get("reset", 1)),
                 "rollback": list(spec.get("rollback") or []),
+                "fail_create": list(spec.get("fail_create") or []),
             }
             self.n = 0
             self.done = 0
@@ -279,11 +283,14 @@ class Peer:
         self.ecs = fake_ecs.Ecs(self.state)
         self.ec2 = fake_ec2.Ec2(self.state)
         self.spot = fake_spot.Spot(self.state)
+        self.traffic = traffic.Traffic(self.state, self.ecs,
+                                       getattr(cfg, "prefix", "sfm-"))
         self.urls = {}
 
     def snapshot(self):
         s = self.state
         with s.lock:
+            self.traffic.tick()
             services = []
             for rec in s.services:
                 self.ecs.advance(rec)
@@ -316,6 +323,7 @@ class Peer:
                              "errors": dict(s.errors),
                              "faults": dict(s.faults_done)},
                 "faults": self.faults.spec,
+                "traffic": self.traffic.out(),
                 "log": list(s.log),
             }
             return json.loads(json.dumps(out, default=str))
@@ -341,6 +349,7 @@ class Peer:
                 with open(p, encoding="utf-8") as f:
                     for svc in json.load(f).get("services", []):
                         self.ecs.seed_service(svc)
+            self.traffic.seed()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -417,6 +426,11 @@ class Handler(BaseHTTPRequestHandler):
         peer = self.server.peer
         if path == "/_f2o/state" and self.command == "GET":
             return self.send_json(200, peer.snapshot())
+        if path == "/_f2o/count" and self.command == "GET":
+            # cheap progress probe for kill tests: requests answered so far
+            with peer.state.lock:
+                n = sum(peer.state.requests.values())
+            return self.send_json(200, {"total": n})
         if path == "/_f2o/faults" and self.command == "GET":
             return self.send_json(200, peer.faults.spec)
         if path == "/_f2o/faults" and self.command == "POST":
@@ -540,7 +554,17 @@ class Handler(BaseHTTPRequestHandler):
                 "implement %s." % opname))
         try:
             with peer.state.lock:
-                out = fn(params)
+                peer.traffic.tick()
+                try:
+                    cl = peer.ecs.cluster_name(params.get("cluster"))
+                except ApiError:
+                    cl = None
+                sname, why = peer.traffic.label(op, params)
+                try:
+                    out = fn(params)
+                    peer.traffic.remember(cl, sname, why)
+                finally:
+                    peer.traffic.observe(why)
         except ApiError as e:
             return self.ecs_error(op, e)
         peer.state.note_request("aws", op, 200)
@@ -711,6 +735,11 @@ def main(argv):
     ap.add_argument("--max-skew", type=float, default=900.0,
                     help="X-Amz-Date tolerance in seconds (900)")
     ap.add_argument("--max-seconds", type=float, default=600.0)
+    ap.add_argument("--prefix", default="sfm-",
+                    help="name prefix of f2o's side-by-side copies, for "
+                    "the traffic monitor (sfm-)")
+    ap.add_argument("--tick", type=float, default=0.05,
+                    help="seconds between traffic-monitor clock ticks")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args(argv[1:])
 
@@ -723,6 +752,7 @@ def main(argv):
     cfg.stable_seconds, cfg.drain_seconds = a.stable_seconds, a.drain_seconds
     cfg.max_skew = a.max_skew
     cfg.verbose = a.verbose
+    cfg.prefix = a.prefix
 
     peer = Peer(cfg)
     try:
@@ -747,6 +777,14 @@ def main(argv):
         t.start()
 
     stop = threading.Event()
+
+    def ticker():
+        # clock-driven transitions (tasks started / stopped, INACTIVE)
+        # happen here even when nobody asks; ends with the peer
+        while not stop.wait(max(0.01, a.tick)):
+            with peer.state.lock:
+                peer.traffic.tick()
+    threading.Thread(target=ticker, daemon=True).start()
 
     def on_signal(signum, frame):
         stop.set()

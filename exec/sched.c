@@ -1,0 +1,679 @@
+/*
+ * The f2o-exec scheduler: open the journal, restore what is done, settle
+ * what is in doubt, then run the steps of the phase in dependency order
+ * on up to --parallel worker threads. Also "f2o-exec status". See run.h.
+ *
+ * Journal protocol per step: INTENT (fsync'd) before the first request,
+ * RESULT after the outcome is known. An outcome still in doubt (the
+ * request may have taken effect and the look-up failed) gets no RESULT,
+ * so the next run looks again before anything else.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fsio.h"
+#include "journal.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "progress.h"
+#include "reconcile.h"
+#include "run.h"
+#include "xalloc.h"
+
+#define SCHED_TICK_MS		200
+#define SCHED_MAX_LISTED	5
+
+enum task_state {
+	T_PENDING = 0,
+	T_RUNNING,
+	T_DONE,
+	T_FAILED,
+	T_SKIPPED,
+	T_BLOCKED
+};
+
+struct task {
+	const struct plan_step *step;
+	enum task_state	 st;
+	size_t		*deps;		/* indices into sched.t */
+	size_t		 ndeps;
+};
+
+struct sched {
+	struct run_ctx	*ctx;
+	struct task	*t;
+	size_t		 n;
+	pthread_cond_t	 cv;
+	size_t		 running;
+	size_t		 ndone;		/* done in this run */
+	bool		 failed;	/* some step failed */
+	bool		 fatal;		/* a failure a rerun will not fix */
+	bool		 resumable;	/* a failure a rerun may fix */
+	bool		 broken;	/* the journal cannot be written */
+};
+
+static char *
+journal_path(const struct run_opts *o)
+{
+	size_t n;
+
+	if (o->journal != NULL)
+		return xstrdup(o->journal);
+	n = strlen(o->bundle_path);
+	while (n > 1 && o->bundle_path[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s.journal", (int)n, o->bundle_path);
+}
+
+static void
+err_text(char *buf, size_t sz, const struct http_apierr *err)
+{
+	(void)snprintf(buf, sz, "%s%s%s", err->code != NULL ? err->code :
+	    "failed", err->message != NULL ? ": " : "", err->message != NULL ?
+	    err->message : "");
+}
+
+/* Record outputs of a done step (called with ctx->mu held). */
+static void
+outputs_set(struct run_ctx *ctx, const char *id, const cJSON *outs)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(ctx->outputs, id);
+	cJSON_AddItemToObject(ctx->outputs, id, outs != NULL ?
+	    cJSON_Duplicate(outs, 1) : cJSON_CreateObject());
+}
+
+static bool
+has_outputs(const cJSON *outs)
+{
+	return outs != NULL && cJSON_GetArraySize(outs) > 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+task_run(struct sched *s, struct task *t)
+{
+	struct run_ctx *ctx = s->ctx;
+	const struct plan_step *st = t->step;
+	struct http_apierr err;
+	cJSON *req = NULL, *outs = NULL;
+	char digest[65], text[JOURNAL_MAX_ERROR];
+	const char *status;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	err.wait_seconds = -1;
+	t->st = T_RUNNING;
+	s->running++;
+	(void)pthread_mutex_unlock(&ctx->mu);
+	progress_start(ctx->progress, st->id);
+
+	req = run_step_request(ctx, st, true);
+	if (req == NULL || run_request_digest(req, digest) == -1) {
+		http_apierr_set(&err, 0, "InvalidRequest", NULL, false);
+		(void)pthread_mutex_lock(&ctx->mu);
+		t->st = T_FAILED;
+		s->failed = s->fatal = true;
+		status = "failed";
+		goto report;
+	}
+	(void)pthread_mutex_lock(&ctx->mu);
+	rc = journal_append_intent(ctx->journal, st->id, digest,
+	    reconcile_key(st, req));
+	if (rc == -1) {
+		s->broken = s->failed = s->fatal = true;
+		t->st = T_FAILED;
+		http_apierr_set(&err, 0, "JournalError", "cannot write the "
+		    "journal; nothing was sent", false);
+		status = "failed";
+		goto report;
+	}
+	(void)pthread_mutex_unlock(&ctx->mu);
+	run_event(ctx, "intent", st->id);
+
+	rc = run_step_exec(ctx, st, &outs, &err);
+
+	(void)pthread_mutex_lock(&ctx->mu);
+	if (rc == 0) {
+		if (journal_append_result(ctx->journal, st->id, JOURNAL_OK,
+		    has_outputs(outs) ? outs : NULL, NULL) == -1) {
+			s->broken = s->failed = s->fatal = true;
+			t->st = T_FAILED;
+			http_apierr_set(&err, 0, "JournalError", "done, but "
+			    "the journal cannot record it", false);
+			status = "failed";
+			goto report;
+		}
+		outputs_set(ctx, st->id, outs);
+		t->st = T_DONE;
+		s->ndone++;
+		status = "ok";
+	} else if (err.code != NULL && strcmp(err.code, "InDoubt") == 0) {
+		/* No RESULT: the next run looks the resource up first. */
+		t->st = T_FAILED;
+		s->failed = s->resumable = true;
+		status = "in-doubt";
+	} else {
+		err_text(text, sizeof(text), &err);
+		if (journal_append_result(ctx->journal, st->id, JOURNAL_FAILED,
+		    NULL, text) == -1)
+			s->broken = s->fatal = true;
+		t->st = T_FAILED;
+		s->failed = true;
+		if (err.retryable)
+			s->resumable = true;
+		else
+			s->fatal = true;
+		status = err.code != NULL && strcmp(err.code,
+		    "Interrupted") == 0 ? "stopped" : "failed";
+	}
+report:
+	(void)pthread_mutex_unlock(&ctx->mu);
+	if (strcmp(status, "ok") == 0 || strcmp(status, "failed") == 0)
+		run_event(ctx, "result", st->id);
+	progress_step(ctx->progress, st->id, st->action, status,
+	    has_outputs(outs) ? outs : NULL, err.code != NULL ? &err : NULL,
+	    NULL);
+	cJSON_Delete(outs);
+	cJSON_Delete(req);
+	http_apierr_cleanup(&err);
+	(void)pthread_mutex_lock(&ctx->mu);
+	s->running--;
+	(void)pthread_cond_broadcast(&s->cv);
+}
+
+/* Next runnable task (called with ctx->mu held); marks blocked ones. */
+static struct task *
+task_next(struct sched *s)
+{
+	struct task *t;
+	size_t i, k;
+	bool ready;
+	enum task_state d;
+
+	for (i = 0; i < s->n; i++) {
+		t = &s->t[i];
+		if (t->st != T_PENDING)
+			continue;
+		ready = true;
+		for (k = 0; k < t->ndeps; k++) {
+			d = s->t[t->deps[k]].st;
+			if (d == T_FAILED || d == T_BLOCKED) {
+				t->st = T_BLOCKED;
+				ready = false;
+				break;
+			}
+			if (d != T_DONE && d != T_SKIPPED)
+				ready = false;
+		}
+		if (ready)
+			return t;
+	}
+	return NULL;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct sched *s = arg;
+	struct run_ctx *ctx = s->ctx;
+	struct timespec ts;
+	struct task *t;
+
+	(void)pthread_mutex_lock(&ctx->mu);
+	for (;;) {
+		if (run_stopping(ctx) || s->broken ||
+		    (s->failed && !ctx->opts->keep_going))
+			break;
+		t = task_next(s);
+		if (t != NULL) {
+			task_run(s, t);
+			continue;
+		}
+		if (s->running == 0)
+			break;
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += SCHED_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&s->cv, &ctx->mu, &ts);
+	}
+	(void)pthread_cond_broadcast(&s->cv);
+	(void)pthread_mutex_unlock(&ctx->mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Settle every step whose INTENT has no RESULT. 0, or a RUN_EXIT_*. */
+static int
+settle_indoubt(struct run_ctx *ctx)
+{
+	const struct plan_step *st;
+	const struct run_action *act;
+	struct http_apierr err;
+	cJSON *req, *outs;
+	char text[JOURNAL_MAX_ERROR];
+	size_t i;
+	int r, code = 0, jr;
+
+	memset(&err, 0, sizeof(err));
+	err.wait_seconds = -1;
+	for (i = 0; i < ctx->plan->nsteps && code == 0; i++) {
+		st = &ctx->plan->steps[i];
+		if (journal_state(ctx->journal, st->id) != JSTEP_INDOUBT)
+			continue;
+		act = run_action_find(st->action);
+		outs = NULL;
+		if (act == NULL || !act->create) {
+			(void)pthread_mutex_lock(&ctx->mu);
+			jr = journal_append_result(ctx->journal, st->id,
+			    JOURNAL_FAILED, NULL, "interrupted before the "
+			    "outcome was known; safe to send again");
+			(void)pthread_mutex_unlock(&ctx->mu);
+			if (jr == -1)
+				return RUN_EXIT_FAIL;
+			run_event(ctx, "settle", st->id);
+			progress_step(ctx->progress, st->id, st->action,
+			    "settled", NULL, NULL, "interrupted; will be sent "
+			    "again");
+			continue;
+		}
+		req = run_step_request(ctx, st, true);
+		if (req == NULL)
+			return RUN_EXIT_FAIL;
+		run_set_step(st->id, true);
+		r = reconcile_find(ctx, st, req, &outs, &err);
+		run_set_step(NULL, false);
+		cJSON_Delete(req);
+		(void)pthread_mutex_lock(&ctx->mu);
+		if (r == 1) {
+			jr = journal_append_result(ctx->journal, st->id,
+			    JOURNAL_OK, has_outputs(outs) ? outs : NULL, NULL);
+			if (jr == 0) {
+				outputs_set(ctx, st->id, outs);
+				ctx->stats.adopted++;
+			}
+		} else if (r == 0)
+			jr = journal_append_result(ctx->journal, st->id,
+			    JOURNAL_FAILED, NULL, "interrupted before the "
+			    "outcome was known; looked up: not created; will "
+			    "be sent again");
+		else
+			jr = 0;
+		(void)pthread_mutex_unlock(&ctx->mu);
+		if (jr == -1) {
+			cJSON_Delete(outs);
+			return RUN_EXIT_FAIL;
+		}
+		if (r == -1) {
+			err_text(text, sizeof(text), &err);
+			progress_step(ctx->progress, st->id, st->action,
+			    "in-doubt", NULL, &err, "the look-up failed; "
+			    "nothing else was started");
+			code = err.retryable ? RUN_EXIT_STOPPED : RUN_EXIT_FAIL;
+		} else {
+			run_event(ctx, "settle", st->id);
+			progress_step(ctx->progress, st->id, st->action,
+			    r == 1 ? "adopted" : "settled", r == 1 &&
+			    has_outputs(outs) ? outs : NULL, NULL, r == 1 ?
+			    "interrupted create found and adopted" :
+			    "interrupted create not found; will be sent again");
+		}
+		cJSON_Delete(outs);
+		http_apierr_cleanup(&err);
+	}
+	return code;
+}
+
+static bool
+file_is_new(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == -1 ? errno == ENOENT : sb.st_size == 0;
+}
+
+/* Cutover needs the whole import phase done. */
+static int
+check_import_done(struct run_ctx *ctx)
+{
+	const struct plan_step *st;
+	size_t i, n = 0;
+
+	for (i = 0; i < ctx->plan->nsteps; i++) {
+		st = &ctx->plan->steps[i];
+		if (strcmp(st->phase, "import") != 0 ||
+		    journal_state(ctx->journal, st->id) == JSTEP_DONE)
+			continue;
+		if (n++ < SCHED_MAX_LISTED)
+			log_errx("phase cutover: import step %s is not done",
+			    st->id);
+	}
+	if (n == 0)
+		return 0;
+	log_errx("refusing to start the cutover: %zu import step(s) are not "
+	    "done in the journal; run \"f2o-exec run\" (phase import) to the "
+	    "end first", n);
+	return -1;
+}
+
+/* Build the task list of the phase. 0, or -1 (logged). */
+static int
+sched_build(struct sched *s, size_t *already, size_t *skipped)
+{
+	struct run_ctx *ctx = s->ctx;
+	const struct plan_step *st, *dep;
+	const cJSON *idx;
+	struct task *t;
+	cJSON *pos;
+	char *note;
+	size_t i, k;
+	bool rb = strcmp(ctx->opts->phase, "rollback") == 0;
+
+	pos = cJSON_CreateObject();
+	s->t = xcalloc(ctx->plan->nsteps + 1, sizeof(*s->t));
+	for (i = 0; i < ctx->plan->nsteps; i++) {
+		st = &ctx->plan->steps[i];
+		if (strcmp(st->phase, ctx->opts->phase) != 0)
+			continue;
+		t = &s->t[s->n];
+		t->step = st;
+		t->deps = xcalloc(st->nafter + 1, sizeof(*t->deps));
+		json_add_num(pos, st->id, (double)s->n);
+		s->n++;
+		if (journal_state(ctx->journal, st->id) == JSTEP_DONE) {
+			t->st = T_DONE;
+			(*already)++;
+			continue;
+		}
+		if (rb && st->undoes != NULL && journal_state(ctx->journal,
+		    st->undoes) != JSTEP_DONE) {
+			t->st = T_SKIPPED;
+			(*skipped)++;
+			note = xasprintf("skipped %s: it undoes %s, which f2o "
+			    "has not done", st->id, st->undoes);
+			(void)journal_append_note(ctx->journal, note);
+			progress_step(ctx->progress, st->id, st->action,
+			    "skipped", NULL, NULL, note);
+			free(note);
+		}
+		for (k = 0; k < st->nafter; k++) {
+			idx = cJSON_GetObjectItemCaseSensitive(pos,
+			    st->after[k]);
+			if (idx != NULL) {
+				t->deps[t->ndeps++] = (size_t)idx->valuedouble;
+				continue;
+			}
+			dep = plan_find(ctx->plan, st->after[k]);
+			if (dep != NULL && journal_state(ctx->journal,
+			    dep->id) == JSTEP_DONE)
+				continue;
+			if (t->st == T_PENDING) {
+				log_errx("%s: depends on %s (phase %s), which "
+				    "is not done", st->id, st->after[k],
+				    dep != NULL ? dep->phase : "?");
+				t->st = T_BLOCKED;
+				s->failed = s->fatal = true;
+			}
+		}
+	}
+	cJSON_Delete(pos);
+	return 0;
+}
+
+static void
+sched_free(struct sched *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->t[i].deps);
+	free(s->t);
+}
+
+int
+run_plan(struct run_ctx *ctx)
+{
+	struct sched s;
+	pthread_t th[64];
+	char *jpath, extra[256];
+	size_t i, nth = 0, already = 0, skipped = 0, total = 0, blocked = 0;
+	size_t pending = 0;
+	bool fresh;
+	int code = RUN_EXIT_OK, r;
+
+	memset(&s, 0, sizeof(s));
+	s.ctx = ctx;
+	for (i = 0; i < ctx->plan->nsteps; i++)
+		if (strcmp(ctx->plan->steps[i].phase, ctx->opts->phase) == 0)
+			total++;
+	jpath = journal_path(ctx->opts);
+	fresh = file_is_new(jpath);
+	if (journal_open(&ctx->journal, jpath, ctx->bundle->digest) == -1) {
+		free(jpath);
+		return RUN_EXIT_FAIL;
+	}
+	if (fresh)
+		run_event(ctx, "open", "-");
+	free(jpath);
+	ctx->progress = progress_new(ctx->opts->json, ctx->opts->progress,
+	    total, ctx->opts->phase, ctx->bundle->digest);
+
+	/* Outputs of every done step, of every phase. */
+	for (i = 0; i < ctx->plan->nsteps; i++)
+		if (journal_state(ctx->journal, ctx->plan->steps[i].id) ==
+		    JSTEP_DONE)
+			outputs_set(ctx, ctx->plan->steps[i].id,
+			    journal_outputs(ctx->journal,
+			    ctx->plan->steps[i].id));
+	r = settle_indoubt(ctx);
+	if (r != 0) {
+		code = r;
+		goto done;
+	}
+	if (strcmp(ctx->opts->phase, "cutover") == 0 &&
+	    check_import_done(ctx) == -1) {
+		code = RUN_EXIT_FAIL;
+		goto done;
+	}
+	if (pthread_cond_init(&s.cv, NULL) != 0) {
+		log_errx("cannot create a condition variable");
+		code = RUN_EXIT_FAIL;
+		goto done;
+	}
+	(void)sched_build(&s, &already, &skipped);
+	if (already > 0 && !ctx->opts->json)
+		printf("resuming: %zu of %zu step(s) of phase %s already "
+		    "done (journal)\n", already, total, ctx->opts->phase);
+	if (!s.failed || ctx->opts->keep_going) {
+		nth = (size_t)ctx->opts->parallel;
+		if (nth > sizeof(th) / sizeof(th[0]))
+			nth = sizeof(th) / sizeof(th[0]);
+		for (i = 0; i < nth; i++) {
+			if (pthread_create(&th[i], NULL, worker_main, &s) !=
+			    0) {
+				log_errx("cannot start a worker thread");
+				break;
+			}
+		}
+		nth = i;
+		if (nth == 0) {
+			s.failed = s.fatal = true;
+		}
+		for (i = 0; i < nth; i++)
+			(void)pthread_join(th[i], NULL);
+	}
+	(void)pthread_cond_destroy(&s.cv);
+	for (i = 0; i < s.n; i++) {
+		if (s.t[i].st == T_BLOCKED)
+			blocked++;
+		else if (s.t[i].st == T_PENDING)
+			pending++;
+	}
+	if (s.broken || s.fatal)
+		code = RUN_EXIT_FAIL;
+	else if (s.resumable || pending > 0 || blocked > 0)
+		code = RUN_EXIT_STOPPED;
+	if (run_stopping(ctx) && code == RUN_EXIT_OK && pending > 0)
+		code = RUN_EXIT_STOPPED;
+done:
+	(void)snprintf(extra, sizeof(extra), "%zu skipped, %zu blocked, %zu "
+	    "not started; %lu request(s), %lu throttled, %lu in doubt, %lu "
+	    "adopted", skipped, blocked, pending, ctx->stats.requests,
+	    ctx->stats.throttled, ctx->stats.indoubt, ctx->stats.adopted);
+	if (run_stopping(ctx) && code == RUN_EXIT_STOPPED)
+		log_warnx("stopped by a signal: in-flight requests finished "
+		    "and the journal is consistent; rerun to resume");
+	progress_done(ctx->progress, code == RUN_EXIT_OK ? "ok" : code ==
+	    RUN_EXIT_STOPPED ? "stopped" : "failed", already + s.ndone +
+	    skipped, code, extra);
+	progress_free(ctx->progress);
+	ctx->progress = NULL;
+	sched_free(&s);
+	if (journal_close(ctx->journal) == -1 && code == RUN_EXIT_OK)
+		code = RUN_EXIT_FAIL;
+	ctx->journal = NULL;
+	return code;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char *
+state_name(enum journal_step_state st)
+{
+	switch (st) {
+	case JSTEP_DONE:
+		return "done";
+	case JSTEP_INDOUBT:
+		return "in-doubt";
+	case JSTEP_FAILED:
+		return "failed";
+	default:
+		return "pending";
+	}
+}
+
+int
+run_status(struct run_ctx *ctx)
+{
+	struct journal_scan_info info;
+	struct stat sb;
+	struct journal *j = NULL;
+	const struct plan_step *st;
+	const cJSON *outs, *o;
+	const char *state, *bundle, *e;
+	cJSON *ev;
+	char *jpath, *buf = NULL, *s;
+	size_t len = 0, i, counts[5] = { 0, 0, 0, 0, 0 };
+	enum journal_step_state js;
+	int rc = RUN_EXIT_FAIL;
+
+	jpath = journal_path(ctx->opts);
+	if (stat(jpath, &sb) == 0 && fsio_read_bounded(&buf, &len, jpath,
+	    JOURNAL_MAX_SIZE) == -1) {
+		free(jpath);
+		return RUN_EXIT_FAIL;
+	}
+	j = journal_scan(buf != NULL ? buf : "", len, &info);
+	if (info.status == JSCAN_CORRUPT || j == NULL) {
+		log_errx("%s: record %zu at offset %zu: %s; the journal is "
+		    "damaged (not a torn write at its end); %zu good records "
+		    "precede it", jpath, info.bad_record, info.bad_offset,
+		    info.reason, info.nrecords);
+		goto out;
+	}
+	if (info.status == JSCAN_TORN)
+		log_warnx("%s: record %zu at offset %zu: %s: torn write at the "
+		    "end; the next run cuts the journal to %zu bytes", jpath,
+		    info.bad_record, info.bad_offset, info.reason,
+		    info.good_len);
+	bundle = journal_bundle(j);
+	if (bundle != NULL && strcmp(bundle, ctx->bundle->digest) != 0) {
+		log_errx("%s: journal belongs to bundle %s, not to this bundle "
+		    "(%s)", jpath, bundle, ctx->bundle->digest);
+		goto out;
+	}
+	for (i = 0; i < ctx->plan->nsteps; i++) {
+		st = &ctx->plan->steps[i];
+		if (ctx->opts->phase_set &&
+		    strcmp(st->phase, ctx->opts->phase) != 0)
+			continue;
+		js = journal_state(j, st->id);
+		state = state_name(js);
+		if (js == JSTEP_PENDING && strcmp(st->phase, "rollback") ==
+		    0 && st->undoes != NULL && journal_state(j, st->undoes) !=
+		    JSTEP_DONE) {
+			state = "skipped";
+			counts[4]++;
+		} else
+			counts[js]++;
+		outs = journal_outputs(j, st->id);
+		e = journal_error(j, st->id);
+		if (ctx->opts->json) {
+			ev = cJSON_CreateObject();
+			json_add_str(ev, "event", "status");
+			json_add_str(ev, "id", st->id);
+			json_add_str(ev, "phase", st->phase);
+			json_add_str(ev, "action", st->action);
+			json_add_str(ev, "state", state);
+			json_add_num(ev, "attempts",
+			    (double)journal_attempts(j, st->id));
+			if (outs != NULL)
+				cJSON_AddItemToObject(ev, "outputs",
+				    cJSON_Duplicate(outs, 1));
+			if (e != NULL)
+				json_add_str(ev, "error", e);
+			s = cJSON_PrintUnformatted(ev);
+			if (s != NULL)
+				printf("%s\n", s);
+			cJSON_free(s);
+			cJSON_Delete(ev);
+			continue;
+		}
+		printf("%-8s %-8s %s  %s", state, st->phase, st->id,
+		    st->action);
+		cJSON_ArrayForEach(o, outs)
+			printf("  %s=%s", o->string, cJSON_IsString(o) ?
+			    o->valuestring : "...");
+		if (e != NULL)
+			printf("  (%s)", e);
+		if (js == JSTEP_INDOUBT)
+			printf("  (sent or about to be sent when the run "
+			    "stopped; the next run looks it up first)");
+		printf("\n");
+	}
+	if (ctx->opts->json) {
+		ev = cJSON_CreateObject();
+		json_add_str(ev, "event", "status-summary");
+		json_add_str(ev, "journal", jpath);
+		json_add_num(ev, "done", (double)counts[JSTEP_DONE]);
+		json_add_num(ev, "inDoubt", (double)counts[JSTEP_INDOUBT]);
+		json_add_num(ev, "failed", (double)counts[JSTEP_FAILED]);
+		json_add_num(ev, "pending", (double)counts[JSTEP_PENDING]);
+		json_add_num(ev, "skipped", (double)counts[4]);
+		s = cJSON_PrintUnformatted(ev);
+		if (s != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(ev);
+	} else
+		printf("%zu done, %zu in doubt, %zu failed, %zu pending, %zu "
+		    "skipped (journal %s%s)\n", counts[JSTEP_DONE],
+		    counts[JSTEP_INDOUBT], counts[JSTEP_FAILED],
+		    counts[JSTEP_PENDING], counts[4], jpath, buf == NULL ?
+		    ": none yet" : "");
+	rc = RUN_EXIT_OK;
+out:
+	journal_free(j);
+	free(buf);
+	free(jpath);
+	return rc;
+}
