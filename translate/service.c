@@ -9,6 +9,7 @@
 #include "digest.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "modelcheck.h"
 #include "export.h"
 #include "ocean.h"
 #include "service.h"
@@ -260,6 +261,11 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 	json_add_str(req, "clientToken", tok);
 	free(tok);
 	prune_nulls(req);
+	/* Members copied from the export keep their names. */
+	if (modelcheck_ecs("CreateService", req, s->src, s->jpath) == -1) {
+		cJSON_Delete(req);
+		return NULL;
+	}
 	return req;
 }
 

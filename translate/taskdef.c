@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "modelcheck.h"
 #include "report.h"
 #include "taskdef.h"
 #include "xalloc.h"
@@ -456,6 +457,12 @@ taskdef_request(struct xlate *x, struct xtd *t)
 		return NULL;
 	}
 	cJSON_AddItemToObject(req, "tags", tags);
+	/* Paths in the request are the export's, minus what was removed. */
+	if (modelcheck_ecs("RegisterTaskDefinition", req, t->src,
+	    t->jpath) == -1) {
+		cJSON_Delete(req);
+		return NULL;
+	}
 	return req;
 }
 

@@ -1,0 +1,203 @@
+/*
+ * Requests checked against the ECS model's input shapes (ecs_shapes.c).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "modelcheck.h"
+
+struct mc {
+	const char	*src;
+	struct jpath	 jp;
+	int		 errors;
+};
+
+static void
+fault(struct mc *m, const char *what, const char *detail)
+{
+	if (m->errors++ < MODELCHECK_MAX_ERRORS)
+		log_errx("%s: %s: %s%s", m->src, m->jp.buf, what,
+		    detail != NULL ? detail : "");
+}
+
+static const char *
+kind_name(enum ecsm_kind k)
+{
+	switch (k) {
+	case ECSM_STRUCT:
+		return "an object";
+	case ECSM_LIST:
+		return "an array";
+	case ECSM_MAP:
+		return "an object of name/value pairs";
+	case ECSM_STRING:
+		return "a string";
+	case ECSM_INTEGER:
+		return "a whole number";
+	case ECSM_BOOLEAN:
+		return "true or false";
+	case ECSM_NUMBER:
+		return "a number";
+	case ECSM_TIMESTAMP:
+		return "a time";
+	default:
+		return "?";
+	}
+}
+
+static void check(struct mc *, const struct ecsm_shape *, const cJSON *,
+    int);
+
+static void
+wrong_type(struct mc *m, const struct ecsm_shape *sh, const cJSON *v)
+{
+	char detail[160];
+
+	(void)snprintf(detail, sizeof(detail), "%s, not %s (ECS model shape "
+	    "%s)", kind_name(sh->kind), json_type_name(v), sh->name);
+	fault(m, "must be ", detail);
+}
+
+static void
+check_struct(struct mc *m, const struct ecsm_shape *sh, const cJSON *v,
+    int depth)
+{
+	const cJSON *c;
+	size_t i;
+
+	cJSON_ArrayForEach(c, v) {
+		const struct ecsm_member *mem = NULL;
+		size_t mark;
+
+		for (i = 0; i < sh->nmembers; i++)
+			if (strcmp(sh->members[i].name, c->string) == 0) {
+				mem = &sh->members[i];
+				break;
+			}
+		mark = jpath_key(&m->jp, c->string);
+		if (mem == NULL)
+			fault(m, "not a member of ", sh->name);
+		else
+			check(m, &ecsm_shapes[mem->shape], c, depth + 1);
+		jpath_pop(&m->jp, mark);
+	}
+	for (i = 0; i < sh->nmembers; i++) {
+		size_t mark;
+
+		if (!sh->members[i].required ||
+		    cJSON_GetObjectItemCaseSensitive(v,
+		    sh->members[i].name) != NULL)
+			continue;
+		mark = jpath_key(&m->jp, sh->members[i].name);
+		fault(m, "required by the ECS model and missing", NULL);
+		jpath_pop(&m->jp, mark);
+	}
+}
+
+static void
+check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
+{
+	const cJSON *c;
+	size_t i, mark;
+	double d;
+
+	if (depth > MODELCHECK_MAX_DEPTH) {
+		fault(m, "nested too deep", NULL);
+		return;
+	}
+	switch (sh->kind) {
+	case ECSM_STRUCT:
+		if (!cJSON_IsObject(v)) {
+			wrong_type(m, sh, v);
+			return;
+		}
+		check_struct(m, sh, v, depth);
+		return;
+	case ECSM_LIST:
+		if (!cJSON_IsArray(v)) {
+			wrong_type(m, sh, v);
+			return;
+		}
+		i = 0;
+		cJSON_ArrayForEach(c, v) {
+			mark = jpath_index(&m->jp, i++);
+			check(m, &ecsm_shapes[sh->member], c, depth + 1);
+			jpath_pop(&m->jp, mark);
+		}
+		return;
+	case ECSM_MAP:
+		if (!cJSON_IsObject(v)) {
+			wrong_type(m, sh, v);
+			return;
+		}
+		cJSON_ArrayForEach(c, v) {
+			mark = jpath_key(&m->jp, c->string);
+			check(m, &ecsm_shapes[sh->value], c, depth + 1);
+			jpath_pop(&m->jp, mark);
+		}
+		return;
+	case ECSM_STRING:
+		if (!cJSON_IsString(v)) {
+			wrong_type(m, sh, v);
+			return;
+		}
+		if (sh->nenums == 0)
+			return;
+		for (i = 0; i < sh->nenums; i++)
+			if (strcmp(sh->enums[i], v->valuestring) == 0)
+				return;
+		log_warnx("%s: %s: \"%s\" is not a value the ECS model knows "
+		    "for %s (first: %s): AWS may refuse it", m->src, m->jp.buf,
+		    v->valuestring, sh->name, sh->enums[0]);
+		return;
+	case ECSM_INTEGER:
+		d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+		if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d))
+			wrong_type(m, sh, v);
+		return;
+	case ECSM_BOOLEAN:
+		if (!cJSON_IsBool(v))
+			wrong_type(m, sh, v);
+		return;
+	case ECSM_NUMBER:
+		if (!cJSON_IsNumber(v))
+			wrong_type(m, sh, v);
+		return;
+	case ECSM_TIMESTAMP:
+		if (!cJSON_IsNumber(v) && !cJSON_IsString(v))
+			wrong_type(m, sh, v);
+		return;
+	default:
+		fault(m, "unknown shape kind", NULL);
+		return;
+	}
+}
+
+int
+modelcheck_ecs(const char *op, const cJSON *req, const char *src,
+    const char *prefix)
+{
+	struct mc m;
+	size_t i;
+
+	for (i = 0; i < ecsm_nops; i++)
+		if (strcmp(ecsm_ops[i].name, op) == 0)
+			break;
+	if (i == ecsm_nops) {
+		log_errx("model check: ECS operation %s is not in the tables",
+		    op);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.src = src;
+	jpath_init(&m.jp, prefix);
+	check(&m, &ecsm_shapes[ecsm_ops[i].input], req, 0);
+	if (m.errors > MODELCHECK_MAX_ERRORS)
+		log_errx("%s: %d more problems", src,
+		    m.errors - MODELCHECK_MAX_ERRORS);
+	return m.errors > 0 ? -1 : 0;
+}

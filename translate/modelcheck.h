@@ -1,0 +1,66 @@
+#ifndef F2O_MODELCHECK_H
+#define F2O_MODELCHECK_H
+/*
+ * Check an ECS request against the operation's input shape in the ECS
+ * model (tables generated into ecs_shapes.c): member names, JSON types,
+ * required members, whole numbers, enum values. A wrong type in an export
+ * is then an error at translate time, not a failure in the change window.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+enum ecsm_kind {
+	ECSM_STRUCT = 1,
+	ECSM_LIST,
+	ECSM_MAP,
+	ECSM_STRING,
+	ECSM_INTEGER,
+	ECSM_BOOLEAN,
+	ECSM_NUMBER,
+	ECSM_TIMESTAMP,
+	ECSM__MAX
+};
+
+struct ecsm_member {
+	const char	*name;
+	int		 shape;		/* index into ecsm_shapes */
+	int		 required;
+};
+
+struct ecsm_shape {
+	const char	*name;
+	enum ecsm_kind	 kind;
+	const struct ecsm_member *members;	/* ECSM_STRUCT */
+	size_t		 nmembers;
+	int		 member;	/* ECSM_LIST: element shape */
+	int		 key;		/* ECSM_MAP */
+	int		 value;
+	const char *const *enums;	/* ECSM_STRING with an enum */
+	size_t		 nenums;
+};
+
+struct ecsm_op {
+	const char	*name;
+	int		 input;
+};
+
+extern const struct ecsm_shape ecsm_shapes[];
+extern const size_t ecsm_nshapes;
+extern const struct ecsm_op ecsm_ops[];
+extern const size_t ecsm_nops;
+
+#define MODELCHECK_MAX_ERRORS	20	/* logged per request */
+#define MODELCHECK_MAX_DEPTH	32
+
+/*
+ * Check req as the input of ECS operation op. Every problem is logged as
+ * "src: PREFIX.path: reason" (at most MODELCHECK_MAX_ERRORS); enum values
+ * the model does not know are only warned about (the model may be older
+ * than the export). Returns 0, or -1 when anything is wrong.
+ */
+int	modelcheck_ecs(const char *op, const cJSON *req, const char *src,
+	    const char *prefix);
+
+#endif
