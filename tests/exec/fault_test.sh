@@ -14,7 +14,7 @@ fail=0
 
 . tests/exec/peerlib.inc
 
-F2O_EXEC_ARGS="--poll-interval 0.2 --rate-limit ecs=20/20 --rate-limit ec2=20/20 --rate-limit spot=20/20 --json"
+F2O_EXEC_ARGS="--poll-interval 0.2 --max-attempts 10 --rate-limit ecs=20/20 --rate-limit ec2=20/20 --rate-limit spot=20/20 --json"
 export F2O_EXEC_ARGS
 
 if "$T" --quiet --config fixtures/demo/f2o.json fixtures/demo/services.json \
@@ -78,7 +78,7 @@ EOF
 
 one_case mixed "seed=11,rate=0.3,kinds=throttle+500+503+latency+drop,latency=0.3,reset=1"
 tally "$tmp/case.out"
-one_case dropcreates "seed=5,rate=0.5,kinds=drop+500,ops=CreateSecurityGroup+CreateService+RegisterTaskDefinition+CreateOceanCluster+CreateOceanLaunchSpec"
+one_case dropcreates "seed=5,rate=0.3,kinds=drop+500,ops=CreateSecurityGroup+CreateService+RegisterTaskDefinition+CreateOceanCluster+CreateOceanLaunchSpec"
 tally "$tmp/case.out"
 
 echo "$pass passed, $fail failed"

@@ -29,6 +29,7 @@ class Config:
     account = "123456789012"
     stable_seconds = 1.0        # deployment -> COMPLETED after this
     drain_seconds = 1.0         # DRAINING -> INACTIVE after this
+    stop_seconds = None         # scale-down done after this (None: stable)
     clusters = None             # None: any cluster name is known
 
 

@@ -526,7 +526,11 @@ class Ecs:
             if svc.get("deployments"):
                 svc["deployments"][0]["desiredCount"] = p["desiredCount"]
             if svc["runningCount"] != p["desiredCount"]:
-                rec["ready_at"] = now() + self.cfg.stable_seconds
+                # stopping tasks may be quicker than starting them
+                stop = getattr(self.cfg, "stop_seconds", None)
+                if stop is None or p["desiredCount"] > svc["runningCount"]:
+                    stop = self.cfg.stable_seconds
+                rec["ready_at"] = now() + stop
         if new_dep:
             for d in svc["deployments"]:
                 d["status"] = "ACTIVE"

@@ -732,6 +732,9 @@ def main(argv):
                     "(default: any name)")
     ap.add_argument("--stable-seconds", type=float, default=1.0)
     ap.add_argument("--drain-seconds", type=float, default=1.0)
+    ap.add_argument("--stop-seconds", type=float,
+                    help="a scale-down's tasks stop after this "
+                    "(default: --stable-seconds)")
     ap.add_argument("--max-skew", type=float, default=900.0,
                     help="X-Amz-Date tolerance in seconds (900)")
     ap.add_argument("--max-seconds", type=float, default=600.0)
@@ -750,6 +753,7 @@ def main(argv):
     cfg.region, cfg.account = a.region, a.account
     cfg.clusters = a.clusters.split(",") if a.clusters else None
     cfg.stable_seconds, cfg.drain_seconds = a.stable_seconds, a.drain_seconds
+    cfg.stop_seconds = a.stop_seconds
     cfg.max_skew = a.max_skew
     cfg.verbose = a.verbose
     cfg.prefix = a.prefix
