@@ -252,7 +252,14 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	    "service %s (created by f2o)", n), req_delete(x, n), u_create);
 	ADD("ec2-inactive", "wait:ServicesInactive", xasprintf("wait until "
 	    "%s is INACTIVE", n), req_names(x, n), u_create);
-	/* The original name back on Fargate, once it was deleted. */
+	/*
+	 * The original name back on Fargate, once it was deleted. If the
+	 * cutover stopped between the delete and the re-creation, the name
+	 * may still be DRAINING: ECS refuses it until INACTIVE.
+	 */
+	ADD("original-inactive", "wait:ServicesInactive", xasprintf("wait "
+	    "until the deleted %s is INACTIVE, so its name can be reused", n),
+	    req_names(x, n), u_delete);
 	req = req_fargate(x, s, n, ID("fargate"));
 	if (req == NULL)
 		goto out;
