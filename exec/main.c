@@ -36,7 +36,7 @@ usage(FILE *f)
 	fprintf(f, "usage: f2o-exec [--json] [--dry-run] [--expect-digest HEX] "
 	    "[--journal PATH]\n"
 	    "                [--phase import|cutover|rollback] [--parallel N] "
-	    "[--keep-going]\n"
+	    "[--keep-going | --stop-on-failure]\n"
 	    "                [--wait-timeout SEC] [--poll-interval SEC] "
 	    "[--max-attempts N]\n"
 	    "                [--rate-limit API=RATE[/BURST]] "
@@ -66,6 +66,8 @@ help(void)
 	    "  --phase NAME         import, cutover or rollback\n"
 	    "  --parallel N         steps in flight at once (%d)\n"
 	    "  --keep-going         after a failure, independent steps go on\n"
+	    "                       (the default in the cutover phase)\n"
+	    "  --stop-on-failure    after a failure, start nothing new\n"
 	    "  --wait-timeout SEC   longest wait for one service (%.0f)\n"
 	    "  --poll-interval SEC  between DescribeServices polls (%.0f)\n"
 	    "  --max-attempts N     tries of one request (%u)\n"
@@ -193,6 +195,7 @@ main(int argc, char *argv[])
 		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "wait-attempts", required_argument, NULL, 'a' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "stop-on-failure", no_argument, NULL, 'S' },
 		{ "max-attempts", required_argument, NULL, 'm' },
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "progress", required_argument, NULL, 'g' },
@@ -208,6 +211,7 @@ main(int argc, char *argv[])
 	const char *cmd, *path, *expect = NULL;
 	struct sigaction sa;
 	int ch, n, rc = RUN_EXIT_FAIL, ctx_ok = 0, curl_ok = 0;
+	int going = -1;		/* --keep-going 1, --stop-on-failure 0 */
 
 	log_init(argv[0]);
 	memset(&opts, 0, sizeof(opts));
@@ -262,6 +266,11 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			opts.keep_going = true;
+			going = 1;
+			break;
+		case 'S':
+			opts.keep_going = false;
+			going = 0;
 			break;
 		case 'm':
 			if (parse_int(optarg, 1, (int)BACKOFF_MAX_ATTEMPTS,
@@ -339,6 +348,12 @@ main(int argc, char *argv[])
 		    DIGEST_HEX_LEN);
 		return RUN_EXIT_USAGE;
 	}
+	/*
+	 * Cutover: services are independent, so by default one failing stops
+	 * only its own chain; --stop-on-failure stops the whole run.
+	 */
+	if (going == -1 && strcmp(opts.phase, "cutover") == 0)
+		opts.keep_going = true;
 	if (strcmp(opts.phase, "import") != 0 &&
 	    strcmp(opts.phase, "cutover") != 0 &&
 	    strcmp(opts.phase, "rollback") != 0) {

@@ -356,3 +356,59 @@ reconcile_find(struct run_ctx *ctx, const struct plan_step *step,
 	http_apierr_set(err, 0, "NoLookup", NULL, false);
 	return -1;
 }
+
+/*
+ * Did an interrupted ecs:DeleteService or ecs:UpdateService take effect?
+ * DescribeServices on the service: a delete took effect when the service
+ * is no longer ACTIVE (DRAINING, INACTIVE or MISSING); an UpdateService of
+ * desiredCount took effect when the ACTIVE service has that count.
+ * Returns 1 (took effect), 0 (did not, or f2o cannot tell: send again),
+ * -1 (look-up failed; err filled).
+ */
+int
+reconcile_effect(struct run_ctx *ctx, const struct plan_step *step,
+    const cJSON *req, struct http_apierr *err)
+{
+	const char *name = json_str(req, "service");
+	const char *cluster = json_str(req, "cluster");
+	bool del = strcmp(step->action, "ecs:DeleteService") == 0;
+	const cJSON *svcs, *s, *want;
+	cJSON *q, *reply = NULL;
+	const char *st;
+	int rc = -1, active = 0;
+
+	if (name == NULL || (!del &&
+	    strcmp(step->action, "ecs:UpdateService") != 0))
+		return 0;
+	want = cJSON_GetObjectItemCaseSensitive(req, "desiredCount");
+	if (!del && !cJSON_IsNumber(want))
+		return 0;
+	q = cJSON_CreateObject();
+	if (cluster != NULL)
+		json_add_str(q, "cluster", cluster);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "services"),
+	    cJSON_CreateString(name));
+	if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
+	    &reply, err, NULL) == -1)
+		goto out;
+	svcs = cJSON_GetObjectItemCaseSensitive(reply, "services");
+	rc = del ? 1 : 0;
+	cJSON_ArrayForEach(s, svcs) {
+		st = json_str(s, "status");
+		if (st == NULL || strcmp(st, "ACTIVE") != 0)
+			continue;
+		active++;
+		if (del)
+			rc = 0;
+		else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s,
+		    "desiredCount")) && cJSON_GetObjectItemCaseSensitive(s,
+		    "desiredCount")->valuedouble == want->valuedouble)
+			rc = 1;
+	}
+	if (!del && active == 0)
+		rc = 0;
+out:
+	cJSON_Delete(q);
+	cJSON_Delete(reply);
+	return rc;
+}

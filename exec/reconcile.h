@@ -37,6 +37,15 @@
  */
 int	reconcile_find(struct run_ctx *, const struct plan_step *step,
 	    const cJSON *req, cJSON **outputs, struct http_apierr *err);
+/*
+ * Whether an interrupted ecs:DeleteService (the service is no longer
+ * ACTIVE) or ecs:UpdateService of desiredCount (the ACTIVE service has
+ * that count) took effect: 1 yes, 0 no or cannot tell (send again), -1
+ * look-up failed (logged, err filled). Rollback relies on it: an undo
+ * runs only for what was done.
+ */
+int	reconcile_effect(struct run_ctx *, const struct plan_step *step,
+	    const cJSON *req, struct http_apierr *err);
 /* The name a create is found by (for the journal's INTENT), or NULL. */
 const char *reconcile_key(const struct plan_step *step, const cJSON *req);
 

@@ -1104,6 +1104,46 @@ out:
 	return rc;
 }
 
+/*
+ * CreateService refused as "not idempotent": is the name held by a
+ * service that is still DRAINING (deleted, not yet INACTIVE)? 1 yes, 0
+ * no, -1 the look-up failed.
+ */
+static int
+service_draining(struct run_ctx *ctx, const cJSON *req)
+{
+	const char *name = json_str(req, "serviceName");
+	const char *cluster = json_str(req, "cluster");
+	const cJSON *s;
+	const char *st;
+	cJSON *q, *reply = NULL;
+	struct http_apierr err;
+	int rc = 0;
+
+	if (name == NULL)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	err.wait_seconds = -1;
+	q = cJSON_CreateObject();
+	if (cluster != NULL)
+		json_add_str(q, "cluster", cluster);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "services"),
+	    cJSON_CreateString(name));
+	if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
+	    &reply, &err, NULL) == -1)
+		rc = -1;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(reply,
+	    "services")) {
+		st = json_str(s, "status");
+		if (st != NULL && strcmp(st, "DRAINING") == 0)
+			rc = 1;
+	}
+	http_apierr_cleanup(&err);
+	cJSON_Delete(q);
+	cJSON_Delete(reply);
+	return rc;
+}
+
 /* Outputs of step from a create reply (for Spot: items[0]). */
 int
 run_outputs(const struct plan_step *step, const cJSON *result,
@@ -1199,6 +1239,31 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 		path = xasprintf("%s%s", act->path, id);
 	} else if (act->path != NULL)
 		path = xstrdup(act->path);
+	/*
+	 * Cutover and rollback re-create services under names that an earlier
+	 * step deleted: never send the create while the name is DRAINING.
+	 */
+	if (strcmp(act->op, "CreateService") == 0 &&
+	    strcmp(step->phase, "import") != 0) {
+		while ((r = service_draining(ctx, req)) == 1) {
+			if (now_s() - t0 >= ctx->opts->wait_timeout) {
+				http_apierr_set(err, 0, "WaiterTimeout", "the "
+				    "service name is still DRAINING", true);
+				goto out;
+			}
+			if (round++ == 0)
+				log_info("%s: service %s is DRAINING; waiting "
+				    "until it is INACTIVE before creating it",
+				    step->id, json_str(req, "serviceName"));
+			if (!sleep_ms(ctx, (uint64_t)(ctx->opts->poll_interval *
+			    1000) + 200)) {
+				http_apierr_set(err, 0, "Interrupted",
+				    "stopped by a signal", true);
+				goto out;
+			}
+		}
+		round = 0;
+	}
 	for (;;) {
 		cJSON_Delete(result);
 		result = NULL;
@@ -1286,6 +1351,28 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 			*outputs = cJSON_CreateObject();
 			rc = 0;
 			goto out;
+		}
+		/*
+		 * The name is still held by a deleted service that is
+		 * DRAINING: wait until it is INACTIVE, then create.
+		 */
+		if (strcmp(act->op, "CreateService") == 0 &&
+		    err->code != NULL &&
+		    strcmp(err->code, "InvalidParameterException") == 0 &&
+		    err->message != NULL &&
+		    strstr(err->message, "not idempotent") != NULL &&
+		    now_s() - t0 < ctx->opts->wait_timeout &&
+		    service_draining(ctx, req) == 1) {
+			log_warnx("%s: service %s is still DRAINING; creating "
+			    "it again once it is INACTIVE", step->id,
+			    json_str(req, "serviceName"));
+			if (!sleep_ms(ctx, (uint64_t)(ctx->opts->poll_interval *
+			    1000) + 200)) {
+				http_apierr_set(err, 0, "Interrupted",
+				    "stopped by a signal", true);
+				goto out;
+			}
+			continue;
 		}
 		/* Deregistering a revision that no longer exists: done. */
 		if (strcmp(act->op, "DeregisterTaskDefinition") == 0 &&
@@ -1378,9 +1465,13 @@ dry_step(struct run_ctx *ctx, const struct plan_step *step)
 	} else if (strcmp(svc, "spot") == 0 &&
 	    (act = run_action_find(step->action)) != NULL) {
 		method = act->method;
-		url = spot_url(ctx->spot_url, act->path,
+		target = act->id_member != NULL ? xasprintf("%s{%s}",
+		    act->path, act->id_member) : xstrdup(act->path);
+		url = spot_url(ctx->spot_url, target,
 		    env_get("SPOTINST_ACCOUNT") != NULL ?
 		    "<SPOTINST_ACCOUNT>" : NULL);
+		free(target);
+		target = NULL;
 		if (url == NULL)
 			goto out;
 		ctype = "application/json";
@@ -1435,8 +1526,12 @@ run_dry(struct run_ctx *ctx)
 	size_t i, n = 0;
 	int rc = RUN_EXIT_OK;
 
-	ctx->progress = progress_new(ctx->opts->json, 0, 0, ctx->opts->phase,
+	for (i = 0; i < ctx->plan->nsteps; i++)
+		if (strcmp(ctx->plan->steps[i].phase, ctx->opts->phase) == 0)
+			n++;
+	ctx->progress = progress_new(ctx->opts->json, 0, n, ctx->opts->phase,
 	    ctx->bundle->digest);
+	n = 0;
 	for (i = 0; i < ctx->plan->nsteps; i++) {
 		if (strcmp(ctx->plan->steps[i].phase, ctx->opts->phase) != 0)
 			continue;

@@ -40,6 +40,9 @@ enum task_state {
 struct task {
 	const struct plan_step *step;
 	enum task_state	 st;
+	bool		 skip;		/* rollback: undoes what f2o did not do;
+					   completes without a request once
+					   its dependencies are complete */
 	size_t		*deps;		/* indices into sched.t */
 	size_t		 ndeps;
 };
@@ -211,6 +214,11 @@ task_next(struct sched *s)
 			if (d != T_DONE && d != T_SKIPPED)
 				ready = false;
 		}
+		if (ready && t->skip) {
+			/* In order, like a step: later ones may be ready now. */
+			t->st = T_SKIPPED;
+			continue;
+		}
 		if (ready)
 			return t;
 	}
@@ -272,6 +280,41 @@ settle_indoubt(struct run_ctx *ctx)
 			continue;
 		act = run_action_find(st->action);
 		outs = NULL;
+		if (act != NULL && !act->create &&
+		    (strcmp(st->action, "ecs:DeleteService") == 0 ||
+		    strcmp(st->action, "ecs:UpdateService") == 0)) {
+			/* Look at the service: did the request land? */
+			req = run_step_request(ctx, st, true);
+			if (req == NULL)
+				return RUN_EXIT_FAIL;
+			run_set_step(st->id, true);
+			r = reconcile_effect(ctx, st, req, &err);
+			run_set_step(NULL, false);
+			cJSON_Delete(req);
+			if (r == -1) {
+				progress_step(ctx->progress, st->id,
+				    st->action, "in-doubt", NULL, &err, "the "
+				    "look-up failed; nothing else was started");
+				code = err.retryable ? RUN_EXIT_STOPPED :
+				    RUN_EXIT_FAIL;
+				http_apierr_cleanup(&err);
+				continue;
+			}
+			http_apierr_cleanup(&err);
+			if (r == 1) {
+				(void)pthread_mutex_lock(&ctx->mu);
+				jr = journal_append_result(ctx->journal, st->id,
+				    JOURNAL_OK, NULL, NULL);
+				(void)pthread_mutex_unlock(&ctx->mu);
+				if (jr == -1)
+					return RUN_EXIT_FAIL;
+				run_event(ctx, "settle", st->id);
+				progress_step(ctx->progress, st->id, st->action,
+				    "adopted", NULL, NULL, "interrupted request "
+				    "had taken effect");
+				continue;
+			}
+		}
 		if (act == NULL || !act->create) {
 			(void)pthread_mutex_lock(&ctx->mu);
 			jr = journal_append_result(ctx->journal, st->id,
@@ -396,7 +439,7 @@ sched_build(struct sched *s, size_t *already, size_t *skipped)
 		}
 		if (rb && st->undoes != NULL && journal_state(ctx->journal,
 		    st->undoes) != JSTEP_DONE) {
-			t->st = T_SKIPPED;
+			t->skip = true;
 			(*skipped)++;
 			note = xasprintf("skipped %s: it undoes %s, which f2o "
 			    "has not done", st->id, st->undoes);
@@ -512,7 +555,10 @@ run_plan(struct run_ctx *ctx)
 			(void)pthread_join(th[i], NULL);
 	}
 	(void)pthread_cond_destroy(&s.cv);
+	skipped = 0;
 	for (i = 0; i < s.n; i++) {
+		if (s.t[i].st == T_SKIPPED)
+			skipped++;
 		if (s.t[i].st == T_BLOCKED)
 			blocked++;
 		else if (s.t[i].st == T_PENDING)
