@@ -42,6 +42,8 @@ UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_REPLAY = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
 
 .PHONY: all test check bench fuzz install uninstall clean golden-update valgrind
+# Keep intermediate objects: no "rm" lines after the test summary.
+.SECONDARY:
 all: $(BINS) $(if $(filter build,$(BUILD)),f2o-translate f2o-exec)
 
 f2o-translate f2o-exec: %: $(BUILD)/%
