@@ -1,9 +1,7 @@
 #!/bin/sh
 # Installs what f2o needs to build and test, when run as root on
 # Debian/Ubuntu and something is missing. Prints what it does.
-PKGS="build-essential pkg-config libcjson-dev libarchive-dev libcurl4-openssl-dev
-libxml2-dev libssl-dev zlib1g-dev libcmocka-dev python3 python3-botocore
-python3-jsonschema jq curl"
+PKGS=$(cat "$(dirname "$0")/packages.txt")
 [ "${F2O_WITH_CHROMIUM:-0}" = 1 ] && PKGS="$PKGS chromium"
 missing=""
 for p in $PKGS; do
