@@ -294,41 +294,19 @@ bundle_write(const struct bundle *b, const char *path, bool force)
 	}
 	parent = parent_dir(path);
 	if (tar) {
-		tmp = xasprintf("%s.tmp-XXXXXX", path);
-		fd = mkstemp(tmp);
-		if (fd == -1) {
-			log_err("%s", tmp);
-			free(tmp);
-			tmp = NULL;
-			goto out;
-		}
-		if (fchmod(fd, 0644) == -1) {
-			log_err("chmod %s", tmp);
-			goto out;
-		}
-		if (write_tar(b, fd, path, gz) == -1)
-			goto out;
-		if (fsync(fd) == -1) {
-			log_err("fsync %s", tmp);
-			goto out;
-		}
-		if (close(fd) == -1) {
-			fd = -1;
-			log_err("close %s", tmp);
-			goto out;
-		}
-		fd = -1;
+		struct fsio_atomic a;
+
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			log_errx("%s: is a directory", path);
 			goto out;
 		}
-		if (rename(tmp, path) == -1) {
-			log_err("rename %s to %s", tmp, path);
+		if (fsio_atomic_open(&a, path) == -1)
+			goto out;
+		if (write_tar(b, a.fd, path, gz) == -1) {
+			fsio_atomic_abort(&a);
 			goto out;
 		}
-		free(tmp);
-		tmp = NULL;
-		rc = fsio_fsync_dir(parent);
+		rc = fsio_atomic_commit(&a);
 		goto out;
 	}
 

@@ -124,54 +124,90 @@ write_all(int fd, const void *buf, size_t len, const char *what)
 }
 
 int
+fsio_atomic_open(struct fsio_atomic *a, const char *path)
+{
+	char *slash;
+
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->dst = xstrdup(path);
+	slash = strrchr(path, '/');
+	a->dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	a->tmp = slash == NULL ? xasprintf(".%s.XXXXXX", path) :
+	    xasprintf("%s/.%s.XXXXXX", a->dir, slash + 1);
+	a->fd = mkstemp(a->tmp);
+	if (a->fd == -1) {
+		log_err("%s", a->tmp);
+		free(a->tmp);
+		a->tmp = NULL;
+		fsio_atomic_abort(a);
+		return -1;
+	}
+	if (fchmod(a->fd, 0644) == -1) {
+		log_err("chmod %s", a->tmp);
+		fsio_atomic_abort(a);
+		return -1;
+	}
+	return 0;
+}
+
+void
+fsio_atomic_abort(struct fsio_atomic *a)
+{
+	if (a->fd != -1)
+		(void)close(a->fd);
+	if (a->tmp != NULL)
+		(void)unlink(a->tmp);
+	free(a->tmp);
+	free(a->dst);
+	free(a->dir);
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+}
+
+int
+fsio_atomic_commit(struct fsio_atomic *a)
+{
+	int rc = -1;
+
+	if (fsync(a->fd) == -1) {
+		log_err("fsync %s", a->tmp);
+		goto out;
+	}
+	if (close(a->fd) == -1) {
+		a->fd = -1;
+		log_err("close %s", a->tmp);
+		goto out;
+	}
+	a->fd = -1;
+	if (rename(a->tmp, a->dst) == -1) {
+		log_err("rename %s to %s", a->tmp, a->dst);
+		goto out;
+	}
+	free(a->tmp);
+	a->tmp = NULL;
+	rc = fsio_fsync_dir(a->dir);
+out:
+	fsio_atomic_abort(a);
+	return rc;
+}
+
+int
 fsio_write_atomic(const char *dir, const char *name, const void *buf,
     size_t len)
 {
-	char *tmp = NULL, *dst = NULL;
-	int fd = -1, rc = -1;
+	struct fsio_atomic a;
+	char *path = xasprintf("%s/%s", dir, name);
+	int rc = -1;
 
-	tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
-	dst = xasprintf("%s/%s", dir, name);
-	fd = mkstemp(tmp);
-	if (fd == -1) {
-		log_err("%s", tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
+	if (fsio_atomic_open(&a, path) == 0) {
+		if (write_all(a.fd, buf, len, a.tmp) == 0)
+			rc = fsio_atomic_commit(&a);
+		else
+			fsio_atomic_abort(&a);
 	}
-	if (fchmod(fd, 0644) == -1) {
-		log_err("chmod %s", tmp);
-		goto out;
-	}
-	if (write_all(fd, buf, len, tmp) == -1)
-		goto out;
-	if (fsync(fd) == -1) {
-		log_err("fsync %s", tmp);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		log_err("close %s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, dst) == -1) {
-		log_err("rename %s to %s", tmp, dst);
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	if (fsio_fsync_dir(dir) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(dst);
+	free(path);
 	return rc;
 }
 

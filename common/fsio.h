@@ -24,6 +24,24 @@ int	fsio_write_atomic(const char *dir, const char *name, const void *buf,
 	    size_t len);
 /* Same, with a full path. */
 int	fsio_write_atomic_path(const char *path, const void *buf, size_t len);
+
+/*
+ * The same discipline for a file written through a descriptor (an
+ * archive): fsio_atomic_open() creates the temporary file beside path
+ * (mode 0644) and gives its descriptor in a->fd; fsio_atomic_commit()
+ * fsyncs, closes, renames it onto path and fsyncs the directory;
+ * fsio_atomic_abort() closes and removes it. Commit and abort always
+ * release a; abort is safe after commit. 0 or -1 (logged).
+ */
+struct fsio_atomic {
+	int	 fd;
+	char	*tmp;		/* temporary path, NULL once renamed */
+	char	*dst;
+	char	*dir;
+};
+int	fsio_atomic_open(struct fsio_atomic *, const char *path);
+int	fsio_atomic_commit(struct fsio_atomic *);
+void	fsio_atomic_abort(struct fsio_atomic *);
 int	fsio_fsync_dir(const char *dir);
 /*
  * Create dir/name (which must not exist) and write buf, without fsync:

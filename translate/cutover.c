@@ -55,6 +55,19 @@ chain_add(struct chain *c, const char *id, const char *action,
 	return st;
 }
 
+/*
+ * Add a step to chain c (title is a new string, freed here); on failure
+ * leave through the function's "out" label. Expects st in scope.
+ */
+#define STEP(sid, act, ttl, rq, extra, und) do {			\
+	char *title_ = (ttl);						\
+									\
+	st = chain_add(&c, sid, act, title_, rq, extra, und);		\
+	free(title_);							\
+	if (st == NULL)							\
+		goto out;						\
+} while (0)
+
 static cJSON *
 req_names(const struct xlate *x, const char *name)
 {
@@ -129,83 +142,42 @@ service_cutover(struct xlate *x, struct xsvc *s)
 {
 	struct chain c = { x, XLATE_PHASE_CUTOVER, NULL };
 	const char *n = s->name, *cp = s->newname;
-	char id[PLAN_ID_MAX + 1], *ref, *title;
+	char id[PLAN_ID_MAX + 1], *ref;
 	struct plan_step *st;
 	cJSON *req;
 	int rc = -1;
 
 #define ID(suffix) (snprintf(id, sizeof(id), "cut/%s:%s", n, suffix), id)
-	title = xasprintf("check that %s is stable and healthy before "
-	    "touching %s", cp, n);
-	st = chain_add(&c, ID("copy-stable"), "wait:ServicesStable", title,
+	STEP(ID("copy-stable"), "wait:ServicesStable", xasprintf("check that "
+	    "%s is stable and healthy before touching %s", cp, n),
 	    req_names(x, cp), s->wait_step, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("scale Fargate service %s to 0 (%s keeps serving)",
-	    n, cp);
-	st = chain_add(&c, ID("scale-down"), "ecs:UpdateService", title,
-	    req_scale(x, n, 0), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("wait until %s has no task left (targets "
-	    "deregistered)", n);
-	st = chain_add(&c, ID("drained"), "wait:ServicesStable", title,
-	    req_names(x, n), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("delete Fargate service %s", n);
-	st = chain_add(&c, ID("delete"), "ecs:DeleteService", title,
-	    req_delete(x, n), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("wait until %s is INACTIVE, so its name can be "
-	    "reused", n);
-	st = chain_add(&c, ID("inactive"), "wait:ServicesInactive", title,
-	    req_names(x, n), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
+	STEP(ID("scale-down"), "ecs:UpdateService", xasprintf("scale Fargate "
+	    "service %s to 0 (%s keeps serving)", n, cp), req_scale(x, n, 0),
+	    NULL, NULL);
+	STEP(ID("drained"), "wait:ServicesStable", xasprintf("wait until %s has "
+	    "no task left (targets deregistered)", n), req_names(x, n), NULL,
+	    NULL);
+	STEP(ID("delete"), "ecs:DeleteService", xasprintf("delete Fargate "
+	    "service %s", n), req_delete(x, n), NULL, NULL);
+	STEP(ID("inactive"), "wait:ServicesInactive", xasprintf("wait until %s "
+	    "is INACTIVE, so its name can be reused", n), req_names(x, n), NULL,
+	    NULL);
 	ref = plan_ref(s->td->step, "taskDefinitionArn");
 	req = service_request(x, s, n, ref, false, ID("create"));
 	free(ref);
 	if (req == NULL)
 		goto out;
-	title = xasprintf("create %s on EC2 with everything the original had",
-	    n);
-	st = chain_add(&c, ID("create"), "ecs:CreateService", title, req,
-	    s->td->step, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
+	STEP(ID("create"), "ecs:CreateService", xasprintf("create %s on EC2 "
+	    "with everything the original had", n), req, s->td->step, NULL);
 	plan_step_output(st, "serviceArn", "service.serviceArn");
-	title = xasprintf("wait until the new %s is stable", n);
-	st = chain_add(&c, ID("stable"), "wait:ServicesStable", title,
-	    req_names(x, n), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("scale the copy %s to 0", cp);
-	st = chain_add(&c, ID("copy-scale-down"), "ecs:UpdateService", title,
-	    req_scale(x, cp, 0), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("wait until %s has no task left", cp);
-	st = chain_add(&c, ID("copy-drained"), "wait:ServicesStable", title,
-	    req_names(x, cp), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
-	title = xasprintf("delete the copy %s", cp);
-	st = chain_add(&c, ID("copy-delete"), "ecs:DeleteService", title,
-	    req_delete(x, cp), NULL, NULL);
-	free(title);
-	if (st == NULL)
-		goto out;
+	STEP(ID("stable"), "wait:ServicesStable", xasprintf("wait until the new "
+	    "%s is stable", n), req_names(x, n), NULL, NULL);
+	STEP(ID("copy-scale-down"), "ecs:UpdateService", xasprintf("scale the "
+	    "copy %s to 0", cp), req_scale(x, cp, 0), NULL, NULL);
+	STEP(ID("copy-drained"), "wait:ServicesStable", xasprintf("wait until %s "
+	    "has no task left", cp), req_names(x, cp), NULL, NULL);
+	STEP(ID("copy-delete"), "ecs:DeleteService", xasprintf("delete the "
+	    "copy %s", cp), req_delete(x, cp), NULL, NULL);
 	rc = 0;
 #undef ID
 out:
@@ -218,7 +190,7 @@ service_rollback(struct xlate *x, struct xsvc *s)
 {
 	struct chain c = { x, XLATE_PHASE_ROLLBACK, NULL };
 	const char *n = s->name, *cp = s->newname;
-	char id[PLAN_ID_MAX + 1], *tmp, *title, *u_create, *u_delete, *u_down;
+	char id[PLAN_ID_MAX + 1], *tmp, *u_create, *u_delete, *u_down;
 	struct plan_step *st;
 	cJSON *req;
 	int rc = -1;
@@ -228,13 +200,7 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	u_delete = xasprintf("cut/%s:delete", n);
 	u_down = xasprintf("cut/%s:scale-down", n);
 #define ID(suffix) (snprintf(id, sizeof(id), "rb/%s:%s", n, suffix), id)
-#define ADD(sfx, act, ttl, rq, und) do {				\
-	title = (ttl);							\
-	st = chain_add(&c, ID(sfx), act, title, rq, NULL, und);		\
-	free(title);							\
-	if (st == NULL)							\
-		goto out;						\
-} while (0)
+#define ADD(sfx, act, ttl, rq, und) STEP(ID(sfx), act, ttl, rq, NULL, und)
 	/* After a cutover: Fargate back under a temporary name first. */
 	req = req_fargate(x, s, tmp, ID("fargate-temp"));
 	if (req == NULL)
