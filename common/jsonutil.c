@@ -7,27 +7,46 @@
 #include "log.h"
 #include "xalloc.h"
 
+/*
+ * Index of the next byte at or after i that is outside any JSON string
+ * (strings are skipped whole, escapes included), or len.
+ */
+static size_t
+skip_strings(const char *buf, size_t len, size_t i)
+{
+	int esc = 0;
+
+	if (i >= len || buf[i] != '"')
+		return i;
+	for (i++; i < len; i++) {
+		if (esc)
+			esc = 0;
+		else if (buf[i] == '\\')
+			esc = 1;
+		else if (buf[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
 static int
 depth_ok(const char *buf, size_t len)
 {
 	size_t i;
-	int depth = 0, instr = 0, esc = 0;
+	int depth = 0;
 
 	for (i = 0; i < len; i++) {
-		char c = buf[i];
+		char c;
 
-		if (instr) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				instr = 0;
+		i = skip_strings(buf, len, i);
+		if (i >= len)
+			break;
+		c = buf[i];
+		if (c == '"') {
+			i--;	/* another string right after */
 			continue;
 		}
-		if (c == '"')
-			instr = 1;
-		else if (c == '{' || c == '[') {
+		if (c == '{' || c == '[') {
 			if (++depth > JSON_MAX_DEPTH)
 				return 0;
 		} else if (c == '}' || c == ']')
@@ -63,25 +82,16 @@ static const char *
 trailing_comma(const char *buf, size_t len)
 {
 	size_t i, j;
-	int instr = 0, esc = 0;
 
 	for (i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (instr) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				instr = 0;
+		i = skip_strings(buf, len, i);
+		if (i >= len)
+			break;
+		if (buf[i] == '"') {
+			i--;	/* another string right after */
 			continue;
 		}
-		if (c == '"') {
-			instr = 1;
-			continue;
-		}
-		if (c != ',')
+		if (buf[i] != ',')
 			continue;
 		for (j = i + 1; j < len && (buf[j] == ' ' || buf[j] == '\t' ||
 		    buf[j] == '\n' || buf[j] == '\r'); j++)

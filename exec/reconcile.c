@@ -217,6 +217,24 @@ out:
 	return rc;
 }
 
+/* DescribeServices of one service; *reply freed with cJSON_Delete. */
+static int
+describe_service(struct run_ctx *ctx, const char *cluster, const char *name,
+    cJSON **reply, struct http_apierr *err)
+{
+	cJSON *q = cJSON_CreateObject();
+	int rc;
+
+	if (cluster != NULL)
+		json_add_str(q, "cluster", cluster);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "services"),
+	    cJSON_CreateString(name));
+	rc = run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
+	    reply, err, NULL);
+	cJSON_Delete(q);
+	return rc;
+}
+
 static int
 find_service(struct run_ctx *ctx, const struct plan_step *step,
     const cJSON *req, cJSON **outputs, struct http_apierr *err)
@@ -224,7 +242,7 @@ find_service(struct run_ctx *ctx, const struct plan_step *step,
 	const char *name = json_str(req, "serviceName");
 	const char *cluster = json_str(req, "cluster");
 	const cJSON *svcs, *s;
-	cJSON *q, *reply = NULL, *fake = NULL;
+	cJSON *reply = NULL, *fake = NULL;
 	const char *st;
 	int rc = -1;
 
@@ -234,13 +252,7 @@ find_service(struct run_ctx *ctx, const struct plan_step *step,
 		http_apierr_set(err, 0, "NoLookupKey", NULL, false);
 		return -1;
 	}
-	q = cJSON_CreateObject();
-	if (cluster != NULL)
-		json_add_str(q, "cluster", cluster);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "services"),
-	    cJSON_CreateString(name));
-	if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
-	    &reply, err, NULL) == -1)
+	if (describe_service(ctx, cluster, name, &reply, err) == -1)
 		goto out;
 	svcs = cJSON_GetObjectItemCaseSensitive(reply, "services");
 	rc = 0;
@@ -254,7 +266,6 @@ find_service(struct run_ctx *ctx, const struct plan_step *step,
 		break;
 	}
 out:
-	cJSON_Delete(q);
 	cJSON_Delete(reply);
 	cJSON_Delete(fake);
 	return rc;
@@ -373,7 +384,7 @@ reconcile_effect(struct run_ctx *ctx, const struct plan_step *step,
 	const char *cluster = json_str(req, "cluster");
 	bool del = strcmp(step->action, "ecs:DeleteService") == 0;
 	const cJSON *svcs, *s, *want;
-	cJSON *q, *reply = NULL;
+	cJSON *reply = NULL;
 	const char *st;
 	int rc = -1, active = 0;
 
@@ -383,13 +394,7 @@ reconcile_effect(struct run_ctx *ctx, const struct plan_step *step,
 	want = cJSON_GetObjectItemCaseSensitive(req, "desiredCount");
 	if (!del && !cJSON_IsNumber(want))
 		return 0;
-	q = cJSON_CreateObject();
-	if (cluster != NULL)
-		json_add_str(q, "cluster", cluster);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "services"),
-	    cJSON_CreateString(name));
-	if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
-	    &reply, err, NULL) == -1)
+	if (describe_service(ctx, cluster, name, &reply, err) == -1)
 		goto out;
 	svcs = cJSON_GetObjectItemCaseSensitive(reply, "services");
 	rc = del ? 1 : 0;
@@ -408,7 +413,6 @@ reconcile_effect(struct run_ctx *ctx, const struct plan_step *step,
 	if (!del && active == 0)
 		rc = 0;
 out:
-	cJSON_Delete(q);
 	cJSON_Delete(reply);
 	return rc;
 }
