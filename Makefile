@@ -41,7 +41,7 @@ BINS = $(BUILD)/f2o-translate $(BUILD)/f2o-exec
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_REPLAY = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
 
-.PHONY: all test check bench fuzz install uninstall clean golden-update valgrind
+.PHONY: all test check shape bench fuzz install uninstall clean golden-update valgrind
 # Keep intermediate objects: no "rm" lines after the test summary.
 .SECONDARY:
 all: $(BINS) $(if $(filter build,$(BUILD)),f2o-translate f2o-exec)
@@ -89,7 +89,11 @@ $(BUILD)/tests/fuzz/replay_main.o: tests/fuzz/replay_main.c
 test: all $(UNITS) $(FUZZ_REPLAY)
 	BUILD=$(BUILD) sh tests/run.sh
 
-check:
+# Source shape: no include cycle between modules, no .c over 800 lines.
+shape:
+	sh tests/tools/check_shape.sh --self-test
+
+check: shape
 	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 

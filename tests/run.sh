@@ -1,10 +1,10 @@
 #!/bin/sh
 # Runs every test tier and ends with one line: "N passed, N failed".
-# Usage: sh tests/run.sh [unit|golden|realworld|fuzz|py|exec ...]  (from the repo root)
+# Usage: sh tests/run.sh [shape|unit|golden|realworld|fuzz|py|exec ...]  (from the repo root)
 # Environment: BUILD (default build), VALGRIND (a prefix for unit tests).
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
-TIERS=${*:-"unit fuzz cli golden realworld py exec"}
+TIERS=${*:-"shape unit fuzz cli golden realworld py exec"}
 pass=0
 fail=0
 failed_names=""
@@ -29,6 +29,10 @@ count() { # name file
 
 for tier in $TIERS; do
 case $tier in
+shape)
+	sh tests/tools/check_shape.sh --self-test >"$log/shape" 2>&1
+	grep -v '^ok' "$log/shape"; count shape "$log/shape"
+	;;
 unit)
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
