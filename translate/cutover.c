@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "cutover.h"
 #include "jsonutil.h"
+#include "options.h"
 #include "service.h"
 #include "xalloc.h"
 
@@ -35,7 +37,7 @@ chain_add(struct chain *c, const char *id, const char *action,
 	char *path = NULL;
 
 	if (req != NULL) {
-		path = xlate_request(c->x, id, req);
+		path = ctx_request(c->x, id, req);
 		cJSON_Delete(req);
 		if (path == NULL)
 			return NULL;

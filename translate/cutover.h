@@ -4,7 +4,7 @@
  * The cutover phase (give each migrated service back its name, on EC2)
  * and the rollback phase (undo whatever the journal says was done).
  */
-#include "xlate.h"
+#include "model.h"
 
 #define CUTOVER_TEMP_PREFIX	"f2o-rb-"	/* rollback's temporary name */
 

@@ -6,7 +6,7 @@
  * directories in any mix. Every object keeps its file and JSON path for
  * messages, and the SHA-256 of its canonical JSON for drift detection.
  */
-#include "xlate.h"
+#include "model.h"
 
 #define EXPORT_MAX_FILES	100000
 #define EXPORT_MAX_OBJECTS	1000000

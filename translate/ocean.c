@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "ctx.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "ocean.h"
+#include "options.h"
 #include "plan.h"
 #include "report.h"
 #include "xalloc.h"
@@ -385,14 +387,14 @@ params_resolve(struct octx *c)
 			qsort(c->subnets, c->nsubnets, sizeof(char *), cmp_str);
 	}
 	if (opt_str(x->opt, "ocean-name") == NULL && c->name != NULL)
-		xlate_resolved(x, "ocean-name", cJSON_CreateString(c->name));
+		ctx_resolved(x, "ocean-name", cJSON_CreateString(c->name));
 	if (cJSON_GetArraySize(opt_list(x->opt, "subnets")) == 0) {
 		cJSON *a = cJSON_CreateArray();
 
 		for (i = 0; i < c->nsubnets; i++)
 			cJSON_AddItemToArray(a,
 			    cJSON_CreateString(c->subnets[i]));
-		xlate_resolved(x, "subnets", a);
+		ctx_resolved(x, "subnets", a);
 	}
 	strbuf_init(&miss, XLATE_MD_MAX);
 	ocean_missing_params(x, &miss);
@@ -678,7 +680,7 @@ obj_get(cJSON *obj, const char *key)
 static cJSON *
 template_body(struct xlate *x, const char *file, const char *root)
 {
-	cJSON *t = xlate_template_json(x, file);
+	cJSON *t = ctx_template_json(x, file);
 
 	if (t == NULL)
 		return NULL;
@@ -717,7 +719,7 @@ tags_set(struct octx *c, cJSON *spec, const char *name)
 		tags = cJSON_CreateArray();
 		set_item(spec, "tags", tags);
 	}
-	f2o = xlate_tags(c->x, "tagKey", "tagValue");
+	f2o = ctx_tags(c->x, "tagKey", "tagValue");
 	if (!tags_have(tags, "Name") && !tags_have(f2o, "Name")) {
 		o = cJSON_CreateObject();
 		json_add_str(o, "tagKey", "Name");
@@ -762,7 +764,7 @@ userdata_make(struct octx *c)
 	};
 
 	(void)snprintf(mem, sizeof(mem), "%d", c->cat->agent_memory);
-	tmpl = xlate_template(c->x, OCEAN_TEMPLATE_USERDATA, &len);
+	tmpl = ctx_template(c->x, OCEAN_TEMPLATE_USERDATA, &len);
 	if (tmpl == NULL)
 		return NULL;
 	script = ocean_render(tmpl, len, vars, "template "
@@ -856,7 +858,7 @@ cluster_body(struct octx *c)
 	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ls,
 	    "securityGroupIds")) == 0) {
 		json_del(ls, "securityGroupIds");
-		xlate_warn(c->x, "Ocean cluster", "no instance security group "
+		ctx_warn(c->x, "Ocean cluster", "no instance security group "
 		    "was planned: compute.launchSpecification.securityGroupIds "
 		    "is left out, which Spot requires; add it before running "
 		    "the bundle");
@@ -1120,7 +1122,7 @@ md_write(struct octx *c)
 static int
 catalog_get(struct octx *c)
 {
-	cJSON *root = xlate_template_json(c->x, CATALOG_FILE);
+	cJSON *root = ctx_template_json(c->x, CATALOG_FILE);
 	int rc;
 
 	if (root == NULL)
@@ -1143,7 +1145,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 		req = cJSON_CreateObject();
 		json_add_str(req, "name", "awsvpcTrunking");
 		json_add_str(req, "value", "enabled");
-		path = xlate_request(x, OCEAN_STEP_TRUNKING, req);
+		path = ctx_request(x, OCEAN_STEP_TRUNKING, req);
 		cJSON_Delete(req);
 		if (path == NULL)
 			return -1;
@@ -1155,7 +1157,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 		if (st == NULL)
 			return -1;
 	}
-	path = xlate_request(x, OCEAN_STEP_CLUSTER, cluster);
+	path = ctx_request(x, OCEAN_STEP_CLUSTER, cluster);
 	if (path == NULL)
 		return -1;
 	title = xasprintf("create Spot Ocean cluster %s for ECS cluster %s",
@@ -1180,7 +1182,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 			continue;
 		req = vng_body(c, g, vtmpl);
 		g->step = xasprintf("vng/%s", g->name);
-		path = xlate_request(x, g->step, req);
+		path = ctx_request(x, g->step, req);
 		cJSON_Delete(req);
 		if (path == NULL)
 			return -1;

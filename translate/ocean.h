@@ -20,7 +20,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "xlate.h"
+#include "model.h"
 
 #define OCEAN_STEP_CLUSTER	"ocean/cluster"
 #define OCEAN_STEP_TRUNKING	"account/awsvpcTrunking"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "options.h"
 #include "planmd.h"
 #include "xalloc.h"
 

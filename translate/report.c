@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "ctx.h"
 #include "fargate.h"
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "options.h"
 #include "report.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -467,13 +469,13 @@ types_build(struct rctx *c)
 	for (i = 0; i < c->nchosen; i++) {
 		t = catalog_find(c->cat, c->chosen[i]);
 		if (t == NULL) {
-			xlate_warn(c->x, "cost report", "instance type %s is "
+			ctx_warn(c->x, "cost report", "instance type %s is "
 			    "not in %s: left out of the packing", c->chosen[i],
 			    CATALOG_FILE);
 			continue;
 		}
 		if (t->od_hour <= 0) {
-			xlate_warn(c->x, "cost report", "instance type %s has "
+			ctx_warn(c->x, "cost report", "instance type %s has "
 			    "no on-demand price in %s: left out of the "
 			    "packing", t->name, CATALOG_FILE);
 			continue;
@@ -511,19 +513,19 @@ rctx_load(struct rctx *c)
 	cJSON *j;
 	int rc;
 
-	if ((j = xlate_template_json(c->x, CATALOG_FILE)) == NULL)
+	if ((j = ctx_template_json(c->x, CATALOG_FILE)) == NULL)
 		return -1;
 	rc = catalog_load(&c->cat, j, CATALOG_FILE);
 	cJSON_Delete(j);
 	if (rc == -1)
 		return -1;
-	if ((j = xlate_template_json(c->x, REPORT_SIZES_FILE)) == NULL)
+	if ((j = ctx_template_json(c->x, REPORT_SIZES_FILE)) == NULL)
 		return -1;
 	rc = fargate_sizes_load(&c->sizes, j, REPORT_SIZES_FILE);
 	cJSON_Delete(j);
 	if (rc == -1)
 		return -1;
-	if ((j = xlate_template_json(c->x, REPORT_PRICES_FILE)) == NULL)
+	if ((j = ctx_template_json(c->x, REPORT_PRICES_FILE)) == NULL)
 		return -1;
 	if ((c->prices = fargate_prices_take(j, REPORT_PRICES_FILE)) == NULL)
 		return -1;
@@ -551,7 +553,7 @@ svc_compute(struct rctx *c, struct rsvc *r, const struct xsvc *s)
 	rq_mem = t->memory > 0 ? t->memory : r->need_mem;
 	if (fargate_round(c->sizes, rq_cpu, rq_mem, windows, &r->bill_cpu,
 	    &r->bill_mem) == -1) {
-		xlate_warn(c->x, subj, "task size %d CPU units / %d MiB is "
+		ctx_warn(c->x, subj, "task size %d CPU units / %d MiB is "
 		    "above every Fargate size in %s: costed as is", rq_cpu,
 		    rq_mem, REPORT_SIZES_FILE);
 		r->bill_cpu = rq_cpu;
@@ -564,7 +566,7 @@ svc_compute(struct rctx *c, struct rsvc *r, const struct xsvc *s)
 		return -1;
 	if (!r->rate.exact && !c->price_warned[r->arch]) {
 		c->price_warned[r->arch] = true;
-		xlate_warn(c->x, "cost report", "no confirmed Fargate %s price "
+		ctx_warn(c->x, "cost report", "no confirmed Fargate %s price "
 		    "for %s in %s: using %s figures (%s confidence)",
 		    r->arch ? "ARM64" : "X86_64",
 		    c->region != NULL ? c->region : "(no region)",
@@ -586,11 +588,11 @@ svc_compute(struct rctx *c, struct rsvc *r, const struct xsvc *s)
 	rc = 0;
 	if (strcmp(opt_str(c->x->opt, "task-size"), "containers") == 0) {
 		if (r->need_flags & REPORT_SIZE_NO_CPU)
-			xlate_warn(c->x, subj, "--task-size containers: no "
+			ctx_warn(c->x, subj, "--task-size containers: no "
 			    "container reserves CPU; the EC2 task keeps the "
 			    "task-level %d CPU units", r->need_cpu);
 		if (r->need_flags & REPORT_SIZE_NO_MEMORY)
-			xlate_warn(c->x, subj, "--task-size containers: no "
+			ctx_warn(c->x, subj, "--task-size containers: no "
 			    "container reserves memory; the EC2 task keeps "
 			    "the task-level %d MiB", r->need_mem);
 	}
@@ -727,7 +729,7 @@ scenario_pack(struct rctx *c, int sc, struct stot *tot)
 		tot->unplaced += p->unplaced;
 		tot->instances += (long long)p->nbins;
 		if (p->unplaced > 0)
-			xlate_warn(c->x, "cost report", "task size %s: %lld "
+			ctx_warn(c->x, "cost report", "task size %s: %lld "
 			    "%s tasks fit none of the %zu instance types: "
 			    "not costed on EC2", scen_name[sc], p->unplaced,
 			    arch_name[a], c->ntypes[a]);

@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "xlate.h"
+#include "model.h"
 
 #define REPORT_MAX_TASKS	200000	/* tasks packed per architecture */
 #define REPORT_MAX_TYPES	4096	/* candidate instance types */

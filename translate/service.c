@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "digest.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "modelcheck.h"
 #include "export.h"
 #include "ocean.h"
+#include "options.h"
 #include "service.h"
 #include "xalloc.h"
 
@@ -72,12 +74,12 @@ service_select(struct xlate *x, struct xsvc *s)
 	if (want != NULL && s->cluster != NULL && strcmp(want, s->cluster) != 0)
 		return 0;
 	if (!s->fargate) {
-		xlate_warn(x, s->name, "not a Fargate service (no FARGATE launch "
+		ctx_warn(x, s->name, "not a Fargate service (no FARGATE launch "
 		    "type or capacity provider): left alone");
 		return 0;
 	}
 	if (type != NULL && strcmp(type, "ECS") != 0) {
-		xlate_warn(x, s->name, "deployment controller %s cannot be "
+		ctx_warn(x, s->name, "deployment controller %s cannot be "
 		    "copied side by side (its task sets are driven by %s): left "
 		    "alone; migrate it with that tool", type,
 		    strcmp(type, "CODE_DEPLOY") == 0 ? "CodeDeploy" :
@@ -93,7 +95,7 @@ service_select(struct xlate *x, struct xsvc *s)
 	s->td = export_find_td(x->ex, ref);
 	if (s->td == NULL) {
 		if (opt_bool(x->opt, "skip-missing-taskdef")) {
-			xlate_warn(x, s->name, "task definition %s is not in the "
+			ctx_warn(x, s->name, "task definition %s is not in the "
 			    "export: service skipped (--skip-missing-taskdef)",
 			    ref);
 			return 0;
@@ -130,7 +132,7 @@ service_connect(struct xlate *x, struct xsvc *s, cJSON *req, bool for_copy)
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sc,
 	    "services")) > 0) {
 		json_del(sc, "services");
-		xlate_warn(x, s->name, "Service Connect: the copy %s joins the "
+		ctx_warn(x, s->name, "Service Connect: the copy %s joins the "
 		    "namespace as a client only: its discovery names stay with "
 		    "the original until cutover", s->newname);
 	}
@@ -209,7 +211,7 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 		cJSON_ReplaceItemInObjectCaseSensitive(awsvpc, "assignPublicIp",
 		    cJSON_CreateString("DISABLED"));
 		if (for_copy)
-			xlate_warn(x, s->name, "assignPublicIp ENABLED is not "
+			ctx_warn(x, s->name, "assignPublicIp ENABLED is not "
 			    "allowed on the EC2 launch type and becomes DISABLED: "
 			    "the tasks reach the internet (image pulls, AWS APIs) "
 			    "only through a NAT gateway or VPC endpoints in "
@@ -230,7 +232,7 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 		cJSON_AddItemToArray(tags, cJSON_Duplicate(c, 1));
 		n++;
 	}
-	f2o = xlate_tags(x, "key", "value");
+	f2o = ctx_tags(x, "key", "value");
 	{
 		cJSON *o = cJSON_CreateObject();
 		char *v = xasprintf("%s/%s", s->cluster != NULL ? s->cluster :
@@ -285,7 +287,7 @@ service_plan(struct xlate *x)
 		free(ref);
 		if (req == NULL)
 			return -1;
-		path = xlate_request(x, s->svc_step, req);
+		path = ctx_request(x, s->svc_step, req);
 		cJSON_Delete(req);
 		if (path == NULL)
 			return -1;
@@ -315,7 +317,7 @@ service_plan(struct xlate *x)
 		json_add_str(w, "cluster", opt_str(x->opt, "ecs-cluster"));
 		names = cJSON_AddArrayToObject(w, "services");
 		cJSON_AddItemToArray(names, cJSON_CreateString(s->newname));
-		path = xlate_request(x, s->wait_step, w);
+		path = ctx_request(x, s->wait_step, w);
 		cJSON_Delete(w);
 		if (path == NULL)
 			return -1;

@@ -3,7 +3,7 @@
 /*
  * Fargate service -> CreateService input for the side-by-side EC2 copy.
  */
-#include "xlate.h"
+#include "model.h"
 
 /*
  * Decide whether s can be copied side by side; fills s->newname etc.

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ctx.h"
 #include "export.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "options.h"
 #include "plan.h"
 #include "sg.h"
 #include "xalloc.h"
@@ -634,7 +636,7 @@ collect_groups(struct sg_ctx *c)
 		struct xsvc *s = x->mig[i];
 
 		if (s->nsgs == 0) {
-			xlate_warn(x, s->name, "awsvpcConfiguration names no "
+			ctx_warn(x, s->name, "awsvpcConfiguration names no "
 			    "security group (the VPC's default group applies "
 			    "to its tasks): nothing of it is merged into the "
 			    "instances' group");
@@ -711,7 +713,7 @@ collect_rules(struct sg_ctx *c)
 		}
 		if (vpc != NULL) {
 			if (strcmp(vpc, gv) != 0)
-				xlate_warn(x, g->id, "is in %s, the instances' "
+				ctx_warn(x, g->id, "is in %s, the instances' "
 				    "group in %s (--vpc): references to groups "
 				    "of %s need peering", gv, vpc, gv);
 			continue;
@@ -728,7 +730,7 @@ collect_rules(struct sg_ctx *c)
 	if (vpc != NULL)
 		c->vpc = vpc;
 	else if (c->vpc != NULL)
-		xlate_resolved(x, "vpc", cJSON_CreateString(c->vpc));
+		ctx_resolved(x, "vpc", cJSON_CreateString(c->vpc));
 	if (rc == -1)
 		return -1;
 	for (i = n = 0; i < c->rules.n; i++) {
@@ -738,7 +740,7 @@ collect_rules(struct sg_ctx *c)
 		    strcmp(r->peering, "deleted") == 0) {
 			char *t = rule_traffic(r);
 
-			xlate_warn(x, r->origins[0], "%s rule %s %s group "
+			ctx_warn(x, r->origins[0], "%s rule %s %s group "
 			    "%s%s%s has PeeringStatus deleted (stale peering "
 			    "reference): dropped (%s)", r->egress ? "outbound" :
 			    "inbound", t, r->egress ? "to" : "from", r->source,
@@ -936,7 +938,7 @@ step_add(struct sg_ctx *c, const char *id, const char *action,
     const char *title, cJSON *req, const char *const *after,
     struct plan_step **out)
 {
-	char *path = xlate_request(c->x, id, req);
+	char *path = ctx_request(c->x, id, req);
 	struct plan_step *st;
 
 	cJSON_Delete(req);
@@ -1061,7 +1063,7 @@ groups_create(struct sg_ctx *c)
 		ts = cJSON_AddArrayToObject(req, "TagSpecifications");
 		t = cJSON_CreateObject();
 		json_add_str(t, "ResourceType", "security-group");
-		tags = xlate_tags(x, "Key", "Value");
+		tags = ctx_tags(x, "Key", "Value");
 		nt = cJSON_CreateObject();
 		json_add_str(nt, "Key", "Name");
 		json_add_str(nt, "Value", name);
@@ -1443,7 +1445,7 @@ egress_check(struct sg_ctx *c)
 		    r->to >= SG_HTTPS))
 			return;
 	}
-	xlate_warn(c->x, "security groups", "the instances' outbound rules "
+	ctx_warn(c->x, "security groups", "the instances' outbound rules "
 	    "open no HTTPS (tcp 443): the ECS agent cannot reach ECS, ECR or "
 	    "CloudWatch endpoints unless another group or path allows it");
 }

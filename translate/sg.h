@@ -16,7 +16,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "xlate.h"
+#include "model.h"
 
 #define SG_MAX_RULES		1000000	/* normalised rules of one merge */
 #define SG_MAX_CALL_PERMS	10	/* IpPermissions per Authorize call */

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "digest.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "modelcheck.h"
+#include "options.h"
 #include "report.h"
 #include "taskdef.h"
 #include "xalloc.h"
@@ -362,11 +364,11 @@ taskdef_request(struct xlate *x, struct xtd *t)
 		json_del(req, *k);
 	c = cJSON_GetObjectItemCaseSensitive(req, "inferenceAccelerators");
 	if (cJSON_GetArraySize(c) > 0)
-		xlate_warn(x, t->key, "inferenceAccelerators dropped: Elastic "
+		ctx_warn(x, t->key, "inferenceAccelerators dropped: Elastic "
 		    "Inference no longer exists");
 	json_del(req, "inferenceAccelerators");
 	if (t->ephemeral_gib > 0) {
-		xlate_warn(x, t->key, "ephemeralStorage of %d GiB is Fargate-only "
+		ctx_warn(x, t->key, "ephemeralStorage of %d GiB is Fargate-only "
 		    "and was dropped: the instances' volume is sized for it",
 		    t->ephemeral_gib);
 		json_del(req, "ephemeralStorage");
@@ -427,7 +429,7 @@ taskdef_request(struct xlate *x, struct xtd *t)
 		cJSON_AddItemToArray(tags, cJSON_Duplicate(c, 1));
 		n++;
 	}
-	f2o = xlate_tags(x, "key", "value");
+	f2o = ctx_tags(x, "key", "value");
 	/* Content tag: finds this registration again after a crash. */
 	json_del(req, "tags");
 	s = json_canonical(req);
@@ -504,7 +506,7 @@ taskdef_plan(struct xlate *x)
 		if (req == NULL)
 			goto out;
 		t->step = step_id(&families, t);
-		path = xlate_request(x, t->step, req);
+		path = ctx_request(x, t->step, req);
 		cJSON_Delete(req);
 		if (path == NULL)
 			goto out;

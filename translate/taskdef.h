@@ -3,7 +3,7 @@
 /*
  * Fargate task definition -> RegisterTaskDefinition input for EC2.
  */
-#include "xlate.h"
+#include "model.h"
 
 /*
  * Read sizes, architecture and Fargate-only settings of t into its

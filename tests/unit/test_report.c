@@ -20,6 +20,7 @@
 #include "report.h"
 #include "strbuf.h"
 #include "xalloc.h"
+#include "xlate.h"
 
 static struct report_pack *
 pack(const struct report_item *it, size_t n, const struct report_itype *ty,

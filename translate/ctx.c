@@ -1,0 +1,146 @@
+/*
+ * Pipeline-state services for the stages: warnings, request files,
+ * templates (with their digests for the manifest), resolved parameters, tags.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "digest.h"
+#include "fsio.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "options.h"
+#include "xalloc.h"
+
+#define CTX_MAX_TEMPLATE	(16UL * 1024 * 1024)
+
+void
+ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	msg = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", subject, msg);
+	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
+	x->warns[x->nwarns].subject = xstrdup(subject);
+	x->warns[x->nwarns].message = msg;
+	x->nwarns++;
+}
+
+void
+ctx_resolved(struct xlate *x, const char *name, cJSON *value)
+{
+	json_del(x->resolved, name);
+	cJSON_AddItemToObject(x->resolved, name, value);
+}
+
+char *
+ctx_request(struct xlate *x, const char *step_id, const cJSON *req)
+{
+	char *path = xasprintf("requests/%s.json", step_id);
+
+	if (bundle_add_json(x->bundle, path, req) == -1) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+char *
+ctx_template(struct xlate *x, const char *name, size_t *len)
+{
+	const char *user = opt_str(x->opt, "templates");
+	char *path = NULL, *buf = NULL, hex[DIGEST_HEX_LEN + 1];
+	const char *origin = "default";
+	cJSON *rec;
+
+	if (user != NULL) {
+		path = xasprintf("%s/%s", user, name);
+		if (access(path, F_OK) == 0)
+			origin = "user";
+		else {
+			free(path);
+			path = NULL;
+		}
+	}
+	if (path == NULL)
+		path = xasprintf("%s/%s", x->templates_dir, name);
+	if (fsio_read_bounded(&buf, len, path, CTX_MAX_TEMPLATE) == -1) {
+		log_errx("template %s: cannot be read from %s%s", name,
+		    user != NULL ? user : "", user != NULL ?
+		    " or the default templates" : "the default templates");
+		free(path);
+		return NULL;
+	}
+	free(path);
+	if (digest_sha256_hex(hex, buf, *len) == -1) {
+		free(buf);
+		return NULL;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(x->templates, name) == NULL) {
+		rec = cJSON_CreateObject();
+		json_add_str(rec, "origin", origin);
+		json_add_str(rec, "sha256", hex);
+		cJSON_AddItemToObject(x->templates, name, rec);
+	}
+	return buf;
+}
+
+cJSON *
+ctx_template_json(struct xlate *x, const char *name)
+{
+	size_t len;
+	char *buf = ctx_template(x, name, &len);
+	cJSON *j = NULL;
+
+	if (buf == NULL)
+		return NULL;
+	if (json_parse(&j, name, buf, len) == -1)
+		j = NULL;
+	free(buf);
+	return j;
+}
+
+cJSON *
+ctx_tags(const struct xlate *x, const char *keyname, const char *valname)
+{
+	cJSON *tags = cJSON_CreateArray(), *o;
+	const cJSON *c;
+
+	o = cJSON_CreateObject();
+	json_add_str(o, keyname, "f2o:bundle-id");
+	json_add_str(o, valname, x->bundle_id != NULL ? x->bundle_id : "");
+	cJSON_AddItemToArray(tags, o);
+	cJSON_ArrayForEach(c, opt_list(x->opt, "tag")) {
+		const char *eq = strchr(c->valuestring, '=');
+
+		o = cJSON_CreateObject();
+		if (eq == NULL) {
+			json_add_str(o, keyname, c->valuestring);
+			json_add_str(o, valname, "");
+		} else {
+			char *k = xstrndup(c->valuestring,
+			    (size_t)(eq - c->valuestring));
+
+			json_add_str(o, keyname, k);
+			json_add_str(o, valname, eq + 1);
+			free(k);
+		}
+		cJSON_AddItemToArray(tags, o);
+	}
+	return tags;
+}

@@ -1,0 +1,38 @@
+#ifndef F2O_CTX_H
+#define F2O_CTX_H
+/*
+ * Services every stage uses on the pipeline state: warnings, request
+ * files, templates, resolved parameters and the f2o tags.
+ */
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "model.h"
+
+/* Record a warning: printed to stderr now, written to the bundle later. */
+void	ctx_warn(struct xlate *, const char *subject, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/*
+ * Store req (not taken) as requests/<step id>.json in the bundle and
+ * return that path (free with free()), or NULL (logged).
+ */
+char	*ctx_request(struct xlate *, const char *step_id, const cJSON *req);
+/*
+ * Load a template file by name ("ocean-cluster.json") from the templates
+ * directory, record its digest in the manifest, and return its bytes
+ * (free with free()); NULL (logged) when missing.
+ */
+char	*ctx_template(struct xlate *, const char *name, size_t *len);
+/* Same, parsed as JSON (free with cJSON_Delete). */
+cJSON	*ctx_template_json(struct xlate *, const char *name);
+/*
+ * Record the value a stage chose for a parameter the user did not give
+ * (value is taken); the manifest's "parameters" shows it.
+ */
+void	ctx_resolved(struct xlate *, const char *name, cJSON *value);
+/* The f2o tags put on everything created: [{"key":..,"value":..}]. */
+cJSON	*ctx_tags(const struct xlate *, const char *keyname,
+	    const char *valname);
+
+#endif

@@ -1,0 +1,140 @@
+#ifndef F2O_MODEL_H
+#define F2O_MODEL_H
+/*
+ * The translator's data model: what the export holds (services, task
+ * definitions, security groups) and the pipeline state the stages pass
+ * forward in struct xlate. Data only: it includes nothing of translate/.
+ *
+ * The stages (xlate.c runs them in order):
+ *   export_load -> taskdef_plan -> sg_plan -> ocean_plan -> service_plan
+ *   -> cutover_plan -> report_plan -> planmd_write
+ * Each stage adds steps to x->plan and files to x->bundle, and may add a
+ * PLAN.md section. Everything is deterministic: services are handled in
+ * name order, task definitions in family:revision order.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "bundle.h"
+#include "hashmap.h"
+#include "plan.h"
+#include "strbuf.h"
+
+struct options;
+
+#define XLATE_PHASE_IMPORT	"import"
+#define XLATE_PHASE_CUTOVER	"cutover"
+#define XLATE_PHASE_ROLLBACK	"rollback"
+
+struct xtd {				/* one exported task definition */
+	cJSON	*td;			/* bare task definition, owned */
+	cJSON	*tags;			/* sibling "tags" array or NULL, owned */
+	char	*src;			/* file it came from */
+	char	*jpath;			/* JSON path inside that file */
+	char	*family;
+	long long revision;		/* 0 when the export does not say */
+	char	*key;			/* "family:revision" or "family" */
+	char	*digest;		/* SHA-256 of its canonical JSON */
+	/* Filled by taskdef_analyze(). */
+	int	 cpu;			/* task-level CPU units, 0 = unset */
+	int	 memory;		/* task-level MiB, 0 = unset */
+	int	 ctr_cpu;		/* sum of container cpu units */
+	int	 ctr_memory;		/* sum of container memory (hard), MiB */
+	int	 ctr_reservation;	/* sum of memoryReservation or memory */
+	const char *arch;		/* "X86_64" or "ARM64" */
+	const char *os;			/* "LINUX", "WINDOWS_SERVER_..." */
+	int	 ephemeral_gib;		/* Fargate ephemeralStorage, 0 = unset */
+	bool	 used;			/* referenced by a migrated service */
+	char	*step;			/* "td/<family>-<revision>" once planned */
+};
+
+struct xsvc {				/* one exported service */
+	cJSON	*svc;			/* the service object, owned */
+	char	*src;
+	char	*srcname;		/* src relative to its input argument:
+					   the same whatever the path spelling */
+	char	*jpath;
+	char	*name;
+	char	*arn;			/* serviceArn or NULL */
+	char	*cluster;		/* cluster short name, or NULL */
+	char	*digest;
+	bool	 fargate;		/* FARGATE launch type or providers */
+	double	 spot_share;		/* FARGATE_SPOT share of the weights */
+	long long desired;		/* service-level desiredCount */
+	char	**sgs;			/* awsvpc security groups */
+	size_t	 nsgs;
+	char	**subnets;
+	size_t	 nsubnets;
+	struct xtd *td;			/* resolved, NULL if skipped */
+	char	*newname;		/* prefix + name */
+	char	*svc_step;		/* "svc/<newname>" */
+	char	*wait_step;		/* "wait/<newname>" */
+};
+
+struct xsg {				/* one exported security group */
+	cJSON	*sg;			/* SecurityGroup object, owned */
+	char	*src;
+	char	*jpath;
+	char	*id;			/* GroupId */
+	char	*digest;
+};
+
+struct export {
+	struct xsvc *svcs;
+	size_t	 nsvcs;
+	struct xtd *tds;
+	size_t	 ntds;
+	struct xsg *sgs;
+	size_t	 nsgs;
+	char	*region;		/* from ARNs, or NULL */
+	char	*region_src;		/* "file: $.path" of that ARN */
+	char	*account;		/* from ARNs, or NULL */
+	char	*partition;		/* "aws", "aws-cn", ... */
+	char	*cluster;		/* ECS cluster short name, or NULL */
+	struct hashmap svc_idx;		/* "cluster/name" -> index in svcs */
+	struct hashmap td_idx;		/* key -> index in tds */
+	struct hashmap sg_idx;		/* GroupId -> index in sgs */
+	const char *display;		/* srcname of the file being parsed */
+};
+
+struct xwarn {
+	char	*subject;		/* "service web", "task definition x:3" */
+	char	*message;
+};
+
+struct xlate {
+	const struct options *opt;
+	struct export *ex;
+	struct xsvc **mig;		/* migrated services, name order */
+	size_t	 nmig;
+	struct plan *plan;
+	struct bundle *bundle;
+	struct xwarn *warns;
+	size_t	 nwarns;
+	cJSON	*templates;		/* manifest "templates": name -> sha256 */
+	cJSON	*resolved;		/* defaults the stages resolved */
+	char	*templates_dir;		/* resolved templates directory */
+	char	*bundle_id;		/* 16 hex: parameters + inputs, for tags */
+	/* Set by sg_plan: references to the instances' group ids. */
+	char	**instance_sgs;		/* "${sg/instances.GroupId}" ... */
+	size_t	 ninstance_sgs;
+	char	**sg_steps;		/* step ids the launch spec waits for */
+	size_t	 nsg_steps;
+	/* Set by ocean_plan. */
+	char	*ocean_step;		/* "ocean/cluster" */
+	char	**vng_steps;
+	size_t	 nvng_steps;
+	/* PLAN.md sections, in order, filled by the stages. */
+	struct strbuf md_steps_intro;	/* prerequisites */
+	struct strbuf md_services;	/* per service: what changed */
+	struct strbuf md_sg;		/* security groups */
+	struct strbuf md_ocean;		/* Ocean cluster and node groups */
+	struct strbuf md_cost;		/* cost and waste */
+	struct strbuf md_phases;	/* cutover / rollback explanation */
+};
+
+#define XLATE_MD_MAX	(256UL * 1024 * 1024)
+
+#endif
