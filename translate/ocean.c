@@ -15,7 +15,7 @@
 #include "ocean_int.h"
 #include "options.h"
 #include "plan.h"
-#include "report.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 const char *const ocean_group_names[OCEAN_NGROUPS] = {
@@ -169,7 +169,7 @@ ocean_task_size(const struct xlate *x, const struct xtd *t, int *cpu,
 
 	/* The same size the cost report packs (report.c). */
 	if (mode != NULL && strcmp(mode, "containers") == 0) {
-		(void)report_container_size(t, cpu, memory);
+		(void)taskdef_container_size(t, cpu, memory);
 		return;
 	}
 	*cpu = t->cpu > 0 ? t->cpu : t->ctr_cpu;

@@ -61,7 +61,7 @@ cJSON	*ocean_placement(const struct xsvc *);
 /*
  * The size a task occupies on EC2 (CPU units, MiB), following
  * --task-size: "fargate" = the task-level size (containers' sums when
- * unset); "containers" = report_container_size(), as the cost report.
+ * unset); "containers" = taskdef_container_size(), as the cost report.
  */
 void	 ocean_task_size(const struct xlate *, const struct xtd *, int *cpu,
 	    int *memory);

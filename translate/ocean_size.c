@@ -15,7 +15,6 @@
 #include "ocean_int.h"
 #include "options.h"
 #include "plan.h"
-#include "report.h"
 #include "xalloc.h"
 
 /* ---------------------------------------------------------------- */

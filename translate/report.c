@@ -19,70 +19,12 @@
 #include "options.h"
 #include "report.h"
 #include "strbuf.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 #define REPORT_TYPES_FILE	"instance-types.json"
 #define REPORT_SIZES_FILE	"fargate-sizes.json"
 #define REPORT_PRICES_FILE	"fargate-pricing.json"
-
-/* ------------------------------------------------------------------ */
-/* Container sizing (--task-size containers)                           */
-
-int
-report_container_size(const struct xtd *t, int *cpu, int *memory)
-{
-	const cJSON *defs, *c;
-	long long v, res, hard, maxhard = 0, sumres = 0, sumcpu = 0;
-	bool anycpu = false, anymem = false;
-	int flags = 0;
-
-	defs = cJSON_GetObjectItemCaseSensitive(t->td, "containerDefinitions");
-	cJSON_ArrayForEach(c, defs) {
-		if (json_int(c, "cpu", 0, 1 << 24, &v) == 0 && v > 0) {
-			sumcpu += v;
-			anycpu = true;
-		}
-		hard = res = 0;
-		if (json_int(c, "memory", 0, 1 << 24, &v) == 0 && v > 0)
-			hard = v;
-		if (json_int(c, "memoryReservation", 0, 1 << 24, &v) == 0 &&
-		    v > 0)
-			res = v;
-		if (res == 0)
-			res = hard;
-		if (res > 0)
-			anymem = true;
-		sumres += res;
-		if (hard > maxhard)
-			maxhard = hard;
-	}
-	/* The analyzed sums win when the JSON holds unit strings. */
-	if (t->ctr_cpu > sumcpu) {
-		sumcpu = t->ctr_cpu;
-		anycpu = true;
-	}
-	if (t->ctr_reservation > sumres) {
-		sumres = t->ctr_reservation;
-		anymem = true;
-	}
-	if (anycpu) {
-		*cpu = (int)(sumcpu < REPORT_EC2_MIN_CPU ? REPORT_EC2_MIN_CPU :
-		    sumcpu);
-	} else {
-		*cpu = t->cpu > 0 ? t->cpu : REPORT_EC2_MIN_CPU;
-		flags |= REPORT_SIZE_NO_CPU;
-	}
-	if (anymem) {
-		if (maxhard > sumres)
-			sumres = maxhard;
-		*memory = (int)(sumres < REPORT_EC2_MIN_MEMORY ?
-		    REPORT_EC2_MIN_MEMORY : sumres);
-	} else {
-		*memory = t->memory > 0 ? t->memory : REPORT_EC2_MIN_MEMORY;
-		flags |= REPORT_SIZE_NO_MEMORY;
-	}
-	return flags;
-}
 
 /* ------------------------------------------------------------------ */
 /* Packing                                                             */
@@ -330,7 +272,7 @@ struct rsvc {
 	const struct xsvc *s;
 	int	 arch;			/* 0 x86_64, 1 arm64 */
 	int	 task_cpu, task_mem;	/* task level as exported */
-	int	 need_cpu, need_mem;	/* report_container_size */
+	int	 need_cpu, need_mem;	/* taskdef_container_size */
 	int	 need_flags;
 	int	 bill_cpu, bill_mem;	/* Fargate billed size */
 	bool	 rounded;		/* billed differs from task level */
@@ -548,7 +490,7 @@ svc_compute(struct rctx *c, struct rsvc *r, const struct xsvc *s)
 	windows = t->os != NULL && strncmp(t->os, "WINDOWS", 7) == 0;
 	r->task_cpu = t->cpu;
 	r->task_mem = t->memory;
-	r->need_flags = report_container_size(t, &r->need_cpu, &r->need_mem);
+	r->need_flags = taskdef_container_size(t, &r->need_cpu, &r->need_mem);
 	rq_cpu = t->cpu > 0 ? t->cpu : r->need_cpu;
 	rq_mem = t->memory > 0 ? t->memory : r->need_mem;
 	if (fargate_round(c->sizes, rq_cpu, rq_mem, windows, &r->bill_cpu,
@@ -587,11 +529,11 @@ svc_compute(struct rctx *c, struct rsvc *r, const struct xsvc *s)
 	r->ec2_mem[1] = r->need_mem;
 	rc = 0;
 	if (strcmp(opt_str(c->x->opt, "task-size"), "containers") == 0) {
-		if (r->need_flags & REPORT_SIZE_NO_CPU)
+		if (r->need_flags & TASKDEF_SIZE_NO_CPU)
 			ctx_warn(c->x, subj, "--task-size containers: no "
 			    "container reserves CPU; the EC2 task keeps the "
 			    "task-level %d CPU units", r->need_cpu);
-		if (r->need_flags & REPORT_SIZE_NO_MEMORY)
+		if (r->need_flags & TASKDEF_SIZE_NO_MEMORY)
 			ctx_warn(c->x, subj, "--task-size containers: no "
 			    "container reserves memory; the EC2 task keeps "
 			    "the task-level %d MiB", r->need_mem);
@@ -773,9 +715,9 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 	json_add_num(ctr, "cpu", t->ctr_cpu);
 	json_add_num(ctr, "memoryMiB", t->ctr_memory);
 	json_add_num(ctr, "memoryReservationMiB", t->ctr_reservation);
-	json_add_bool(ctr, "cpuSet", !(r->need_flags & REPORT_SIZE_NO_CPU));
+	json_add_bool(ctr, "cpuSet", !(r->need_flags & TASKDEF_SIZE_NO_CPU));
 	json_add_bool(ctr, "memorySet",
-	    !(r->need_flags & REPORT_SIZE_NO_MEMORY));
+	    !(r->need_flags & TASKDEF_SIZE_NO_MEMORY));
 	cJSON_AddItemToObject(o, "taskSize", size_json(r->task_cpu,
 	    r->task_mem));
 	cJSON_AddItemToObject(o, "needed", size_json(r->need_cpu,

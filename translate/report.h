@@ -16,8 +16,6 @@
 
 #define REPORT_MAX_TASKS	200000	/* tasks packed per architecture */
 #define REPORT_MAX_TYPES	4096	/* candidate instance types */
-#define REPORT_EC2_MIN_CPU	128	/* smallest EC2 task-level cpu */
-#define REPORT_EC2_MIN_MEMORY	6	/* MiB, smallest container memory */
 /*
  * What an ECS container instance keeps for itself: the OS and kernel take
  * about 6% of the nominal memory before ECS registers it, and the agent
@@ -27,22 +25,6 @@
 #define REPORT_OS_MEMORY_PCT	6
 #define REPORT_AGENT_MEMORY_MIB	256
 #define REPORT_AGENT_CPU	0
-
-/* report_container_size() flags: a dimension the containers leave unset. */
-#define REPORT_SIZE_NO_CPU	0x1	/* no container sets cpu */
-#define REPORT_SIZE_NO_MEMORY	0x2	/* no container sets memory */
-
-/*
- * --task-size containers: the task-level size for the EC2 task definition
- * from what the containers reserve. cpu = sum of container cpu (at least
- * 128); memory = sum of each container's memoryReservation (or memory when
- * only that is set), and never below the largest container hard memory
- * limit. A dimension no container sets keeps the task-level value (and
- * its flag is returned so the caller can say so; report_plan() warns).
- * Never returns less than any container reserves. Returns the flags
- * (0 when both dimensions come from the containers).
- */
-int	report_container_size(const struct xtd *, int *cpu, int *memory);
 
 /* One instance type the packer may use. */
 struct report_itype {

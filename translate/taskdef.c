@@ -15,7 +15,6 @@
 #include "log.h"
 #include "modelcheck.h"
 #include "options.h"
-#include "report.h"
 #include "taskdef.h"
 #include "xalloc.h"
 
@@ -399,12 +398,12 @@ taskdef_request(struct xlate *x, struct xtd *t)
 	 * Task-level sizes as the strings the API takes, units resolved.
 	 * --task-size containers: what the containers reserve instead of the
 	 * Fargate-shaped size (the same rule the cost report and the Ocean
-	 * node groups use: report_container_size()).
+	 * node groups use: taskdef_container_size()).
 	 */
 	cpu = t->cpu;
 	mem = t->memory;
 	if (strcmp(opt_str(x->opt, "task-size"), "containers") == 0)
-		(void)report_container_size(t, &cpu, &mem);
+		(void)taskdef_container_size(t, &cpu, &mem);
 	if (cpu > 0) {
 		s = xasprintf("%d", cpu);
 		json_del(req, "cpu");
@@ -525,4 +524,60 @@ taskdef_plan(struct xlate *x)
 out:
 	hashmap_cleanup(&families);
 	return rc;
+}
+
+int
+taskdef_container_size(const struct xtd *t, int *cpu, int *memory)
+{
+	const cJSON *defs, *c;
+	long long v, res, hard, maxhard = 0, sumres = 0, sumcpu = 0;
+	bool anycpu = false, anymem = false;
+	int flags = 0;
+
+	defs = cJSON_GetObjectItemCaseSensitive(t->td, "containerDefinitions");
+	cJSON_ArrayForEach(c, defs) {
+		if (json_int(c, "cpu", 0, 1 << 24, &v) == 0 && v > 0) {
+			sumcpu += v;
+			anycpu = true;
+		}
+		hard = res = 0;
+		if (json_int(c, "memory", 0, 1 << 24, &v) == 0 && v > 0)
+			hard = v;
+		if (json_int(c, "memoryReservation", 0, 1 << 24, &v) == 0 &&
+		    v > 0)
+			res = v;
+		if (res == 0)
+			res = hard;
+		if (res > 0)
+			anymem = true;
+		sumres += res;
+		if (hard > maxhard)
+			maxhard = hard;
+	}
+	/* The analyzed sums win when the JSON holds unit strings. */
+	if (t->ctr_cpu > sumcpu) {
+		sumcpu = t->ctr_cpu;
+		anycpu = true;
+	}
+	if (t->ctr_reservation > sumres) {
+		sumres = t->ctr_reservation;
+		anymem = true;
+	}
+	if (anycpu) {
+		*cpu = (int)(sumcpu < TASKDEF_EC2_MIN_CPU ? TASKDEF_EC2_MIN_CPU :
+		    sumcpu);
+	} else {
+		*cpu = t->cpu > 0 ? t->cpu : TASKDEF_EC2_MIN_CPU;
+		flags |= TASKDEF_SIZE_NO_CPU;
+	}
+	if (anymem) {
+		if (maxhard > sumres)
+			sumres = maxhard;
+		*memory = (int)(sumres < TASKDEF_EC2_MIN_MEMORY ?
+		    TASKDEF_EC2_MIN_MEMORY : sumres);
+	} else {
+		*memory = t->memory > 0 ? t->memory : TASKDEF_EC2_MIN_MEMORY;
+		flags |= TASKDEF_SIZE_NO_MEMORY;
+	}
+	return flags;
 }

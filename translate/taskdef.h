@@ -17,6 +17,24 @@ int	taskdef_analyze(struct xtd *t);
 int	taskdef_units(const char *s, bool is_cpu, int *out);
 /* Build the request (free with cJSON_Delete), or NULL (logged). */
 cJSON	*taskdef_request(struct xlate *, struct xtd *t);
+#define TASKDEF_EC2_MIN_CPU	128	/* smallest EC2 task-level cpu */
+#define TASKDEF_EC2_MIN_MEMORY	6	/* MiB, smallest container memory */
+
+/* taskdef_container_size() flags: a dimension the containers leave unset. */
+#define TASKDEF_SIZE_NO_CPU	0x1	/* no container sets cpu */
+#define TASKDEF_SIZE_NO_MEMORY	0x2	/* no container sets memory */
+
+/*
+ * --task-size containers: the task-level size for the EC2 task definition
+ * from what the containers reserve. cpu = sum of container cpu (at least
+ * 128); memory = sum of each container's memoryReservation (or memory when
+ * only that is set), and never below the largest container hard memory
+ * limit. A dimension no container sets keeps the task-level value (and
+ * its flag is returned so the caller can say so; report_plan() warns).
+ * Never returns less than any container reserves. Returns the flags
+ * (0 when both dimensions come from the containers).
+ */
+int	taskdef_container_size(const struct xtd *, int *cpu, int *memory);
 /* Add a RegisterTaskDefinition step per used task definition. */
 int	taskdef_plan(struct xlate *);
 

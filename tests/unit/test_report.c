@@ -19,6 +19,7 @@
 #include "options.h"
 #include "report.h"
 #include "strbuf.h"
+#include "taskdef.h"
 #include "xalloc.h"
 #include "xlate.h"
 
@@ -191,22 +192,22 @@ test_container_size(void **state)
 	td_set(&t, "{\"containerDefinitions\":[{\"cpu\":640,"
 	    "\"memoryReservation\":768},{\"cpu\":64,\"memory\":128}]}",
 	    1024, 2048);
-	assert_int_equal(report_container_size(&t, &cpu, &mem), 0);
+	assert_int_equal(taskdef_container_size(&t, &cpu, &mem), 0);
 	assert_int_equal(cpu, 704);
 	assert_int_equal(mem, 896);
 	cJSON_Delete(t.td);
 	/* Never below a container's hard limit. */
 	td_set(&t, "{\"containerDefinitions\":[{\"cpu\":1536,\"memory\":3072,"
 	    "\"memoryReservation\":2560}]}", 2048, 4096);
-	assert_int_equal(report_container_size(&t, &cpu, &mem), 0);
+	assert_int_equal(taskdef_container_size(&t, &cpu, &mem), 0);
 	assert_int_equal(cpu, 1536);
 	assert_int_equal(mem, 3072);
 	cJSON_Delete(t.td);
 	/* Nothing reserved: the task-level size stays, both flags. */
 	td_set(&t, "{\"containerDefinitions\":[{\"cpu\":0,\"name\":\"a\"}]}",
 	    1024, 2048);
-	assert_int_equal(report_container_size(&t, &cpu, &mem),
-	    REPORT_SIZE_NO_CPU | REPORT_SIZE_NO_MEMORY);
+	assert_int_equal(taskdef_container_size(&t, &cpu, &mem),
+	    TASKDEF_SIZE_NO_CPU | TASKDEF_SIZE_NO_MEMORY);
 	assert_int_equal(cpu, 1024);
 	assert_int_equal(mem, 2048);
 	cJSON_Delete(t.td);
@@ -214,15 +215,15 @@ test_container_size(void **state)
 	td_set(&t, "{\"containerDefinitions\":[{\"cpu\":10,"
 	    "\"memoryReservation\":100},{\"cpu\":20,\"memoryReservation\":50,"
 	    "\"memory\":300}]}", 256, 512);
-	assert_int_equal(report_container_size(&t, &cpu, &mem), 0);
+	assert_int_equal(taskdef_container_size(&t, &cpu, &mem), 0);
 	assert_int_equal(cpu, 128);
 	assert_int_equal(mem, 300);
 	cJSON_Delete(t.td);
 	/* Memory only. */
 	td_set(&t, "{\"containerDefinitions\":[{\"memory\":700},"
 	    "{\"memoryReservation\":200}]}", 512, 1024);
-	assert_int_equal(report_container_size(&t, &cpu, &mem),
-	    REPORT_SIZE_NO_CPU);
+	assert_int_equal(taskdef_container_size(&t, &cpu, &mem),
+	    TASKDEF_SIZE_NO_CPU);
 	assert_int_equal(cpu, 512);
 	assert_int_equal(mem, 900);
 	cJSON_Delete(t.td);
