@@ -1,0 +1,30 @@
+#ifndef F2O_EXPORT_INT_H
+#define F2O_EXPORT_INT_H
+/*
+ * Inside the export reader (export*.c only): the per-kind parsers that
+ * export.c hands each recognised object to. The public interface is export.h.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "jsonutil.h"
+#include "model.h"
+
+/* The svc_idx key of a service: "cluster/name" (free with free()). */
+char	*export_svc_key(const char *cluster, const char *name);
+/*
+ * Check one service object found at jp in file path and add it to ex,
+ * which keeps svc. Returns 0, or -1 (logged with file and JSON path).
+ */
+int	export_kinds_service(struct export *ex, const char *path, cJSON *svc,
+	    struct jpath *jp);
+/* Same for a task definition and its sibling "tags" (or NULL). */
+int	export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
+	    cJSON *tags, struct jpath *jp);
+/* Same for a SecurityGroup object. */
+int	export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
+	    struct jpath *jp);
+
+#endif
