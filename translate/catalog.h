@@ -4,8 +4,8 @@
  * The EC2 instance-type catalog (templates/instance-types.json): vCPUs,
  * memory, architecture, ENI and trunking limits, on-demand price, plus
  * what an ECS container instance keeps for itself ("ecsReservation") and
- * the selection rules ("selection"). Used by ocean.c to pick the types of
- * each node group and by the cost report to pack tasks.
+ * the selection rules ("selection"). Used by ocean_size.c to pick the
+ * types of each node group and by the cost report to pack tasks.
  *
  * Sizes are ECS units: CPU units (1024 = 1 vCPU) and MiB.
  */

@@ -15,7 +15,7 @@
 
 #define OCEAN_NGROUPS		4	/* {x86_64, arm64} x {plain, disk} */
 
-/* Node group names, in ogroup order: defined in ocean.c. */
+/* Node group names, in ogroup order: defined in ocean_plan.c. */
 extern const char *const ocean_group_names[OCEAN_NGROUPS];
 
 struct otask {

@@ -2,9 +2,10 @@
 # Source shape check: no include cycle between project modules and no .c
 # file over 800 lines in common/ translate/ exec/. Prints "N passed, N failed".
 # Usage: sh tests/tools/check_shape.sh [--self-test] [ROOT]   (default ROOT: .)
-# A module is a .c file and its .h (translate/sg.c + translate/sg.h); module
-# A depends on B when a file of A has #include "b.h" resolving to B (the
-# including file's folder first, then common/, as the Makefile's -I flags).
+# A module is a .c file and its .h (translate/taskdef.c + translate/taskdef.h);
+# module A depends on B when a file of A has #include "b.h" resolving to B
+# (the including file's folder first, then common/, as the Makefile's -I
+# flags). So a header may not include the header of a module that uses it.
 exec /usr/bin/python3 - "$0" "$@" <<'PYEOF'
 import os
 import re

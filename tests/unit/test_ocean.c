@@ -1,5 +1,5 @@
 /*
- * The Spot Ocean stage (translate/ocean.c): base64, the user-data
+ * The Spot Ocean stage (translate/ocean*.c): base64, the user-data
  * template, node-group naming, and whole ocean_plan() runs on small
  * hand-built models (x86 only, mixed x86/ARM64 with big ephemeral
  * storage, a task too large for every type, missing parameters,

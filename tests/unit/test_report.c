@@ -1,5 +1,5 @@
 /*
- * Cost report (translate/report.c, report_html.c): the packer on small
+ * Cost report (translate/report_pack.c, report_cost.c, report_html.c): the packer on small
  * hand-checked cases, the --task-size containers sizing rule, and the
  * HTML escaping and ids.
  */

@@ -167,7 +167,7 @@ ocean_task_size(const struct xlate *x, const struct xtd *t, int *cpu,
 	int ctr_mem = t->ctr_memory > t->ctr_reservation ? t->ctr_memory :
 	    t->ctr_reservation;
 
-	/* The same size the cost report packs (report.c). */
+	/* The same size the cost report packs (report_cost.c). */
 	if (mode != NULL && strcmp(mode, "containers") == 0) {
 		(void)taskdef_container_size(t, cpu, memory);
 		return;
