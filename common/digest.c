@@ -1,3 +1,7 @@
+/*
+ * SHA-256 of a buffer as lower-case hex (OpenSSL EVP), for bundle and
+ * export digests. See digest.h.
+ */
 #include <openssl/evp.h>
 
 #include "digest.h"

@@ -1,3 +1,7 @@
+/*
+ * File I/O that matters: bounded reads of untrusted files, safe paths,
+ * durable atomic writes (temp file, fsync, rename, fsync dir). See fsio.h.
+ */
 #define _GNU_SOURCE	/* syncfs */
 #include <sys/stat.h>
 #include <sys/types.h>

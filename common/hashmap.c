@@ -1,3 +1,7 @@
+/*
+ * String -> size_t map (open addressing, FNV-1a) for identity look-ups
+ * on large exports; keys are copied. See hashmap.h.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,7 @@
+/*
+ * JSON text in and out: parsing with line/column errors, canonical JSON,
+ * typed getters and JSON-path strings for messages. See jsonutil.h.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

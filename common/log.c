@@ -1,3 +1,7 @@
+/*
+ * Messages for humans on stderr ("PROG: error: ..."): modules log once
+ * where a fault is found; only main() exits. See log.h.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

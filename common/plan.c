@@ -1,3 +1,7 @@
+/*
+ * plan.json: the ordered steps of a bundle, built by f2o-translate and
+ * read back and checked by f2o-exec. See plan.h and BUNDLE.md.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,7 @@
+/*
+ * A growable NUL-terminated buffer with a hard maximum (after curl's
+ * dynbuf). See strbuf.h.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,7 @@
+/*
+ * Allocation that aborts on exhaustion (xmalloc, xstrdup, xasprintf ...),
+ * as rpki-client and jq do. See xalloc.h.
+ */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

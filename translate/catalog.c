@@ -1,3 +1,7 @@
+/*
+ * The EC2 instance-type catalog (templates/instance-types.json) loaded and
+ * queried: usable size after the ECS reservation, tasks per instance.
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,3 +1,7 @@
+/*
+ * Fargate facts for the cost report: valid task sizes (and rounding up to
+ * one), prices from templates/fargate-*.json, a task's hourly rate.
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

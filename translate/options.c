@@ -1,3 +1,7 @@
+/*
+ * f2o-translate's parameters: one table gives --help, the --config keys
+ * and the manifest's "parameters"; argv and config parsed. See options.h.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
