@@ -1,5 +1,6 @@
 /*
- * Bundle writer and reader. See bundle.h and BUNDLE.md.
+ * Bundle writer and reader: a directory or .tar(.gz) of manifest.json and
+ * the files it lists with their SHA-256. See bundle.h and BUNDLE.md.
  */
 #include <sys/stat.h>
 #include <sys/types.h>

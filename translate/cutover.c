@@ -1,4 +1,8 @@
 /*
+ * The cutover phase (each migrated service gets its name back, on EC2) and
+ * the rollback phase (undo only what the journal says was done).
+ */
+/*
  * Cutover, per service N with side-by-side copy C (all checked, never a
  * fixed sleep):
  *   1. C is stable (strict wait)          cut/N:copy-stable

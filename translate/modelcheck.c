@@ -1,5 +1,6 @@
 /*
- * Requests checked against the ECS model's input shapes (ecs_shapes.c).
+ * Requests checked against the ECS model's input shapes (ecs_shapes.c):
+ * member names, types, required members and enum values.
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,11 @@
 /*
  * report.html: one self-contained page (inline CSS, inline SVG, no script,
- * no network) rendered from the report.json object, so the page and the
- * JSON always show the same figures. Every string from the input is
- * escaped. The totals carry ids and data-value attributes for tests.
+ * no network) rendered from the report.json object.
+ */
+/*
+ * So the page and the JSON always show the same figures. Every string
+ * from the input is escaped. The totals carry ids and data-value
+ * attributes for tests.
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /*
  * Task definitions: strip what only DescribeTaskDefinition returns, keep
- * everything a user set, make it EC2-compatible. See BUNDLE.md
- * "Task definitions".
+ * everything a user set, make it EC2-compatible; size from the containers.
  */
+/* See BUNDLE.md "Task definitions". */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
