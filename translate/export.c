@@ -5,11 +5,9 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
 #include "export.h"
 #include "export_int.h"
 #include "fsio.h"

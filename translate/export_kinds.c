@@ -2,17 +2,12 @@
  * Export reader, per kind: one service, task definition or security group
  * checked and added with its identity (file, JSON path, digest, ARN parts).
  */
-#include <sys/stat.h>
 
-#include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
-#include "export.h"
 #include "export_int.h"
-#include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "xalloc.h"

@@ -2,12 +2,10 @@
  * Spot Ocean, step 2: the request bodies, the cluster (with user data and
  * tags) and each virtual node group (launch spec) from the templates.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
 #include "ctx.h"
 #include "jsonutil.h"
 #include "log.h"

@@ -3,7 +3,6 @@
  * and the helpers of ocean.h (base64, {{NAME}} render, VNG placement).
  */
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +14,7 @@
 #include "ocean_int.h"
 #include "options.h"
 #include "plan.h"
+#include "strbuf.h"
 #include "taskdef.h"
 #include "xalloc.h"
 

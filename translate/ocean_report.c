@@ -2,20 +2,12 @@
  * Spot Ocean, step 3: the PLAN.md section (node groups, the types chosen
  * and why others were left out, the cheapest fit per service).
  */
-#include <ctype.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
-#include "ctx.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "ocean.h"
 #include "ocean_int.h"
 #include "options.h"
-#include "plan.h"
-#include "xalloc.h"
+#include "strbuf.h"
 
 /* ---------------------------------------------------------------- */
 /* PLAN.md */

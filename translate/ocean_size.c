@@ -3,7 +3,6 @@
  * the node groups' sizing: tasks per group, instance types selected.
  */
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +13,7 @@
 #include "ocean.h"
 #include "ocean_int.h"
 #include "options.h"
-#include "plan.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* ---------------------------------------------------------------- */

@@ -2,8 +2,6 @@
  * Cost report, computation: the catalog, prices and chosen types loaded,
  * each service's Fargate cost and needs, each scenario packed and priced.
  */
-#include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +10,10 @@
 #include "catalog.h"
 #include "ctx.h"
 #include "fargate.h"
-#include "fsio.h"
 #include "jsonutil.h"
-#include "log.h"
 #include "options.h"
 #include "report.h"
 #include "report_int.h"
-#include "strbuf.h"
 #include "taskdef.h"
 #include "xalloc.h"
 

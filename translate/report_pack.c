@@ -5,21 +5,12 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "fargate.h"
-#include "fsio.h"
-#include "jsonutil.h"
 #include "log.h"
-#include "options.h"
 #include "report.h"
 #include "report_int.h"
-#include "strbuf.h"
-#include "taskdef.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------------ */

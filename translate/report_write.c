@@ -2,19 +2,12 @@
  * Cost report, writing: report.json per service and in total, report.html,
  * the PLAN.md "Cost" section; the report_plan stage.
  */
-#include <limits.h>
 #include <math.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "ctx.h"
 #include "fargate.h"
-#include "fsio.h"
 #include "jsonutil.h"
-#include "log.h"
 #include "options.h"
 #include "report.h"
 #include "report_int.h"

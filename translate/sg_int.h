@@ -45,7 +45,6 @@ struct sg_ctx {
 	struct strbuf	 stale_md;	/* PLAN.md lines of the stale ones */
 };
 
-
 /* True for tcp and udp: FromPort/ToPort are ports. */
 bool	sg_rules_has_ports(const char *p);
 /* True for icmp and icmpv6: FromPort/ToPort are type and code. */

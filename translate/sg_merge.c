@@ -2,24 +2,11 @@
  * Security groups, step 3: sort the rules, fold exact duplicates and mark
  * rules wholly contained in another (sg_rules_merge). See sg.h.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "ctx.h"
-#include "export.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "options.h"
-#include "plan.h"
 #include "sg.h"
 #include "sg_int.h"
-#include "xalloc.h"
 
 static int
 str_cmp_null(const char *a, const char *b)

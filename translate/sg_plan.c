@@ -2,24 +2,15 @@
  * Security groups: the sg_plan stage, which runs refs -> merge -> quota
  * -> report over one sg_ctx (see sg_int.h) and checks the agent's egress.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ctx.h"
-#include "export.h"
-#include "jsonutil.h"
-#include "log.h"
 #include "options.h"
 #include "plan.h"
 #include "sg.h"
 #include "sg_int.h"
-#include "xalloc.h"
+#include "strbuf.h"
 
 /* Warn when restricted egress leaves the ECS agent without HTTPS. */
 static void

@@ -2,23 +2,17 @@
  * Security groups, step 2: the groups the migrated services name, their
  * rules parsed, references between them resolved, stale peerings dropped.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ctx.h"
 #include "export.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
-#include "plan.h"
 #include "sg.h"
 #include "sg_int.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 static int

@@ -2,24 +2,14 @@
  * Security groups, step 5: the PLAN.md section (blast radius: which
  * services each merged rule now reaches, what was folded or dropped).
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "ctx.h"
 #include "export.h"
 #include "jsonutil.h"
-#include "log.h"
 #include "options.h"
-#include "plan.h"
-#include "sg.h"
 #include "sg_int.h"
-#include "xalloc.h"
+#include "strbuf.h"
 
 /* ---- PLAN.md ----------------------------------------------------- */
 

@@ -4,19 +4,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "ctx.h"
-#include "export.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "options.h"
-#include "plan.h"
 #include "sg.h"
 #include "sg_int.h"
 #include "xalloc.h"

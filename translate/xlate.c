@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctx.h"
 #include "cutover.h"
 #include "digest.h"
 #include "export.h"
@@ -18,10 +17,12 @@
 #include "log.h"
 #include "ocean.h"
 #include "options.h"
+#include "plan.h"
 #include "planmd.h"
 #include "report.h"
 #include "service.h"
 #include "sg.h"
+#include "strbuf.h"
 #include "taskdef.h"
 #include "xalloc.h"
 #include "xlate.h"
