@@ -16,6 +16,7 @@ import tempfile
 MAX_LINES = 800
 DIRS = ("common", "translate", "exec")
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+WHY = {}
 
 
 def modules(root):
@@ -40,6 +41,7 @@ def resolve(root, incdir, name):
 
 
 def graph(root, mods):
+    """Module -> modules it includes; WHY[(a, b)] = "file includes file"."""
     g = {m: set() for m in mods}
     for m, files in mods.items():
         for f in files:
@@ -55,6 +57,7 @@ def graph(root, mods):
                     dep = r[:-2]
                     if dep in g and dep != m:
                         g[m].add(dep)
+                        WHY.setdefault((m, dep), "%s includes %s" % (f, r))
     return g
 
 
@@ -107,13 +110,14 @@ def check(root):
             else:
                 passed += 1
     g = graph(root, mods)
-    for comp in cycles(g):
-        edges = ["%s -> %s" % (a, b) for a in comp for b in sorted(g[a])
+    found = cycles(g)
+    for comp in found:
+        edges = [WHY[(a, b)] for a in comp for b in sorted(g[a])
                  if b in comp]
         print("FAIL include cycle between %s: %s"
               % (" ".join(comp), ", ".join(edges)))
         failed += 1
-    if not cycles(g):
+    if not found:
         print("ok   no include cycle among %d modules" % len(g))
         passed += 1
     return passed, failed
@@ -141,12 +145,21 @@ def self_test(script):
     cyc = dict(clean)
     cyc["translate/c.h"] = '#include "b.h"\n'
     cyc["translate/b.c"] = '#include "b.h"\n#include "c.h"\n'
+    hcyc = dict(clean)
+    hcyc["common/x.h"] = '#include "y.h"\n'
+    hcyc["common/y.h"] = '#include "x.h"\n'
+    ign = dict(clean)
+    ign["tests/unit/t.c"] = '#include "b.h"\n'
+    ign["translate/b.h"] = '#include "a.h"\n#include "../tests/unit/t.c"\n'
     long_ = dict(clean)
     long_["exec/d.c"] = "int x;\n" * (MAX_LINES + 1)
     edge = dict(clean)
     edge["exec/e.c"] = "int x;\n" * MAX_LINES
     cases = [("clean tree passes", clean, 0, None),
              ("module cycle fails", cyc, 1, "translate/b translate/c"),
+             ("header cycle fails", hcyc, 1, "common/x common/y"),
+             ("files outside common/ translate/ exec/ ignored", ign, 0,
+              None),
              ("801-line file fails", long_, 1, "exec/d.c: 801 lines"),
              ("800-line file passes", edge, 0, None)]
     for name, tree, want_rc, want_text in cases:
