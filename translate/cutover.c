@@ -146,7 +146,7 @@ req_fargate(struct xlate *x, struct xsvc *s, const char *name,
 static int
 service_cutover(struct xlate *x, struct xsvc *s)
 {
-	struct chain c = { x, XLATE_PHASE_CUTOVER, NULL };
+	struct chain c = { x, MODEL_PHASE_CUTOVER, NULL };
 	const char *n = s->name, *cp = s->newname;
 	char id[PLAN_ID_MAX + 1], *ref;
 	struct plan_step *st;
@@ -194,7 +194,7 @@ out:
 static int
 service_rollback(struct xlate *x, struct xsvc *s)
 {
-	struct chain c = { x, XLATE_PHASE_ROLLBACK, NULL };
+	struct chain c = { x, MODEL_PHASE_ROLLBACK, NULL };
 	const char *n = s->name, *cp = s->newname;
 	char id[PLAN_ID_MAX + 1], *tmp, *u_create, *u_delete, *u_down;
 	struct plan_step *st;
@@ -279,7 +279,7 @@ out:
 static int
 shared_rollback(struct xlate *x)
 {
-	struct chain c = { x, XLATE_PHASE_ROLLBACK, NULL };
+	struct chain c = { x, MODEL_PHASE_ROLLBACK, NULL };
 	bool first = true;
 	size_t i, j;
 	int rc = -1;
@@ -291,7 +291,7 @@ shared_rollback(struct xlate *x)
 		struct plan_step *st;
 		cJSON *req;
 
-		if (strcmp(s->phase, XLATE_PHASE_IMPORT) != 0)
+		if (strcmp(s->phase, MODEL_PHASE_IMPORT) != 0)
 			action = NULL;
 		else if (strcmp(s->action, "ecs:RegisterTaskDefinition") == 0)
 			action = "ecs:DeregisterTaskDefinition";

@@ -24,9 +24,9 @@
 
 struct options;
 
-#define XLATE_PHASE_IMPORT	"import"
-#define XLATE_PHASE_CUTOVER	"cutover"
-#define XLATE_PHASE_ROLLBACK	"rollback"
+#define MODEL_PHASE_IMPORT	"import"
+#define MODEL_PHASE_CUTOVER	"cutover"
+#define MODEL_PHASE_ROLLBACK	"rollback"
 
 struct xtd {				/* one exported task definition */
 	cJSON	*td;			/* bare task definition, owned */
@@ -135,6 +135,6 @@ struct xlate {
 	struct strbuf md_phases;	/* cutover / rollback explanation */
 };
 
-#define XLATE_MD_MAX	(256UL * 1024 * 1024)
+#define MODEL_MD_MAX	(256UL * 1024 * 1024)
 
 #endif

@@ -208,7 +208,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 		cJSON_Delete(req);
 		if (path == NULL)
 			return -1;
-		st = plan_add(x->plan, OCEAN_STEP_TRUNKING, XLATE_PHASE_IMPORT,
+		st = plan_add(x->plan, OCEAN_STEP_TRUNKING, MODEL_PHASE_IMPORT,
 		    "ecs:PutAccountSettingDefault", "turn on ENI trunking "
 		    "(awsvpcTrunking) for the account's new instances", path,
 		    NULL);
@@ -221,7 +221,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 		return -1;
 	title = xasprintf("create Spot Ocean cluster %s for ECS cluster %s",
 	    c->name, c->cluster);
-	st = plan_add(x->plan, OCEAN_STEP_CLUSTER, XLATE_PHASE_IMPORT,
+	st = plan_add(x->plan, OCEAN_STEP_CLUSTER, MODEL_PHASE_IMPORT,
 	    "spot:CreateOceanCluster", title, path, NULL);
 	free(title);
 	free(path);
@@ -248,7 +248,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 		title = xasprintf("create Ocean node group %s (%zu %s, %zu "
 		    "instance types)", g->name, g->ntasks, g->ntasks == 1 ?
 		    "service" : "services", g->ntypes);
-		st = plan_add(x->plan, g->step, XLATE_PHASE_IMPORT,
+		st = plan_add(x->plan, g->step, MODEL_PHASE_IMPORT,
 		    "spot:CreateOceanLaunchSpec", title, path, NULL);
 		free(title);
 		free(path);

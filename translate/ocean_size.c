@@ -191,7 +191,7 @@ ocean_size_params(struct octx *c)
 			    cJSON_CreateString(c->subnets[i]));
 		ctx_resolved(x, "subnets", a);
 	}
-	strbuf_init(&miss, XLATE_MD_MAX);
+	strbuf_init(&miss, MODEL_MD_MAX);
 	ocean_missing_params(x, &miss);
 	if (miss.len > 0) {
 		log_errx("Ocean cluster: missing parameters (command line or "

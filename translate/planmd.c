@@ -91,11 +91,11 @@ static const struct {
 	const char *name;
 	const char *how;
 } phases[] = {
-	{ XLATE_PHASE_IMPORT, "`f2o-exec run` creates the EC2 side beside "
+	{ MODEL_PHASE_IMPORT, "`f2o-exec run` creates the EC2 side beside "
 	    "Fargate" },
-	{ XLATE_PHASE_CUTOVER, "`f2o-exec run --phase cutover`, a separate "
+	{ MODEL_PHASE_CUTOVER, "`f2o-exec run --phase cutover`, a separate "
 	    "decision, once the import is done and stable" },
-	{ XLATE_PHASE_ROLLBACK, "`f2o-exec rollback`, from any point; a step "
+	{ MODEL_PHASE_ROLLBACK, "`f2o-exec rollback`, from any point; a step "
 	    "runs only if the step it undoes was done" },
 };
 
@@ -107,7 +107,7 @@ planmd_write(struct xlate *x)
 	char *text;
 	int rc;
 
-	strbuf_init(&sb, XLATE_MD_MAX);
+	strbuf_init(&sb, MODEL_MD_MAX);
 	(void)strbuf_printf(&sb, "# f2o plan: ECS cluster %s (%s), %zu "
 	    "Fargate services to EC2 on Spot Ocean\n\n",
 	    opt_str(x->opt, "ecs-cluster"), opt_str(x->opt, "region"),

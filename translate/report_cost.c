@@ -21,14 +21,14 @@ const char *const report_scen_name[REPORT_NSCEN] = { "fargate",
     "containers" };
 const char *const report_arch_name[REPORT_NARCH] = { "x86_64", "arm64" };
 
-double
-report_cost_r4(double v)
+static double
+r4(double v)
 {
 	return fargate_round4(v);
 }
 
-double
-report_cost_cents(double v)
+static double
+cents(double v)
 {
 	return fargate_cents(v);
 }
@@ -268,8 +268,8 @@ report_cost_size_json(int cpu, int mem)
 
 	json_add_num(o, "cpu", cpu);
 	json_add_num(o, "memoryMiB", mem);
-	json_add_num(o, "vcpu", report_cost_r4(cpu / 1024.0));
-	json_add_num(o, "gib", report_cost_r4(mem / 1024.0));
+	json_add_num(o, "vcpu", r4(cpu / 1024.0));
+	json_add_num(o, "gib", r4(mem / 1024.0));
 	return o;
 }
 
@@ -354,12 +354,12 @@ report_cost_scenario(struct rctx *c, int sc, struct stot *tot)
 			in = cJSON_CreateObject();
 			json_add_str(in, "type", ty->name);
 			json_add_num(in, "count", (double)count[k]);
-			json_add_num(in, "vcpuRegistered", report_cost_r4(ty->cpu /
+			json_add_num(in, "vcpuRegistered", r4(ty->cpu /
 			    1024.0));
 			json_add_num(in, "memoryMiBUsable", ty->memory);
 			json_add_num(in, "maxTasks", ty->max_tasks);
-			json_add_num(in, "onDemandHour", report_cost_r4(ty->hour));
-			json_add_num(in, "monthlyOnDemand", report_cost_cents(ty->hour *
+			json_add_num(in, "onDemandHour", r4(ty->hour));
+			json_add_num(in, "monthlyOnDemand", cents(ty->hour *
 			    (double)count[k] * FARGATE_HOURS_MONTH));
 			cJSON_AddItemToArray(insts, in);
 		}
@@ -368,13 +368,13 @@ report_cost_scenario(struct rctx *c, int sc, struct stot *tot)
 		json_add_num(g, "tasks", (double)(p->ntasks -
 		    (size_t)p->unplaced));
 		json_add_num(g, "unplacedTasks", (double)p->unplaced);
-		json_add_num(g, "cpuUtilization", report_cost_r4(tcpu > 0 ? ucpu / tcpu :
+		json_add_num(g, "cpuUtilization", r4(tcpu > 0 ? ucpu / tcpu :
 		    0));
-		json_add_num(g, "memoryUtilization", report_cost_r4(tmem > 0 ? umem / tmem
+		json_add_num(g, "memoryUtilization", r4(tmem > 0 ? umem / tmem
 		    : 0));
-		json_add_num(g, "monthlyOnDemand", report_cost_cents(p->hour *
+		json_add_num(g, "monthlyOnDemand", cents(p->hour *
 		    FARGATE_HOURS_MONTH));
-		json_add_num(g, "monthlySpot", report_cost_cents(p->hour *
+		json_add_num(g, "monthlySpot", cents(p->hour *
 		    FARGATE_HOURS_MONTH * (1 - c->spot_discount)));
 		tot->od_month += p->hour * FARGATE_HOURS_MONTH;
 		tot->spot_month += p->hour * FARGATE_HOURS_MONTH *
@@ -393,8 +393,8 @@ report_cost_scenario(struct rctx *c, int sc, struct stot *tot)
 	json_add_num(o, "instanceCount", (double)tot->instances);
 	json_add_num(o, "tasks", (double)tot->tasks);
 	json_add_num(o, "unplacedTasks", (double)tot->unplaced);
-	json_add_num(o, "monthlyOnDemand", report_cost_cents(tot->od_month));
-	json_add_num(o, "monthlySpot", report_cost_cents(tot->spot_month));
+	json_add_num(o, "monthlyOnDemand", cents(tot->od_month));
+	json_add_num(o, "monthlySpot", cents(tot->spot_month));
 	return o;
 fail:
 	free(items);

@@ -66,10 +66,6 @@ struct stot {
 	long long instances;
 };
 
-/* v rounded to 4 decimals (JSON figures). */
-double	report_cost_r4(double v);
-/* v rounded to cents. */
-double	report_cost_cents(double v);
 /* Load the catalog, Fargate sizes and prices into c. Returns 0 or -1. */
 int	report_cost_load(struct rctx *c);
 /* Free what c owns (not c). */

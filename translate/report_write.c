@@ -15,6 +15,19 @@
 #include "taskdef.h"
 #include "xalloc.h"
 
+/* JSON figures: 4 decimals; money: cents (as report_cost.c). */
+static double
+r4(double v)
+{
+	return fargate_round4(v);
+}
+
+static double
+cents(double v)
+{
+	return fargate_cents(v);
+}
+
 static double
 pct(double saved, double base)
 {
@@ -35,7 +48,7 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 	json_add_str(o, "taskDefinition", t->key);
 	json_add_str(o, "arch", report_arch_name[r->arch]);
 	json_add_num(o, "desired", d);
-	json_add_num(o, "fargateSpotShare", report_cost_r4(r->s->spot_share));
+	json_add_num(o, "fargateSpotShare", r4(r->s->spot_share));
 	ctr = cJSON_AddObjectToObject(o, "containers");
 	json_add_num(ctr, "cpu", t->ctr_cpu);
 	json_add_num(ctr, "memoryMiB", t->ctr_memory);
@@ -59,18 +72,18 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 	if (wm < 0)
 		wm = 0;
 	w = cJSON_AddObjectToObject(o, "waste");
-	json_add_num(w, "vcpuPerTask", report_cost_r4(wc));
-	json_add_num(w, "gibPerTask", report_cost_r4(wm));
-	json_add_num(w, "vcpu", report_cost_r4(wc * d));
-	json_add_num(w, "gib", report_cost_r4(wm * d));
+	json_add_num(w, "vcpuPerTask", r4(wc));
+	json_add_num(w, "gibPerTask", r4(wm));
+	json_add_num(w, "vcpu", r4(wc * d));
+	json_add_num(w, "gib", r4(wm * d));
 	f = cJSON_AddObjectToObject(o, "fargate");
 	json_add_str(f, "priceRegion", r->rate.region);
 	json_add_str(f, "priceConfidence", r->rate.confidence);
 	json_add_num(f, "vcpuHour", r->rate.vcpu_hour);
 	json_add_num(f, "gbHour", r->rate.gb_hour);
 	json_add_num(f, "ephemeralGbHour", r->rate.eph_gb_hour);
-	json_add_num(f, "taskHour", report_cost_r4(r->hour_task));
-	json_add_num(f, "monthly", report_cost_cents(r->fargate_month));
+	json_add_num(f, "taskHour", r4(r->hour_task));
+	json_add_num(f, "monthly", cents(r->fargate_month));
 	for (sc = 0; sc < REPORT_NSCEN; sc++) {
 		e = cJSON_AddObjectToObject(o, sc == 0 ? "ec2" :
 		    "ec2Containers");
@@ -78,11 +91,11 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 		cJSON_AddItemToObject(e, "taskSize", sz);
 		od = r->ec2_hour[sc] * FARGATE_HOURS_MONTH;
 		sp = od * (1 - c->spot_discount);
-		json_add_num(e, "monthlyOnDemand", report_cost_cents(od));
-		json_add_num(e, "monthlySpot", report_cost_cents(sp));
-		json_add_num(e, "savingsOnDemand", report_cost_cents(r->fargate_month -
+		json_add_num(e, "monthlyOnDemand", cents(od));
+		json_add_num(e, "monthlySpot", cents(sp));
+		json_add_num(e, "savingsOnDemand", cents(r->fargate_month -
 		    od));
-		json_add_num(e, "savingsSpot", report_cost_cents(r->fargate_month - sp));
+		json_add_num(e, "savingsSpot", cents(r->fargate_month - sp));
 		json_add_bool(e, "selected", sc == sel);
 	}
 	return o;
@@ -200,9 +213,9 @@ report_plan(struct xlate *x)
 	if (c.region != NULL)
 		json_add_str(rep, "region", c.region);
 	json_add_str(rep, "taskSize", report_scen_name[sel]);
-	json_add_num(rep, "spotDiscount", report_cost_r4(c.spot_discount));
+	json_add_num(rep, "spotDiscount", r4(c.spot_discount));
 	json_add_num(rep, "fargateSpotDiscount",
-	    report_cost_r4(c.prices->spot_discount));
+	    r4(c.prices->spot_discount));
 	src = cJSON_AddObjectToObject(rep, "prices");
 	o = cJSON_AddObjectToObject(src, "fargate");
 	json_add_str(o, "file", REPORT_PRICES_FILE);
@@ -273,7 +286,7 @@ report_plan(struct xlate *x)
 		cJSON_AddItemToArray(a, svc_json(&c, r, sel));
 		d = (double)r->s->desired;
 		/* The total is the sum of the cents shown per service. */
-		fm += report_cost_cents(r->fargate_month);
+		fm += cents(r->fargate_month);
 		need_c += d * r->need_cpu / 1024.0;
 		need_m += d * r->need_mem / 1024.0;
 		bill_c += d * r->bill_cpu / 1024.0;
@@ -291,20 +304,20 @@ report_plan(struct xlate *x)
 		scen[sc] = NULL;
 	}
 	o = cJSON_AddObjectToObject(rep, "totals");
-	json_add_num(o, "neededVcpu", report_cost_r4(need_c));
-	json_add_num(o, "neededGiB", report_cost_r4(need_m));
-	json_add_num(o, "billedVcpu", report_cost_r4(bill_c));
-	json_add_num(o, "billedGiB", report_cost_r4(bill_m));
-	json_add_num(o, "wasteVcpu", report_cost_r4(wc));
-	json_add_num(o, "wasteGiB", report_cost_r4(wm));
-	json_add_num(o, "fargateMonthly", report_cost_cents(fm));
+	json_add_num(o, "neededVcpu", r4(need_c));
+	json_add_num(o, "neededGiB", r4(need_m));
+	json_add_num(o, "billedVcpu", r4(bill_c));
+	json_add_num(o, "billedGiB", r4(bill_m));
+	json_add_num(o, "wasteVcpu", r4(wc));
+	json_add_num(o, "wasteGiB", r4(wm));
+	json_add_num(o, "fargateMonthly", cents(fm));
 	json_add_num(o, "oceanInstances", (double)st[sel].instances);
-	json_add_num(o, "oceanMonthlyOnDemand", report_cost_cents(st[sel].od_month));
-	json_add_num(o, "oceanMonthlySpot", report_cost_cents(st[sel].spot_month));
-	json_add_num(o, "savingsMonthlyOnDemand", report_cost_cents(fm -
+	json_add_num(o, "oceanMonthlyOnDemand", cents(st[sel].od_month));
+	json_add_num(o, "oceanMonthlySpot", cents(st[sel].spot_month));
+	json_add_num(o, "savingsMonthlyOnDemand", cents(fm -
 	    st[sel].od_month));
 	json_add_num(o, "savingsMonthlySpot",
-	    report_cost_cents(fm - st[sel].spot_month));
+	    cents(fm - st[sel].spot_month));
 	json_add_num(o, "savingsPctOnDemand", pct(fm - st[sel].od_month, fm));
 	json_add_num(o, "savingsPctSpot", pct(fm - st[sel].spot_month, fm));
 	json_add_num(o, "unplacedTasks", (double)st[sel].unplaced);

@@ -293,7 +293,7 @@ service_plan(struct xlate *x)
 			return -1;
 		title = xasprintf("create %s on EC2 beside Fargate service %s "
 		    "(%lld tasks)", s->newname, s->name, s->desired);
-		st = plan_add(x->plan, s->svc_step, XLATE_PHASE_IMPORT,
+		st = plan_add(x->plan, s->svc_step, MODEL_PHASE_IMPORT,
 		    "ecs:CreateService", title, path, NULL);
 		free(title);
 		free(path);
@@ -323,7 +323,7 @@ service_plan(struct xlate *x)
 			return -1;
 		title = xasprintf("wait until %s is stable (%lld running, one "
 		    "deployment, rollout COMPLETED)", s->newname, s->desired);
-		st = plan_add(x->plan, s->wait_step, XLATE_PHASE_IMPORT,
+		st = plan_add(x->plan, s->wait_step, MODEL_PHASE_IMPORT,
 		    "wait:ServicesStable", title, path, NULL);
 		free(title);
 		free(path);

@@ -43,7 +43,7 @@ sg_plan(struct xlate *x)
 	memset(c, 0, sizeof(*c));
 	c->x = x;
 	c->ref = plan_ref(SG_STEP, SG_OUTPUT_ID);
-	strbuf_init(&c->stale_md, XLATE_MD_MAX);
+	strbuf_init(&c->stale_md, MODEL_MD_MAX);
 	if (sg_refs_groups(c) == -1)
 		goto out;
 	if (c->nids == 0) {

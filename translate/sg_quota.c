@@ -68,7 +68,7 @@ sg_quota_select(struct sg_ctx *c)
 	if (c->ngroups != SIZE_MAX && maxg > 0 &&
 	    c->ngroups <= (size_t)maxg)
 		return 0;
-	strbuf_init(&sb, XLATE_MD_MAX);
+	strbuf_init(&sb, MODEL_MD_MAX);
 	for (i = 0; i < c->nids; i++) {
 		in = eg = 0;
 		for (j = 0; j < c->rules.n; j++) {
@@ -107,7 +107,7 @@ desc_join(const struct sg_rule *r)
 
 	if (r->ndescs == 0)
 		return NULL;
-	strbuf_init(&sb, XLATE_MD_MAX);
+	strbuf_init(&sb, MODEL_MD_MAX);
 	for (i = 0; i < r->ndescs; i++)
 		(void)strbuf_printf(&sb, "%s%s", i > 0 ? "; " : "",
 		    r->descs[i]);
@@ -184,7 +184,7 @@ step_add(struct sg_ctx *c, const char *id, const char *action,
 	cJSON_Delete(req);
 	if (path == NULL)
 		return -1;
-	st = plan_add(c->x->plan, id, XLATE_PHASE_IMPORT, action, title, path,
+	st = plan_add(c->x->plan, id, MODEL_PHASE_IMPORT, action, title, path,
 	    after);
 	free(path);
 	if (st == NULL)
@@ -274,8 +274,8 @@ sg_quota_create(struct sg_ctx *c)
 
 	for (k = 0; k < c->ngroups; k++) {
 		cJSON *req = cJSON_CreateObject(), *ts, *t, *tags, *nt;
-		char *id = sg_quota_group_step(k), *name = sg_quota_group_name(c, k), *desc,
-		    *title;
+		char *id = sg_quota_group_step(k);
+		char *name = sg_quota_group_name(c, k), *desc, *title;
 		int rc;
 
 		if (strlen(name) > SG_MAX_DESC ||

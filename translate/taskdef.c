@@ -511,7 +511,7 @@ taskdef_plan(struct xlate *x)
 			goto out;
 		title = xasprintf("register %s for EC2 (from %s)", t->family,
 		    t->key);
-		st = plan_add(x->plan, t->step, XLATE_PHASE_IMPORT,
+		st = plan_add(x->plan, t->step, MODEL_PHASE_IMPORT,
 		    "ecs:RegisterTaskDefinition", title, path, NULL);
 		free(title);
 		free(path);

@@ -250,12 +250,12 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	x->templates = cJSON_CreateObject();
 	x->resolved = cJSON_CreateObject();
 	x->templates_dir = default_templates_dir();
-	strbuf_init(&x->md_steps_intro, XLATE_MD_MAX);
-	strbuf_init(&x->md_services, XLATE_MD_MAX);
-	strbuf_init(&x->md_sg, XLATE_MD_MAX);
-	strbuf_init(&x->md_ocean, XLATE_MD_MAX);
-	strbuf_init(&x->md_cost, XLATE_MD_MAX);
-	strbuf_init(&x->md_phases, XLATE_MD_MAX);
+	strbuf_init(&x->md_steps_intro, MODEL_MD_MAX);
+	strbuf_init(&x->md_services, MODEL_MD_MAX);
+	strbuf_init(&x->md_sg, MODEL_MD_MAX);
+	strbuf_init(&x->md_ocean, MODEL_MD_MAX);
+	strbuf_init(&x->md_cost, MODEL_MD_MAX);
+	strbuf_init(&x->md_phases, MODEL_MD_MAX);
 
 	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config")) == -1)
 		goto out;

@@ -169,7 +169,7 @@ tctx_new(const char *const *args)
 	t->x.templates_dir = xstrdup(getenv("F2O_TEMPLATES") != NULL ?
 	    getenv("F2O_TEMPLATES") : "templates");
 	t->x.mig = t->mig;
-	strbuf_init(&t->x.md_ocean, XLATE_MD_MAX);
+	strbuf_init(&t->x.md_ocean, MODEL_MD_MAX);
 	t->subnets[0] = xstrdup("subnet-b");
 	t->subnets[1] = xstrdup("subnet-a");
 	return t;
@@ -623,7 +623,7 @@ test_missing_params(void **state)
 	tctx_svc(t, "api", 1024, 2048, "ARM64", 0);
 	tctx_svc(t, "web", 1024, 2048, "X86_64", 0);
 	t->svcs[0].nsubnets = t->svcs[1].nsubnets = 0;
-	strbuf_init(&sb, XLATE_MD_MAX);
+	strbuf_init(&sb, MODEL_MD_MAX);
 	ocean_missing_params(&t->x, &sb);
 	assert_string_equal(sb.buf, "\n  --region (the export's ARNs do not "
 	    "name it)\n  --ecs-cluster (the export does not name it)\n"

@@ -1,7 +1,8 @@
 /*
- * Cost report (translate/report_pack.c, report_cost.c, report_html.c): the packer on small
- * hand-checked cases, the --task-size containers sizing rule, and the
- * HTML escaping and ids.
+ * Cost report (translate/report_pack.c, report_cost.c, report_html.c,
+ * and taskdef.c's container sizing): the packer on small hand-checked
+ * cases, the --task-size containers sizing rule, and the HTML escaping
+ * and ids.
  */
 #include <stdarg.h>
 #include <stddef.h>
