@@ -16,10 +16,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "action.h"
 #include "fsio.h"
 #include "journal.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "outputs.h"
 #include "progress.h"
 #include "reconcile.h"
 #include "run.h"
