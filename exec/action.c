@@ -1,6 +1,6 @@
 /*
  * The action table (API, operation, idempotency, "already done" codes)
- * and the per-action handlers: rules one by one, DRAINING names. See action.h.
+ * and per-action handlers (rules one by one, DRAINING names). See action.h.
  */
 #include <ctype.h>
 #include <stdlib.h>

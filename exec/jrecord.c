@@ -166,7 +166,8 @@ outputs_valid(const cJSON *o, char *why)
 		}
 		if (!cJSON_IsString(m) || m->valuestring == NULL ||
 		    !text_valid(m->valuestring, JOURNAL_MAX_STRING)) {
-			jrecord_reason(why, "output \"%.64s\" is not a short string",
+			jrecord_reason(why,
+			    "output \"%.64s\" is not a short string",
 			    m->string);
 			return false;
 		}
@@ -218,7 +219,8 @@ jrecord_decode(struct jrec *rec, unsigned type, const char *payload, size_t len,
 			break;
 		if (opt_str(rec->root, "bundle", &rec->bundle) == -1 ||
 		    rec->bundle == NULL || !jrecord_hex_valid(rec->bundle)) {
-			jrecord_reason(why, "OPEN: \"bundle\" is not a SHA-256 digest");
+			jrecord_reason(why,
+			    "OPEN: \"bundle\" is not a SHA-256 digest");
 			goto out;
 		}
 		if (opt_str(rec->root, "f2o", &rec->version) == -1 ||
@@ -238,19 +240,22 @@ jrecord_decode(struct jrec *rec, unsigned type, const char *payload, size_t len,
 		}
 		if (json_int(rec->root, "attempt", 1, JOURNAL_MAX_ATTEMPT,
 		    &attempt) == -1) {
-			jrecord_reason(why, "INTENT %s: bad \"attempt\"", rec->step);
+			jrecord_reason(why,
+			    "INTENT %s: bad \"attempt\"", rec->step);
 			goto out;
 		}
 		rec->attempt = (unsigned)attempt;
 		if (opt_str(rec->root, "request", &rec->request) == -1 ||
 		    rec->request == NULL || !jrecord_hex_valid(rec->request)) {
-			jrecord_reason(why, "INTENT %s: \"request\" is not a SHA-256 "
+			jrecord_reason(why,
+			    "INTENT %s: \"request\" is not a SHA-256 "
 			    "digest", rec->step);
 			goto out;
 		}
 		if (opt_str(rec->root, "token", &rec->token) == -1 ||
 		    (rec->token != NULL && !token_valid(rec->token))) {
-			jrecord_reason(why, "INTENT %s: bad \"token\"", rec->step);
+			jrecord_reason(why,
+			    "INTENT %s: bad \"token\"", rec->step);
 			goto out;
 		}
 		rc = 0;
@@ -265,7 +270,8 @@ jrecord_decode(struct jrec *rec, unsigned type, const char *payload, size_t len,
 		}
 		if (opt_str(rec->root, "status", &status) == -1 ||
 		    status == NULL) {
-			jrecord_reason(why, "RESULT %s: \"status\" missing", rec->step);
+			jrecord_reason(why,
+			    "RESULT %s: \"status\" missing", rec->step);
 			goto out;
 		}
 		if (strcmp(status, "ok") == 0)
@@ -273,7 +279,8 @@ jrecord_decode(struct jrec *rec, unsigned type, const char *payload, size_t len,
 		else if (strcmp(status, "failed") == 0)
 			rec->status = JOURNAL_FAILED;
 		else {
-			jrecord_reason(why, "RESULT %s: bad \"status\"", rec->step);
+			jrecord_reason(why,
+			    "RESULT %s: bad \"status\"", rec->step);
 			goto out;
 		}
 		rec->outputs = cJSON_GetObjectItemCaseSensitive(rec->root,
@@ -283,7 +290,8 @@ jrecord_decode(struct jrec *rec, unsigned type, const char *payload, size_t len,
 		if (opt_str(rec->root, "error", &rec->error) == -1 ||
 		    (rec->error != NULL &&
 		    !text_valid(rec->error, JOURNAL_MAX_ERROR))) {
-			jrecord_reason(why, "RESULT %s: bad \"error\"", rec->step);
+			jrecord_reason(why,
+			    "RESULT %s: bad \"error\"", rec->step);
 			goto out;
 		}
 		rc = 0;
@@ -303,7 +311,8 @@ jrecord_decode(struct jrec *rec, unsigned type, const char *payload, size_t len,
 		break;
 	}
 	if (bad != NULL)
-		jrecord_reason(why, "unknown or repeated payload member \"%.64s\"",
+		jrecord_reason(why,
+		    "unknown or repeated payload member \"%.64s\"",
 		    bad);
 out:
 	if (rc == -1) {
@@ -339,7 +348,8 @@ jrecord_frame_check(const unsigned char *buf, size_t len, size_t off, char *why)
 	}
 	total = JOURNAL_HEADER_SIZE + plen + JOURNAL_TRAILER_SIZE;
 	if (avail < total) {
-		jrecord_reason(why, "incomplete record (%zu of %zu bytes)", avail,
+		jrecord_reason(why,
+		    "incomplete record (%zu of %zu bytes)", avail,
 		    total);
 		return 0;
 	}

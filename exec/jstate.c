@@ -76,13 +76,15 @@ jstate_check(const struct journal *j, const struct jrec *rec, char *why)
 	switch (rec->type) {
 	case JREC_OPEN:
 		if (j->nrec != 0) {
-			jrecord_reason(why, "OPEN record after the first record");
+			jrecord_reason(why,
+			    "OPEN record after the first record");
 			return -1;
 		}
 		break;
 	case JREC_INTENT:
 		if (s == NULL && j->nsteps >= JOURNAL_MAX_STEPS) {
-			jrecord_reason(why, "more than %u steps", JOURNAL_MAX_STEPS);
+			jrecord_reason(why,
+			    "more than %u steps", JOURNAL_MAX_STEPS);
 			return -1;
 		}
 		if (s != NULL && s->state == JSTEP_DONE) {
@@ -91,12 +93,14 @@ jstate_check(const struct journal *j, const struct jrec *rec, char *why)
 			return -1;
 		}
 		if (s != NULL && s->state == JSTEP_INDOUBT) {
-			jrecord_reason(why, "INTENT for step %s, which is in doubt",
+			jrecord_reason(why,
+			    "INTENT for step %s, which is in doubt",
 			    rec->step);
 			return -1;
 		}
 		if (rec->attempt != (s == NULL ? 0 : s->attempt) + 1) {
-			jrecord_reason(why, "INTENT for step %s: attempt %u, expected "
+			jrecord_reason(why,
+			    "INTENT for step %s: attempt %u, expected "
 			    "%u", rec->step, rec->attempt,
 			    (s == NULL ? 0 : s->attempt) + 1);
 			return -1;
@@ -104,7 +108,8 @@ jstate_check(const struct journal *j, const struct jrec *rec, char *why)
 		break;
 	case JREC_RESULT:
 		if (s == NULL || s->state != JSTEP_INDOUBT) {
-			jrecord_reason(why, "RESULT for step %s without an open INTENT",
+			jrecord_reason(why,
+			    "RESULT for step %s without an open INTENT",
 			    rec->step);
 			return -1;
 		}
@@ -213,17 +218,20 @@ journal_scan(const void *vbuf, size_t len, struct journal_scan_info *info)
 		flags = (unsigned)p[6] << 8 | p[7];
 		seq = jrecord_get_be32(p + 8);
 		if (version != JOURNAL_FORMAT_VERSION) {
-			jrecord_reason(info->reason, "format version %u, this f2o "
+			jrecord_reason(info->reason,
+			    "format version %u, this f2o "
 			    "reads version %u", version,
 			    JOURNAL_FORMAT_VERSION);
 			goto corrupt;
 		}
 		if (flags != 0) {
-			jrecord_reason(info->reason, "unknown flags 0x%04x", flags);
+			jrecord_reason(info->reason,
+			    "unknown flags 0x%04x", flags);
 			goto corrupt;
 		}
 		if (seq != j->nrec + 1) {
-			jrecord_reason(info->reason, "sequence number %u, expected "
+			jrecord_reason(info->reason,
+			    "sequence number %u, expected "
 			    "%zu", seq, j->nrec + 1);
 			goto corrupt;
 		}

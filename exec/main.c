@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
 #include "bundle.h"
 #include "http.h"
 #include "jsonutil.h"

@@ -167,4 +167,17 @@ run_step_request(struct run_ctx *ctx, const struct plan_step *step,
 	return req;
 }
 
-/* ------------------------------------------------------------------ */
+/* Record outputs of a done step (called with ctx->mu held). */
+void
+outputs_set(struct run_ctx *ctx, const char *id, const cJSON *outs)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(ctx->outputs, id);
+	cJSON_AddItemToObject(ctx->outputs, id, outs != NULL ?
+	    cJSON_Duplicate(outs, 1) : cJSON_CreateObject());
+}
+
+bool
+outputs_has(const cJSON *outs)
+{
+	return outs != NULL && cJSON_GetArraySize(outs) > 0;
+}

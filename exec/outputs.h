@@ -40,4 +40,9 @@ int	run_outputs(const struct plan_step *, const cJSON *result,
 /* Digest (64 hex) of the resolved request text; 0 or -1. */
 int	run_request_digest(const cJSON *req, char out[65]);
 
+/* Record outputs (or {}) of the done step id (call with ctx->mu held). */
+void	outputs_set(struct run_ctx *, const char *id, const cJSON *outs);
+/* Whether outs has any member. */
+bool	outputs_has(const cJSON *outs);
+
 #endif

@@ -184,8 +184,9 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 				log_info("%s: service %s is DRAINING; waiting "
 				    "until it is INACTIVE before creating it",
 				    step->id, json_str(req, "serviceName"));
-			if (!ctx_sleep_ms(ctx, (uint64_t)(ctx->opts->poll_interval *
-			    1000) + 200)) {
+			if (!ctx_sleep_ms(ctx,
+			    (uint64_t)(ctx->opts->poll_interval * 1000) +
+			    200)) {
 				http_apierr_set(err, 0, "Interrupted",
 				    "stopped by a signal", true);
 				goto out;
@@ -240,20 +241,21 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 			    delay);
 			progress_retry(ctx->progress, step->id, code, delay);
 			if (!ctx_sleep_ms(ctx, delay)) {
-				http_apierr_set(err, 0, "Interrupted", "stopped "
-				    "by a signal", true);
+				http_apierr_set(err, 0, "Interrupted",
+				    "stopped by a signal", true);
 				goto out;
 			}
 			continue;
 		}
 		if (action_gone(act, err->code)) {
 			if (strncmp(act->op, "Authorize", 9) == 0 &&
-			    cJSON_GetArraySize(result = action_split_rules(req)) > 1) {
+			    cJSON_GetArraySize(result =
+			    action_split_rules(req)) > 1) {
 				cJSON_Delete(result);
 				result = NULL;
 				http_apierr_cleanup(err);
-				if (action_rules_one_by_one(ctx, step, act, req, err) ==
-				    -1)
+				if (action_rules_one_by_one(ctx, step, act, req,
+				    err) == -1)
 					goto out;
 			} else {
 				log_warnx("%s: %s: already done", step->id,
@@ -295,8 +297,9 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 			log_warnx("%s: service %s is still DRAINING; creating "
 			    "it again once it is INACTIVE", step->id,
 			    json_str(req, "serviceName"));
-			if (!ctx_sleep_ms(ctx, (uint64_t)(ctx->opts->poll_interval *
-			    1000) + 200)) {
+			if (!ctx_sleep_ms(ctx,
+			    (uint64_t)(ctx->opts->poll_interval * 1000) +
+			    200)) {
 				http_apierr_set(err, 0, "Interrupted",
 				    "stopped by a signal", true);
 				goto out;
@@ -320,8 +323,9 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 		    err->code != NULL &&
 		    strcmp(err->code, "DependencyViolation") == 0 &&
 		    ctx_now_s() - t0 < ctx->opts->sg_timeout) {
-			if (!ctx_sleep_ms(ctx, (uint64_t)(ctx->opts->poll_interval *
-			    1000) + 1000)) {
+			if (!ctx_sleep_ms(ctx,
+			    (uint64_t)(ctx->opts->poll_interval * 1000) +
+			    1000)) {
 				http_apierr_set(err, 0, "Interrupted",
 				    "stopped by a signal", true);
 				goto out;

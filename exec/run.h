@@ -42,6 +42,8 @@ void	run_cleanup(struct run_ctx *);
  */
 int	run_step_exec(struct run_ctx *, const struct plan_step *,
 	    cJSON **outputs, struct http_apierr *err);
+/* The journal's path: --journal, else "<bundle>.journal". Free with free(). */
+char	*run_journal_path(const struct run_opts *);
 /* Run the phase (journal, resume, schedule); returns a RUN_EXIT_* code. */
 int	run_plan(struct run_ctx *);
 /* Print each request of the phase as it would be sent; RUN_EXIT_*. */

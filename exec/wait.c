@@ -235,7 +235,8 @@ wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
 	why[0] = '\0';
 	for (;;) {
 		if (polls > 0) {
-			if (ctx_now_s() - t0 + interval > ctx->opts->wait_timeout ||
+			if (ctx_now_s() - t0 + interval >
+			    ctx->opts->wait_timeout ||
 			    (ctx->opts->wait_attempts > 0 &&
 			    polls >= ctx->opts->wait_attempts))
 				break;
