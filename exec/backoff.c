@@ -1,3 +1,7 @@
+/*
+ * Retry policy: retryable outcomes, botocore-style jittered delays, the
+ * retry quota; pure (no I/O, no clock). See backoff.h.
+ */
 #include <stddef.h>
 #include <string.h>
 

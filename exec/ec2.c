@@ -248,3 +248,19 @@ out:
 	http_response_cleanup(&resp);
 	return rc;
 }
+
+int
+ec2_send(const struct conn *c, const char *op, const char *method,
+    const char *path, const cJSON *req, cJSON **result,
+    struct http_apierr *err)
+{
+	struct ecs_aws aws;
+
+	(void)method;
+	(void)path;
+	aws.region = c->region;
+	aws.creds = c->creds;
+	aws.url = c->url;
+	aws.service = c->service;
+	return ec2_call(result, err, &aws, op, req);
+}

@@ -72,6 +72,10 @@ int	ec2_serialize(char **out, size_t *outlen, const char *op,
  */
 int	ec2_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *,
 	    const char *op, const cJSON *input);
+/* The EC2 send function of the API table (api.h); see ec2_call. */
+int	ec2_send(const struct conn *, const char *op, const char *method,
+	    const char *path, const cJSON *req, cJSON **result,
+	    struct http_apierr *err);
 /* Turn an EC2 error reply into err. Pure. */
 void	ec2_error_parse(struct http_apierr *err, long status,
 	    const char *body, size_t len);

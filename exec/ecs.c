@@ -273,3 +273,29 @@ ecs_services_check(const cJSON *reply, bool inactive, const char **why,
 	*name = NULL;
 	return 1;
 }
+
+int
+ecs_send(const struct conn *c, const char *op, const char *method,
+    const char *path, const cJSON *req, cJSON **result,
+    struct http_apierr *err)
+{
+	struct ecs_aws aws;
+	char *body;
+	int rc;
+
+	(void)method;
+	(void)path;
+	aws.region = c->region;
+	aws.creds = c->creds;
+	aws.url = c->url;
+	aws.service = c->service;
+	body = cJSON_PrintUnformatted(req);
+	if (body == NULL) {
+		log_errx("ecs %s: cannot print the request", op);
+		http_apierr_set(err, 0, "InvalidRequest", NULL, false);
+		return -1;
+	}
+	rc = ecs_call(result, err, &aws, op, body, strlen(body));
+	cJSON_free(body);
+	return rc;
+}

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conn.h"
 #include "creds.h"
 #include "http.h"
 
@@ -65,6 +66,13 @@ bool	ecs_code_retryable(const char *code);
  */
 int	ecs_services_check(const cJSON *reply, bool inactive,
 	    const char **why, const char **name);
+/*
+ * The ECS send function of the API table (api.h): op with input req over
+ * conn. Returns 0 with *result, or -1 with err filled (logged once).
+ */
+int	ecs_send(const struct conn *, const char *op, const char *method,
+	    const char *path, const cJSON *req, cJSON **result,
+	    struct http_apierr *err);
 /* An operation name is [A-Za-z0-9]{1,64}. */
 bool	ecs_op_valid(const char *op);
 

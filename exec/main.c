@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
 #include "bundle.h"
 #include "http.h"
 #include "jsonutil.h"
@@ -102,8 +103,6 @@ parse_secs(const char *s, double min, double max, double *out)
 static int
 parse_rate(const char *s, struct run_opts *o)
 {
-	static const char *const apis[RUN_API__MAX] = { "ecs", "ec2",
-	    "spot", "ecs-read" };
 	const char *eq = strchr(s, '=');
 	char *end;
 	double r;
@@ -112,11 +111,8 @@ parse_rate(const char *s, struct run_opts *o)
 
 	if (eq == NULL)
 		return -1;
-	for (i = 0; i < RUN_API__MAX; i++)
-		if (strlen(apis[i]) == (size_t)(eq - s) &&
-		    strncmp(s, apis[i], (size_t)(eq - s)) == 0)
-			break;
-	if (i == RUN_API__MAX)
+	i = api_find(s, (size_t)(eq - s));
+	if (i == -1)
 		return -1;
 	errno = 0;
 	r = strtod(eq + 1, &end);

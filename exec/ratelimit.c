@@ -1,3 +1,7 @@
+/*
+ * Client-side token buckets, one per API, on an injectable clock.
+ * See ratelimit.h.
+ */
 #include <math.h>
 #include <string.h>
 #include <time.h>

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "outputs.h"
 #include "reconcile.h"
 #include "sigv4.h"
 #include "spot.h"

@@ -23,9 +23,9 @@
  */
 #include <cjson/cJSON.h>
 
+#include "ctx.h"
 #include "http.h"
 #include "plan.h"
-#include "run.h"
 
 #define RECONCILE_MAX_TD	20	/* revisions examined, newest first */
 

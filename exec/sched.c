@@ -1,7 +1,7 @@
 /*
  * The f2o-exec scheduler: open the journal, restore what is done, settle
  * what is in doubt, then run the steps of the phase in dependency order
- * on up to --parallel worker threads. Also "f2o-exec status". See run.h.
+ * on up to --parallel worker threads. See run.h.
  *
  * Journal protocol per step: INTENT (fsync'd) before the first request,
  * RESULT after the outcome is known. An outcome still in doubt (the
@@ -16,13 +16,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "action.h"
 #include "fsio.h"
 #include "journal.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "outputs.h"
 #include "progress.h"
 #include "reconcile.h"
 #include "run.h"
+#include "settle.h"
 #include "xalloc.h"
 
 #define SCHED_TICK_MS		200
@@ -60,8 +63,8 @@ struct sched {
 	bool		 broken;	/* the journal cannot be written */
 };
 
-static char *
-journal_path(const struct run_opts *o)
+char *
+run_journal_path(const struct run_opts *o)
 {
 	size_t n;
 
@@ -79,21 +82,6 @@ err_text(char *buf, size_t sz, const struct http_apierr *err)
 	(void)snprintf(buf, sz, "%s%s%s", err->code != NULL ? err->code :
 	    "failed", err->message != NULL ? ": " : "", err->message != NULL ?
 	    err->message : "");
-}
-
-/* Record outputs of a done step (called with ctx->mu held). */
-static void
-outputs_set(struct run_ctx *ctx, const char *id, const cJSON *outs)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(ctx->outputs, id);
-	cJSON_AddItemToObject(ctx->outputs, id, outs != NULL ?
-	    cJSON_Duplicate(outs, 1) : cJSON_CreateObject());
-}
-
-static bool
-has_outputs(const cJSON *outs)
-{
-	return outs != NULL && cJSON_GetArraySize(outs) > 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -144,7 +132,7 @@ task_run(struct sched *s, struct task *t)
 	(void)pthread_mutex_lock(&ctx->mu);
 	if (rc == 0) {
 		if (journal_append_result(ctx->journal, st->id, JOURNAL_OK,
-		    has_outputs(outs) ? outs : NULL, NULL) == -1) {
+		    outputs_has(outs) ? outs : NULL, NULL) == -1) {
 			s->broken = s->failed = s->fatal = true;
 			t->st = T_FAILED;
 			http_apierr_set(&err, 0, "JournalError", "done, but "
@@ -180,7 +168,7 @@ report:
 	if (strcmp(status, "ok") == 0 || strcmp(status, "failed") == 0)
 		run_event(ctx, "result", st->id);
 	progress_step(ctx->progress, st->id, st->action, status,
-	    has_outputs(outs) ? outs : NULL, err.code != NULL ? &err : NULL,
+	    outputs_has(outs) ? outs : NULL, err.code != NULL ? &err : NULL,
 	    NULL);
 	cJSON_Delete(outs);
 	cJSON_Delete(req);
@@ -259,122 +247,6 @@ worker_main(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
-
-/* Settle every step whose INTENT has no RESULT. 0, or a RUN_EXIT_*. */
-static int
-settle_indoubt(struct run_ctx *ctx)
-{
-	const struct plan_step *st;
-	const struct run_action *act;
-	struct http_apierr err;
-	cJSON *req, *outs;
-	char text[JOURNAL_MAX_ERROR];
-	size_t i;
-	int r, code = 0, jr;
-
-	memset(&err, 0, sizeof(err));
-	err.wait_seconds = -1;
-	for (i = 0; i < ctx->plan->nsteps && code == 0; i++) {
-		st = &ctx->plan->steps[i];
-		if (journal_state(ctx->journal, st->id) != JSTEP_INDOUBT)
-			continue;
-		act = run_action_find(st->action);
-		outs = NULL;
-		if (act != NULL && !act->create &&
-		    (strcmp(st->action, "ecs:DeleteService") == 0 ||
-		    strcmp(st->action, "ecs:UpdateService") == 0)) {
-			/* Look at the service: did the request land? */
-			req = run_step_request(ctx, st, true);
-			if (req == NULL)
-				return RUN_EXIT_FAIL;
-			run_set_step(st->id, true);
-			r = reconcile_effect(ctx, st, req, &err);
-			run_set_step(NULL, false);
-			cJSON_Delete(req);
-			if (r == -1) {
-				progress_step(ctx->progress, st->id,
-				    st->action, "in-doubt", NULL, &err, "the "
-				    "look-up failed; nothing else was started");
-				code = err.retryable ? RUN_EXIT_STOPPED :
-				    RUN_EXIT_FAIL;
-				http_apierr_cleanup(&err);
-				continue;
-			}
-			http_apierr_cleanup(&err);
-			if (r == 1) {
-				(void)pthread_mutex_lock(&ctx->mu);
-				jr = journal_append_result(ctx->journal, st->id,
-				    JOURNAL_OK, NULL, NULL);
-				(void)pthread_mutex_unlock(&ctx->mu);
-				if (jr == -1)
-					return RUN_EXIT_FAIL;
-				run_event(ctx, "settle", st->id);
-				progress_step(ctx->progress, st->id, st->action,
-				    "adopted", NULL, NULL, "interrupted request "
-				    "had taken effect");
-				continue;
-			}
-		}
-		if (act == NULL || !act->create) {
-			(void)pthread_mutex_lock(&ctx->mu);
-			jr = journal_append_result(ctx->journal, st->id,
-			    JOURNAL_FAILED, NULL, "interrupted before the "
-			    "outcome was known; safe to send again");
-			(void)pthread_mutex_unlock(&ctx->mu);
-			if (jr == -1)
-				return RUN_EXIT_FAIL;
-			run_event(ctx, "settle", st->id);
-			progress_step(ctx->progress, st->id, st->action,
-			    "settled", NULL, NULL, "interrupted; will be sent "
-			    "again");
-			continue;
-		}
-		req = run_step_request(ctx, st, true);
-		if (req == NULL)
-			return RUN_EXIT_FAIL;
-		run_set_step(st->id, true);
-		r = reconcile_find(ctx, st, req, &outs, &err);
-		run_set_step(NULL, false);
-		cJSON_Delete(req);
-		(void)pthread_mutex_lock(&ctx->mu);
-		if (r == 1) {
-			jr = journal_append_result(ctx->journal, st->id,
-			    JOURNAL_OK, has_outputs(outs) ? outs : NULL, NULL);
-			if (jr == 0) {
-				outputs_set(ctx, st->id, outs);
-				ctx->stats.adopted++;
-			}
-		} else if (r == 0)
-			jr = journal_append_result(ctx->journal, st->id,
-			    JOURNAL_FAILED, NULL, "interrupted before the "
-			    "outcome was known; looked up: not created; will "
-			    "be sent again");
-		else
-			jr = 0;
-		(void)pthread_mutex_unlock(&ctx->mu);
-		if (jr == -1) {
-			cJSON_Delete(outs);
-			return RUN_EXIT_FAIL;
-		}
-		if (r == -1) {
-			err_text(text, sizeof(text), &err);
-			progress_step(ctx->progress, st->id, st->action,
-			    "in-doubt", NULL, &err, "the look-up failed; "
-			    "nothing else was started");
-			code = err.retryable ? RUN_EXIT_STOPPED : RUN_EXIT_FAIL;
-		} else {
-			run_event(ctx, "settle", st->id);
-			progress_step(ctx->progress, st->id, st->action,
-			    r == 1 ? "adopted" : "settled", r == 1 &&
-			    has_outputs(outs) ? outs : NULL, NULL, r == 1 ?
-			    "interrupted create found and adopted" :
-			    "interrupted create not found; will be sent again");
-		}
-		cJSON_Delete(outs);
-		http_apierr_cleanup(&err);
-	}
-	return code;
-}
 
 static bool
 file_is_new(const char *path)
@@ -498,7 +370,7 @@ run_plan(struct run_ctx *ctx)
 	for (i = 0; i < ctx->plan->nsteps; i++)
 		if (strcmp(ctx->plan->steps[i].phase, ctx->opts->phase) == 0)
 			total++;
-	jpath = journal_path(ctx->opts);
+	jpath = run_journal_path(ctx->opts);
 	fresh = file_is_new(jpath);
 	if (journal_open(&ctx->journal, jpath, ctx->bundle->digest) == -1) {
 		free(jpath);
@@ -588,138 +460,4 @@ done:
 		code = RUN_EXIT_FAIL;
 	ctx->journal = NULL;
 	return code;
-}
-
-/* ------------------------------------------------------------------ */
-
-static const char *
-state_name(enum journal_step_state st)
-{
-	switch (st) {
-	case JSTEP_DONE:
-		return "done";
-	case JSTEP_INDOUBT:
-		return "in-doubt";
-	case JSTEP_FAILED:
-		return "failed";
-	default:
-		return "pending";
-	}
-}
-
-int
-run_status(struct run_ctx *ctx)
-{
-	struct journal_scan_info info;
-	struct stat sb;
-	struct journal *j = NULL;
-	const struct plan_step *st;
-	const cJSON *outs, *o;
-	const char *state, *bundle, *e;
-	cJSON *ev;
-	char *jpath, *buf = NULL, *s;
-	size_t len = 0, i, counts[5] = { 0, 0, 0, 0, 0 };
-	enum journal_step_state js;
-	int rc = RUN_EXIT_FAIL;
-
-	jpath = journal_path(ctx->opts);
-	if (stat(jpath, &sb) == 0 && fsio_read_bounded(&buf, &len, jpath,
-	    JOURNAL_MAX_SIZE) == -1) {
-		free(jpath);
-		return RUN_EXIT_FAIL;
-	}
-	j = journal_scan(buf != NULL ? buf : "", len, &info);
-	if (info.status == JSCAN_CORRUPT || j == NULL) {
-		log_errx("%s: record %zu at offset %zu: %s; the journal is "
-		    "damaged (not a torn write at its end); %zu good records "
-		    "precede it", jpath, info.bad_record, info.bad_offset,
-		    info.reason, info.nrecords);
-		goto out;
-	}
-	if (info.status == JSCAN_TORN)
-		log_warnx("%s: record %zu at offset %zu: %s: torn write at the "
-		    "end; the next run cuts the journal to %zu bytes", jpath,
-		    info.bad_record, info.bad_offset, info.reason,
-		    info.good_len);
-	bundle = journal_bundle(j);
-	if (bundle != NULL && strcmp(bundle, ctx->bundle->digest) != 0) {
-		log_errx("%s: journal belongs to bundle %s, not to this bundle "
-		    "(%s)", jpath, bundle, ctx->bundle->digest);
-		goto out;
-	}
-	for (i = 0; i < ctx->plan->nsteps; i++) {
-		st = &ctx->plan->steps[i];
-		if (ctx->opts->phase_set &&
-		    strcmp(st->phase, ctx->opts->phase) != 0)
-			continue;
-		js = journal_state(j, st->id);
-		state = state_name(js);
-		if (js == JSTEP_PENDING && strcmp(st->phase, "rollback") ==
-		    0 && st->undoes != NULL && journal_state(j, st->undoes) !=
-		    JSTEP_DONE) {
-			state = "skipped";
-			counts[4]++;
-		} else
-			counts[js]++;
-		outs = journal_outputs(j, st->id);
-		e = journal_error(j, st->id);
-		if (ctx->opts->json) {
-			ev = cJSON_CreateObject();
-			json_add_str(ev, "event", "status");
-			json_add_str(ev, "id", st->id);
-			json_add_str(ev, "phase", st->phase);
-			json_add_str(ev, "action", st->action);
-			json_add_str(ev, "state", state);
-			json_add_num(ev, "attempts",
-			    (double)journal_attempts(j, st->id));
-			if (outs != NULL)
-				cJSON_AddItemToObject(ev, "outputs",
-				    cJSON_Duplicate(outs, 1));
-			if (e != NULL)
-				json_add_str(ev, "error", e);
-			s = cJSON_PrintUnformatted(ev);
-			if (s != NULL)
-				printf("%s\n", s);
-			cJSON_free(s);
-			cJSON_Delete(ev);
-			continue;
-		}
-		printf("%-8s %-8s %s  %s", state, st->phase, st->id,
-		    st->action);
-		cJSON_ArrayForEach(o, outs)
-			printf("  %s=%s", o->string, cJSON_IsString(o) ?
-			    o->valuestring : "...");
-		if (e != NULL)
-			printf("  (%s)", e);
-		if (js == JSTEP_INDOUBT)
-			printf("  (sent or about to be sent when the run "
-			    "stopped; the next run looks it up first)");
-		printf("\n");
-	}
-	if (ctx->opts->json) {
-		ev = cJSON_CreateObject();
-		json_add_str(ev, "event", "status-summary");
-		json_add_str(ev, "journal", jpath);
-		json_add_num(ev, "done", (double)counts[JSTEP_DONE]);
-		json_add_num(ev, "inDoubt", (double)counts[JSTEP_INDOUBT]);
-		json_add_num(ev, "failed", (double)counts[JSTEP_FAILED]);
-		json_add_num(ev, "pending", (double)counts[JSTEP_PENDING]);
-		json_add_num(ev, "skipped", (double)counts[4]);
-		s = cJSON_PrintUnformatted(ev);
-		if (s != NULL)
-			printf("%s\n", s);
-		cJSON_free(s);
-		cJSON_Delete(ev);
-	} else
-		printf("%zu done, %zu in doubt, %zu failed, %zu pending, %zu "
-		    "skipped (journal %s%s)\n", counts[JSTEP_DONE],
-		    counts[JSTEP_INDOUBT], counts[JSTEP_FAILED],
-		    counts[JSTEP_PENDING], counts[4], jpath, buf == NULL ?
-		    ": none yet" : "");
-	rc = RUN_EXIT_OK;
-out:
-	journal_free(j);
-	free(buf);
-	free(jpath);
-	return rc;
 }

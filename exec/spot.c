@@ -164,3 +164,96 @@ out:
 	http_response_cleanup(&resp);
 	return rc;
 }
+
+/* One Spot request; *out is the envelope's "response" object. */
+int
+spot_send(const struct conn *c, const char *op, const char *method,
+    const char *path, const cJSON *body, cJSON **out,
+    struct http_apierr *err)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct http_header h[3];
+	cJSON *j = NULL, *items = NULL;
+	char *url = NULL, *auth = NULL, *text = NULL, *q, *p;
+	const char *qs;
+	size_t nh = 0;
+	int rc = -1;
+
+	(void)op;
+	*out = NULL;
+	memset(&resp, 0, sizeof(resp));
+	/* A query in path goes after accountId. */
+	q = xstrdup(path);
+	qs = strchr(path, '?');
+	if (qs != NULL)
+		q[qs - path] = '\0';
+	url = spot_url(c->url, q, c->spot->account);
+	if (url != NULL && qs != NULL) {
+		text = xasprintf("%s%c%s", url, c->spot->account != NULL ?
+		    '&' : '?', qs + 1);
+		free(url);
+		url = text;
+		text = NULL;
+	}
+	free(q);
+	if (url == NULL) {
+		http_apierr_set(err, 0, "InvalidRequest", NULL, false);
+		return -1;
+	}
+	if (body != NULL) {
+		p = cJSON_PrintUnformatted(body);
+		if (p == NULL) {
+			http_apierr_set(err, 0, "InvalidRequest", NULL, false);
+			goto out;
+		}
+		text = xstrdup(p);
+		cJSON_free(p);
+	}
+	auth = xasprintf("Bearer %s", c->spot->token);
+	h[nh++] = (struct http_header){ "Authorization", auth };
+	h[nh++] = (struct http_header){ "Accept", "application/json" };
+	if (text != NULL)
+		h[nh++] = (struct http_header){ "Content-Type",
+		    "application/json" };
+	req.method = method;
+	req.url = url;
+	req.headers = h;
+	req.nheaders = nh;
+	req.body = text;
+	req.bodylen = text != NULL ? strlen(text) : 0;
+	if (http_send(&resp, &req) == -1) {
+		http_apierr_set(err, 0, "Transport", "no reply", true);
+		goto out;
+	}
+	if (resp.status != 200) {
+		(void)spot_response_parse(&items, err, resp.status,
+		    resp.ratelimit_reset, resp.body, resp.len);
+		cJSON_Delete(items);
+		log_errx("spot %s %s: HTTP %ld %s%s%s", method, path,
+		    resp.status, err->code, err->message != NULL ? ": " : "",
+		    err->message != NULL ? err->message : "");
+		goto out;
+	}
+	j = json_parse_quiet(resp.body, resp.len);
+	if (!cJSON_IsObject(j) || !cJSON_IsObject(
+	    cJSON_GetObjectItemCaseSensitive(j, "response"))) {
+		log_errx("spot %s %s: reply is not a {request, response} "
+		    "envelope", method, path);
+		http_apierr_set(err, resp.status, "BadReply", NULL, false);
+		goto out;
+	}
+	*out = cJSON_DetachItemFromObjectCaseSensitive(j, "response");
+	rc = 0;
+out:
+	cJSON_Delete(j);
+	if (auth != NULL) {
+		OPENSSL_cleanse(auth, strlen(auth));
+		free(auth);
+	}
+	free(text);
+	free(url);
+	http_response_cleanup(&resp);
+	return rc;
+}
+

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conn.h"
 #include "creds.h"
 #include "http.h"
 
@@ -42,5 +43,15 @@ int	spot_call(cJSON **out, struct http_apierr *err, const struct spot_api *,
  */
 int	spot_response_parse(cJSON **out, struct http_apierr *err, long status,
 	    long ratelimit_reset, const char *body, size_t len);
+
+/*
+ * The Spot send function of the API table (api.h): method path (a query
+ * in path goes after accountId) with body req (or NULL) over conn, the
+ * Bearer token from conn->spot. Returns 0 with *result the envelope's
+ * "response" object, or -1 with err filled (logged once).
+ */
+int	spot_send(const struct conn *, const char *op, const char *method,
+	    const char *path, const cJSON *req, cJSON **result,
+	    struct http_apierr *err);
 
 #endif

@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
+#include "outputs.h"
 #include "plan.h"
 #include "reconcile.h"
 #include "run.h"
+#include "wait.h"
 
 #define TD1 "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7"
 #define TD0 "arn:aws:ecs:us-east-1:123456789012:task-definition/web:6"

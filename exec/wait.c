@@ -1,0 +1,278 @@
+/*
+ * Wait steps: poll DescribeServices until stable or inactive, judging
+ * each reply against what the steps before expect. See wait.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "call.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "outputs.h"
+#include "wait.h"
+
+static const cJSON *
+primary_deployment(const cJSON *deps)
+{
+	const cJSON *d;
+	const char *st;
+
+	cJSON_ArrayForEach(d, deps) {
+		st = json_str(d, "status");
+		if (st != NULL && strcmp(st, "PRIMARY") == 0)
+			return d;
+	}
+	return cJSON_GetArrayItem(deps, 0);
+}
+
+/* Is the service of arn (".../NAME" or NAME) one being drained? */
+static bool
+drained_name(const cJSON *drain, const char *arn)
+{
+	const char *slash = strrchr(arn, '/');
+
+	return cJSON_GetObjectItemCaseSensitive(drain, slash != NULL ?
+	    slash + 1 : arn) != NULL;
+}
+
+/* Same task definition: equal, or an ARN ending in "/family:rev". */
+static bool
+td_same(const char *have, const char *want)
+{
+	size_t hl, wl;
+
+	if (have == NULL || want == NULL)
+		return false;
+	if (strcmp(have, want) == 0)
+		return true;
+	hl = strlen(have);
+	wl = strlen(want);
+	if (strchr(want, '/') == NULL && hl > wl && have[hl - wl - 1] == '/' &&
+	    strcmp(have + hl - wl, want) == 0)
+		return true;
+	if (strchr(have, '/') == NULL && wl > hl && want[wl - hl - 1] == '/' &&
+	    strcmp(want + wl - hl, have) == 0)
+		return true;
+	return false;
+}
+
+int
+run_services_check(const cJSON *reply, bool inactive, const cJSON *expect,
+    const cJSON *drain, char *buf, size_t bufsz)
+{
+	const cJSON *svcs, *fails, *f, *s, *deps, *d;
+	const char *st, *rs, *name, *want, *have, *reason, *arn;
+	long long desired = 0, running = 0;
+	int ndeps, rc = 1;
+
+	buf[0] = '\0';
+	fails = cJSON_GetObjectItemCaseSensitive(reply, "failures");
+	cJSON_ArrayForEach(f, fails) {
+		arn = json_str(f, "arn");
+		reason = json_str(f, "reason");
+		if (reason != NULL && strcmp(reason, "MISSING") == 0 &&
+		    (inactive || (arn != NULL && drained_name(drain, arn))))
+			continue;
+		(void)snprintf(buf, bufsz, "service %s: %s", arn != NULL ?
+		    arn : "?", reason != NULL ? reason : "failure");
+		return -1;
+	}
+	svcs = cJSON_GetObjectItemCaseSensitive(reply, "services");
+	if (!cJSON_IsArray(svcs)) {
+		(void)snprintf(buf, bufsz, "no services in the reply");
+		return -1;
+	}
+	cJSON_ArrayForEach(s, svcs) {
+		name = json_str(s, "serviceName");
+		if (name == NULL)
+			name = "?";
+		st = json_str(s, "status");
+		if (inactive) {
+			if (st == NULL || strcmp(st, "INACTIVE") != 0) {
+				(void)snprintf(buf, bufsz, "service %s is %s",
+				    name, st != NULL ? st : "without status");
+				rc = 0;
+			}
+			continue;
+		}
+		if (st != NULL && strcmp(st, "ACTIVE") != 0 &&
+		    cJSON_GetObjectItemCaseSensitive(drain, name) != NULL)
+			continue;	/* scaled to 0, and gone: drained */
+		if (st == NULL || strcmp(st, "ACTIVE") != 0) {
+			(void)snprintf(buf, bufsz, "service %s is %s, not "
+			    "ACTIVE", name, st != NULL ? st : "without status");
+			return -1;
+		}
+		deps = cJSON_GetObjectItemCaseSensitive(s, "deployments");
+		ndeps = cJSON_IsArray(deps) ? cJSON_GetArraySize(deps) : 0;
+		d = ndeps > 0 ? primary_deployment(deps) : NULL;
+		rs = d != NULL ? json_str(d, "rolloutState") : NULL;
+		if (rs != NULL && strcmp(rs, "FAILED") == 0) {
+			reason = json_str(d, "rolloutStateReason");
+			(void)snprintf(buf, bufsz, "service %s: deployment "
+			    "failed (rolloutState FAILED%s%s); the ECS "
+			    "deployment circuit breaker stopped it", name,
+			    reason != NULL ? ": " : "",
+			    reason != NULL ? reason : "");
+			return -1;
+		}
+		want = expect != NULL ? json_str(expect, name) : NULL;
+		have = d != NULL ? json_str(d, "taskDefinition") :
+		    json_str(s, "taskDefinition");
+		if (want != NULL && have != NULL && !td_same(have, want)) {
+			(void)snprintf(buf, bufsz, "service %s: the PRIMARY "
+			    "deployment runs %s, not %s: the deployment was "
+			    "rolled back (circuit breaker)", name, have, want);
+			return -1;
+		}
+		if (json_int(s, "desiredCount", 0, 1LL << 31, &desired) == -1 ||
+		    json_int(s, "runningCount", 0, 1LL << 31, &running) == -1) {
+			(void)snprintf(buf, bufsz, "service %s: no "
+			    "desiredCount/runningCount", name);
+			rc = 0;
+			continue;
+		}
+		if (desired == 0) {
+			if (running != 0 || ndeps != 1) {
+				(void)snprintf(buf, bufsz, "service %s: "
+				    "scaling to 0: runningCount %lld, %d "
+				    "deployment(s)", name, running, ndeps);
+				rc = 0;
+			}
+			continue;
+		}
+		if (ndeps != 1 || (rs != NULL && strcmp(rs, "COMPLETED") !=
+		    0) || running != desired) {
+			(void)snprintf(buf, bufsz, "service %s: runningCount "
+			    "%lld of %lld, %d deployment(s), rolloutState %s",
+			    name, running, desired, ndeps, rs != NULL ? rs :
+			    "-");
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
+/*
+ * From the steps in step->after: serviceName -> expected task definition
+ * (a CreateService) into *expect, serviceName -> true (an UpdateService
+ * to desiredCount 0: a service that is gone is drained too) into *drain.
+ * Both NULL when there are none.
+ */
+static void
+wait_expectations(struct run_ctx *ctx, const struct plan_step *step,
+    cJSON **expect, cJSON **drain)
+{
+	const struct plan_step *dep;
+	const cJSON *dc;
+	cJSON *exp = NULL, *req;
+	const char *name, *td;
+	size_t i;
+
+	*drain = NULL;
+	for (i = 0; i < step->nafter; i++) {
+		dep = plan_find(ctx->plan, step->after[i]);
+		if (dep != NULL && strcmp(dep->action, "ecs:UpdateService") ==
+		    0 && (req = run_step_request(ctx, dep, false)) != NULL) {
+			dc = cJSON_GetObjectItemCaseSensitive(req,
+			    "desiredCount");
+			name = json_str(req, "service");
+			if (cJSON_IsNumber(dc) && dc->valueint == 0 &&
+			    name != NULL) {
+				if (*drain == NULL)
+					*drain = cJSON_CreateObject();
+				if (strrchr(name, '/') != NULL)
+					name = strrchr(name, '/') + 1;
+				json_del(*drain, name);
+				cJSON_AddTrueToObject(*drain, name);
+			}
+			cJSON_Delete(req);
+			continue;
+		}
+		if (dep == NULL || strcmp(dep->action, "ecs:CreateService") !=
+		    0)
+			continue;
+		req = run_step_request(ctx, dep, true);
+		if (req == NULL)
+			continue;
+		name = json_str(req, "serviceName");
+		td = json_str(req, "taskDefinition");
+		if (name != NULL && td != NULL) {
+			if (exp == NULL)
+				exp = cJSON_CreateObject();
+			json_del(exp, name);
+			json_add_str(exp, name, td);
+		}
+		cJSON_Delete(req);
+	}
+	*expect = exp;
+}
+
+int
+wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
+    const struct plan_step *step, const char *op, const cJSON *req)
+{
+	char why[1024];
+	cJSON *reply = NULL, *expect = NULL, *drain = NULL;
+	double t0, interval;
+	bool inactive;
+	int polls = 0, r, rc = -1;
+
+	if (strcmp(op, "ServicesStable") == 0)
+		inactive = false;
+	else if (strcmp(op, "ServicesInactive") == 0)
+		inactive = true;
+	else {
+		log_errx("%s: unknown wait:%s", step->id, op);
+		http_apierr_set(err, 0, "InvalidAction", NULL, false);
+		return -1;
+	}
+	if (!inactive)
+		wait_expectations(ctx, step, &expect, &drain);
+	t0 = ctx_now_s();
+	interval = ctx->opts->poll_interval;
+	why[0] = '\0';
+	for (;;) {
+		if (polls > 0) {
+			if (ctx_now_s() - t0 + interval >
+			    ctx->opts->wait_timeout ||
+			    (ctx->opts->wait_attempts > 0 &&
+			    polls >= ctx->opts->wait_attempts))
+				break;
+			if (!ctx_sleep_ms(ctx, (uint64_t)(interval * 1000))) {
+				http_apierr_set(err, 0, "Interrupted",
+				    "stopped by a signal while waiting", true);
+				goto out;
+			}
+		}
+		polls++;
+		cJSON_Delete(reply);
+		reply = NULL;
+		if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL,
+		    req, true, &reply, err, NULL) == -1)
+			goto out;
+		r = run_services_check(reply, inactive, expect, drain, why,
+		    sizeof(why));
+		if (r == 1) {
+			*result = reply;
+			reply = NULL;
+			rc = 0;
+			goto out;
+		}
+		if (r == -1) {
+			log_errx("%s: %s: %s", step->id, step->action, why);
+			http_apierr_set(err, 0, inactive ? "WaiterFailed" :
+			    "DeploymentFailed", why, false);
+			goto out;
+		}
+	}
+	log_errx("%s: %s: not reached after %.0f s (%d polls): %s", step->id,
+	    step->action, ctx_now_s() - t0, polls, why);
+	http_apierr_set(err, 0, "WaiterTimeout", why, true);
+out:
+	cJSON_Delete(reply);
+	cJSON_Delete(expect);
+	cJSON_Delete(drain);
+	return rc;
+}
