@@ -17,6 +17,7 @@
 #include "digest.h"
 #include "ec2.h"
 #include "ecs.h"
+#include "endpoint.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "progress.h"
@@ -33,47 +34,6 @@ env_get(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-/* Public endpoint for service in region. */
-static char *
-endpoint_default(const char *service, const char *region)
-{
-	const char *suffix = strncmp(region, "cn-", 3) == 0 ?
-	    "amazonaws.com.cn" : "amazonaws.com";
-
-	return xasprintf("https://%s.%s.%s", service, region, suffix);
-}
-
-static bool
-region_valid(const char *r)
-{
-	size_t i;
-
-	if (r == NULL || r[0] == '\0' || strlen(r) > 32)
-		return false;
-	for (i = 0; r[i] != '\0'; i++)
-		if (!islower((unsigned char)r[i]) &&
-		    !isdigit((unsigned char)r[i]) && r[i] != '-')
-			return false;
-	return true;
-}
-
-/* An endpoint: https (or loopback http), no query. */
-static int
-endpoint_check(const char *what, const char *url)
-{
-	struct http_url u;
-	int rc = 0;
-
-	if (http_url_parse(&u, what, url) == -1)
-		return -1;
-	if (u.query != NULL) {
-		log_errx("%s: \"%s\": a query is not allowed", what, url);
-		rc = -1;
-	}
-	http_url_cleanup(&u);
-	return rc;
 }
 
 int
@@ -130,21 +90,15 @@ run_init(struct run_ctx *ctx, const struct run_opts *opts,
 	if (cJSON_IsObject(params))
 		breg = json_str(params, "region");
 	ctx->region = creds_region(breg);
-	if (!region_valid(ctx->region)) {
+	if (!endpoint_region_valid(ctx->region)) {
 		log_errx("%s: $.parameters.region: no valid region (set "
 		    "AWS_REGION)", BUNDLE_MANIFEST);
 		goto fail;
 	}
-	u = env_get("AWS_ENDPOINT_URL_ECS");
-	if (u == NULL)
-		u = env_get("AWS_ENDPOINT_URL");
-	ctx->ecs_url = u != NULL ? xstrdup(u) : endpoint_default("ecs",
-	    ctx->region);
-	u = env_get("AWS_ENDPOINT_URL_EC2");
-	if (u == NULL)
-		u = env_get("AWS_ENDPOINT_URL");
-	ctx->ec2_url = u != NULL ? xstrdup(u) : endpoint_default("ec2",
-	    ctx->region);
+	ctx->ecs_url = endpoint_resolve("ecs", ctx->region);
+	ctx->ec2_url = endpoint_resolve("ec2", ctx->region);
+	if (ctx->ecs_url == NULL || ctx->ec2_url == NULL)
+		goto fail;
 	u = env_get("SPOTINST_BASE_URL");
 	ctx->spot_url = xstrdup(u != NULL ? u : SPOT_DEFAULT_URL);
 	/* Refuse a bad endpoint before anything is sent. */
