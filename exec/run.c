@@ -23,6 +23,7 @@
 #include "progress.h"
 #include "reconcile.h"
 #include "run.h"
+#include "sigv4.h"
 #include "spot.h"
 #include "xalloc.h"
 
@@ -420,7 +421,7 @@ spot_send(struct run_ctx *ctx, cJSON **out, struct http_apierr *err,
 	req.body = text;
 	req.bodylen = text != NULL ? strlen(text) : 0;
 	if (http_send(&resp, &req) == -1) {
-		http_apierr_set(err, 0, "Transport", "no reply", true);
+		http_apierr_transport(err, &resp);
 		goto out;
 	}
 	if (resp.status != 200) {
@@ -498,7 +499,7 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 	enum backoff_class cls;
 	unsigned attempt, delay;
 	const char *what = api == RUN_API_SPOT ? path : op;
-	bool again;
+	bool again, skew_retried = false;
 
 	*result = NULL;
 	if (indoubt != NULL)
@@ -533,9 +534,17 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 		}
 		run_event(ctx, cur_lookup ? "lookup" : "reply", cur_step != NULL ?
 		    cur_step : what);
+		/* Clock skew: correct the signing clock, re-sign once. */
+		if (api != RUN_API_SPOT && !skew_retried &&
+		    sigv4_skew_error(err->code, err->message) &&
+		    sigv4_clock_adjust(err->server_date) != -1) {
+			skew_retried = true;
+			continue;
+		}
 		memset(&o, 0, sizeof(o));
 		o.net = err->code != NULL && strcmp(err->code, "Transport") ==
-		    0 ? BACKOFF_NET_RESET : BACKOFF_NET_OK;
+		    0 ? (err->not_sent ? BACKOFF_NET_CONNECT :
+		    BACKOFF_NET_RESET) : BACKOFF_NET_OK;
 		o.http_status = err->status;
 		o.code = err->code;
 		o.reset_s = api == RUN_API_SPOT ? err->wait_seconds : -1;
