@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "endpoint.h"
 #include "fsio.h"
 #include "http.h"
@@ -265,6 +267,9 @@ endpoint_settings(bool *fips, bool *dualstack)
 	}
 	rc = 0;
 out:
+	/* The config file may hold keys too. */
+	if (text != NULL)
+		OPENSSL_cleanse(text, strlen(text));
 	free(text);
 	free(section);
 	return rc;
