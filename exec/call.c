@@ -9,6 +9,7 @@
 #include "call.h"
 #include "log.h"
 #include "progress.h"
+#include "sigv4.h"
 
 static int
 need_aws(struct run_ctx *ctx, struct http_apierr *err)
@@ -83,7 +84,7 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 	enum backoff_class cls;
 	unsigned attempt, delay;
 	const char *what = d->service == NULL ? path : op, *step;
-	bool again, lookup;
+	bool again, lookup, skew_retried = false;
 
 	*result = NULL;
 	if (indoubt != NULL)
@@ -123,9 +124,17 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 		step = ctx_step(&lookup);
 		run_event(ctx, lookup ? "lookup" : "reply", step != NULL ?
 		    step : what);
+		/* Clock skew: correct the signing clock, re-sign once. */
+		if (d->service != NULL && !skew_retried &&
+		    sigv4_skew_error(err->code, err->message) &&
+		    sigv4_clock_adjust(err->server_date) != -1) {
+			skew_retried = true;
+			continue;
+		}
 		memset(&o, 0, sizeof(o));
 		o.net = err->code != NULL && strcmp(err->code, "Transport") ==
-		    0 ? BACKOFF_NET_RESET : BACKOFF_NET_OK;
+		    0 ? (err->not_sent ? BACKOFF_NET_CONNECT :
+		    BACKOFF_NET_RESET) : BACKOFF_NET_OK;
 		o.http_status = err->status;
 		o.code = err->code;
 		o.reset_s = d->service == NULL ? err->wait_seconds : -1;

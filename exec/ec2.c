@@ -226,11 +226,12 @@ ec2_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
 	}
 	h[0] = (struct http_header){ "Content-Type", EC2_CONTENT_TYPE };
 	if (ecs_aws_post(&resp, aws, h, 1, body, len) == -1) {
-		http_apierr_set(err, 0, "Transport", "no reply", true);
+		http_apierr_transport(err, &resp);
 		goto out;
 	}
 	if (resp.status != 200) {
 		ec2_error_parse(err, resp.status, resp.body, resp.len);
+		err->server_date = resp.date;
 		log_errx("ec2 %s: HTTP %ld %s%s%s", op, resp.status, err->code,
 		    err->message != NULL ? ": " : "",
 		    err->message != NULL ? err->message : "");

@@ -71,6 +71,7 @@ ecs_aws_post(struct http_response *out, const struct ecs_aws *aws,
 
 	memset(&res, 0, sizeof(res));
 	memset(out, 0, sizeof(*out));
+	out->not_sent = true;	/* until http_send says otherwise */
 	if (http_url_parse(&u, aws->service, aws->url) == -1)
 		return -1;
 	if (nheaders > ECS_MAX_SIGNED - 2) {
@@ -189,11 +190,12 @@ ecs_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
 	h[0] = (struct http_header){ "Content-Type", ECS_CONTENT_TYPE };
 	h[1] = (struct http_header){ "X-Amz-Target", target };
 	if (ecs_aws_post(&resp, aws, h, 2, body, len) == -1) {
-		http_apierr_set(err, 0, "Transport", "no reply", true);
+		http_apierr_transport(err, &resp);
 		goto out;
 	}
 	if (resp.status != 200) {
 		ecs_error_parse(err, resp.status, resp.body, resp.len);
+		err->server_date = resp.date;
 		if (resp.request_id != NULL)
 			err->request_id = xstrdup(resp.request_id);
 		log_errx("ecs %s: HTTP %ld %s%s%s", op, resp.status, err->code,

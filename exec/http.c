@@ -15,6 +15,8 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+#define HTTP_MAX_DATE	64	/* longest Date value parsed */
+
 struct xfer {
 	struct strbuf		 body;
 	struct http_response	*resp;
@@ -157,6 +159,159 @@ http_apierr_set(struct http_apierr *e, long status, const char *code,
 	e->code = xstrdup(code != NULL ? code : "Unknown");
 	e->message = message != NULL ? xstrdup(message) : NULL;
 	e->retryable = retryable;
+	e->not_sent = false;
+	e->server_date = 0;
+}
+
+void
+http_apierr_transport(struct http_apierr *e, const struct http_response *r)
+{
+	http_apierr_set(e, 0, "Transport", r->not_sent ? "not sent: no "
+	    "connection" : "no reply; the request may have reached the "
+	    "server", true);
+	e->not_sent = r->not_sent;
+}
+
+static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr",
+	"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const wdays[7] = { "Sunday", "Monday", "Tuesday",
+	"Wednesday", "Thursday", "Friday", "Saturday" };
+
+/* Exactly n digits (a leading space allowed when sp). */
+static bool
+date_num(const char **p, int n, bool sp, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (i == 0 && sp && (*p)[0] == ' ') {
+			(*p)++;
+			continue;
+		}
+		if (!isdigit((unsigned char)**p))
+			return false;
+		*v = *v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return true;
+}
+
+static bool
+date_lit(const char **p, const char *l)
+{
+	size_t n = strlen(l);
+
+	if (strncmp(*p, l, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+static bool
+date_month(const char **p, int *mon)
+{
+	int i;
+
+	for (i = 0; i < 12; i++)
+		if (strncmp(*p, months[i], 3) == 0) {
+			*mon = i + 1;
+			*p += 3;
+			return true;
+		}
+	return false;
+}
+
+/* "Sun" (abbrev) or "Sunday" (full) */
+static bool
+date_wday(const char **p, bool full)
+{
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		if (full && date_lit(p, wdays[i]))
+			return true;
+		if (!full && strncmp(*p, wdays[i], 3) == 0) {
+			*p += 3;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+date_time(const char **p, int *h, int *m, int *sec)
+{
+	return date_num(p, 2, false, h) && date_lit(p, ":") &&
+	    date_num(p, 2, false, m) && date_lit(p, ":") &&
+	    date_num(p, 2, false, sec);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long long
+days_from_civil(long long y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+http_date_parse(const char *s, long long *out)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	const char *p = s;
+	int y = 0, mon = 0, d = 0, h = 0, mi = 0, sec = 0;
+	bool ok, leap;
+
+	*out = 0;
+	if (s == NULL || strnlen(s, HTTP_MAX_DATE + 1) > HTTP_MAX_DATE)
+		return -1;
+	/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+	ok = date_wday(&p, false) && date_lit(&p, ", ") &&
+	    date_num(&p, 2, false, &d) && date_lit(&p, " ") &&
+	    date_month(&p, &mon) && date_lit(&p, " ") &&
+	    date_num(&p, 4, false, &y) && date_lit(&p, " ") &&
+	    date_time(&p, &h, &mi, &sec) && date_lit(&p, " GMT") && *p == '\0';
+	if (!ok) {
+		/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+		p = s;
+		ok = date_wday(&p, true) && date_lit(&p, ", ") &&
+		    date_num(&p, 2, false, &d) && date_lit(&p, "-") &&
+		    date_month(&p, &mon) && date_lit(&p, "-") &&
+		    date_num(&p, 2, false, &y) && date_lit(&p, " ") &&
+		    date_time(&p, &h, &mi, &sec) && date_lit(&p, " GMT") &&
+		    *p == '\0';
+		/* Two-digit years: 70-99 are 19xx (RFC 7231 allows 50 y). */
+		if (ok)
+			y += y >= 70 ? 1900 : 2000;
+	}
+	if (!ok) {
+		/* asctime: Sun Nov  6 08:49:37 1994 */
+		p = s;
+		ok = date_wday(&p, false) && date_lit(&p, " ") &&
+		    date_month(&p, &mon) && date_lit(&p, " ") &&
+		    date_num(&p, 2, true, &d) && date_lit(&p, " ") &&
+		    date_time(&p, &h, &mi, &sec) && date_lit(&p, " ") &&
+		    date_num(&p, 4, false, &y) && *p == '\0';
+	}
+	if (!ok)
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || d < 1 || d > mdays[mon - 1] ||
+	    (mon == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	if (sec == 60)
+		sec = 59;	/* a leap second */
+	*out = days_from_civil(y, mon, d) * 86400LL + h * 3600LL +
+	    mi * 60LL + sec;
+	return 0;
 }
 
 void
@@ -229,6 +384,9 @@ on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 			x->resp->ratelimit_reset = parse_secs(v);
 		else if (strcasecmp(line, "retry-after") == 0)
 			x->resp->retry_after = parse_secs(v);
+		else if (strcasecmp(line, "date") == 0 &&
+		    http_date_parse(v, &x->resp->date) == -1)
+			x->resp->date = 0;
 	}
 	free(line);
 	return n;
@@ -252,6 +410,8 @@ http_send(struct http_response *out, const struct http_request *req)
 	const char *ca;
 	char *line = NULL;
 	CURLcode cc;
+	long reqsize = -1;
+	bool not_sent = true;
 	size_t i;
 	int rc = -1;
 
@@ -261,8 +421,10 @@ http_send(struct http_response *out, const struct http_request *req)
 	strbuf_init(&x.body, HTTP_MAX_BODY);
 	x.resp = out;
 	errbuf[0] = '\0';
-	if (http_url_parse(&u, "request URL", req->url) == -1)
+	if (http_url_parse(&u, "request URL", req->url) == -1) {
+		out->not_sent = true;
 		return -1;
+	}
 	if (req->nheaders > HTTP_MAX_HEADERS) {
 		log_errx("%s: too many headers", req->url);
 		goto out;
@@ -326,14 +488,22 @@ http_send(struct http_response *out, const struct http_request *req)
 		SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
 
 	cc = curl_easy_perform(h);
+	/* Request bytes handed to the connection; see http.h. */
+	if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &reqsize) !=
+	    CURLE_OK)
+		reqsize = -1;
+	not_sent = reqsize == 0 || (reqsize < 0 && (cc ==
+	    CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY ||
+	    cc == CURLE_COULDNT_CONNECT || cc == CURLE_SSL_CONNECT_ERROR));
 	if (x.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
 		log_errx("%s: response larger than %ld bytes", req->url,
 		    HTTP_MAX_BODY);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		log_errx("%s: %s", req->url, errbuf[0] != '\0' ? errbuf :
-		    curl_easy_strerror(cc));
+		log_errx("%s: %s (%s)", req->url, errbuf[0] != '\0' ? errbuf :
+		    curl_easy_strerror(cc), not_sent ? "not sent" : "the "
+		    "request may have reached the server");
 		goto out;
 	}
 	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status) !=
@@ -344,8 +514,10 @@ http_send(struct http_response *out, const struct http_request *req)
 	out->body = strbuf_take(&x.body, &out->len);
 	rc = 0;
 out:
-	if (rc == -1)
+	if (rc == -1) {
 		http_response_cleanup(out);
+		out->not_sent = not_sent;
+	}
 	strbuf_cleanup(&x.body);
 	for (tmp = hdrs; tmp != NULL; tmp = tmp->next)
 		OPENSSL_cleanse(tmp->data, strlen(tmp->data));

@@ -6,6 +6,16 @@
  * plain http is refused except to loopback (127.0.0.0/8, ::1,
  * localhost). No redirects are followed. A 4xx/5xx reply is data
  * (status + body), not a transport error.
+ *
+ * A transport error says whether the request certainly never reached
+ * the server (not_sent): libcurl counts in CURLINFO_REQUEST_SIZE the
+ * request bytes it handed to the connection; 0 means none was written
+ * (DNS, refused connection, TLS handshake, connect timeout), so the
+ * server cannot have acted on it and repeating it is safe. Any byte
+ * written (a reset or timeout while sending or waiting, an empty reply)
+ * means it may have been received and acted on. Every transfer uses a
+ * fresh handle, so libcurl never silently re-sends on a reused
+ * connection.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +47,8 @@ struct http_response {
 	char	*content_type;		/* or NULL */
 	long	 ratelimit_reset;	/* X-RateLimit-Reset seconds, or -1 */
 	long	 retry_after;		/* Retry-After seconds, or -1 */
+	long long date;			/* Date header (epoch s), or 0 */
+	bool	 not_sent;		/* after -1: certainly not sent */
 };
 
 /* Parts of a URL, all lower-case host; free with http_url_cleanup. */
@@ -61,6 +73,8 @@ struct http_apierr {
 	char	*request_id;		/* or NULL */
 	bool	 retryable;		/* throttling, 5xx, transport */
 	long	 wait_seconds;		/* server-given wait, or -1 */
+	bool	 not_sent;		/* "Transport": certainly not sent */
+	long long server_date;		/* reply's Date (epoch s), or 0 */
 };
 
 /* Release the strings; NULL-safe; leaves the struct zeroed, wait -1. */
@@ -68,6 +82,19 @@ void	http_apierr_cleanup(struct http_apierr *);
 /* Set code/message (copied), status and retryable; frees old values. */
 void	http_apierr_set(struct http_apierr *, long status, const char *code,
 	    const char *message, bool retryable);
+
+/*
+ * A transport error from resp (after http_send returned -1): code
+ * "Transport", retryable, not_sent copied, message saying which.
+ */
+void	http_apierr_transport(struct http_apierr *,
+	    const struct http_response *resp);
+/*
+ * Parse an HTTP date (RFC 7231 7.1.1.1: IMF-fixdate, the obsolete RFC
+ * 850 and asctime forms; GMT only) into seconds since the epoch.
+ * Bounded, pure. Returns 0, or -1 when s is not such a date.
+ */
+int	http_date_parse(const char *s, long long *out);
 
 /* Call once from main before any request; 0 or -1 (logged). */
 int	http_global_init(void);
@@ -84,8 +111,9 @@ void	http_url_cleanup(struct http_url *);	/* NULL-safe */
 /*
  * Send req and read the reply into out (release with
  * http_response_cleanup). Returns 0 when a reply arrived (any status),
- * -1 on a transport error (logged; the request may or may not have
- * reached the server).
+ * -1 on a transport error (logged); out is then empty except
+ * out->not_sent, true when the request certainly did not reach the
+ * server.
  */
 int	http_send(struct http_response *out, const struct http_request *req);
 void	http_response_cleanup(struct http_response *);	/* NULL-safe */

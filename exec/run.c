@@ -57,7 +57,7 @@ run_init(struct run_ctx *ctx, const struct run_opts *opts,
 	if (cJSON_IsObject(params))
 		breg = json_str(params, "region");
 	ctx->region = creds_region(breg);
-	if (!region_valid(ctx->region)) {
+	if (!endpoint_region_valid(ctx->region)) {
 		log_errx("%s: $.parameters.region: no valid region (set "
 		    "AWS_REGION)", BUNDLE_MANIFEST);
 		goto fail;
@@ -67,16 +67,18 @@ run_init(struct run_ctx *ctx, const struct run_opts *opts,
 		d = api_get((enum run_api)i);
 		if (d->endpoint != (enum run_api)i)
 			continue;
+		if (d->service != NULL) {
+			/* AWS: overrides, partitions, FIPS, dual-stack. */
+			ctx->url[i] = endpoint_resolve(d->service,
+			    ctx->region);
+			if (ctx->url[i] == NULL)
+				goto fail;
+			continue;
+		}
 		u = d->endpoint_env != NULL ? ctx_env(d->endpoint_env) : NULL;
 		if (u == NULL && d->fallback_env != NULL)
 			u = ctx_env(d->fallback_env);
-		if (u != NULL)
-			ctx->url[i] = xstrdup(u);
-		else if (d->default_url != NULL)
-			ctx->url[i] = xstrdup(d->default_url);
-		else
-			ctx->url[i] = endpoint_default(d->service,
-			    ctx->region);
+		ctx->url[i] = xstrdup(u != NULL ? u : d->default_url);
 	}
 	/* Refuse a bad endpoint before anything is sent. */
 	for (i = 0; i < RUN_API__MAX; i++)

@@ -5,6 +5,7 @@
  * fixtures/sigv4/.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,18 +476,138 @@ out:
 	return rc;
 }
 
+/* Seconds to add to the local clock; see sigv4_clock_adjust. */
+static pthread_mutex_t clock_mu = PTHREAD_MUTEX_INITIALIZER;
+static long long clock_offset;
+
+long long
+sigv4_clock_offset(void)
+{
+	long long v;
+
+	(void)pthread_mutex_lock(&clock_mu);
+	v = clock_offset;
+	(void)pthread_mutex_unlock(&clock_mu);
+	return v;
+}
+
+void
+sigv4_clock_reset(void)
+{
+	(void)pthread_mutex_lock(&clock_mu);
+	clock_offset = 0;
+	(void)pthread_mutex_unlock(&clock_mu);
+}
+
+long long
+sigv4_clock_at(long long local)
+{
+	return local + sigv4_clock_offset();
+}
+
+int
+sigv4_clock_adjust_at(long long server, long long local)
+{
+	long long skew = server - local, d;
+	int rc = 0;
+
+	if (server <= 0 || local <= 0)
+		return -1;
+	if (skew > SIGV4_SKEW_MAX || skew < -SIGV4_SKEW_MAX) {
+		log_errx("clock skew: the server's Date is %lld s from the "
+		    "local clock, more than the %d s allowed; fix the clock",
+		    skew, SIGV4_SKEW_MAX);
+		return -1;
+	}
+	(void)pthread_mutex_lock(&clock_mu);
+	d = skew - clock_offset;
+	if (d >= SIGV4_SKEW_MIN || d <= -SIGV4_SKEW_MIN) {
+		clock_offset = skew;
+		rc = 1;
+	}
+	(void)pthread_mutex_unlock(&clock_mu);
+	if (rc == 1)
+		log_warnx("clock skew: local clock is %lld s %s AWS; "
+		    "signing with corrected time", skew < 0 ? -skew : skew,
+		    skew >= 0 ? "behind" : "ahead of");
+	return rc;
+}
+
+int
+sigv4_clock_adjust(long long server)
+{
+	return sigv4_clock_adjust_at(server, (long long)time(NULL));
+}
+
+/* Codes whose message decides (also used for a bad key or signature). */
+static const char *const skew_maybe[] = { "InvalidSignatureException",
+	"SignatureDoesNotMatch", "AuthFailure", NULL };
+static const char *const skew_always[] = { "RequestTimeTooSkewed",
+	"RequestExpired", "RequestInTheFuture", NULL };
+static const char *const skew_words[] = { "signature expired",
+	"signature not yet current", "skew", NULL };
+
+static bool
+ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (; *hay != '\0'; hay++) {
+		for (i = 0; i < n && hay[i] != '\0' &&
+		    tolower((unsigned char)hay[i]) == needle[i]; i++)
+			;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+bool
+sigv4_skew_error(const char *code, const char *message)
+{
+	size_t i;
+
+	if (code == NULL)
+		return false;
+	for (i = 0; skew_always[i] != NULL; i++)
+		if (strcmp(code, skew_always[i]) == 0)
+			return true;
+	for (i = 0; skew_maybe[i] != NULL; i++)
+		if (strcmp(code, skew_maybe[i]) == 0)
+			break;
+	if (skew_maybe[i] == NULL || message == NULL ||
+	    strnlen(message, SIGV4_MAX_MESSAGE + 1) > SIGV4_MAX_MESSAGE)
+		return false;
+	for (i = 0; skew_words[i] != NULL; i++)
+		if (ci_contains(message, skew_words[i]))
+			return true;
+	return false;
+}
+
+int
+sigv4_date_format(long long t, char out[SIGV4_DATE_LEN + 1])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t < 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm) !=
+	    SIGV4_DATE_LEN) {
+		log_errx("SigV4: cannot format time %lld", t);
+		return -1;
+	}
+	return 0;
+}
+
 int
 sigv4_date_now(char out[SIGV4_DATE_LEN + 1])
 {
 	time_t now;
-	struct tm tm;
 
 	now = time(NULL);
-	if (now == (time_t)-1 || gmtime_r(&now, &tm) == NULL ||
-	    strftime(out, SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm) !=
-	    SIGV4_DATE_LEN) {
+	if (now == (time_t)-1) {
 		log_errx("SigV4: cannot read the clock");
 		return -1;
 	}
-	return 0;
+	return sigv4_date_format(sigv4_clock_at((long long)now), out);
 }

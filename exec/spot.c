@@ -134,7 +134,7 @@ spot_call(cJSON **out, struct http_apierr *err, const struct spot_api *api,
 	req.body = body;
 	req.bodylen = body != NULL ? len : 0;
 	if (http_send(&resp, &req) == -1) {
-		http_apierr_set(err, 0, "Transport", "no reply", true);
+		http_apierr_transport(err, &resp);
 		goto out;
 	}
 	if (spot_response_parse(out, err, resp.status, resp.ratelimit_reset,
@@ -223,7 +223,7 @@ spot_send(const struct conn *c, const char *op, const char *method,
 	req.body = text;
 	req.bodylen = text != NULL ? strlen(text) : 0;
 	if (http_send(&resp, &req) == -1) {
-		http_apierr_set(err, 0, "Transport", "no reply", true);
+		http_apierr_transport(err, &resp);
 		goto out;
 	}
 	if (resp.status != 200) {

@@ -209,7 +209,7 @@ def check_sigv4(cfg, method, path, headers, body, service):
              "Date in Credential scope does not match YYYYMMDD from "
              "ISO-8601 version of date from HTTP: '%s' != '%s', from "
              "'%s'." % (date, amz[:8], amz))
-    nowt = time.time()
+    nowt = time.time() + getattr(cfg, "clock_offset", 0.0)
     fmt = "%Y%m%dT%H%M%SZ"
 
     def stamp(x):
@@ -353,6 +353,13 @@ class Peer:
 
 
 class Handler(BaseHTTPRequestHandler):
+    def date_time_string(self, timestamp=None):
+        """The Date header, from the peer's (possibly offset) clock."""
+        if timestamp is None:
+            timestamp = time.time() + getattr(self.server.peer.cfg,
+                                              "clock_offset", 0.0)
+        return super().date_time_string(timestamp)
+
     protocol_version = "HTTP/1.1"
     server_version = "f2o-peer/1"
     timeout = 60                # idle keep-alive connections
@@ -737,6 +744,9 @@ def main(argv):
                     "(default: --stable-seconds)")
     ap.add_argument("--max-skew", type=float, default=900.0,
                     help="X-Amz-Date tolerance in seconds (900)")
+    ap.add_argument("--clock-offset", type=float, default=0.0,
+                    help="seconds the peer's clock (signature check, "
+                    "Date header) is ahead of the local one")
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--prefix", default="sfm-",
                     help="name prefix of f2o's side-by-side copies, for "
@@ -755,6 +765,7 @@ def main(argv):
     cfg.stable_seconds, cfg.drain_seconds = a.stable_seconds, a.drain_seconds
     cfg.stop_seconds = a.stop_seconds
     cfg.max_skew = a.max_skew
+    cfg.clock_offset = a.clock_offset
     cfg.verbose = a.verbose
     cfg.prefix = a.prefix
 

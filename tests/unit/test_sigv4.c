@@ -242,6 +242,119 @@ test_sigv4_date_now(void **state)
 	assert_int_equal(d[8], 'T');
 }
 
+#define VECTOR_TIME	1440938160LL	/* 2015-08-30T12:36:00Z */
+#define ECS_VECTOR	"fixtures/sigv4/extra-service-vectors/" \
+	"ecs-describe-services/ecs-describe-services.authz"
+
+/* Sign the ECS DescribeServices vector at amzdate. */
+static char *
+sign_ecs_vector(const char *amzdate)
+{
+	static const char body[] = "{\"cluster\":\"default\","
+	    "\"services\":[\"web\"]}";
+	struct sigv4_header h[4] = {
+		{ "Host", "ecs.us-east-1.amazonaws.com" },
+		{ "Content-Type", "application/x-amz-json-1.1" },
+		{ "X-Amz-Target",
+		    "AmazonEC2ContainerServiceV20141113.DescribeServices" },
+		{ "X-Amz-Date", amzdate },
+	};
+	struct sigv4_request r = { "POST", "/", NULL, h, 4, body,
+	    sizeof(body) - 1 };
+	struct sigv4_key key = { KEY_ID, SECRET };
+	struct sigv4_result res;
+	char *out;
+
+	assert_int_equal(sigv4_sign(&res, &r, &key, "us-east-1", "ecs",
+	    amzdate), 0);
+	out = xstrdup(res.authorization);
+	sigv4_result_cleanup(&res);
+	return out;
+}
+
+static void
+test_sigv4_clock_offset_signing(void **state)
+{
+	char d[SIGV4_DATE_LEN + 1], *want, *got, *p;
+	size_t len;
+	long long local = VECTOR_TIME - 3725;	/* local clock behind */
+
+	(void)state;
+	sigv4_clock_reset();
+	assert_int_equal(fsio_read_bounded(&want, &len, ECS_VECTOR, 4096), 0);
+	if ((p = strchr(want, '\n')) != NULL)
+		*p = '\0';
+	/* Without an offset the local time is signed. */
+	assert_int_equal(sigv4_date_format(sigv4_clock_at(local), d), 0);
+	assert_string_equal(d, "20150830T113355Z");
+	/* The server's Date corrects it: fixed time + offset == vector. */
+	assert_int_equal(sigv4_clock_adjust_at(VECTOR_TIME, local), 1);
+	assert_int_equal(sigv4_clock_offset(), 3725);
+	assert_int_equal(sigv4_date_format(sigv4_clock_at(local), d), 0);
+	assert_string_equal(d, AMZDATE);
+	got = sign_ecs_vector(d);
+	assert_string_equal(got, want);
+	free(got);
+	/* The same skew again changes nothing (logged once). */
+	assert_int_equal(sigv4_clock_adjust_at(VECTOR_TIME + 10,
+	    local + 10), 0);
+	assert_int_equal(sigv4_clock_offset(), 3725);
+	/* Under SIGV4_SKEW_MIN of change: kept. */
+	assert_int_equal(sigv4_clock_adjust_at(VECTOR_TIME + 30, local), 0);
+	/* The local clock ahead: a negative offset. */
+	assert_int_equal(sigv4_clock_adjust_at(VECTOR_TIME, VECTOR_TIME +
+	    600), 1);
+	assert_int_equal(sigv4_clock_offset(), -600);
+	assert_int_equal(sigv4_date_format(sigv4_clock_at(VECTOR_TIME + 600),
+	    d), 0);
+	assert_string_equal(d, AMZDATE);
+	/* No date, or a skew beyond the bound: refused, offset kept. */
+	assert_int_equal(sigv4_clock_adjust_at(0, VECTOR_TIME), -1);
+	assert_int_equal(sigv4_clock_adjust_at(VECTOR_TIME + SIGV4_SKEW_MAX +
+	    1, VECTOR_TIME), -1);
+	assert_int_equal(sigv4_clock_offset(), -600);
+	/* sigv4_date_now follows the offset. */
+	sigv4_clock_reset();
+	assert_int_equal(sigv4_clock_offset(), 0);
+	free(want);
+}
+
+static void
+test_sigv4_skew_classify(void **state)
+{
+	(void)state;
+	/* ECS JSON */
+	assert_true(sigv4_skew_error("InvalidSignatureException",
+	    "Signature expired: 20150830T120000Z is now earlier than "
+	    "20150830T123100Z (20150830T123600Z - 5 min.)"));
+	assert_true(sigv4_skew_error("InvalidSignatureException",
+	    "Signature not yet current: 20150830T130000Z is still later "
+	    "than 20150830T124100Z (20150830T123600Z + 5 min.)"));
+	assert_false(sigv4_skew_error("InvalidSignatureException",
+	    "The request signature we calculated does not match the "
+	    "signature you provided."));
+	assert_false(sigv4_skew_error("InvalidSignatureException", NULL));
+	/* EC2 / STS query */
+	assert_true(sigv4_skew_error("RequestExpired",
+	    "Request has expired."));
+	assert_true(sigv4_skew_error("RequestTimeTooSkewed", NULL));
+	assert_true(sigv4_skew_error("RequestInTheFuture", "x"));
+	assert_true(sigv4_skew_error("SignatureDoesNotMatch",
+	    "Signature expired: 20150830T120000Z is now earlier than ..."));
+	assert_true(sigv4_skew_error("AuthFailure",
+	    "Request time too skewed"));
+	assert_false(sigv4_skew_error("AuthFailure",
+	    "AWS was not able to validate the provided access credentials"));
+	assert_false(sigv4_skew_error("SignatureDoesNotMatch",
+	    "The request signature we calculated does not match"));
+	/* Others */
+	assert_false(sigv4_skew_error("ThrottlingException",
+	    "Signature expired"));
+	assert_false(sigv4_skew_error("ExpiredTokenException",
+	    "The security token included in the request is expired"));
+	assert_false(sigv4_skew_error(NULL, "Signature expired"));
+}
+
 int
 main(void)
 {
@@ -250,6 +363,8 @@ main(void)
 		cmocka_unit_test(test_sigv4_uri_encode),
 		cmocka_unit_test(test_sigv4_bad_date),
 		cmocka_unit_test(test_sigv4_date_now),
+		cmocka_unit_test(test_sigv4_clock_offset_signing),
+		cmocka_unit_test(test_sigv4_skew_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
