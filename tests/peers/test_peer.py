@@ -373,9 +373,13 @@ def test_auth(ports):
     st, b = raw_aws(aws, body, target="DescribeServices", amzdate=new)
     check("X-Amz-Date 20 min ahead -> Signature not yet current",
           st == 400 and "not yet current" in b, b)
-    ok_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 600))
+    ok_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 240))
     st, b = raw_aws(aws, body, target="DescribeServices", amzdate=ok_date)
-    check("X-Amz-Date 10 min old -> accepted (15 min window)", st == 200, b)
+    check("X-Amz-Date 4 min old -> accepted (5 min window)", st == 200, b)
+    old6 = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 360))
+    st, b = raw_aws(aws, body, target="DescribeServices", amzdate=old6)
+    check("X-Amz-Date 6 min old -> Signature expired (- 5 min.)",
+          st == 400 and "- 5 min.)" in b, b)
     st, b = raw_aws(aws, body, target="DescribeServices", token="tok")
     check("unexpected session token -> UnrecognizedClientException",
           st == 400 and "UnrecognizedClient" in b, b)
