@@ -36,6 +36,7 @@ class Config:
     ec2_consistency_delay = 0.0     # a new group is unknown this long
     ec2_consistency_requests = 0    # ... or for this many requests
     tasks_per_instance = 4      # ECS tasks one Ocean instance holds
+    ocean_instances = False     # Ocean launches instances (--ocean-instances)
 
 
 class State:

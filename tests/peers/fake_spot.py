@@ -229,6 +229,8 @@ class Spot:
         """Launch instances so every Ocean cluster's ECS cluster holds its
         EC2-placed tasks (--tasks-per-instance each). Never scales down
         (Ocean's scale-down is slow); deletes terminate (see above)."""
+        if not getattr(self.s.cfg, "ocean_instances", False):
+            return
         per = max(1, int(getattr(self.s.cfg, "tasks_per_instance", 4)))
         for oid in sorted(self.s.clusters):
             c = self.s.clusters[oid]

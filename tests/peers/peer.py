@@ -878,6 +878,9 @@ def main(argv):
                     "naming it for this many seconds")
     ap.add_argument("--ec2-consistency-requests", type=int, default=0,
                     help="... or for this many requests naming it")
+    ap.add_argument("--ocean-instances", action="store_true",
+                    help="Ocean clusters launch EC2 instances registered "
+                    "as ECS container instances for EC2-placed tasks")
     ap.add_argument("--tasks-per-instance", type=int, default=4,
                     help="ECS tasks one Ocean instance holds (4)")
     ap.add_argument("--max-seconds", type=float, default=600.0)
@@ -902,6 +905,7 @@ def main(argv):
     cfg.ec2_consistency_delay = a.ec2_consistency_delay
     cfg.ec2_consistency_requests = a.ec2_consistency_requests
     cfg.tasks_per_instance = max(1, a.tasks_per_instance)
+    cfg.ocean_instances = a.ocean_instances
     cfg.verbose = a.verbose
     cfg.prefix = a.prefix
 
