@@ -6,10 +6,14 @@ Ocean API for f2o-exec's tests.
         [--access-key K --secret S [--session-token T]]
         [--spot-token T --spot-account A] [--faults SPEC] [--seed DIR]
         [--stable-seconds 1] [--drain-seconds 1] [--max-seconds 600]
+        [--clock-offset S] [--max-skew 300] [--ec2-consistency-delay S]
+        [--ec2-consistency-requests N] [--ocean-instances]
 
 Writes {"aws": URL, "spot": URL, "pid": N} to FILE once both ports listen.
 GET /_f2o/state (either port) returns everything held plus counters;
-POST /_f2o/faults sets fault injection (JSON, see Faults.set). SIGTERM or
+POST /_f2o/faults sets fault injection (JSON, see Faults.set); POST
+/_f2o/refuse closes a port for a while; POST /_f2o/mutate changes state
+as another actor (mutate.py). See README.md. SIGTERM or
 --max-seconds: dump state to --state FILE and exit. Only 127.0.0.1.
 """
 import argparse
