@@ -85,6 +85,12 @@ class Ec2:
         self.op = op
         self.seen = {}          # GroupId -> hidden? within this request
 
+    def hidden_to(self, op, gid):
+        """Is group gid not yet visible to another service's request op
+        (ECS CreateService looks its security groups up in EC2)?"""
+        self.begin(op)
+        return self._hidden(self.s.groups[gid])
+
     def _hidden(self, g):
         """Eventual consistency (--ec2-consistency-delay/-requests): True
         while a just-created group is not yet visible to this request."""

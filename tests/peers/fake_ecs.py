@@ -465,7 +465,9 @@ class Ecs:
             raise _err("InvalidParameterException", "subnets can not be "
                        "empty.")
         for sg in net.get("securityGroups") or []:
-            if sg not in self.s.groups:
+            if sg not in self.s.groups or (
+                    self.ec2 is not None and self.ec2.hidden_to(
+                        "ecs:CreateService", sg)):
                 raise _err("InvalidParameterException", "Error retrieving "
                            "security group information for [%s]: The "
                            "security group '%s' does not exist (Service: "
@@ -747,6 +749,7 @@ class Ecs:
 
     # -- container instances (launched by the fake Ocean) -------------------
     spot = None             # set by peer.py: the fake Spot (instances)
+    ec2 = None              # set by peer.py: the fake EC2 (consistency)
 
     def ListContainerInstances(self, p):
         cluster = self.cluster_name(p.get("cluster"))

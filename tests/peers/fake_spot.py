@@ -15,6 +15,9 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized",
            503: "Service Unavailable"}
 
 
+CLOCK_OFFSET = 0.0      # peer.py --clock-offset (request.timestamp)
+
+
 def envelope(method, url, status, kind=None, items=None, errors=None,
              data=None):
     resp = {"status": {"code": status, "message": REASONS.get(status, "")}}
@@ -28,7 +31,8 @@ def envelope(method, url, status, kind=None, items=None, errors=None,
     if data is not None:
         resp["data"] = data
     return {"request": {"id": str(uuid.uuid4()), "url": url,
-                        "method": method, "timestamp": iso(now())},
+                        "method": method,
+                        "timestamp": iso(now() + CLOCK_OFFSET)},
             "response": resp}
 
 

@@ -305,6 +305,7 @@ class Peer:
         self.ec2 = fake_ec2.Ec2(self.state)
         self.spot = fake_spot.Spot(self.state)
         self.ecs.spot = self.spot
+        self.ecs.ec2 = self.ec2
         self.traffic = traffic.Traffic(self.state, self.ecs,
                                        getattr(cfg, "prefix", "sfm-"))
         self.urls = {}
@@ -906,6 +907,7 @@ def main(argv):
     cfg.stop_seconds = a.stop_seconds
     cfg.max_skew = a.max_skew
     cfg.clock_offset = a.clock_offset
+    fake_spot.CLOCK_OFFSET = a.clock_offset
     cfg.ec2_consistency_delay = a.ec2_consistency_delay
     cfg.ec2_consistency_requests = a.ec2_consistency_requests
     cfg.tasks_per_instance = max(1, a.tasks_per_instance)

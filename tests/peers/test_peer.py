@@ -634,6 +634,7 @@ def stop_peer(p):
 
 
 def test_clock_offset(tmp):
+    import datetime
     import email.utils
     import re
     desc = json.dumps({"cluster": "shop", "services": ["web"]})
@@ -666,8 +667,11 @@ def test_clock_offset(tmp):
               (st, date))
         st, env, h = spot_req(p["spot"], "GET", "/ocean/aws/ecs/cluster")
         dt = email.utils.parsedate_to_datetime(h["Date"]).timestamp()
-        check("clock +600: Spot answers carry the shifted Date: too",
-              abs(dt - time.time() - 600) < 5, h.get("Date"))
+        ts = datetime.datetime.fromisoformat(env["request"]["timestamp"]
+                                             .replace("Z", "+00:00"))
+        check("clock +600: Spot answers carry the shifted Date: and "
+              "request.timestamp", abs(dt - time.time() - 600) < 5 and
+              abs(ts.timestamp() - time.time() - 600) < 5, h.get("Date"))
     finally:
         stop_peer(p)
     p = start_peer(tmp, "--clock-offset", "-400")
@@ -707,6 +711,8 @@ def test_refuse_and_drop_after(tmp):
             except ConnectionRefusedError:
                 refused = True
                 break
+            except OSError:         # queued when the listener closed
+                time.sleep(0.05)
         check("refused port: new connections get ECONNREFUSED", refused)
         try:
             keep.request("GET", "/_f2o/count")
@@ -772,6 +778,20 @@ def test_consistency(tmp):
               c1 == c2 == c3 == "InvalidGroup.NotFound" and s1 == 400 and
               "does not exist" in m1, (c1, c2, c3, fast))
         check("consistency delay: filters still list it", len(by_filter) == 1)
+        ecs = client(session(), "ecs", p["aws"])
+        ecs.register_task_definition(**TD)
+        g2 = ec2.create_security_group(GroupName="late2", Description="d",
+                                       VpcId="vpc-1")["GroupId"]
+        c, _, m = code_of(ecs.create_service, cluster="shop",
+                          serviceName="early", taskDefinition="web",
+                          launchType="EC2", desiredCount=1,
+                          networkConfiguration={"awsvpcConfiguration": {
+                              "subnets": ["subnet-1"],
+                              "securityGroups": [g2]}})
+        check("consistency delay: ECS CreateService naming the new group "
+              "-> InvalidParameterException (InvalidGroup.NotFound)",
+              c == "InvalidParameterException" and
+              "Error Code: InvalidGroup.NotFound" in m, (c, m))
         time.sleep(0.9)
         c, _, _ = code_of(ec2.authorize_security_group_ingress, GroupId=gid,
                           IpPermissions=perm)
