@@ -333,6 +333,12 @@ class Peer:
                              daemon=True).start()
 
     def _refuse_loop(self, role, srv):
+        # stop listening at once (shutdown() of a listening socket leaves
+        # the LISTEN state on Linux), then stop serve_forever
+        try:
+            srv.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         srv.shutdown()
         srv.socket.close()
         while True:
