@@ -31,6 +31,12 @@ class Config:
     drain_seconds = 1.0         # DRAINING -> INACTIVE after this
     stop_seconds = None         # scale-down done after this (None: stable)
     clusters = None             # None: any cluster name is known
+    clock_offset = 0.0          # the peer's clock minus the real one
+    max_skew = 300.0            # X-Amz-Date tolerance (AWS: 5 minutes)
+    ec2_consistency_delay = 0.0     # a new group is unknown this long
+    ec2_consistency_requests = 0    # ... or for this many requests
+    tasks_per_instance = 4      # ECS tasks one Ocean instance holds
+    ocean_instances = False     # Ocean launches instances (--ocean-instances)
 
 
 class State:
@@ -52,6 +58,16 @@ class State:
         # Spot
         self.clusters = {}          # id -> cluster object
         self.launchspecs = {}       # id -> launchSpec object
+        # Ocean-launched EC2 instances / ECS container instances
+        self.instances = {}         # InstanceId -> record (see fake_spot)
+        self.stopped_tasks = []     # ECS Task dicts, newest last
+        self.cluster_status = {}    # ECS cluster name -> ACTIVE/INACTIVE/
+                                    # MISSING (set by /_f2o/mutate)
+        self.consistency = {}       # "ec2:Op" -> InvalidGroup.NotFound
+                                    # answered for a not yet visible group
+        self.kinds = {}             # "read"/"write" -> requests received
+        self.writes = {}            # "svc:Op" -> write requests received
+        self.mutations = []         # /_f2o/mutate actions applied
         # counters
         self.created = {}           # resource key -> times created
         self.requests = {}          # "svc:Op" -> count
@@ -73,6 +89,10 @@ class State:
                 k = "%s %s" % (op, code)
                 self.errors[k] = self.errors.get(k, 0) + 1
             self.requests[op] = self.requests.get(op, 0) + 1
+            kind = op_kind(op)
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            if kind == "write":
+                self.writes[op] = self.writes.get(op, 0) + 1
             k = "%s %d" % (op, status)
             self.statuses[k] = self.statuses.get(k, 0) + 1
             if fault:
@@ -82,6 +102,17 @@ class State:
                              "code": code, "fault": fault})
             if len(self.log) > LOG_MAX:
                 del self.log[:len(self.log) - LOG_MAX]
+
+
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+def op_kind(op):
+    """"read" for Describe*/List*/Get* operations ("ecs:DescribeServices",
+    "spot:GetOceanCluster"), else "write" (unknown ones included)."""
+    name = op.split(":", 1)[-1]
+    return "read" if name.startswith(READ_PREFIXES) or \
+        name.startswith("GET ") else "write"
 
 
 def now():

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from xml.sax.saxutils import escape
 
-from common import ApiError, awsmodel
+from common import ApiError, awsmodel, now
 
 XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 DEFAULT_VPC = "vpc-0f2odefault00001"
@@ -78,6 +78,36 @@ class Ec2:
     def __init__(self, state):
         self.s = state
         self.cfg = state.cfg
+        self.begin("ec2:?")
+
+    def begin(self, op):
+        """A new request op (for the consistency counters)."""
+        self.op = op
+        self.seen = {}          # GroupId -> hidden? within this request
+
+    def hidden_to(self, op, gid):
+        """Is group gid not yet visible to another service's request op
+        (ECS CreateService looks its security groups up in EC2)?"""
+        self.begin(op)
+        return self._hidden(self.s.groups[gid])
+
+    def _hidden(self, g):
+        """Eventual consistency (--ec2-consistency-delay/-requests): True
+        while a just-created group is not yet visible to this request."""
+        gid = g["GroupId"]
+        if gid in self.seen:
+            return self.seen[gid]
+        hide = False
+        if now() < g.get("visible_at", 0):
+            hide = True
+        if g.get("hidden_requests", 0) > 0:
+            g["hidden_requests"] -= 1
+            hide = True
+        self.seen[gid] = hide
+        if hide:
+            c = self.s.consistency
+            c[self.op] = c.get(self.op, 0) + 1
+        return hide
 
     def _group(self, gid, name=None, vpc=None):
         if gid is not None:
@@ -85,14 +115,15 @@ class Ec2:
                 raise _err("InvalidGroupId.Malformed", 'Invalid id: "%s"'
                            % gid)
             g = self.s.groups.get(gid)
-            if g is None:
+            if g is None or self._hidden(g):
                 raise _err("InvalidGroup.NotFound", "The security group '%s' "
                            "does not exist" % gid)
             return g
         if name is not None:
             for g in self.s.groups.values():
                 if g["GroupName"].lower() == name.lower() and \
-                        g["VpcId"] == (vpc or DEFAULT_VPC):
+                        g["VpcId"] == (vpc or DEFAULT_VPC) and \
+                        not self._hidden(g):
                     return g
             raise _err("InvalidGroup.NotFound", "The security group '%s' "
                        "does not exist in default VPC '%s'"
@@ -151,6 +182,8 @@ class Ec2:
         tags = self._tags(p, "security-group")
         g = self.new_group(self.s.new_id("sg-0f2o"), name, desc, vpc, tags,
                            True)
+        g["visible_at"] = now() + (self.cfg.ec2_consistency_delay or 0)
+        g["hidden_requests"] = self.cfg.ec2_consistency_requests or 0
         self.s.count_created("ec2:securityGroup:%s/%s" % (vpc, name))
         return {"GroupId": g["GroupId"], "Tags": tags,
                 "SecurityGroupArn": g["SecurityGroupArn"]}
@@ -409,12 +442,19 @@ class Ec2:
                     g["GroupId"] in (net.get("securityGroups") or []):
                 raise _err("DependencyViolation", "resource %s has a "
                            "dependent object" % g["GroupId"])
+        for inst in self.s.instances.values():
+            if inst["State"]["Name"] != "terminated" and g["GroupId"] in [
+                    x["GroupId"] for x in inst["SecurityGroups"]]:
+                # attached to a running instance's network interface
+                raise _err("DependencyViolation", "resource %s has a "
+                           "dependent object" % g["GroupId"])
         del self.s.groups[g["GroupId"]]
         return {"Return": True, "GroupId": g["GroupId"]}
 
     # -- describe ----------------------------------------------------------
     def group_out(self, g):
-        out = {k: copy.deepcopy(v) for k, v in g.items() if k != "rules"}
+        out = {k: copy.deepcopy(v) for k, v in g.items()
+               if k not in ("rules", "visible_at", "hidden_requests")}
         for egress, key in ((False, "IpPermissions"),
                             (True, "IpPermissionsEgress")):
             perms = []

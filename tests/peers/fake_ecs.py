@@ -46,6 +46,8 @@ def output(op, value):
 
 
 class Ecs:
+    describing = False      # DescribeClusters: INACTIVE is not an error
+
     def __init__(self, state):
         self.s = state
         self.cfg = state.cfg
@@ -65,6 +67,12 @@ class Ecs:
                        "Invalid identifier: Unexpected number of separators")
         if self.cfg.clusters is not None and name not in self.cfg.clusters:
             raise _err("ClusterNotFoundException", "Cluster not found.")
+        st = self.s.cluster_status.get(name, "ACTIVE")
+        if st == "MISSING":
+            raise _err("ClusterNotFoundException", "Cluster not found.")
+        if st == "INACTIVE" and not getattr(self, "describing", False):
+            raise _err("ClusterNotFoundException", "The referenced cluster "
+                       "was inactive.")
         return name
 
     def service_name(self, s, cluster):
@@ -247,10 +255,88 @@ class Ecs:
                 self._event(svc, "(service %s) has reached a steady state."
                             % name)
 
+    FAIL_REASONS = {
+        # fault spec fail_reason -> (stopCode, stoppedReason, container
+        # reason, exit code); messages as ECS writes them
+        "exit": ("EssentialContainerExited",
+                 "Essential container in task exited", None, 1),
+        "pull": ("TaskFailedToStart",
+                 "CannotPullContainerError: pull image manifest has been "
+                 "retried 5 time(s): failed to resolve ref %s: not found",
+                 "CannotPullContainerError: pull image manifest has been "
+                 "retried 5 time(s): failed to resolve ref %s: not found",
+                 None),
+        "health": ("TaskFailedToStart",
+                   "Task failed container health checks", None, 137),
+    }
+
+    def _fail_tasks(self, rec, dep):
+        """Stopped tasks of a failed deployment (ListTasks STOPPED,
+        DescribeTasks) and the service events ECS writes for them."""
+        svc = rec["svc"]
+        name = svc["serviceName"]
+        faults = getattr(self.s, "faults", None)
+        why = (faults.spec.get("fail_reason") if faults else None) or "exit"
+        n = min(10, max(1, dep.get("desiredCount") or 1))
+        if why == "placement":
+            self._event(svc, "(service %s) was unable to place a task "
+                        "because no container instance met all of its "
+                        "requirements. Reason: No Container Instances were "
+                        "found in your cluster. For more information, see "
+                        "the Troubleshooting section of the Amazon ECS "
+                        "Developer Guide." % name)
+            return 0
+        code, reason, creason, exit_code = self.FAIL_REASONS.get(
+            why, self.FAIL_REASONS["exit"])
+        td = self.find_taskdef(dep["taskDefinition"])
+        cdefs = (td["td"].get("containerDefinitions") if td else None) or \
+            [{"name": name, "image": "unknown"}]
+        image = cdefs[0].get("image", "unknown")
+        if "%s" in reason:
+            reason = reason % image
+            creason = creason % image
+        t = round(now(), 3)
+        ids = []
+        for _ in range(n):
+            tid = hashlib.sha256(("stopped#%d" % next(self.s.ids))
+                                 .encode()).hexdigest()[:32]
+            ids.append(tid)
+            containers = []
+            for c in cdefs:
+                ct = {"containerArn": self.arn("container", "%s/%s/%s" % (
+                    rec["cluster"], tid, c.get("name"))),
+                      "taskArn": self.arn("task", "%s/%s" % (
+                          rec["cluster"], tid)),
+                      "name": c.get("name"), "image": c.get("image"),
+                      "lastStatus": "STOPPED"}
+                if creason:
+                    ct["reason"] = creason
+                if exit_code is not None:
+                    ct["exitCode"] = exit_code
+                containers.append(ct)
+            self.s.stopped_tasks.append({
+                "taskArn": self.arn("task", "%s/%s" % (rec["cluster"], tid)),
+                "clusterArn": svc["clusterArn"],
+                "taskDefinitionArn": dep["taskDefinition"],
+                "group": "service:%s" % name, "startedBy": dep["id"],
+                "launchType": svc.get("launchType") or "EC2",
+                "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+                "stopCode": code, "stoppedReason": reason,
+                "containers": containers, "createdAt": t,
+                "stoppingAt": t, "stoppedAt": t,
+                "executionStoppedAt": t, "version": 3,
+                "cpu": td["td"].get("cpu") if td else None,
+                "memory": td["td"].get("memory") if td else None})
+        del self.s.stopped_tasks[:max(0, len(self.s.stopped_tasks) - 1000)]
+        self._event(svc, "(service %s) has started %d tasks: %s." % (
+            name, n, " ".join("(task %s)" % i for i in ids)))
+        return n
+
     def _roll_back(self, rec, prim):
         svc = rec["svc"]
         name = svc["serviceName"]
         deps = svc["deployments"]
+        failed = self._fail_tasks(rec, prim)
         self._event(svc, "(service %s) (deployment %s) deployment failed: "
                     "tasks failed to start." % (name, prim["id"]))
         if len(deps) > 1:
@@ -273,8 +359,9 @@ class Ecs:
             prim["rolloutState"] = "FAILED"
             prim["rolloutStateReason"] = ("ECS deployment circuit breaker: "
                                           "tasks failed to start.")
-            prim["failedTasks"] = max(1, svc["desiredCount"])
+            prim["failedTasks"] = failed
             prim["runningCount"] = 0
+            prim["pendingCount"] = 0
             svc["runningCount"] = 0
         svc["pendingCount"] = 0
 
@@ -378,7 +465,9 @@ class Ecs:
             raise _err("InvalidParameterException", "subnets can not be "
                        "empty.")
         for sg in net.get("securityGroups") or []:
-            if sg not in self.s.groups:
+            if sg not in self.s.groups or (
+                    self.ec2 is not None and self.ec2.hidden_to(
+                        "ecs:CreateService", sg)):
                 raise _err("InvalidParameterException", "Error retrieving "
                            "security group information for [%s]: The "
                            "security group '%s' does not exist (Service: "
@@ -557,32 +646,147 @@ class Ecs:
         rec["inactive_at"] = now() + self.cfg.drain_seconds
         return output("DeleteService", {"service": svc})
 
-    def ListTasks(self, p):
-        """Synthetic task ARNs: runningCount per ACTIVE/DRAINING service."""
-        cluster = self.cluster_name(p.get("cluster"))
-        if p.get("desiredStatus", "RUNNING") != "RUNNING":
-            return self._page(p, [], "taskArns", 100)
-        arns = []
+    def _running_tasks(self, cluster):
+        """[(task ARN, service record)] of the running (synthetic) tasks."""
+        out = []
         for rec in self.s.services:
             svc = rec["svc"]
             if rec["cluster"] != cluster:
                 continue
-            if p.get("serviceName") and svc["serviceName"] != \
-                    self.service_name(p["serviceName"], cluster):
-                continue
             self.advance(rec)
-            if p.get("startedBy") and p["startedBy"] != \
-                    "ecs-svc/" + svc["serviceName"]:
-                continue
             for i in range(svc.get("runningCount", 0)):
                 h = hashlib.sha256(("%s#%d" % (svc["serviceArn"], i))
                                    .encode()).hexdigest()[:32]
-                arns.append(self.arn("task", "%s/%s" % (cluster, h)))
+                out.append((self.arn("task", "%s/%s" % (cluster, h)), rec))
+        return out
+
+    @staticmethod
+    def _started_by(svc):
+        deps = svc.get("deployments") or []
+        ids = ["ecs-svc/" + svc["serviceName"]]
+        return ids + [d["id"] for d in deps]
+
+    def ListTasks(self, p):
+        """Synthetic task ARNs: runningCount per ACTIVE/DRAINING service;
+        desiredStatus STOPPED: the failed deployments' stopped tasks."""
+        cluster = self.cluster_name(p.get("cluster"))
+        want = p.get("desiredStatus", "RUNNING")
+        sname = self.service_name(p["serviceName"], cluster) \
+            if p.get("serviceName") else None
         if p.get("serviceName") and not any(
-                r["svc"]["serviceName"] == p["serviceName"] and
+                r["svc"]["serviceName"] == sname and
                 r["cluster"] == cluster for r in self.s.services):
             raise _err("ServiceNotFoundException", "Service not found.")
+        arns = []
+        if want == "STOPPED":
+            carn = self.arn("cluster", cluster)
+            for t in reversed(self.s.stopped_tasks):
+                if t["clusterArn"] != carn:
+                    continue
+                if sname and t["group"] != "service:" + sname:
+                    continue
+                if p.get("startedBy") and t["startedBy"] != p["startedBy"]:
+                    continue
+                arns.append(t["taskArn"])
+        elif want == "RUNNING":
+            for arn, rec in self._running_tasks(cluster):
+                svc = rec["svc"]
+                if sname and svc["serviceName"] != sname:
+                    continue
+                if p.get("startedBy") and p["startedBy"] not in \
+                        self._started_by(svc):
+                    continue
+                arns.append(arn)
         return self._page(p, arns, "taskArns", 100)
+
+    def DescribeTasks(self, p):
+        cluster = self.cluster_name(p.get("cluster"))
+        if len(p["tasks"]) > 100:
+            raise _err("InvalidParameterException", "Tasks cannot be more "
+                       "than 100.")
+        running = dict(self._running_tasks(cluster))
+        stopped = {t["taskArn"]: t for t in self.s.stopped_tasks}
+        out = {"tasks": [], "failures": []}
+        for ref in p["tasks"]:
+            arn = ref if ref.startswith("arn:") else \
+                self.arn("task", "%s/%s" % (cluster, ref))
+            if arn in stopped:
+                out["tasks"].append(copy.deepcopy(stopped[arn]))
+            elif arn in running:
+                svc = running[arn]["svc"]
+                deps = svc.get("deployments") or [{}]
+                td = self.find_taskdef(svc["taskDefinition"])
+                ci = None
+                if self.spot is not None and self.spot._on_ec2(svc):
+                    live = [i for i, n in self.spot.container_list(cluster)
+                            if n > 0]
+                    if live:
+                        ci = live[int(arn[-4:], 16) % len(live)][
+                            "containerInstanceArn"]
+                t = svc.get("createdAt")
+                out["tasks"].append({
+                    "taskArn": arn, "clusterArn": svc["clusterArn"],
+                    "taskDefinitionArn": svc["taskDefinition"],
+                    "group": "service:%s" % svc["serviceName"],
+                    "startedBy": deps[0].get("id"),
+                    "launchType": svc.get("launchType") or (
+                        "FARGATE" if svc.get("platformVersion") else "EC2"),
+                    "containerInstanceArn": ci,
+                    "lastStatus": "RUNNING", "desiredStatus": "RUNNING",
+                    "healthStatus": "UNKNOWN", "version": 2,
+                    "createdAt": t, "startedAt": t,
+                    "cpu": td["td"].get("cpu") if td else None,
+                    "memory": td["td"].get("memory") if td else None,
+                    "containers": [{"name": c.get("name"),
+                                    "image": c.get("image"),
+                                    "lastStatus": "RUNNING"}
+                                   for c in (td["td"].get(
+                                       "containerDefinitions") or []
+                                       if td else [])]})
+            else:
+                out["failures"].append({"arn": arn, "reason": "MISSING"})
+        return output("DescribeTasks", out)
+
+    # -- container instances (launched by the fake Ocean) -------------------
+    spot = None             # set by peer.py: the fake Spot (instances)
+    ec2 = None              # set by peer.py: the fake EC2 (consistency)
+
+    def ListContainerInstances(self, p):
+        cluster = self.cluster_name(p.get("cluster"))
+        if p.get("filter"):
+            raise _err("InvalidParameterException", "The f2o test peer does "
+                       "not evaluate cluster query language filters.")
+        want = p.get("status")
+        arns = []
+        for inst, _ in (self.spot.container_list(cluster)
+                        if self.spot is not None else []):
+            st = inst["containerInstanceStatus"]
+            if (want is None and st in ("ACTIVE", "DRAINING")) or \
+                    st == want:
+                arns.append(inst["containerInstanceArn"])
+        return self._page(p, arns, "containerInstanceArns", 100)
+
+    def DescribeContainerInstances(self, p):
+        cluster = self.cluster_name(p.get("cluster"))
+        if len(p["containerInstances"]) > 100:
+            raise _err("InvalidParameterException", "Container instances "
+                       "cannot be more than 100.")
+        have = {}
+        for inst, n in (self.spot.container_list(cluster)
+                        if self.spot is not None else []):
+            arn = inst["containerInstanceArn"]
+            have[arn] = have[arn.rsplit("/", 1)[-1]] = (inst, n)
+        out = {"containerInstances": [], "failures": []}
+        for ref in p["containerInstances"]:
+            if ref in have:
+                inst, n = have[ref]
+                out["containerInstances"].append(
+                    self.spot.container_instance(inst, n))
+            else:
+                arn = ref if ref.startswith("arn:") else self.arn(
+                    "container-instance", "%s/%s" % (cluster, ref))
+                out["failures"].append({"arn": arn, "reason": "MISSING"})
+        return output("DescribeContainerInstances", out)
 
     # -- account, tags, clusters ---------------------------------------------
     def PutAccountSettingDefault(self, p):
@@ -620,20 +824,42 @@ class Ecs:
         return {}
 
     def DescribeClusters(self, p):
+        """status ACTIVE, or what /_f2o/mutate set: INACTIVE (still
+        described), MISSING (failures[] reason MISSING)."""
         out = {"clusters": [], "failures": []}
         for c in p.get("clusters") or ["default"]:
+            self.describing = True
             try:
                 name = self.cluster_name(c)
             except ApiError:
-                out["failures"].append({"arn": c, "reason": "MISSING"})
+                name = None
+            finally:
+                self.describing = False
+            if name is None:
+                arn = c if c.startswith("arn:") else self.arn("cluster", c)
+                out["failures"].append({"arn": arn, "reason": "MISSING"})
                 continue
+            insts = [i for i, _ in self.spot.container_list(name)
+                     if i["containerInstanceStatus"] == "ACTIVE"] \
+                if self.spot is not None else []
+            st = self.s.cluster_status.get(name, "ACTIVE")
+            live = st == "ACTIVE"
             out["clusters"].append({
                 "clusterArn": self.arn("cluster", name),
-                "clusterName": name, "status": "ACTIVE",
+                "clusterName": name, "status": st,
+                "registeredContainerInstancesCount": len(insts) if live
+                else 0,
+                "runningTasksCount": sum(
+                    r["svc"].get("runningCount") or 0
+                    for r in self.s.services if r["cluster"] == name)
+                if live else 0,
+                "pendingTasksCount": 0,
                 "activeServicesCount": sum(
                     1 for r in self.s.services if r["cluster"] == name and
-                    r["svc"]["status"] == "ACTIVE"),
-                "capacityProviders": ["FARGATE", "FARGATE_SPOT"]})
+                    r["svc"]["status"] == "ACTIVE") if live else 0,
+                "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+                "defaultCapacityProviderStrategy": [],
+                "settings": [], "statistics": [], "tags": []})
         return output("DescribeClusters", out)
 
     # -- seeding -----------------------------------------------------------

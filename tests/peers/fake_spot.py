@@ -15,6 +15,9 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized",
            503: "Service Unavailable"}
 
 
+CLOCK_OFFSET = 0.0      # peer.py --clock-offset (request.timestamp)
+
+
 def envelope(method, url, status, kind=None, items=None, errors=None,
              data=None):
     resp = {"status": {"code": status, "message": REASONS.get(status, "")}}
@@ -28,7 +31,8 @@ def envelope(method, url, status, kind=None, items=None, errors=None,
     if data is not None:
         resp["data"] = data
     return {"request": {"id": str(uuid.uuid4()), "url": url,
-                        "method": method, "timestamp": iso(now())},
+                        "method": method,
+                        "timestamp": iso(now() + CLOCK_OFFSET)},
             "response": resp}
 
 
@@ -133,6 +137,10 @@ class Spot:
         for k in [k for k, v in self.s.launchspecs.items()
                   if v.get("oceanId") == rid]:
             del self.s.launchspecs[k]
+        # assumption (spot-api.md does not say): the cluster's instances
+        # go with it, those of VNGs deleted earlier without
+        # deleteContainerInstances included
+        self.terminate(lambda i: i["oceanId"] == rid)
         return None, None
 
     def CreateOceanLaunchSpec(self, rid, query, body):
@@ -185,5 +193,153 @@ class Spot:
 
     def DeleteOceanLaunchSpec(self, rid, query, body):
         self._ls(rid)
+        flag = query.get("deleteContainerInstances", "false")
+        if flag not in ("true", "false"):
+            raise _err(400, "ValidationError", '"deleteContainerInstances" '
+                       'must be a boolean', "deleteContainerInstances")
         del self.s.launchspecs[rid]
+        if flag == "true":
+            # spot-api.md 3.1: the VNG's instances are drained, detached
+            # and terminated; without it they keep running
+            self.terminate(lambda i: i["launchSpecId"] == rid)
         return None, None
+
+    # -- Ocean-launched instances ------------------------------------------
+    @staticmethod
+    def _on_ec2(svc):
+        """Does the service place its tasks on EC2 container instances?"""
+        if svc.get("launchType") == "EC2":
+            return True
+        cps = svc.get("capacityProviderStrategy") or []
+        return bool(cps) and not any(c.get("capacityProvider", "")
+                                     .startswith("FARGATE") for c in cps)
+
+    def ec2_tasks(self, cluster, field="desiredCount"):
+        n = 0
+        for rec in self.s.services:
+            svc = rec["svc"]
+            if rec["cluster"] == cluster and self._on_ec2(svc) and \
+                    svc.get("status") in ("ACTIVE", "DRAINING"):
+                n += max(svc.get(field) or 0, svc.get("runningCount") or 0)
+        return n
+
+    def running(self, pred=None):
+        return [i for i in sorted(self.s.instances.values(),
+                                  key=lambda x: x["InstanceId"])
+                if i["State"]["Name"] == "running" and
+                (pred is None or pred(i))]
+
+    def reconcile(self):
+        """Launch instances so every Ocean cluster's ECS cluster holds its
+        EC2-placed tasks (--tasks-per-instance each). Never scales down
+        (Ocean's scale-down is slow); deletes terminate (see above)."""
+        if not getattr(self.s.cfg, "ocean_instances", False):
+            return
+        per = max(1, int(getattr(self.s.cfg, "tasks_per_instance", 4)))
+        for oid in sorted(self.s.clusters):
+            c = self.s.clusters[oid]
+            ecs_cluster = c.get("clusterName")
+            need = -(-self.ec2_tasks(ecs_cluster) // per)
+            have = self.running(lambda i: i["oceanId"] == oid)
+            lss = [self.s.launchspecs[k] for k in sorted(self.s.launchspecs)
+                   if self.s.launchspecs[k].get("oceanId") == oid]
+            for _ in range(max(0, need - len(have))):
+                ls = min(lss, key=lambda x: sum(
+                    1 for i in have if i["launchSpecId"] == x["id"])) \
+                    if lss else None
+                have.append(self._launch(c, ls))
+
+    def _launch(self, c, ls):
+        spec = (c.get("compute") or {}).get("launchSpecification") or {}
+        sgs = (ls or {}).get("securityGroupIds") or \
+            spec.get("securityGroupIds") or []
+        iid = self.s.new_id("i-0f2o")
+        cluster = c.get("clusterName")
+        cfg = self.s.cfg
+        ci = "arn:aws:ecs:%s:%s:container-instance/%s/%s" % (
+            cfg.region, cfg.account, cluster,
+            uuid.UUID(int=next(self.s.ids)).hex)
+        t = now()
+        inst = {"InstanceId": iid,
+                "State": {"Code": 16, "Name": "running"},
+                "SecurityGroups": [{"GroupId": g} for g in sgs],
+                "ImageId": (ls or {}).get("imageId") or spec.get("imageId"),
+                "InstanceType": ((ls or {}).get("instanceTypes") or
+                                 ["m5.large"])[0],
+                "SubnetId": (((ls or {}).get("subnetIds") or
+                              (c.get("compute") or {}).get("subnetIds") or
+                              [None])[0]),
+                "LaunchTime": iso(t),
+                "Tags": [{"Key": "spotinst:ocean:id", "Value": c["id"]}],
+                "oceanId": c["id"],
+                "launchSpecId": (ls or {}).get("id"),
+                "ecsCluster": cluster,
+                "containerInstanceArn": ci,
+                "containerInstanceStatus": "ACTIVE",
+                "registeredAt": round(t, 3)}
+        self.s.instances[iid] = inst
+        return inst
+
+    def terminate(self, pred):
+        for i in self.running(pred):
+            i["State"] = {"Code": 48, "Name": "terminated"}
+            i["containerInstanceStatus"] = "INACTIVE"
+            i["terminatedAt"] = iso(now())
+
+    def instances_out(self):
+        return [copy.deepcopy(i) for i in sorted(
+            self.s.instances.values(), key=lambda x: x["InstanceId"])]
+
+    def container_instance(self, inst, running=0):
+        """ECS ContainerInstance (minimal shape of the model)."""
+        per = max(1, int(getattr(self.s.cfg, "tasks_per_instance", 4)))
+        cpu, mem = 2048, 7680
+        used = min(running, per)
+        return {
+            "containerInstanceArn": inst["containerInstanceArn"],
+            "ec2InstanceId": inst["InstanceId"],
+            "status": inst["containerInstanceStatus"],
+            "agentConnected": inst["containerInstanceStatus"] == "ACTIVE",
+            "runningTasksCount": used, "pendingTasksCount": 0,
+            "version": 1,
+            "versionInfo": {"agentVersion": "1.89.0",
+                            "agentHash": "f2o0peer",
+                            "dockerVersion": "DockerVersion: 25.0.8"},
+            "registeredResources": [
+                {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
+                {"name": "MEMORY", "type": "INTEGER", "integerValue": mem}],
+            "remainingResources": [
+                {"name": "CPU", "type": "INTEGER",
+                 "integerValue": cpu - used * cpu // per},
+                {"name": "MEMORY", "type": "INTEGER",
+                 "integerValue": mem - used * mem // per}],
+            "attributes": [
+                {"name": "ecs.instance-type",
+                 "value": inst["InstanceType"]},
+                {"name": "spotinst.io/ocean-id", "value": inst["oceanId"]}],
+            "registeredAt": inst["registeredAt"],
+            "tags": []}
+
+    def container_list(self, cluster):
+        """[(instance, running tasks)] of an ECS cluster, tasks spread in
+        instance order, --tasks-per-instance at most each."""
+        per = max(1, int(getattr(self.s.cfg, "tasks_per_instance", 4)))
+        left = self.ec2_tasks(cluster, "runningCount")
+        out = []
+        for i in sorted(self.s.instances.values(),
+                        key=lambda x: x["InstanceId"]):
+            if i["ecsCluster"] != cluster:
+                continue
+            n = 0
+            if i["containerInstanceStatus"] == "ACTIVE":
+                n = min(per, left)
+                left -= n
+            out.append((i, n))
+        return out
+
+    def container_out(self):
+        clusters = sorted({i["ecsCluster"] for i in
+                           self.s.instances.values()})
+        return [{"cluster": c, "containerInstance":
+                 self.container_instance(i, n)}
+                for c in clusters for i, n in self.container_list(c)]

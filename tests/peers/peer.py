@@ -6,14 +6,19 @@ Ocean API for f2o-exec's tests.
         [--access-key K --secret S [--session-token T]]
         [--spot-token T --spot-account A] [--faults SPEC] [--seed DIR]
         [--stable-seconds 1] [--drain-seconds 1] [--max-seconds 600]
+        [--clock-offset S] [--max-skew 300] [--ec2-consistency-delay S]
+        [--ec2-consistency-requests N] [--ocean-instances]
 
 Writes {"aws": URL, "spot": URL, "pid": N} to FILE once both ports listen.
 GET /_f2o/state (either port) returns everything held plus counters;
-POST /_f2o/faults sets fault injection (JSON, see Faults.set). SIGTERM or
+POST /_f2o/faults sets fault injection (JSON, see Faults.set); POST
+/_f2o/refuse closes a port for a while; POST /_f2o/mutate changes state
+as another actor (mutate.py). See README.md. SIGTERM or
 --max-seconds: dump state to --state FILE and exit. Only 127.0.0.1.
 """
 import argparse
 import datetime
+import email.utils
 import glob
 import hashlib
 import hmac
@@ -34,6 +39,7 @@ from common import ApiError, Config, State, awsmodel  # noqa: E402
 import fake_ec2  # noqa: E402
 import fake_ecs  # noqa: E402
 import fake_spot  # noqa: E402
+import mutate  # noqa: E402
 import traffic  # noqa: E402
 
 import botocore.auth  # noqa: E402
@@ -43,7 +49,7 @@ import botocore.credentials  # noqa: E402
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 EC2_VERSION = "2016-11-15"
 MAX_BODY = 16 * 1024 * 1024
-FAULT_KINDS = ("throttle", "500", "503", "latency", "drop")
+FAULT_KINDS = ("throttle", "500", "503", "latency", "drop", "drop_after")
 SIG_MISMATCH = ("The request signature we calculated does not match the "
                 "signature you provided. Check your AWS Secret Access Key "
                 "and signing method. Consult the service documentation for "
@@ -69,7 +75,10 @@ class Faults:
       added by "latency", 0.2), reset (Spot X-RateLimit-Reset seconds, 1),
       rollback (service names whose new deployments roll back),
       fail_create (service names whose CreateService fails with
-      ClientException, before touching any state).
+      ClientException, before touching any state), fail_reason (how a
+      "rollback" deployment's tasks fail: exit, pull, health, placement).
+    Kind "drop_after" handles the request (state changed) and then closes
+    the connection without answering (the client's "in doubt" case).
     Request n (counted among matching requests) is faulted when
     sha256("seed:n") maps below rate; the kind is chosen by the same hash.
     """
@@ -93,12 +102,17 @@ class Faults:
                 spec[k] = [x for x in v.split("+") if x]
             elif k in ("rate", "latency", "reset"):
                 spec[k] = float(v)
+            elif k == "fail_reason":
+                spec[k] = v.strip()
             else:
                 spec[k] = int(v)
         return spec
 
     def set(self, spec):
         kinds = spec.get("kinds") or ["throttle"]
+        if spec.get("fail_reason", "exit") not in ("exit", "pull", "health",
+                                                   "placement"):
+            raise ValueError("fail_reason: exit, pull, health or placement")
         for k in kinds:
             if k not in FAULT_KINDS:
                 raise ValueError("unknown fault kind %r" % k)
@@ -117,6 +131,7 @@ class Faults:
                 "reset": int(spec.get("reset", 1)),
                 "rollback": list(spec.get("rollback") or []),
                 "fail_create": list(spec.get("fail_create") or []),
+                "fail_reason": str(spec.get("fail_reason") or "exit"),
             }
             self.n = 0
             self.done = 0
@@ -215,22 +230,28 @@ def check_sigv4(cfg, method, path, headers, body, service):
     def stamp(x):
         return datetime.datetime.fromtimestamp(
             x, datetime.timezone.utc).strftime(fmt)
-    mins = int(cfg.max_skew // 60)
-    # ECS: InvalidSignatureException "Signature expired: ..." (seen in
-    # fabfuel/ecs-deploy#126); EC2: 400 RequestExpired "Request has
-    # expired." (aws/aws-sdk-java#1443).
-    if t < nowt - cfg.max_skew:
+    skew = cfg.max_skew
+    mins = int(skew // 60)
+    # Checked against the peer's clock (shifted by --clock-offset).
+    # ECS: 400 InvalidSignatureException "Signature expired: ..." /
+    # "Signature not yet current: ..." (fabfuel/ecs-deploy#126,
+    # serverless/enterprise#11); EC2: a request too old is 400
+    # RequestExpired "Request has expired." (aws/aws-sdk-java#1443), one
+    # too far ahead 401 AuthFailure (aws/aws-sdk-java#519: EC2 answers a
+    # skewed clock with AuthFailure, not a skew-specific code).
+    if t < nowt - skew:
         if not ecs:
             fail(None, "RequestExpired", "Request has expired.", 400)
         fail("InvalidSignatureException", None,
              "Signature expired: %s is now earlier than %s (%s - %d min.)"
-             % (amz, stamp(nowt - cfg.max_skew), stamp(nowt), mins))
-    if t > nowt + cfg.max_skew:
+             % (amz, stamp(nowt - skew), stamp(nowt), mins))
+    if t > nowt + skew:
         if not ecs:
-            fail(None, "RequestExpired", "Request has expired.", 400)
+            fail(None, "AuthFailure", "AWS was not able to validate the "
+                 "provided access credentials", 401)
         fail("InvalidSignatureException", None,
              "Signature not yet current: %s is still later than %s "
-             "(%s + %d min.)" % (amz, stamp(nowt + cfg.max_skew),
+             "(%s + %d min.)" % (amz, stamp(nowt + skew),
                                  stamp(nowt), mins))
     if svc != service:
         fail("InvalidSignatureException", "AuthFailure",
@@ -283,9 +304,65 @@ class Peer:
         self.ecs = fake_ecs.Ecs(self.state)
         self.ec2 = fake_ec2.Ec2(self.state)
         self.spot = fake_spot.Spot(self.state)
+        self.ecs.spot = self.spot
+        self.ecs.ec2 = self.ec2
         self.traffic = traffic.Traffic(self.state, self.ecs,
                                        getattr(cfg, "prefix", "sfm-"))
         self.urls = {}
+        self.servers = {}           # role -> Server
+        self.stop = threading.Event()
+        self.refusals = {}          # role -> {"until", "windows", "closed"}
+
+    def refusing(self, role):
+        r = self.refusals.get(role)
+        return r is not None and time.time() < r["until"]
+
+    def refuse(self, role, seconds):
+        """Close role's listening socket (new connections: ECONNREFUSED),
+        re-open the same port after seconds; requests arriving meanwhile
+        on kept-alive connections are dropped unread."""
+        srv = self.servers[role]
+        with self.state.lock:
+            r = self.refusals.setdefault(role, {"until": 0, "windows": 0,
+                                                "closed": 0})
+            active = time.time() < r["until"]
+            r["until"] = max(r["until"], time.time() + seconds)
+            r["windows"] += 1
+        if not active:
+            threading.Thread(target=self._refuse_loop, args=(role, srv),
+                             daemon=True).start()
+
+    def _refuse_loop(self, role, srv):
+        # stop listening at once (shutdown() of a listening socket leaves
+        # the LISTEN state on Linux), then stop serve_forever
+        try:
+            srv.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        srv.shutdown()
+        srv.socket.close()
+        while True:
+            left = self.refusals[role]["until"] - time.time()
+            if left <= 0 or self.stop.wait(left):
+                break
+        if self.stop.is_set():
+            return
+        for _ in range(50):
+            try:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(srv.server_address)
+                sock.listen(srv.request_queue_size)
+                break
+            except OSError as e:
+                sock.close()
+                sys.stderr.write("peer: re-open %s: %s\n" % (role, e))
+                time.sleep(0.1)
+        else:
+            return
+        srv.socket = sock
+        threading.Thread(target=srv.serve_forever,
+                         kwargs={"poll_interval": 0.2}, daemon=True).start()
 
     def snapshot(self):
         s = self.state
@@ -304,14 +381,20 @@ class Peer:
                     td = dict(s.taskdefs[fam][rev]["td"])
                     td["tags"] = s.tags.get(td["taskDefinitionArn"], [])
                     tds.append(td)
+            self.spot.reconcile()
             groups = [self.ec2.group_out(s.groups[g]) for g in sorted(s.groups)]
             rules = [r for g in sorted(s.groups) for r in s.groups[g]["rules"]]
             out = {
                 "urls": self.urls, "pid": os.getpid(),
                 "ecs": {"services": services, "taskDefinitions": tds,
-                        "accountSettings": s.account_settings},
+                        "accountSettings": s.account_settings,
+                        "containerInstances": self.spot.container_out(),
+                        "stoppedTasks": list(s.stopped_tasks),
+                        "clusterStatus": dict(s.cluster_status)},
                 "ec2": {"securityGroups": groups,
-                        "securityGroupRules": rules},
+                        "securityGroupRules": rules,
+                        "instances": self.spot.instances_out(),
+                        "consistencyNotFound": dict(s.consistency)},
                 "spot": {"clusters": [s.clusters[k] for k in
                                       sorted(s.clusters)],
                          "launchSpecs": [s.launchspecs[k] for k in
@@ -321,7 +404,13 @@ class Peer:
                              "byOperation": dict(s.requests),
                              "byStatus": dict(s.statuses),
                              "errors": dict(s.errors),
-                             "faults": dict(s.faults_done)},
+                             "faults": dict(s.faults_done),
+                             "reads": s.kinds.get("read", 0),
+                             "writes": s.kinds.get("write", 0),
+                             "writesByOperation": dict(s.writes)},
+                "refusals": {k: dict(v) for k, v in self.refusals.items()},
+                "mutations": list(s.mutations),
+                "clockOffset": self.cfg.clock_offset,
                 "faults": self.faults.spec,
                 "traffic": self.traffic.out(),
                 "log": list(s.log),
@@ -353,13 +442,6 @@ class Peer:
 
 
 class Handler(BaseHTTPRequestHandler):
-    def date_time_string(self, timestamp=None):
-        """The Date header, from the peer's (possibly offset) clock."""
-        if timestamp is None:
-            timestamp = time.time() + getattr(self.server.peer.cfg,
-                                              "clock_offset", 0.0)
-        return super().date_time_string(timestamp)
-
     protocol_version = "HTTP/1.1"
     server_version = "f2o-peer/1"
     timeout = 60                # idle keep-alive connections
@@ -371,8 +453,18 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = lambda self: self.dispatch()
 
+    def date_time_string(self, timestamp=None):
+        """Date: header (RFC 7231 IMF-fixdate) in the peer's clock."""
+        if timestamp is None:
+            timestamp = time.time() + self.server.peer.cfg.clock_offset
+        return email.utils.formatdate(timestamp, usegmt=True)
+
     # -- plumbing ----------------------------------------------------------
     def send(self, status, body, ctype, headers=None):
+        if getattr(self, "drop_after", False):
+            # fault "drop_after": processed, then no answer
+            self.drop_after = False
+            return self.drop()
         if isinstance(body, str):
             body = body.encode("utf-8")
         self.send_response(status)
@@ -419,6 +511,14 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(n))
 
     def dispatch(self):
+        peer = self.server.peer
+        self.drop_after = False
+        if peer.refusing(self.server.role):
+            # the port is "down": a request on a kept-alive connection is
+            # dropped unread (curl then reconnects and is refused)
+            with peer.state.lock:
+                peer.refusals[self.server.role]["closed"] += 1
+            return self.drop()
         body = self.read_body()
         if body is None:
             return
@@ -446,6 +546,34 @@ class Handler(BaseHTTPRequestHandler):
             except (ValueError, TypeError, AttributeError) as e:
                 return self.send_json(400, {"error": str(e)})
             return self.send_json(200, peer.faults.spec)
+        if path == "/_f2o/refuse" and self.command == "POST":
+            try:
+                doc = json.loads(body.decode("utf-8") or "{}")
+                secs = float(doc.get("seconds", 1))
+                port = doc.get("port", "both")
+                roles = ["aws", "spot"] if port == "both" else [port]
+                if not 0 < secs <= 600 or any(r not in peer.servers
+                                              for r in roles):
+                    raise ValueError("want seconds 0..600, port aws|spot|"
+                                     "both")
+            except (ValueError, TypeError, AttributeError) as e:
+                return self.send_json(400, {"error": str(e)})
+            for r in roles:
+                peer.refuse(r, secs)
+            return self.send_json(200, {r: {"until": peer.refusals[r][
+                "until"] - peer.state.t0} for r in roles})
+        if path == "/_f2o/mutate" and self.command == "POST":
+            try:
+                doc = json.loads(body.decode("utf-8") or "{}")
+                with peer.state.lock:
+                    out = mutate.apply(peer, doc)
+            except ApiError as e:
+                return self.send_json(400, {"error": e.message,
+                                            "code": e.code})
+            except (ValueError, TypeError, AttributeError, KeyError) as e:
+                return self.send_json(400, {"error": "%s: %s" % (
+                    type(e).__name__, e)})
+            return self.send_json(200, out)
         return self.send_json(404, {"error": "no such control path"})
 
     def fault(self, target, op, kind):
@@ -456,6 +584,12 @@ class Handler(BaseHTTPRequestHandler):
                 fd = peer.state.faults_done
                 fd[kind] = fd.get(kind, 0) + 1
             time.sleep(min(peer.faults.spec["latency"], 30))
+            return False
+        if kind == "drop_after":
+            with peer.state.lock:
+                fd = peer.state.faults_done
+                fd[kind] = fd.get(kind, 0) + 1
+            self.drop_after = True
             return False
         peer.state.note_request(self.server.role, op, 0 if kind == "drop"
                                 else {"throttle": 429 if target == "spot"
@@ -572,6 +706,7 @@ class Handler(BaseHTTPRequestHandler):
                     peer.traffic.remember(cl, sname, why)
                 finally:
                     peer.traffic.observe(why)
+                    peer.spot.reconcile()
         except ApiError as e:
             return self.ecs_error(op, e)
         peer.state.note_request("aws", op, 200)
@@ -655,6 +790,7 @@ class Handler(BaseHTTPRequestHandler):
         fn = getattr(peer.ec2, action, None)
         try:
             with peer.state.lock:
+                peer.ec2.begin(op)
                 out = fn(params)
         except ApiError as e:
             return self.ec2_error(op, e)
@@ -698,6 +834,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             with peer.state.lock:
                 kind, items = peer.spot.handle(opname, url.path, query, body)
+                peer.spot.reconcile()
         except ApiError as e:
             err = {"code": e.code, "message": e.message}
             if e.field:
@@ -742,11 +879,21 @@ def main(argv):
     ap.add_argument("--stop-seconds", type=float,
                     help="a scale-down's tasks stop after this "
                     "(default: --stable-seconds)")
-    ap.add_argument("--max-skew", type=float, default=900.0,
-                    help="X-Amz-Date tolerance in seconds (900)")
+    ap.add_argument("--max-skew", type=float, default=300.0,
+                    help="X-Amz-Date tolerance in seconds (300, as AWS)")
     ap.add_argument("--clock-offset", type=float, default=0.0,
-                    help="seconds the peer's clock (signature check, "
-                    "Date header) is ahead of the local one")
+                    help="the peer's clock runs this many seconds ahead "
+                    "(negative: behind) of the machine's")
+    ap.add_argument("--ec2-consistency-delay", type=float, default=0.0,
+                    help="a new security group is unknown to requests "
+                    "naming it for this many seconds")
+    ap.add_argument("--ec2-consistency-requests", type=int, default=0,
+                    help="... or for this many requests naming it")
+    ap.add_argument("--ocean-instances", action="store_true",
+                    help="Ocean clusters launch EC2 instances registered "
+                    "as ECS container instances for EC2-placed tasks")
+    ap.add_argument("--tasks-per-instance", type=int, default=4,
+                    help="ECS tasks one Ocean instance holds (4)")
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--prefix", default="sfm-",
                     help="name prefix of f2o's side-by-side copies, for "
@@ -766,6 +913,11 @@ def main(argv):
     cfg.stop_seconds = a.stop_seconds
     cfg.max_skew = a.max_skew
     cfg.clock_offset = a.clock_offset
+    fake_spot.CLOCK_OFFSET = a.clock_offset
+    cfg.ec2_consistency_delay = a.ec2_consistency_delay
+    cfg.ec2_consistency_requests = a.ec2_consistency_requests
+    cfg.tasks_per_instance = max(1, a.tasks_per_instance)
+    cfg.ocean_instances = a.ocean_instances
     cfg.verbose = a.verbose
     cfg.prefix = a.prefix
 
@@ -784,6 +936,7 @@ def main(argv):
         srv.role = role
         srv.peer = peer
         servers.append(srv)
+        peer.servers[role] = srv
         peer.urls[role] = "http://127.0.0.1:%d" % srv.server_address[1]
     threads = [threading.Thread(target=s.serve_forever,
                                 kwargs={"poll_interval": 0.2}, daemon=True)
@@ -791,7 +944,7 @@ def main(argv):
     for t in threads:
         t.start()
 
-    stop = threading.Event()
+    stop = peer.stop
 
     def ticker():
         # clock-driven transitions (tasks started / stopped, INACTIVE)
@@ -799,6 +952,7 @@ def main(argv):
         while not stop.wait(max(0.01, a.tick)):
             with peer.state.lock:
                 peer.traffic.tick()
+                peer.spot.reconcile()
     threading.Thread(target=ticker, daemon=True).start()
 
     def on_signal(signum, frame):

@@ -105,9 +105,17 @@ def post_json(url, doc):
         return json.load(r)
 
 
+LAST_HEADERS = {}
+
+
+def amz_at(t):
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
+
+
 def raw_aws(url, body, target=None, secret=SK, ak=AK, amzdate=None,
             token=None):
-    """Sign by hand (possibly wrongly) and send; (status, body text)."""
+    """Sign by hand (possibly wrongly) and send; (status, body text).
+    The answer's headers are left in LAST_HEADERS."""
     hdrs = {}
     if target:
         hdrs["Content-Type"] = "application/x-amz-json-1.1"
@@ -141,6 +149,8 @@ def raw_aws(url, body, target=None, secret=SK, ak=AK, amzdate=None,
     c.request("POST", "/", body=p.body, headers=dict(p.headers))
     r = c.getresponse()
     out = (r.status, r.read().decode())
+    LAST_HEADERS.clear()
+    LAST_HEADERS.update(dict(r.headers))
     c.close()
     return out
 
@@ -373,9 +383,13 @@ def test_auth(ports):
     st, b = raw_aws(aws, body, target="DescribeServices", amzdate=new)
     check("X-Amz-Date 20 min ahead -> Signature not yet current",
           st == 400 and "not yet current" in b, b)
-    ok_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 600))
+    ok_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 240))
     st, b = raw_aws(aws, body, target="DescribeServices", amzdate=ok_date)
-    check("X-Amz-Date 10 min old -> accepted (15 min window)", st == 200, b)
+    check("X-Amz-Date 4 min old -> accepted (5 min window)", st == 200, b)
+    old6 = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 360))
+    st, b = raw_aws(aws, body, target="DescribeServices", amzdate=old6)
+    check("X-Amz-Date 6 min old -> Signature expired (- 5 min.)",
+          st == 400 and "- 5 min.)" in b, b)
     st, b = raw_aws(aws, body, target="DescribeServices", token="tok")
     check("unexpected session token -> UnrecognizedClientException",
           st == 400 and "UnrecognizedClient" in b, b)
@@ -607,6 +621,484 @@ def test_validate_bundle():
     check("validate_bundle reports an unreadable bundle", len(bad) == 1)
 
 
+# ----------------------------------------------------------------------
+# harsher account: clock, refusals, consistency, instances, diagnostics,
+# drift
+
+def stop_peer(p):
+    p["proc"].terminate()
+    try:
+        p["proc"].wait(10)
+    except subprocess.TimeoutExpired:
+        p["proc"].kill()
+
+
+def test_clock_offset(tmp):
+    import datetime
+    import email.utils
+    import re
+    desc = json.dumps({"cluster": "shop", "services": ["web"]})
+    form = "Action=DescribeSecurityGroups&Version=2016-11-15"
+    p = start_peer(tmp, "--clock-offset", "600")
+    try:
+        aws = p["aws"]
+        st, b = raw_aws(aws, desc, target="DescribeServices")
+        m = re.search(r"Signature expired: (\S+) is now earlier than (\S+) "
+                      r"\((\S+) - 5 min\.\)", b)
+        peer_now = None
+        if m:
+            peer_now = time.mktime(time.strptime(
+                m.group(3), "%Y%m%dT%H%M%SZ")) - time.mktime(
+                time.gmtime(0))
+        check("clock +600: real-time ECS request -> Signature expired "
+              "against the peer's clock", st == 400 and m is not None and
+              abs(peer_now - (time.time() + 600)) < 5, b)
+        st, b = raw_aws(aws, form)
+        check("clock +600: EC2 -> 400 RequestExpired",
+              st == 400 and "<Code>RequestExpired</Code>" in b, b)
+        st, b = raw_aws(aws, desc, target="DescribeServices",
+                        amzdate=amz_at(time.time() + 600))
+        date = LAST_HEADERS.get("Date", "")
+        dt = email.utils.parsedate_to_datetime(date).timestamp() \
+            if date else 0
+        check("clock +600: request signed in the peer's time accepted, "
+              "Date: header RFC 7231 in the peer's clock", st == 200 and
+              date.endswith(" GMT") and abs(dt - time.time() - 600) < 5,
+              (st, date))
+        st, env, h = spot_req(p["spot"], "GET", "/ocean/aws/ecs/cluster")
+        dt = email.utils.parsedate_to_datetime(h["Date"]).timestamp()
+        ts = datetime.datetime.fromisoformat(env["request"]["timestamp"]
+                                             .replace("Z", "+00:00"))
+        check("clock +600: Spot answers carry the shifted Date: and "
+              "request.timestamp", abs(dt - time.time() - 600) < 5 and
+              abs(ts.timestamp() - time.time() - 600) < 5, h.get("Date"))
+    finally:
+        stop_peer(p)
+    p = start_peer(tmp, "--clock-offset", "-400")
+    try:
+        st, b = raw_aws(p["aws"], desc, target="DescribeServices")
+        check("clock -400: ECS -> Signature not yet current (+ 5 min.)",
+              st == 400 and "Signature not yet current" in b and
+              "+ 5 min.)" in b, b)
+        st, b = raw_aws(p["aws"], form)
+        check("clock -400: EC2 -> 401 AuthFailure",
+              st == 401 and "<Code>AuthFailure</Code>" in b, b)
+        st, b = raw_aws(p["aws"], desc, target="DescribeServices",
+                        amzdate=amz_at(time.time() - 400))
+        check("clock -400: signed in the peer's time -> accepted",
+              st == 200, b)
+    finally:
+        stop_peer(p)
+
+
+def test_refuse_and_drop_after(tmp):
+    import socket
+    p = start_peer(tmp)
+    try:
+        aws, sp = p["aws"], p["spot"]
+        u = urllib.parse.urlsplit(aws)
+        keep = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        keep.request("GET", "/_f2o/count")
+        n0 = json.load(keep.getresponse())["total"]
+        r = post_json(sp + "/_f2o/refuse", {"port": "aws", "seconds": 1.0})
+        check("refuse control answers the window", "aws" in r, r)
+        refused = False
+        t0 = time.time()
+        for _ in range(40):         # the listener closes at once
+            try:
+                s = socket.create_connection((u.hostname, u.port), 1)
+                s.close()
+                time.sleep(0.05)
+            except ConnectionRefusedError:
+                refused = True
+                break
+            except OSError:         # queued when the listener closed
+                time.sleep(0.05)
+        check("refused port: new connections get ECONNREFUSED at once",
+              refused and time.time() - t0 < 0.15, time.time() - t0)
+        try:
+            keep.request("GET", "/_f2o/count")
+            keep.getresponse().read()
+            kept = True
+        except (http.client.HTTPException, OSError):
+            kept = False
+        keep.close()
+        check("refused port: a request on a kept-alive connection is "
+              "dropped unread", not kept)
+        back = False
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(aws + "/_f2o/count",
+                                            timeout=2) as r:
+                    n1 = json.load(r)["total"]
+                back = True
+                break
+            except OSError:
+                time.sleep(0.1)
+        st = get_state(sp)
+        check("refused port re-opens on the same port; nothing was "
+              "handled meanwhile", back and n1 == n0 and
+              st["refusals"]["aws"]["windows"] == 1 and
+              st["refusals"]["aws"]["closed"] == 1, (back, st["refusals"]))
+        # drop_after: handled, then no answer
+        post_json(sp + "/_f2o/faults", {"rate": 1, "kinds": ["drop_after"],
+                                        "max": 1, "targets": ["ecs"]})
+        try:
+            raw_aws(aws, json.dumps(dict(TD, family="dropped")),
+                    target="RegisterTaskDefinition")
+            dropped = False
+        except (http.client.HTTPException, OSError):
+            dropped = True
+        st = get_state(sp)
+        check("drop_after: connection closed unanswered but the task "
+              "definition exists (in doubt)", dropped and
+              st["created"].get("ecs:taskDefinition:dropped:1") == 1 and
+              st["requests"]["faults"].get("drop_after") == 1,
+              (dropped, st["requests"]["faults"]))
+    finally:
+        stop_peer(p)
+
+
+def test_consistency(tmp):
+    p = start_peer(tmp, "--ec2-consistency-delay", "0.8")
+    try:
+        ec2 = client(session(), "ec2", p["aws"])
+        gid = ec2.create_security_group(GroupName="late", Description="d",
+                                        VpcId="vpc-1")["GroupId"]
+        perm = [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                 "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
+        t0 = time.time()
+        c1, s1, m1 = code_of(ec2.authorize_security_group_ingress,
+                             GroupId=gid, IpPermissions=perm)
+        c2, _, _ = code_of(ec2.describe_security_groups, GroupIds=[gid])
+        c3, _, _ = code_of(ec2.delete_security_group, GroupId=gid)
+        fast = time.time() - t0 < 0.8
+        by_filter = ec2.describe_security_groups(Filters=[
+            {"Name": "group-id", "Values": [gid]}])["SecurityGroups"]
+        check("consistency delay: new group unknown by id "
+              "(InvalidGroup.NotFound, as EC2)", fast and
+              c1 == c2 == c3 == "InvalidGroup.NotFound" and s1 == 400 and
+              "does not exist" in m1, (c1, c2, c3, fast))
+        check("consistency delay: filters still list it", len(by_filter) == 1)
+        ecs = client(session(), "ecs", p["aws"])
+        ecs.register_task_definition(**TD)
+        g2 = ec2.create_security_group(GroupName="late2", Description="d",
+                                       VpcId="vpc-1")["GroupId"]
+        c, _, m = code_of(ecs.create_service, cluster="shop",
+                          serviceName="early", taskDefinition="web",
+                          launchType="EC2", desiredCount=1,
+                          networkConfiguration={"awsvpcConfiguration": {
+                              "subnets": ["subnet-1"],
+                              "securityGroups": [g2]}})
+        check("consistency delay: ECS CreateService naming the new group "
+              "-> InvalidParameterException (InvalidGroup.NotFound)",
+              c == "InvalidParameterException" and
+              "Error Code: InvalidGroup.NotFound" in m, (c, m))
+        time.sleep(0.9)
+        c, _, _ = code_of(ec2.authorize_security_group_ingress, GroupId=gid,
+                          IpPermissions=perm)
+        st = get_state(p["aws"])
+        cn = st["ec2"]["consistencyNotFound"]
+        check("consistency delay: visible afterwards; misses counted",
+              c is None and cn.get("ec2:AuthorizeSecurityGroupIngress") == 1
+              and cn.get("ec2:DescribeSecurityGroups") == 1 and
+              cn.get("ec2:DeleteSecurityGroup") == 1, (c, cn))
+    finally:
+        stop_peer(p)
+    p = start_peer(tmp, "--ec2-consistency-requests", "2")
+    try:
+        ec2 = client(session(), "ec2", p["aws"])
+        gid = ec2.create_security_group(GroupName="late", Description="d",
+                                        VpcId="vpc-1")["GroupId"]
+        cs = [code_of(ec2.describe_security_groups, GroupIds=[gid])[0]
+              for _ in range(3)]
+        check("consistency requests=2: two NotFound, then found",
+              cs == ["InvalidGroup.NotFound", "InvalidGroup.NotFound", None],
+              cs)
+    finally:
+        stop_peer(p)
+
+
+def test_ocean_instances(tmp):
+    p = start_peer(tmp, "--ocean-instances", "--tasks-per-instance", "2")
+    try:
+        aws, sp = p["aws"], p["spot"]
+        s = session()
+        ecs, ec2 = client(s, "ecs", aws), client(s, "ec2", aws)
+        sg = {}
+        for n in ("svc", "vng-a", "vng-b"):
+            sg[n] = ec2.create_security_group(GroupName=n, Description="d",
+                                              VpcId="vpc-1")["GroupId"]
+        ecs.register_task_definition(**TD)
+        st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/cluster", CLUSTER)
+        oid = env["response"]["items"][0]["id"]
+        lids = {}
+        for n in ("vng-a", "vng-b"):
+            st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/launchSpec", {
+                "launchSpec": {"oceanId": oid, "name": n,
+                               "securityGroupIds": [sg[n]]}})
+            lids[n] = env["response"]["items"][0]["id"]
+        ecs.create_service(cluster="shop", serviceName="placed",
+                           taskDefinition="web", desiredCount=3,
+                           launchType="EC2", networkConfiguration={
+                               "awsvpcConfiguration": {
+                                   "subnets": ["subnet-1"],
+                                   "securityGroups": [sg["svc"]]}})
+        ecs.get_waiter("services_stable").wait(
+            cluster="shop", services=["placed"],
+            WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+        arns = ecs.list_container_instances(cluster="shop")[
+            "containerInstanceArns"]
+        cis = ecs.describe_container_instances(
+            cluster="shop", containerInstances=arns + ["nope"])
+        running = sum(c["runningTasksCount"]
+                      for c in cis["containerInstances"])
+        check("3 EC2 tasks, 2 per instance -> 2 container instances, "
+              "3 tasks on them", len(arns) == 2 and running == 3 and
+              all(c["status"] == "ACTIVE" and c["agentConnected"] and
+                  c["ec2InstanceId"].startswith("i-")
+                  for c in cis["containerInstances"]) and
+              cis["failures"][0]["reason"] == "MISSING", cis)
+        st_ = get_state(aws)
+        insts = st_["ec2"]["instances"]
+        used = sorted(g["GroupId"] for i in insts
+                      for g in i["SecurityGroups"])
+        check("instances spread over the VNGs, with their security groups",
+              used == sorted([sg["vng-a"], sg["vng-b"]]) and
+              len(st_["ecs"]["containerInstances"]) == 2, insts)
+        cl = ecs.describe_clusters(clusters=["shop"])["clusters"][0]
+        check("DescribeClusters counts the container instances",
+              cl["registeredContainerInstancesCount"] == 2 and
+              cl["status"] == "ACTIVE", cl)
+        c, _, _ = code_of(ec2.delete_security_group, GroupId=sg["vng-a"])
+        check("SG of a running instance -> DependencyViolation",
+              c == "DependencyViolation", c)
+        ecs.update_service(cluster="shop", service="placed", desiredCount=0)
+        ecs.get_waiter("services_stable").wait(
+            cluster="shop", services=["placed"],
+            WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+        st, env, _ = spot_req(sp, "DELETE", "/ocean/aws/ecs/launchSpec/" +
+                              lids["vng-a"])
+        c, _, _ = code_of(ec2.delete_security_group, GroupId=sg["vng-a"])
+        check("VNG deleted without deleteContainerInstances: instance "
+              "keeps running, its SG still in use",
+              st == 200 and c == "DependencyViolation", (st, c))
+        st, env, _ = spot_req(sp, "DELETE", "/ocean/aws/ecs/launchSpec/%s"
+                              "?deleteContainerInstances=true&accountId=%s"
+                              % (lids["vng-b"], ACCT), acct=None)
+        c, _, _ = code_of(ec2.delete_security_group, GroupId=sg["vng-b"])
+        arns = ecs.list_container_instances(cluster="shop")[
+            "containerInstanceArns"]
+        check("VNG deleted with deleteContainerInstances=true: instance "
+              "terminated, deregistered, SG deletable",
+              st == 200 and c is None and len(arns) == 1, (st, c, arns))
+        spot_req(sp, "DELETE", "/ocean/aws/ecs/cluster/" + oid)
+        c, _, _ = code_of(ec2.delete_security_group, GroupId=sg["vng-a"])
+        st_ = get_state(aws)
+        check("Ocean cluster deleted: its remaining instances terminate",
+              c is None and all(i["State"]["Name"] == "terminated"
+                                for i in st_["ec2"]["instances"]),
+              (c, st_["ec2"]["instances"]))
+    finally:
+        stop_peer(p)
+
+
+def test_diagnostics(tmp):
+    p = start_peer(tmp)
+    try:
+        aws = p["aws"]
+        ecs = client(session(), "ecs", aws)
+        ecs.register_task_definition(**TD)
+        g = client(session(), "ec2", aws).create_security_group(
+            GroupName="dx", Description="d", VpcId="vpc-1")["GroupId"]
+        net = {"awsvpcConfiguration": {"subnets": ["subnet-1"],
+                                       "securityGroups": [g]}}
+        post_json(aws + "/_f2o/faults", {"rollback": ["dx-pull", "dx-exit"],
+                                         "fail_reason": "pull"})
+        ecs.create_service(cluster="shop", serviceName="dx-pull",
+                           taskDefinition="web", desiredCount=2,
+                           launchType="EC2", networkConfiguration=net)
+        time.sleep(0.5)
+        ecs.describe_services(cluster="shop", services=["dx-pull"])
+        post_json(aws + "/_f2o/faults", {"rollback": ["dx-exit"]})
+        ecs.create_service(cluster="shop", serviceName="dx-exit",
+                           taskDefinition="web", desiredCount=1,
+                           launchType="EC2", networkConfiguration=net)
+        time.sleep(0.5)
+        d = ecs.describe_services(cluster="shop",
+                                  services=["dx-pull", "dx-exit"])
+        sv = {x["serviceName"]: x for x in d["services"]}
+        dep = sv["dx-pull"]["deployments"][0]
+        msgs = [e["message"] for e in sv["dx-pull"]["events"]]
+        check("failed deployment: rolloutState FAILED, circuit-breaker "
+              "reason, failedTasks", dep["rolloutState"] == "FAILED" and
+              dep["rolloutStateReason"] == "ECS deployment circuit breaker: "
+              "tasks failed to start." and dep["failedTasks"] == 2, dep)
+        check("failed deployment: ECS-style events", any(
+            m.startswith("(service dx-pull) has started 2 tasks: (task ")
+            for m in msgs) and any(m.startswith(
+                "(service dx-pull) (deployment ecs-svc/") and
+                m.endswith("deployment failed: tasks failed to start.")
+                for m in msgs), msgs)
+        lt = ecs.list_tasks(cluster="shop", serviceName="dx-pull",
+                            desiredStatus="STOPPED")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="shop", tasks=lt)["tasks"]
+        check("ListTasks STOPPED + DescribeTasks: CannotPullContainerError "
+              "with stopCode TaskFailedToStart", len(lt) == 2 and
+              all(t["lastStatus"] == "STOPPED" and
+                  t["stopCode"] == "TaskFailedToStart" and
+                  t["stoppedReason"].startswith("CannotPullContainerError")
+                  and t["group"] == "service:dx-pull" for t in tasks), tasks)
+        lt = ecs.list_tasks(cluster="shop", serviceName="dx-exit",
+                            desiredStatus="STOPPED")["taskArns"]
+        t = ecs.describe_tasks(cluster="shop", tasks=lt)["tasks"][0]
+        check("default reason: Essential container in task exited",
+              t["stoppedReason"] == "Essential container in task exited"
+              and t["stopCode"] == "EssentialContainerExited" and
+              t["containers"][0]["exitCode"] == 1, t)
+        post_json(aws + "/_f2o/faults", {})
+        ecs.update_service(cluster="shop", service="dx-pull", desiredCount=0)
+        time.sleep(0.4)
+        s0 = ecs.describe_services(cluster="shop", services=["dx-pull"])[
+            "services"][0]
+        check("FAILED service drained to 0", s0["desiredCount"] == 0 and
+              s0["runningCount"] == 0 and s0["pendingCount"] == 0, s0)
+        ecs.delete_service(cluster="shop", service="dx-pull")
+        ecs.get_waiter("services_inactive").wait(
+            cluster="shop", services=["dx-pull"],
+            WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+        check("FAILED service deleted -> INACTIVE", True)
+        post_json(aws + "/_f2o/faults", {"rollback": ["dx-place"],
+                                         "fail_reason": "placement"})
+        ecs.create_service(cluster="shop", serviceName="dx-place",
+                           taskDefinition="web", desiredCount=1,
+                           launchType="EC2", networkConfiguration=net)
+        time.sleep(0.5)
+        ev = ecs.describe_services(cluster="shop", services=["dx-place"])[
+            "services"][0]["events"]
+        check("fail_reason placement: 'was unable to place a task' event",
+              any("(service dx-place) was unable to place a task because "
+                  "no container instance met all of its requirements." in
+                  e["message"] for e in ev), ev)
+        post_json(aws + "/_f2o/faults", {})
+        ecs.create_service(cluster="shop", serviceName="dx-ok",
+                           taskDefinition="web", desiredCount=2,
+                           launchType="EC2", networkConfiguration=net)
+        time.sleep(0.5)
+        ok = ecs.describe_services(cluster="shop", services=["dx-ok"])[
+            "services"][0]
+        run = ecs.list_tasks(cluster="shop", serviceName="dx-ok")["taskArns"]
+        rt = ecs.describe_tasks(cluster="shop", tasks=run + ["arn:aws:ecs:"
+                                "us-east-1:123456789012:task/shop/0"])
+        check("steady state event; DescribeTasks of running tasks",
+              ok["events"][0]["message"] ==
+              "(service dx-ok) has reached a steady state." and
+              len(rt["tasks"]) == 2 and
+              rt["tasks"][0]["lastStatus"] == "RUNNING" and
+              rt["failures"][0]["reason"] == "MISSING", (ok["events"], rt))
+    finally:
+        stop_peer(p)
+
+
+def test_mutate(tmp):
+    p = start_peer(tmp, "--seed", os.path.join(ROOT, "fixtures", "demo"))
+    try:
+        aws, sp = p["aws"], p["spot"]
+        s = session()
+        ecs, ec2 = client(s, "ecs", aws), client(s, "ec2", aws)
+        ecs.describe_services(cluster="shop", services=["web"])
+        st0 = get_state(aws)
+        r = post_json(aws + "/_f2o/mutate", {
+            "action": "register_taskdef", "family": "shop-web",
+            "changes": {"cpu": "1024"}, "cluster": "shop",
+            "service": "web"})
+        svc = ecs.describe_services(cluster="shop", services=["web"])[
+            "services"][0]
+        check("mutate register_taskdef: new revision, service points at "
+              "it with a new deployment", svc["taskDefinition"] ==
+              r["taskDefinitionArn"] and r["taskDefinitionArn"].endswith(
+                  ":13") and svc["deployments"][0]["rolloutState"] ==
+              "IN_PROGRESS", (r, svc["taskDefinition"]))
+        post_json(aws + "/_f2o/mutate", {
+            "action": "update_service", "cluster": "shop", "service": "api",
+            "desiredCount": 7, "deploymentController": {"type":
+                                                        "CODE_DEPLOY"},
+            "loadBalancers": [], "tags": [{"key": "owner",
+                                           "value": "other"}]})
+        a = ecs.describe_services(cluster="shop", services=["api"],
+                                  include=["TAGS"])["services"][0]
+        check("mutate update_service: desiredCount, controller, LBs, tags",
+              a["desiredCount"] == 7 and a["deploymentController"][
+                  "type"] == "CODE_DEPLOY" and a["loadBalancers"] == [] and
+              a["tags"] == [{"key": "owner", "value": "other"}], a)
+        gid = st0["ec2"]["securityGroups"][0]["GroupId"]
+        post_json(aws + "/_f2o/mutate", {
+            "action": "sg_rules", "groupId": gid, "authorizeIngress": [{
+                "IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222,
+                "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}]})
+        gs = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+        check("mutate sg_rules: the rule is there", any(
+            x.get("FromPort") == 2222 for x in gs[0]["IpPermissions"]), gs)
+        post_json(aws + "/_f2o/mutate", {"action": "delete_service",
+                                         "cluster": "shop",
+                                         "service": "worker"})
+        w = ecs.describe_services(cluster="shop", services=["worker"])[
+            "services"][0]
+        check("mutate delete_service: DRAINING", w["status"] == "DRAINING")
+        for stt in ("INACTIVE", "MISSING"):
+            post_json(aws + "/_f2o/mutate", {"action": "cluster_status",
+                                             "cluster": "shop",
+                                             "status": stt})
+            d = ecs.describe_clusters(clusters=["shop", "nope"])
+            if stt == "INACTIVE":
+                c, _, _ = code_of(ecs.describe_services, cluster="shop",
+                                  services=["web"])
+                check("cluster INACTIVE: described INACTIVE, other calls "
+                      "ClusterNotFoundException", d["clusters"][0][
+                          "status"] == "INACTIVE" and
+                      c == "ClusterNotFoundException", (d, c))
+            else:
+                check("cluster MISSING: failures[] MISSING",
+                      d["clusters"][1:] == [] and
+                      [f["reason"] for f in d["failures"]] ==
+                      ["MISSING"] and d["failures"][0]["arn"].endswith(
+                          ":cluster/shop"), d)
+        post_json(aws + "/_f2o/mutate", {"action": "cluster_status",
+                                         "cluster": "shop",
+                                         "status": "ACTIVE"})
+        d = ecs.describe_clusters(clusters=["shop"])
+        check("cluster back ACTIVE", d["clusters"][0]["status"] == "ACTIVE")
+        st1 = get_state(aws)
+        check("mutations are not creations nor client writes",
+              st1["created"] == st0["created"] and
+              st1["requests"]["writes"] == st0["requests"]["writes"] and
+              st1["requests"]["writesByOperation"] == {} and
+              len(st1["mutations"]) == 7, (st1["created"],
+                                           st1["requests"]["writes"]))
+        check("reads counted", st1["requests"]["reads"] >
+              st0["requests"]["reads"] >= 1)
+        try:
+            post_json(aws + "/_f2o/mutate", {"action": "nope"})
+            bad = False
+        except urllib.error.HTTPError as e:
+            bad = e.code == 400
+        check("mutate unknown action -> 400", bad)
+        ecs.tag_resource(resourceArn=svc["serviceArn"],
+                         tags=[{"key": "k", "value": "v"}])
+        st, env, _ = spot_req(sp, "GET", "/ocean/aws/ecs/cluster",
+                              token="bad")
+        st2 = get_state(aws)
+        check("a write is counted by operation; Spot list with a bad "
+              "token -> 401 UNAUTHORIZED, counted as a read",
+              st2["requests"]["writesByOperation"] ==
+              {"ecs:TagResource": 1} and st == 401 and
+              env["response"]["errors"][0]["code"] == "UNAUTHORIZED" and
+              st2["requests"]["reads"] == st1["requests"]["reads"] + 1,
+              (st2["requests"]["writesByOperation"], env))
+    finally:
+        stop_peer(p)
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="f2o-peer-") as tmp:
         ports = start_peer(tmp, "--seed", os.path.join(ROOT, "fixtures",
@@ -637,6 +1129,12 @@ def main():
                 ok = "created" in json.load(f)
         check("state dumped on SIGTERM", ok)
         test_session_token(tmp)
+        test_clock_offset(tmp)
+        test_refuse_and_drop_after(tmp)
+        test_consistency(tmp)
+        test_ocean_instances(tmp)
+        test_diagnostics(tmp)
+        test_mutate(tmp)
         test_max_seconds(tmp)
         test_validate_bundle()
     print("%d passed, %d failed" % (passed, failed))

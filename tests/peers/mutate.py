@@ -1,0 +1,179 @@
+"""POST /_f2o/mutate of peer.py: change the fakes' live state the way
+another actor (console, CI pipeline, a colleague) would, for drift tests.
+Nothing here counts as created by the client or as a client request.
+Called with state.lock held; raises ApiError / ValueError / KeyError.
+
+Body: {"action": NAME, ...}; answers {"action": NAME, ...result}.
+  register_taskdef  family, [from "fam:rev"], [changes {member: value}],
+                    [service, cluster]: new revision N+1 (a copy of
+                    `from` or the latest, `changes` applied); with
+                    `service`, the service is pointed at it (new
+                    deployment, as UpdateService would).
+  update_service    cluster, service, any of desiredCount, taskDefinition,
+                    loadBalancers, networkConfiguration,
+                    deploymentController, deploymentConfiguration,
+                    capacityProviderStrategy, tags (replace all tags)
+  delete_service    cluster, service: force-deleted (DRAINING, then
+                    INACTIVE after --drain-seconds)
+  sg_rules          groupId, any of authorizeIngress, authorizeEgress,
+                    revokeIngress, revokeEgress (IpPermission lists in
+                    EC2 model member names)
+  sg_tags           groupId, tags [{Key, Value}] (replace all)
+  cluster_status    cluster, status ACTIVE | INACTIVE | MISSING
+  delete_group      groupId: the security group vanishes (no checks)
+"""
+import copy
+
+from common import ApiError, now
+
+
+def _rec(peer, doc):
+    ecs = peer.ecs
+    cluster = doc.get("cluster") or "default"
+    rec = ecs.find_service(cluster, doc["service"], live_only=True)
+    if rec is None:
+        raise ApiError(400, "ServiceNotFoundException", "Service not found.")
+    ecs.advance(rec)
+    return rec
+
+
+def _new_deployment(peer, rec):
+    svc = rec["svc"]
+    for d in svc.get("deployments") or []:
+        d["status"] = "ACTIVE"
+    svc.setdefault("deployments", []).insert(
+        0, peer.ecs._deployment(svc, {}))
+    rec["ready_at"] = now() + peer.cfg.stable_seconds
+
+
+def register_taskdef(peer, doc):
+    ecs = peer.ecs
+    src = ecs.find_taskdef(doc.get("from") or doc["family"])
+    if src is None:
+        raise ApiError(400, "ClientException", "Unable to describe task "
+                       "definition.")
+    td = copy.deepcopy(src["td"])
+    td.update(copy.deepcopy(doc.get("changes") or {}))
+    td["family"] = doc["family"]
+    for k in ("revision", "taskDefinitionArn", "deregisteredAt"):
+        td.pop(k, None)
+    td["status"] = "ACTIVE"
+    td["registeredAt"] = round(now(), 3)
+    td["registeredBy"] = "arn:aws:iam::%s:user/someone-else" \
+        % peer.cfg.account
+    tags = peer.state.tags.get(src["td"]["taskDefinitionArn"])
+    td = ecs.add_taskdef(td, tags, False)
+    out = {"taskDefinitionArn": td["taskDefinitionArn"]}
+    if doc.get("service"):
+        rec = _rec(peer, doc)
+        rec["svc"]["taskDefinition"] = td["taskDefinitionArn"]
+        _new_deployment(peer, rec)
+        out["serviceArn"] = rec["svc"]["serviceArn"]
+    return out
+
+
+UPDATABLE = ("desiredCount", "loadBalancers", "networkConfiguration",
+             "deploymentController", "deploymentConfiguration",
+             "capacityProviderStrategy")
+
+
+def update_service(peer, doc):
+    rec = _rec(peer, doc)
+    svc = rec["svc"]
+    redeploy = False
+    for k in UPDATABLE:
+        if k in doc:
+            svc[k] = copy.deepcopy(doc[k])
+            redeploy = redeploy or k in ("loadBalancers",
+                                         "networkConfiguration")
+    if "desiredCount" in doc:
+        if svc.get("deployments"):
+            svc["deployments"][0]["desiredCount"] = doc["desiredCount"]
+        rec["ready_at"] = now() + peer.cfg.stable_seconds
+    if "taskDefinition" in doc:
+        td = peer.ecs.find_taskdef(doc["taskDefinition"])
+        if td is None:
+            raise ApiError(400, "InvalidParameterException",
+                           "TaskDefinition not found.")
+        svc["taskDefinition"] = td["td"]["taskDefinitionArn"]
+        redeploy = True
+    if redeploy:
+        _new_deployment(peer, rec)
+    if "tags" in doc:
+        peer.state.tags[svc["serviceArn"]] = copy.deepcopy(doc["tags"])
+    return {"serviceArn": svc["serviceArn"]}
+
+
+def delete_service(peer, doc):
+    rec = _rec(peer, doc)
+    svc = rec["svc"]
+    if svc["status"] != "ACTIVE":
+        raise ApiError(400, "ServiceNotActiveException",
+                       "Service was not ACTIVE.")
+    svc["status"] = "DRAINING"
+    svc["desiredCount"] = 0
+    rec["inactive_at"] = now() + peer.cfg.drain_seconds
+    return {"serviceArn": svc["serviceArn"]}
+
+
+def sg_rules(peer, doc):
+    ec2 = peer.ec2
+    ec2.begin("mutate")
+    g = peer.state.groups.get(doc["groupId"])
+    if g is None:
+        raise ApiError(400, "InvalidGroup.NotFound", "The security group "
+                       "'%s' does not exist" % doc["groupId"])
+    out = {}
+    for key, fn in (("revokeIngress", ec2.RevokeSecurityGroupIngress),
+                    ("revokeEgress", ec2.RevokeSecurityGroupEgress),
+                    ("authorizeIngress", ec2.AuthorizeSecurityGroupIngress),
+                    ("authorizeEgress", ec2.AuthorizeSecurityGroupEgress)):
+        if doc.get(key):
+            r = fn({"GroupId": doc["groupId"], "IpPermissions": doc[key]})
+            out[key] = len(r.get("SecurityGroupRules") or
+                           r.get("RevokedSecurityGroupRules") or [])
+    return out
+
+
+def sg_tags(peer, doc):
+    g = peer.state.groups[doc["groupId"]]
+    g["Tags"] = copy.deepcopy(doc["tags"])
+    return {"groupId": g["GroupId"]}
+
+
+def delete_group(peer, doc):
+    del peer.state.groups[doc["groupId"]]
+    return {"groupId": doc["groupId"]}
+
+
+def cluster_status(peer, doc):
+    st = doc["status"]
+    if st not in ("ACTIVE", "INACTIVE", "MISSING"):
+        raise ValueError("status: ACTIVE, INACTIVE or MISSING")
+    peer.state.cluster_status[doc["cluster"]] = st
+    return {"cluster": doc["cluster"], "status": st}
+
+
+ACTIONS = {f.__name__: f for f in (register_taskdef, update_service,
+                                   delete_service, sg_rules, sg_tags,
+                                   delete_group, cluster_status)}
+
+
+def apply(peer, doc):
+    if not isinstance(doc, dict) or doc.get("action") not in ACTIONS:
+        raise ValueError("action must be one of %s"
+                         % ", ".join(sorted(ACTIONS)))
+    peer.traffic.tick()
+    created = dict(peer.state.created)
+    try:
+        out = ACTIONS[doc["action"]](peer, doc)
+    finally:
+        # another actor's resources are not the client's creations
+        peer.state.created.clear()
+        peer.state.created.update(created)
+    peer.state.mutations.append({"t": round(now() - peer.state.t0, 3),
+                                 "action": doc["action"]})
+    peer.traffic.observe("mutate %s" % doc["action"])
+    peer.spot.reconcile()
+    out["action"] = doc["action"]
+    return out
