@@ -167,7 +167,7 @@ run_cleanup(struct run_ctx *ctx)
 	free(ctx->ecs_url);
 	free(ctx->ec2_url);
 	free(ctx->spot_url);
-	creds_free(ctx->creds);
+	creds_provider_free(ctx->creds);
 	creds_spot_free(ctx->spot);
 	ctx->outputs = NULL;
 	ctx->ecs_url = ctx->ec2_url = ctx->spot_url = NULL;
@@ -271,7 +271,8 @@ need_aws(struct run_ctx *ctx, struct http_apierr *err)
 	int rc = 0;
 
 	(void)pthread_mutex_lock(&ctx->mu);
-	if (ctx->creds == NULL && creds_load(&ctx->creds) == -1) {
+	if (ctx->creds == NULL &&
+	    creds_provider_new(&ctx->creds, ctx->region) == -1) {
 		http_apierr_set(err, 0, "NoCredentials", NULL, false);
 		rc = -1;
 	}
@@ -512,7 +513,11 @@ send_once(struct run_ctx *ctx, enum run_api api, const char *op,
 	if (api == RUN_API_SPOT)
 		return spot_send(ctx, result, err, method, path, req);
 	aws.region = ctx->region;
-	aws.creds = ctx->creds;
+	aws.creds = creds_provider_get(ctx->creds);	/* fresh snapshot */
+	if (aws.creds == NULL) {
+		http_apierr_set(err, 0, "NoCredentials", NULL, false);
+		return -1;
+	}
 	if (api == RUN_API_EC2) {
 		aws.url = ctx->ec2_url;
 		aws.service = "ec2";
@@ -544,7 +549,7 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 	enum backoff_class cls;
 	unsigned attempt, delay;
 	const char *what = api == RUN_API_SPOT ? path : op;
-	bool again;
+	bool again, renewed = false;	/* creds refreshed after ExpiredToken */
 
 	*result = NULL;
 	if (indoubt != NULL)
@@ -590,6 +595,11 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 		if (o.net == BACKOFF_NET_OK && err->status == 0) {
 			/* Failed before sending (signing, serializing). */
 			return -1;
+		}
+		if (api != RUN_API_SPOT && !renewed &&
+		    creds_provider_expired(ctx->creds, err->code)) {
+			renewed = true;	/* same request, fresh credentials */
+			continue;
 		}
 		(void)pthread_mutex_lock(&ctx->mu);
 		again = backoff_next(&ctx->backoff, bapi[api], attempt, &o,

@@ -112,7 +112,7 @@ struct run_ctx {
 	char			*ecs_url;
 	char			*ec2_url;
 	char			*spot_url;
-	struct creds		*creds;		/* loaded on first AWS step */
+	struct creds_provider	*creds;		/* loaded on first AWS step */
 	struct spot_creds	*spot;		/* loaded on first Spot step */
 	volatile sig_atomic_t	*stop;		/* set by SIGINT/SIGTERM */
 	struct journal		*journal;	/* or NULL (dry run, tests) */
