@@ -25,6 +25,9 @@ struct creds_provider {
 	long		 margin;	/* seconds before expiration */
 };
 
+/* --profile: borrowed from argv, set once before any thread starts. */
+static const char	*explicit_profile;
+
 /* The calling thread's snapshot (creds_provider_get). */
 static pthread_key_t	snap_key;
 static pthread_once_t	snap_once = PTHREAD_ONCE_INIT;
@@ -346,6 +349,12 @@ out:
 	return r;
 }
 
+void
+creds_profile_set(const char *name)
+{
+	explicit_profile = name;
+}
+
 int
 creds_load(struct creds **out, const char *region)
 {
@@ -356,9 +365,11 @@ creds_load(struct creds **out, const char *region)
 	int r;
 
 	*out = NULL;
-	if (env_creds(out) == 1)
+	if (explicit_profile == NULL && env_creds(out) == 1)
 		return 0;
-	profile = creds_env("AWS_PROFILE");
+	profile = explicit_profile;
+	if (profile == NULL)
+		profile = creds_env("AWS_PROFILE");
 	if (profile == NULL)
 		profile = creds_env("AWS_DEFAULT_PROFILE");
 	named = profile != NULL;
@@ -367,8 +378,8 @@ creds_load(struct creds **out, const char *region)
 	if (creds_files_load(&f) == -1)
 		return -1;
 	if (named && !creds_files_has(&f, profile)) {
-		log_errx("AWS_PROFILE %s: no such profile in the config or "
-		    "credentials file", profile);
+		log_errx("profile %s: not found in the config or credentials "
+		    "file", profile);
 		creds_files_cleanup(&f);
 		return -1;
 	}

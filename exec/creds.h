@@ -9,7 +9,10 @@
  * AWS, first match wins (botocore create_credential_resolver order):
  *  1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY
  *     (+ AWS_SESSION_TOKEN);
- *  2. the profile AWS_PROFILE (else AWS_DEFAULT_PROFILE, else "default")
+ *     (skipped when a profile is given with --profile, creds_profile_set,
+ *     like "aws --profile": its credential_source Environment still works);
+ *  2. the profile --profile, else AWS_PROFILE (else AWS_DEFAULT_PROFILE,
+ *     else "default")
  *     of AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
  *     AWS_CONFIG_FILE (~/.aws/config: "[default]", "[profile NAME]",
  *     "[sso-session NAME]"), tried in this order:
@@ -91,6 +94,8 @@ struct spot_creds {
  */
 int	creds_load(struct creds **out, const char *region);
 void	creds_free(struct creds *);		/* NULL-safe, wipes */
+/* An explicit profile (--profile; borrowed, set before any thread). */
+void	creds_profile_set(const char *name);
 struct creds *creds_dup(const struct creds *);
 /* A new creds (all strings copied); session_token may be NULL. */
 struct creds *creds_new(const char *ak, const char *sk, const char *tok,
