@@ -80,6 +80,7 @@ static int
 fetch(struct http_response *resp, const char *method, const char *url,
     const struct http_header *h, size_t nh)
 {
+	struct http_header all[2];
 	struct http_request req;
 
 	memset(&req, 0, sizeof(req));
@@ -87,6 +88,13 @@ fetch(struct http_response *resp, const char *method, const char *url,
 	req.url = url;
 	req.headers = h;
 	req.nheaders = nh;
+	if (strcmp(method, "PUT") == 0 && nh == 1) {
+		/* An empty PUT still says its length (IMDS wants it). */
+		all[0] = h[0];
+		all[1] = (struct http_header){ "Content-Length", "0" };
+		req.headers = all;
+		req.nheaders = 2;
+	}
 	req.body = "";
 	req.bodylen = 0;
 	return http_send_metadata(resp, &req);
