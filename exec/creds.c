@@ -302,9 +302,47 @@ out:
 	return rc;
 }
 
+static bool
+has_key(const struct creds_files *f, const char *profile, const char *key,
+    char *(*get)(const struct creds_files *, const char *, const char *))
+{
+	char *v;
+
+	v = get(f, profile, key);
+	creds_wipe_free(v);
+	return v != NULL;
+}
+
+enum creds_kind
+creds_profile_kind(const struct creds_files *f, const char *profile,
+    bool env_ok)
+{
+	char *(*any)(const struct creds_files *, const char *,
+	    const char *) = creds_files_get;
+
+	if (has_key(f, profile, "role_arn", any) &&
+	    (has_key(f, profile, "source_profile", any) ||
+	    has_key(f, profile, "credential_source", any)))
+		return CREDS_KIND_ROLE;
+	if ((env_ok && creds_env("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) ||
+	    has_key(f, profile, "web_identity_token_file", any))
+		return CREDS_KIND_WEB;
+	if (has_key(f, profile, "sso_session", creds_files_conf) ||
+	    has_key(f, profile, "sso_start_url", creds_files_conf))
+		return CREDS_KIND_SSO;
+	if (has_key(f, profile, "aws_access_key_id", creds_files_cred) &&
+	    has_key(f, profile, "aws_secret_access_key", creds_files_cred))
+		return CREDS_KIND_FILE_KEYS;
+	if (has_key(f, profile, "credential_process", any))
+		return CREDS_KIND_PROCESS;
+	if (has_key(f, profile, "aws_access_key_id", creds_files_conf) &&
+	    has_key(f, profile, "aws_secret_access_key", creds_files_conf))
+		return CREDS_KIND_CONFIG_KEYS;
+	return CREDS_KIND_NONE;
+}
+
 /*
- * The profile's sources in botocore order: assume role, web identity,
- * SSO, credentials-file keys, credential_process, config-file keys.
+ * The profile's source, picked by creds_profile_kind (botocore order).
  * 1 found, 0 none, -1 error (logged).
  */
 static int
@@ -312,35 +350,37 @@ profile_creds(struct creds **out, struct chain *ch, const char *profile,
     bool env_ok)
 {
 	char *arn, *srcp, *csrc, *proc;
-	int r;
+	int r = 0;
 
 	*out = NULL;
 	ch->visited[ch->depth++] = profile;
 	arn = creds_files_get(ch->f, profile, "role_arn");
 	srcp = creds_files_get(ch->f, profile, "source_profile");
 	csrc = creds_files_get(ch->f, profile, "credential_source");
-	proc = NULL;
-	if (arn != NULL && (srcp != NULL || csrc != NULL)) {
+	proc = creds_files_get(ch->f, profile, "credential_process");
+	switch (creds_profile_kind(ch->f, profile, env_ok)) {
+	case CREDS_KIND_ROLE:
 		r = role_creds(out, ch, profile, arn, srcp, csrc) == 0 ? 1 :
 		    -1;
-		goto out;
-	}
-	r = web_creds(out, ch, profile, env_ok);
-	if (r != 0)
-		goto out;
-	r = creds_sso_load(out, ch->f, profile);
-	if (r != 0)
-		goto out;
-	r = static_creds(out, ch->f, profile, false);
-	if (r != 0)
-		goto out;
-	proc = creds_files_get(ch->f, profile, "credential_process");
-	if (proc != NULL) {
+		break;
+	case CREDS_KIND_WEB:
+		r = web_creds(out, ch, profile, env_ok);
+		break;
+	case CREDS_KIND_SSO:
+		r = creds_sso_load(out, ch->f, profile);
+		break;
+	case CREDS_KIND_FILE_KEYS:
+		r = static_creds(out, ch->f, profile, false);
+		break;
+	case CREDS_KIND_PROCESS:
 		r = creds_process_run(out, proc) == 0 ? 1 : -1;
-		goto out;
+		break;
+	case CREDS_KIND_CONFIG_KEYS:
+		r = static_creds(out, ch->f, profile, true);
+		break;
+	case CREDS_KIND_NONE:
+		break;
 	}
-	r = static_creds(out, ch->f, profile, true);
-out:
 	ch->depth--;
 	free(arn);
 	free(srcp);

@@ -94,6 +94,20 @@ struct spot_creds {
  */
 int	creds_load(struct creds **out, const char *region);
 void	creds_free(struct creds *);		/* NULL-safe, wipes */
+/* Which source of a profile creds_load uses (list item 2 above). */
+enum creds_kind {
+	CREDS_KIND_NONE,
+	CREDS_KIND_ROLE,		/* a. role_arn + source */
+	CREDS_KIND_WEB,			/* b. web identity */
+	CREDS_KIND_SSO,			/* c. */
+	CREDS_KIND_FILE_KEYS,		/* d. credentials file keys */
+	CREDS_KIND_PROCESS,		/* e. credential_process */
+	CREDS_KIND_CONFIG_KEYS		/* f. config file keys */
+};
+struct creds_files;
+/* env_ok: AWS_WEB_IDENTITY_TOKEN_FILE counts. Pure but for getenv. */
+enum creds_kind creds_profile_kind(const struct creds_files *,
+	    const char *profile, bool env_ok);
 /* An explicit profile (--profile; borrowed, set before any thread). */
 void	creds_profile_set(const char *name);
 struct creds *creds_dup(const struct creds *);

@@ -127,7 +127,8 @@ full_uri_ok(const char *u)
 		return false;
 	n = (size_t)(e - h);
 	for (i = 0; hosts[i] != NULL; i++) {
-		if (i == 0 && n > 4 && strncmp(h, hosts[0], 4) == 0)
+		if (i == 0 && n > 4 && strncmp(h, hosts[0], 4) == 0 &&
+		    strspn(h, "0123456789.") == n)
 			return true;
 		if (strlen(hosts[i]) == n && strncasecmp(h, hosts[i], n) == 0)
 			return true;

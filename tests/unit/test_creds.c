@@ -46,6 +46,8 @@ setup(void **state)
 		unsetenv(envs[i]);
 	/* Never read the developer's real ~/.aws or ~/.spotinst. */
 	setenv("HOME", tmpdir, 1);
+	/* Nor ask a real instance metadata service. */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	return 0;
 }
 
