@@ -23,6 +23,7 @@ struct creds_provider {
 	struct creds	*cur;
 	unsigned long	 gen;
 	long		 margin;	/* seconds before expiration */
+	time_t		 retry_at;	/* after a failed early refresh */
 };
 
 /* --profile: borrowed from argv, set once before any thread starts. */
@@ -564,10 +565,18 @@ creds_provider_get(struct creds_provider *p)
 	now = time(NULL);
 	if (p->cur->expiration != 0 &&
 	    now >= p->cur->expiration - p->margin &&
-	    provider_refresh(p) == -1 && now >= p->cur->expiration) {
-		log_errx("AWS credentials from %s expired and could not be "
-		    "refreshed", p->cur->source);
-		goto out;
+	    (now >= p->cur->expiration || now >= p->retry_at) &&
+	    provider_refresh(p) == -1) {
+		if (now >= p->cur->expiration) {
+			log_errx("AWS credentials from %s expired and could "
+			    "not be refreshed", p->cur->source);
+			goto out;
+		}
+		/* Still valid: go on with them, try again a bit later. */
+		p->retry_at = now + CREDS_RETRY_WAIT;
+		log_warnx("AWS credentials from %s: refresh failed, using "
+		    "them until they expire (next try in %d s)",
+		    p->cur->source, CREDS_RETRY_WAIT);
 	}
 	snap = creds_dup(p->cur);
 out:

@@ -71,6 +71,7 @@
 #define CREDS_MAX_CHAIN		8	/* source_profile hops */
 #define CREDS_MAX_TOKEN		(64 * 1024)	/* bytes, token files */
 #define CREDS_REFRESH_MARGIN	300	/* seconds before Expiration */
+#define CREDS_RETRY_WAIT	10	/* seconds between early refreshes */
 
 struct creds {
 	char	*access_key;

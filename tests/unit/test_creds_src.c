@@ -588,6 +588,47 @@ test_provider_refresh(void **state)
 	free(count);
 }
 
+/* A failed early refresh keeps the valid keys and waits before retrying. */
+static void
+test_provider_refresh_fails(void **state)
+{
+	struct creds_provider *p;
+	const struct creds *c;
+	char exp[32], *script, *path, *conf, *count, *text;
+
+	(void)state;
+	iso(exp, sizeof(exp), time(NULL) + 100);
+	count = xasprintf("%s/count2", tmpdir);
+	(void)unlink(count);
+	setenv("COUNT", count, 1);
+	script = xasprintf("#!/bin/sh\nn=$(cat \"$COUNT\" 2>/dev/null || "
+	    "echo 0)\nn=$((n + 1))\necho $n > \"$COUNT\"\n"
+	    "[ $n -gt 1 ] && exit 1\nprintf '{\"Version\": 1, "
+	    "\"AccessKeyId\": \"ONCE\", \"SecretAccessKey\": \"s\", "
+	    "\"Expiration\": \"%s\"}'\n", exp);
+	path = write_tmp("once.sh", script);
+	assert_int_equal(chmod(path, 0700), 0);
+	conf = xasprintf("[default]\ncredential_process = %s\n", path);
+	free(path);
+	path = write_tmp("once.conf", conf);
+	setenv("AWS_CONFIG_FILE", path, 1);
+	assert_int_equal(creds_provider_new(&p, "us-east-1"), 0);
+	c = creds_provider_get(p);	/* refresh fails: still valid */
+	assert_non_null(c);
+	assert_string_equal(c->access_key, "ONCE");
+	c = creds_provider_get(p);	/* no new try within the wait */
+	assert_string_equal(c->access_key, "ONCE");
+	text = NULL;
+	assert_int_equal(creds_read_optional(&text, count, 64), 1);
+	assert_int_equal(atoi(text), 2);
+	free(text);
+	creds_provider_free(p);
+	free(path);
+	free(conf);
+	free(script);
+	free(count);
+}
+
 static void
 test_provider_static(void **state)
 {
@@ -683,6 +724,7 @@ main(void)
 		cmocka_unit_test_setup(test_container_config, setup),
 		cmocka_unit_test_setup(test_code_expired, setup),
 		cmocka_unit_test_setup(test_provider_refresh, setup),
+		cmocka_unit_test_setup(test_provider_refresh_fails, setup),
 		cmocka_unit_test_setup(test_provider_static, setup),
 		cmocka_unit_test_setup(test_provider_threads, setup),
 	};
