@@ -313,7 +313,9 @@ done
 
 # 10. no secret in any output or journal
 leak=0
-for s in "$SK" "$WEB_TOKEN" "$SSO_TOKEN" "$CTR_TOKEN" FQoGZXIvYXdzE; do
+# (fake_sts.py starts every issued secret key with F2oTmpSecret/ and every
+# session token with FQoGZXIvYXdzE)
+for s in "$SK" "$WEB_TOKEN" "$SSO_TOKEN" "$CTR_TOKEN" F2oTmpSecret/ FQoGZXIvYXdzE; do
 	for f in "$tmp"/*.log "$tmp"/*.journal "$tmp"/*.peer.err; do
 		[ -f "$f" ] || continue
 		if grep -qF -- "$s" "$f"; then

@@ -27,6 +27,8 @@ STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 STS_ACTIONS = ("AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity")
 IMDS_ROLE = "f2o-instance-role"
 CONTAINER_PATH = "/_creds/container"
+SECRET_PREFIX = "F2oTmpSecret/"      # every issued secret key starts so
+TOKEN_PREFIX = "FQoGZXIvYXdzE"       # and every issued session token
 SSO_PATH = "/federation/credentials"
 
 
@@ -84,9 +86,10 @@ class Registry:
 
     def issue(self, identity, source):
         ak = "ASIA" + _rand(string.ascii_uppercase + string.digits, 16)
-        s = Session(ak, _rand(string.ascii_letters + string.digits + "/+",
-                              40),
-                    "FQoGZXIvYXdzE" + _rand(string.ascii_letters +
+        # Recognisable prefixes, so tests can grep outputs for leaks.
+        s = Session(ak, SECRET_PREFIX + _rand(string.ascii_letters +
+                                              string.digits + "/+", 27),
+                    TOKEN_PREFIX + _rand(string.ascii_letters +
                                             string.digits + "/+", 120),
                     identity, time.time() + self.duration)
         with self.lock:
