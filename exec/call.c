@@ -17,7 +17,8 @@ need_aws(struct run_ctx *ctx, struct http_apierr *err)
 	int rc = 0;
 
 	(void)pthread_mutex_lock(&ctx->mu);
-	if (ctx->creds == NULL && creds_load(&ctx->creds) == -1) {
+	if (ctx->creds == NULL &&
+	    creds_provider_new(&ctx->creds, ctx->region) == -1) {
 		http_apierr_set(err, 0, "NoCredentials", NULL, false);
 		rc = -1;
 	}
@@ -68,7 +69,15 @@ send_once(struct run_ctx *ctx, const struct api_desc *d, const char *op,
 	c.url = ctx->url[d->endpoint];
 	c.region = ctx->region;
 	c.service = d->service;
-	c.creds = ctx->creds;
+	c.creds = NULL;
+	if (d->service != NULL) {
+		c.creds = creds_provider_get(ctx->creds); /* fresh */
+		if (c.creds == NULL) {
+			http_apierr_set(err, 0, "NoCredentials", NULL,
+			    false);
+			return -1;
+		}
+	}
 	c.spot = ctx->spot;
 	return d->send(&c, op, method, path, req, result, err);
 }
@@ -84,7 +93,7 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 	enum backoff_class cls;
 	unsigned attempt, delay;
 	const char *what = d->service == NULL ? path : op, *step;
-	bool again, lookup, skew_retried = false;
+	bool again, lookup, skew_retried = false, renewed = false;
 
 	*result = NULL;
 	if (indoubt != NULL)
@@ -143,6 +152,12 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 		if (o.net == BACKOFF_NET_OK && err->status == 0) {
 			/* Failed before sending (signing, serializing). */
 			return -1;
+		}
+		/* ExpiredToken: refresh the credentials once, same request. */
+		if (d->service != NULL && !renewed &&
+		    creds_provider_expired(ctx->creds, err->code)) {
+			renewed = true;
+			continue;
 		}
 		(void)pthread_mutex_lock(&ctx->mu);
 		again = backoff_next(&ctx->backoff, d->backoff, attempt, &o,

@@ -75,7 +75,7 @@ struct run_ctx {
 	cJSON			*outputs;	/* step id -> {name: value} */
 	const char		*region;
 	char			*url[RUN_API__MAX];	/* endpoints (api.h) */
-	struct creds		*creds;		/* loaded on first AWS step */
+	struct creds_provider	*creds;		/* made on first AWS step */
 	struct spot_creds	*spot;		/* loaded on first Spot step */
 	volatile sig_atomic_t	*stop;		/* set by SIGINT/SIGTERM */
 	struct journal		*journal;	/* or NULL (dry run, tests) */

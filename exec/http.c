@@ -73,8 +73,21 @@ host_is_loopback(const char *h)
 	return false;
 }
 
-int
-http_url_parse(struct http_url *out, const char *what, const char *url)
+/* The link-local credential endpoints (IMDS, ECS/EKS agents). */
+static bool
+host_is_metadata(const char *h)
+{
+	return strcmp(h, "169.254.169.254") == 0 ||
+	    strcmp(h, "169.254.170.2") == 0 ||
+	    strcmp(h, "169.254.170.23") == 0 ||
+	    strcmp(h, "[fd00:ec2::254]") == 0 ||
+	    strcmp(h, "[fd00:ec2::23]") == 0;
+}
+
+/* With meta, plain http to host_is_metadata() is allowed too. */
+static int
+url_parse(struct http_url *out, const char *what, const char *url,
+    bool meta)
 {
 	CURLU *h = NULL;
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
@@ -106,7 +119,8 @@ http_url_parse(struct http_url *out, const char *what, const char *url)
 		port = NULL;
 	for (i = 0; host[i] != '\0'; i++)
 		host[i] = (char)tolower((unsigned char)host[i]);
-	out->loopback = host_is_loopback(host);
+	out->loopback = host_is_loopback(host) ||
+	    (meta && host_is_metadata(host));
 	if (strcmp(scheme, "https") != 0 &&
 	    !(strcmp(scheme, "http") == 0 && out->loopback)) {
 		log_errx("%s: \"%s\": only https is allowed (plain http "
@@ -134,6 +148,12 @@ out:
 	curl_free(user);
 	curl_url_cleanup(h);
 	return rc;
+}
+
+int
+http_url_parse(struct http_url *out, const char *what, const char *url)
+{
+	return url_parse(out, what, url, false);
 }
 
 void
@@ -399,8 +419,9 @@ on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	}								\
 } while (0)
 
-int
-http_send(struct http_response *out, const struct http_request *req)
+static int
+send_req(struct http_response *out, const struct http_request *req,
+    bool meta)
 {
 	CURL *h = NULL;
 	struct curl_slist *hdrs = NULL, *tmp;
@@ -421,7 +442,7 @@ http_send(struct http_response *out, const struct http_request *req)
 	strbuf_init(&x.body, HTTP_MAX_BODY);
 	x.resp = out;
 	errbuf[0] = '\0';
-	if (http_url_parse(&u, "request URL", req->url) == -1) {
+	if (url_parse(&u, "request URL", req->url, meta) == -1) {
 		out->not_sent = true;
 		return -1;
 	}
@@ -465,8 +486,9 @@ http_send(struct http_response *out, const struct http_request *req)
 	ca = getenv("AWS_CA_BUNDLE");
 	if (ca != NULL && *ca != '\0')
 		SETOPT(h, CURLOPT_CAINFO, ca);
-	SETOPT(h, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
-	SETOPT(h, CURLOPT_TIMEOUT, HTTP_TIMEOUT);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT, meta ? HTTP_META_CONNECT_TIMEOUT :
+	    HTTP_CONNECT_TIMEOUT);
+	SETOPT(h, CURLOPT_TIMEOUT, meta ? HTTP_META_TIMEOUT : HTTP_TIMEOUT);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);
 	SETOPT(h, CURLOPT_USERAGENT, "f2o-exec/" F2O_VERSION);
@@ -525,4 +547,16 @@ out:
 	curl_easy_cleanup(h);
 	http_url_cleanup(&u);
 	return rc;
+}
+
+int
+http_send(struct http_response *out, const struct http_request *req)
+{
+	return send_req(out, req, false);
+}
+
+int
+http_send_metadata(struct http_response *out, const struct http_request *req)
+{
+	return send_req(out, req, true);
 }

@@ -24,6 +24,8 @@
 #define HTTP_MAX_HEADERS	16
 #define HTTP_CONNECT_TIMEOUT	10L	/* seconds */
 #define HTTP_TIMEOUT		60L	/* seconds, whole transfer */
+#define HTTP_META_CONNECT_TIMEOUT 2L	/* seconds, credential endpoints */
+#define HTTP_META_TIMEOUT	5L	/* seconds, credential endpoints */
 
 struct http_header {
 	const char	*name;
@@ -117,5 +119,12 @@ void	http_url_cleanup(struct http_url *);	/* NULL-safe */
  */
 int	http_send(struct http_response *out, const struct http_request *req);
 void	http_response_cleanup(struct http_response *);	/* NULL-safe */
+/*
+ * http_send for credential endpoints: plain http is also allowed to the
+ * link-local metadata addresses (169.254.169.254, 169.254.170.2,
+ * 169.254.170.23, fd00:ec2::254, fd00:ec2::23); short timeouts.
+ */
+int	http_send_metadata(struct http_response *out,
+	    const struct http_request *req);
 
 #endif

@@ -42,7 +42,8 @@ usage(FILE *f)
 	    "[--max-attempts N]\n"
 	    "                [--rate-limit API=RATE[/BURST]] "
 	    "[--progress auto|live|plain]\n"
-	    "                run|rollback|status|verify BUNDLE\n");
+	    "                [--profile NAME] run|rollback|status|verify "
+	    "BUNDLE\n");
 }
 
 static void
@@ -74,6 +75,8 @@ help(void)
 	    "  --max-attempts N     tries of one request (%u)\n"
 	    "  --rate-limit API=R[/B]  requests per second (burst) for ecs, "
 	    "ec2, spot, ecs-read\n"
+	    "  --profile NAME       AWS profile, like aws --profile (the "
+	    "environment's keys are then not used)\n"
 	    "  --progress MODE      auto (live on a terminal), live, plain\n"
 	    "\n"
 	    "Credentials as the AWS CLI finds them; Spot: SPOTINST_TOKEN, "
@@ -195,6 +198,7 @@ main(int argc, char *argv[])
 		{ "max-attempts", required_argument, NULL, 'm' },
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "progress", required_argument, NULL, 'g' },
+		{ "profile", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -222,6 +226,9 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'j':
 			opts.json = true;
+			break;
+		case 'A':
+			creds_profile_set(optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;

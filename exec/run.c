@@ -103,7 +103,7 @@ run_cleanup(struct run_ctx *ctx)
 		free(ctx->url[i]);
 		ctx->url[i] = NULL;
 	}
-	creds_free(ctx->creds);
+	creds_provider_free(ctx->creds);
 	creds_spot_free(ctx->spot);
 	ctx->outputs = NULL;
 	ctx->creds = NULL;

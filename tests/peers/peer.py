@@ -39,6 +39,7 @@ from common import ApiError, Config, State, awsmodel  # noqa: E402
 import fake_ec2  # noqa: E402
 import fake_ecs  # noqa: E402
 import fake_spot  # noqa: E402
+import fake_sts  # noqa: E402  (credential sources, see fake_sts.py)
 import mutate  # noqa: E402
 import traffic  # noqa: E402
 
@@ -206,7 +207,12 @@ def check_sigv4(cfg, method, path, headers, body, service):
              "and 'Signature' parameters. Authorization=%s"
              % auth.split(" ")[0], 400)
     ak, date, region, svc, signed, sig = m.groups()
-    if ak != cfg.access_key:
+    # -- creds: temporary keys issued by fake_sts (STS, SSO, container,
+    # -- IMDS) are accepted while they last
+    reg = getattr(cfg, "sts", None)
+    sess = reg.session(ak) if reg is not None else None
+    # --
+    if ak != cfg.access_key and sess is None:
         fail("UnrecognizedClientException", "AuthFailure",
              "The security token included in the request is invalid."
              if ecs else "AWS was not able to validate the provided access "
@@ -266,7 +272,19 @@ def check_sigv4(cfg, method, path, headers, body, service):
         if headers.get(n) is None:
             fail("InvalidSignatureException", "AuthFailure", SIG_MISMATCH)
     tok = headers.get("X-Amz-Security-Token")
-    if cfg.session_token is not None:
+    # -- creds: a fake_sts session needs its token, refused once expired
+    why = sess.refuse(tok) if sess is not None else None
+    if why == "invalid":
+        fail("UnrecognizedClientException", "AuthFailure",
+             "The security token included in the request is invalid.")
+    if why == "expired":
+        reg.note_refused(service)
+        fail("ExpiredTokenException", "RequestExpired",
+             "The security token included in the request is expired", 400)
+    if sess is not None:
+        pass
+    # --
+    elif cfg.session_token is not None:
         if tok != cfg.session_token:
             fail("ExpiredTokenException", "RequestExpired",
                  "The security token included in the request is expired",
@@ -274,7 +292,8 @@ def check_sigv4(cfg, method, path, headers, body, service):
     elif tok is not None:
         fail("UnrecognizedClientException", "AuthFailure",
              "The security token included in the request is invalid.")
-    creds = botocore.credentials.Credentials(ak, cfg.secret, tok)
+    creds = botocore.credentials.Credentials(
+        ak, sess.secret if sess is not None else cfg.secret, tok)
     hdrs = {}
     for n in names:
         hdrs[n] = ",".join(headers.get_all(n) or [])
@@ -287,6 +306,8 @@ def check_sigv4(cfg, method, path, headers, body, service):
     want = v.signature(v.string_to_sign(req, cr), req)
     if not hmac.compare_digest(want, sig):
         fail("InvalidSignatureException", "AuthFailure", SIG_MISMATCH)
+    if reg is not None:         # -- creds: who signed what
+        reg.note(service, ak)
     return region
 
 
@@ -523,6 +544,11 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         url = urllib.parse.urlsplit(self.path)
+        # -- creds: STS, SSO portal, container endpoint, IMDSv2, /_f2o/creds
+        if self.server.role == "aws" and fake_sts.route(self, url, body,
+                                                        check_sigv4):
+            return
+        # --
         if url.path.startswith("/_f2o/"):
             return self.control(url.path, body)
         if self.server.role == "aws":
@@ -901,6 +927,7 @@ def main(argv):
     ap.add_argument("--tick", type=float, default=0.05,
                     help="seconds between traffic-monitor clock ticks")
     ap.add_argument("--verbose", action="store_true")
+    fake_sts.add_args(ap)       # -- creds
     a = ap.parse_args(argv[1:])
 
     cfg = Config()
@@ -920,6 +947,7 @@ def main(argv):
     cfg.ocean_instances = a.ocean_instances
     cfg.verbose = a.verbose
     cfg.prefix = a.prefix
+    cfg.sts = fake_sts.Registry(a, a.account, a.access_key)  # -- creds
 
     peer = Peer(cfg)
     try:

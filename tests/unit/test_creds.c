@@ -46,6 +46,8 @@ setup(void **state)
 		unsetenv(envs[i]);
 	/* Never read the developer's real ~/.aws or ~/.spotinst. */
 	setenv("HOME", tmpdir, 1);
+	/* Nor ask a real instance metadata service. */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	return 0;
 }
 
@@ -62,7 +64,7 @@ test_creds_env_first(void **state)
 	setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
 	setenv("AWS_SESSION_TOKEN", "envtoken", 1);
-	assert_int_equal(creds_load(&c), 0);
+	assert_int_equal(creds_load(&c, "us-east-1"), 0);
 	assert_string_equal(c->access_key, "ENVKEY");
 	assert_string_equal(c->secret_key, "envsecret");
 	assert_string_equal(c->session_token, "envtoken");
@@ -85,11 +87,11 @@ test_creds_profile_file(void **state)
 	    "aws_secret_access_key = conf\n");
 	setenv("AWS_SHARED_CREDENTIALS_FILE", f, 1);
 	setenv("AWS_CONFIG_FILE", g, 1);
-	assert_int_equal(creds_load(&c), 0);
+	assert_int_equal(creds_load(&c, "us-east-1"), 0);
 	assert_string_equal(c->access_key, "D");
 	creds_free(c);
 	setenv("AWS_PROFILE", "dev", 1);
-	assert_int_equal(creds_load(&c), 0);
+	assert_int_equal(creds_load(&c, "us-east-1"), 0);
 	assert_string_equal(c->access_key, "DEVKEY");
 	assert_string_equal(c->session_token, "devtok");
 	assert_string_equal(c->source, "profile dev");
@@ -111,7 +113,7 @@ test_creds_config_profile(void **state)
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/f2o", 1);
 	setenv("AWS_CONFIG_FILE", g, 1);
 	setenv("AWS_PROFILE", "dev", 1);
-	assert_int_equal(creds_load(&c), 0);
+	assert_int_equal(creds_load(&c, "us-east-1"), 0);
 	assert_string_equal(c->access_key, "CONFKEY");
 	creds_free(c);
 	free(g);
@@ -135,7 +137,7 @@ test_creds_process(void **state)
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/f2o", 1);
 	setenv("AWS_CONFIG_FILE", g, 1);
 	setenv("AWS_PROFILE", "p", 1);
-	assert_int_equal(creds_load(&c), 0);
+	assert_int_equal(creds_load(&c, "us-east-1"), 0);
 	assert_string_equal(c->access_key, "PROCKEY");
 	assert_string_equal(c->secret_key, "ps");
 	assert_string_equal(c->session_token, "pt");
@@ -169,7 +171,7 @@ test_creds_none(void **state)
 	(void)state;
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/f2o", 1);
 	setenv("AWS_CONFIG_FILE", "/nonexistent/f2o", 1);
-	assert_int_equal(creds_load(&c), -1);
+	assert_int_equal(creds_load(&c, "us-east-1"), -1);
 	assert_null(c);
 }
 
