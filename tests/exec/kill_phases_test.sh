@@ -16,10 +16,11 @@
 #     say in-doubt (intent, reply) or done (result); the run is resumed up
 #     to the next point, then to exit 0 -> the same final state and
 #     creation counts as the uninterrupted cutover, no traffic gap;
-#   rollback chains: the same for every step kind of the rollback (rbA
-#     "worker", rbB "imgproc"; the Ocean, security group and task
-#     definition steps too) after a full cutover -> the same as the
-#     uninterrupted rollback, i.e. the exported state, no gap;
+#   rollback chains: the same for every step kind of the rollback (the
+#     Ocean, security group and task definition steps too) after a full
+#     cutover, INTENT (rbA, "worker"), RESULT (rbC, "api"), reply (rbB,
+#     "imgproc") -> the same as the uninterrupted rollback, i.e. the
+#     exported state, no gap;
 #   cutover then rollback (midN): one case per cutover action
 #     (ecs:UpdateService, ...) at its INTENT and RESULT boundaries and, for
 #     the requests, between reply and RESULT, on services in turn: the
@@ -166,7 +167,8 @@ def chain(ev, bounds, s):
 services = {}
 for phase, chains in (("cutover", (("cutA", "intent result", "api"),
                                    ("cutB", "reply", "web"))),
-                      ("rollback", (("rbA", "intent result", "worker"),
+                      ("rollback", (("rbA", "intent", "worker"),
+                                    ("rbC", "result", "api"),
                                     ("rbB", "reply", "imgproc")))):
     ev, act = load(phase)
     services[phase] = sorted({svc(e.split(" ", 1)[1]) for e in ev} - {None})
@@ -270,6 +272,7 @@ chain_cutB() { chain_cut cutB; }
 chain_rb() { cname=$1; cphase=rollback; cargs="rollback $B"; chain; }
 chain_rbA() { chain_rb rbA; }
 chain_rbB() { chain_rb rbB; }
+chain_rbC() { chain_rb rbC; }
 
 # -- cutover killed at a point, then rollback instead of resuming -------------
 mid_case() { # uses name, pt
@@ -294,14 +297,14 @@ mid_case() { # uses name, pt
 }
 
 jobs_init "$KJ"
-for c in rbA rbB cutA cutB; do jobs_start "$c" "chain_$c"; done
+for c in rbA rbC rbB cutA cutB; do jobs_start "$c" "chain_$c"; done
 k=0
 while IFS= read -r pt; do
 	k=$((k + 1)); name="mid$k"
 	jobs_start "$name" mid_case
 done <"$tmp/pts.mid"
 jobs_wait
-for c in cutA cutB rbA rbB; do jobs_tally "$c"; done
+for c in cutA cutB rbA rbC rbB; do jobs_tally "$c"; done
 k=0
 while [ "$k" -lt "$(wc -l <"$tmp/pts.mid")" ]; do
 	k=$((k + 1)); jobs_tally "mid$k"
@@ -322,7 +325,7 @@ import sys
 tmp = sys.argv[1]
 killed = {l.strip() for l in open(tmp + "/killed") if l.strip()}
 for phase, chains in (("cutover", ("cutA", "cutB", "mid")),
-                      ("rollback", ("rbA", "rbB"))):
+                      ("rollback", ("rbA", "rbB", "rbC"))):
     act = {}
     for line in open("%s/ref-%s.log" % (tmp, phase)):
         f = line.split()
