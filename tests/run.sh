@@ -66,14 +66,16 @@ exec)
 esac
 done >"$log/jobs"
 
+# Run in a background subshell: exec, so that the job's pid is the
+# program's own (a SIGTERM reaches it, and its clean-up stops its peers).
 run_job() { # id program
 	case $1 in
-	unit.*) $VALGRIND "$2" ;;
-	fuzz.*) "$2" "tests/fuzz/corpus/${1#fuzz.}" ;;
-	cli|golden) sh "$2" ;;
-	realworld) $PY "$2" "$BUILD/f2o-translate" ;;
-	py.*) $PY "$2" ;;
-	exec.*) sh "$2" ;;
+	unit.*) exec $VALGRIND "$2" ;;
+	fuzz.*) exec "$2" "tests/fuzz/corpus/${1#fuzz.}" ;;
+	cli|golden) exec sh "$2" ;;
+	realworld) exec $PY "$2" "$BUILD/f2o-translate" ;;
+	py.*) exec $PY "$2" ;;
+	exec.*) exec sh "$2" ;;
 	esac
 }
 
@@ -87,7 +89,10 @@ while [ "$i" -lt "$JOBS" ]; do echo >&3; i=$((i + 1)); done
 start_job() { # id program
 	read -r _ <&3
 	(
-		run_job "$1" "$2" >"$log/$1.out" 2>&1 3>&- </dev/null
+		run_job "$1" "$2" >"$log/$1.out" 2>&1 3>&- </dev/null &
+		c=$!
+		trap 'kill "$c" 2>/dev/null' INT TERM
+		wait "$c"
 		echo $? >"$log/$1.rc"
 		echo >&3
 	) &
