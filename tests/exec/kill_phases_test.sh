@@ -93,7 +93,7 @@ journal_says() { # label boundary step phase
 	st=$(env -i PATH="$PATH" HOME="$tmp" "$E" status --journal "$JOURNAL" \
 	    --phase "$4" "$B" 2>&1 | awk -v id="$3" '$3 == id { print $1 }')
 	want=in-doubt
-	[ "$2" = result ] && want=done
+	[ "$2" = result ] && want="done"
 	if [ "$st" = "$want" ]; then
 		ok "$1: killed at \"$2 $3\"; the journal says $want"
 	else

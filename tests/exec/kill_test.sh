@@ -71,7 +71,7 @@ pause_kill() { # log event journal
 # step in doubt (INTENT, no RESULT) or done (RESULT).
 journal_says() { # label event journal
 	b=${2%% *}; id=${2#* }
-	case $b in intent|reply) want=in-doubt ;; result) want=done ;; *) return 0 ;; esac
+	case $b in intent|reply) want=in-doubt ;; result) want="done" ;; *) return 0 ;; esac
 	st=$(env -i PATH="$PATH" HOME="$tmp/home" "$E" status --journal "$3" \
 	    "$tmp/bundle" 2>&1 | awk -v id="$id" '$3 == id { print $1 }')
 	if [ "$st" = "$want" ]; then
