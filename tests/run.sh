@@ -98,12 +98,20 @@ start_job() { # id program
 	) &
 	pids="$pids $!"
 }
+# The unit tests and corpus replays first, on their own (a second or two;
+# some measure time, e.g. kill loops and rate limits: they should not share
+# the CPU with the peers), then the others.
+while read -r id prog; do
+	case $id in unit.*|fuzz.*) start_job "$id" "$prog" ;; esac
+done <"$log/jobs"
+wait
 for f in $FIRST; do
 	while read -r id prog; do
 		[ "$prog" = "$f" ] && start_job "$id" "$prog"
 	done <"$log/jobs"
 done
 while read -r id prog; do
+	case $id in unit.*|fuzz.*) continue ;; esac
 	case " $FIRST " in *" $prog "*) continue ;; esac
 	start_job "$id" "$prog"
 done <"$log/jobs"
