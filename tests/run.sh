@@ -1,16 +1,126 @@
 #!/bin/sh
 # Runs every test tier and ends with one line: "N passed, N failed".
 # Usage: sh tests/run.sh [shape|unit|golden|realworld|fuzz|py|exec ...]  (from the repo root)
-# Environment: BUILD (default build), VALGRIND (a prefix for unit tests).
+# Environment: BUILD (default build), VALGRIND (a prefix for unit tests),
+# F2O_TEST_JOBS (test programs run at once; default twice the CPUs, at
+# least 2; 1 runs them one after the other).
+#
+# Every test program (a unit binary, a corpus replay, a tier script, a
+# Python test, an exec script) is one job with its own log; up to
+# F2O_TEST_JOBS jobs run at once (most of them wait on loopback peers, not
+# on the CPU). When all have ended, the logs are read in tier order, so
+# the output and the counts do not depend on which job ended first.
 BUILD=${BUILD:-build}
+export BUILD
 PY=/usr/bin/python3
 TIERS=${*:-"shape unit fuzz cli golden realworld py exec"}
+ncpu=$(nproc 2>/dev/null || echo 2)
+JOBS=${F2O_TEST_JOBS:-$((ncpu * 2))}
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=2
+# Started first (when selected): the longest programs, so that the run is
+# not left waiting on one of them at the end. Only the start order.
+FIRST="tests/exec/kill_phases_test.sh tests/exec/kill_test.sh tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/peers/test_peer.py"
 pass=0
 fail=0
 failed_names=""
 log=$(mktemp -d)
+pids=""
+stop_jobs() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	wait
+}
 trap 'rm -rf "$log"' EXIT
+trap 'stop_jobs; exit 1' INT TERM
 
+for tier in $TIERS; do
+	case $tier in
+	shape|unit|fuzz|cli|golden|realworld|py|exec) ;;
+	*) echo "unknown tier $tier" >&2; exit 2 ;;
+	esac
+done
+
+# -- the jobs ------------------------------------------------------------------
+# One line per job in $log/jobs: "id program" (id names its log files:
+# $log/ID.out, output; $log/ID.rc, exit status).
+for tier in $TIERS; do
+case $tier in
+unit)
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] && echo "unit.$(basename "$t") $t"
+	done ;;
+fuzz)
+	for r in "$BUILD"/tests/replay_fuzz_*; do
+		[ -x "$r" ] && echo "fuzz.$(basename "$r" | sed 's/^replay_//') $r"
+	done ;;
+shape) echo "shape tests/tools/check_shape.sh" ;;
+cli) echo "cli tests/cli/cli.sh" ;;
+golden) echo "golden tests/golden.sh" ;;
+realworld) echo "realworld tests/realworld/run.py" ;;
+py)
+	for t in tests/peers/test_*.py tests/unit/test_*.py; do
+		[ -f "$t" ] && echo "py.$(basename "$t") $t"
+	done ;;
+exec)
+	for t in tests/exec/*.sh tests/report/*.sh; do
+		[ -f "$t" ] && echo "exec.$(basename "$t") $t"
+	done ;;
+esac
+done >"$log/jobs"
+
+# Run in a background subshell: exec, so that the job's pid is the
+# program's own (a SIGTERM reaches it, and its clean-up stops its peers).
+run_job() { # id program
+	case $1 in
+	unit.*) exec $VALGRIND "$2" ;;
+	fuzz.*) exec "$2" "tests/fuzz/corpus/${1#fuzz.}" ;;
+	shape) exec sh "$2" --self-test ;;
+	cli|golden) exec sh "$2" ;;
+	realworld) exec $PY "$2" "$BUILD/f2o-translate" ;;
+	py.*) exec $PY "$2" ;;
+	exec.*) exec sh "$2" ;;
+	esac
+}
+
+# A token per free slot in a FIFO: a job takes one to start and gives it
+# back when it ends, so the next one starts at once (no polling).
+mkfifo "$log/slots"
+exec 3<>"$log/slots"
+rm -f "$log/slots"
+i=0
+while [ "$i" -lt "$JOBS" ]; do echo >&3; i=$((i + 1)); done
+start_job() { # id program
+	read -r _ <&3
+	(
+		run_job "$1" "$2" >"$log/$1.out" 2>&1 3>&- </dev/null &
+		c=$!
+		trap 'kill "$c" 2>/dev/null' INT TERM
+		wait "$c"
+		echo $? >"$log/$1.rc"
+		echo >&3
+	) &
+	pids="$pids $!"
+}
+# The unit tests and corpus replays first, on their own (a second or two;
+# some measure time, e.g. kill loops and rate limits: they should not share
+# the CPU with the peers), then the others.
+while read -r id prog; do
+	case $id in unit.*|fuzz.*) start_job "$id" "$prog" ;; esac
+done <"$log/jobs"
+wait
+for f in $FIRST; do
+	while read -r id prog; do
+		[ "$prog" = "$f" ] && start_job "$id" "$prog"
+	done <"$log/jobs"
+done
+while read -r id prog; do
+	case $id in unit.*|fuzz.*) continue ;; esac
+	case " $FIRST " in *" $prog "*) continue ;; esac
+	start_job "$id" "$prog"
+done <"$log/jobs"
+wait
+exec 3>&-
+
+# -- the results, in tier order ------------------------------------------------
 # Add the counts of a tier's closing "N passed, N failed" line.
 count() { # name file
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
@@ -26,80 +136,54 @@ count() { # name file
 	[ "$f" -gt 0 ] && failed_names="$failed_names $1"
 	return 0
 }
+# Exit status of a job; 1 when it left none (killed, or never ran).
+rc_of() { # id
+	r=$(cat "$log/$1.rc" 2>/dev/null)
+	echo "${r:-1}"
+}
 
-for tier in $TIERS; do
-case $tier in
-shape)
-	sh tests/tools/check_shape.sh --self-test >"$log/shape" 2>&1
-	grep -v '^ok' "$log/shape"; count shape "$log/shape"
-	;;
-unit)
-	for t in "$BUILD"/tests/test_*; do
-		[ -x "$t" ] || continue
-		n=$(basename "$t")
-		$VALGRIND "$t" >"$log/$n" 2>&1
-		rc=$?
-		p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log/$n" | sed -E 's/.*\] ([0-9]+) test.*/\1/' | tail -n 1)
-		f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log/$n" | sed -E 's/.*\] ([0-9]+) test.*/\1/' | tail -n 1)
+while read -r id prog; do
+	o="$log/$id.out"
+	rc=$(rc_of "$id")
+	case $id in
+	unit.*)
+		n=${id#unit.}
+		p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$o" | sed -E 's/.*\] ([0-9]+) test.*/\1/' | tail -n 1)
+		f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$o" | sed -E 's/.*\] ([0-9]+) test.*/\1/' | tail -n 1)
 		p=${p:-0}; f=${f:-0}
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 		echo "unit $n: $p passed, $f failed"
-		[ "$f" -gt 0 ] && { sed 's/^/    /' "$log/$n" | tail -n 30; failed_names="$failed_names $n"; }
+		[ "$f" -gt 0 ] && { sed 's/^/    /' "$o" | tail -n 30; failed_names="$failed_names $n"; }
 		pass=$((pass + p)); fail=$((fail + f))
-	done
-	;;
-fuzz)
-	for r in "$BUILD"/tests/replay_fuzz_*; do
-		[ -x "$r" ] || continue
-		n=$(basename "$r" | sed 's/^replay_//')
-		if "$r" "tests/fuzz/corpus/$n" >"$log/$n" 2>&1; then
+		;;
+	fuzz.*)
+		n=${id#fuzz.}
+		if [ "$rc" -eq 0 ]; then
 			echo "fuzz corpus $n: ok"; pass=$((pass + 1))
 		else
-			echo "fuzz corpus $n: FAIL"; tail -n 20 "$log/$n"
+			echo "fuzz corpus $n: FAIL"; tail -n 20 "$o"
 			fail=$((fail + 1)); failed_names="$failed_names $n"
 		fi
-	done
-	;;
-cli)
-	BUILD=$BUILD sh tests/cli/cli.sh >"$log/cli" 2>&1
-	grep -v "^ok" "$log/cli"; count cli "$log/cli"
-	;;
-golden)
-	BUILD=$BUILD sh tests/golden.sh >"$log/golden" 2>&1
-	grep -v '^ok' "$log/golden"; count golden "$log/golden"
-	;;
-realworld)
-	$PY tests/realworld/run.py "$BUILD/f2o-translate" >"$log/rw" 2>&1
-	grep -v '^ok' "$log/rw"; count realworld "$log/rw"
-	;;
-py)
-	for t in tests/peers/test_*.py tests/unit/test_*.py; do
-		[ -f "$t" ] || continue
-		n=$(basename "$t")
-		$PY "$t" >"$log/$n" 2>&1
-		rc=$?
-		echo "python $n: $(tail -n 1 "$log/$n")"
-		if [ $rc -ne 0 ]; then tail -n 30 "$log/$n"; fi
-		count "$n" "$log/$n"
-		[ $rc -ne 0 ] && ! grep -qE '[1-9][0-9]* failed' "$log/$n" && fail=$((fail + 1))
-	done
-	;;
-exec)
-	for t in tests/exec/*.sh tests/report/*.sh; do
-		[ -f "$t" ] || continue
-		n=$(basename "$t")
-		BUILD=$BUILD sh "$t" >"$log/$n" 2>&1
-		rc=$?
-		echo "$n: $(tail -n 1 "$log/$n")"
-		if [ $rc -ne 0 ]; then tail -n 40 "$log/$n"; fi
-		count "$n" "$log/$n"
-		[ $rc -ne 0 ] && ! grep -qE '[1-9][0-9]* failed' "$log/$n" && fail=$((fail + 1))
-	done
-	;;
-*)
-	echo "unknown tier $tier" >&2; exit 2 ;;
-esac
-done
+		;;
+	shape|cli|golden|realworld)
+		grep -v '^ok' "$o"; count "$id" "$o"
+		;;
+	py.*)
+		n=${id#py.}
+		echo "python $n: $(tail -n 1 "$o")"
+		if [ "$rc" -ne 0 ]; then tail -n 30 "$o"; fi
+		count "$n" "$o"
+		[ "$rc" -ne 0 ] && ! grep -qE '[1-9][0-9]* failed' "$o" && fail=$((fail + 1))
+		;;
+	exec.*)
+		n=${id#exec.}
+		echo "$n: $(tail -n 1 "$o")"
+		if [ "$rc" -ne 0 ]; then tail -n 40 "$o"; fi
+		count "$n" "$o"
+		[ "$rc" -ne 0 ] && ! grep -qE '[1-9][0-9]* failed' "$o" && fail=$((fail + 1))
+		;;
+	esac
+done <"$log/jobs"
 [ -n "$failed_names" ] && echo "failing:$failed_names"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

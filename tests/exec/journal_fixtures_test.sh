@@ -138,15 +138,22 @@ if grep -qa "$digest" "$tmp/j"; then ok "empty run: OPEN written"; else bad "emp
 
 # two executors on one journal: the second is refused
 cp "$tmp/valid" "$tmp/j"
-$PY - "$tmp/j" <<'EOF' &
-import fcntl, sys, time
+# the holder says when it holds the lock (a file) and lets go when told
+# (another file); both waits polled, bounded (10 s)
+$PY - "$tmp/j" "$tmp/locked" "$tmp/release" <<'EOF' &
+import fcntl, os, sys, time
 f = open(sys.argv[1], "r+b")
 fcntl.flock(f, fcntl.LOCK_EX)
-time.sleep(3)
+open(sys.argv[2], "w").close()
+end = time.time() + 10
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.02)
 EOF
 lpid=$!
-sleep 0.5
+i=0
+while [ ! -e "$tmp/locked" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
 X "$tmp/o" run; rc=$?
+: >"$tmp/release"
 wait $lpid
 expect_rc "locked journal run" 1 $rc "$tmp/o"
 expect_grep "locked journal: refused with a reason" 'lock|locked|in use' "$tmp/o"

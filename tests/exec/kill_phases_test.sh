@@ -1,31 +1,49 @@
 #!/bin/sh
-# shellcheck disable=SC2086  # PEER_OPTS / MID_PEER_OPTS are split on purpose
+# shellcheck disable=SC2086  # PEER_OPTS / MID_PEER_OPTS / $args are split on purpose
 # Kill test of the cutover and rollback phases (issues 6 and 7): f2o-exec
-# is killed from outside with SIGKILL at several points (counted in
-# requests answered by the peer, spread over an uninterrupted run) and
-# then resumed from its journal. Each case starts a fresh peer seeded with
-# the demo export and a fresh journal:
-#   cutover:  import, cutover killed at point k, cutover rerun until it
-#             exits 0 -> same final state and the same creation counts as
-#             the uninterrupted cutover, no traffic gap;
-#   rollback: import, cutover, rollback killed at point k, rollback rerun
-#             -> same as the uninterrupted rollback, i.e. the exported
-#             state, no traffic gap;
-#   cutover then rollback: cutover killed at point k, then rollback
-#             (rollback from any point) -> the exported state, no gap.
-# KILL_POINTS (default 4) points per kind; each resume is retried at most
-# 5 times, 1 s apart. Takes about 4 minutes. Prints SKIP while f2o-exec has no phases.
+# is killed with SIGKILL at exact step boundaries and resumed from its
+# journal. A reference run (import, cutover, rollback on one peer) logs
+# its events (F2O_EXEC_EVENT_LOG: "intent STEP" = INTENT written, nothing
+# sent; "reply STEP" = an answer received, RESULT not written yet;
+# "result STEP" = RESULT written). A kill point is an event; f2o-exec is
+# started with F2O_EXEC_PAUSE_ON=<event>, stops itself there and
+# tests/tools/pause_kill.py SIGKILLs it the moment it stops. The kinds of
+# kill point are (phase, step kind, boundary), a step kind being the step
+# id without its service (cut/*:delete, rb/*:fargate-temp, rb/vng/*, ...):
+#   cutover chains: one kill per step kind of the cutover at its INTENT
+#     and RESULT boundaries (cutA, the steps of "api"), and between its
+#     reply and its RESULT (cutB, "web"); after each kill the journal must
+#     say in-doubt (intent, reply) or done (result); the run is resumed up
+#     to the next point, then to exit 0 -> the same final state and
+#     creation counts as the uninterrupted cutover, no traffic gap;
+#   rollback chains: the same for every step kind of the rollback (the
+#     Ocean, security group and task definition steps too) after a full
+#     cutover, INTENT (rbA, "worker"), RESULT (rbC, "api"), reply (rbB,
+#     "imgproc") -> the same as the uninterrupted rollback, i.e. the
+#     exported state, no gap;
+#   cutover then rollback (midN): one case per cutover action
+#     (ecs:UpdateService, ...) at its INTENT and RESULT boundaries and, for
+#     the requests, between reply and RESULT, on services in turn: the
+#     cutover is killed there, then rolled back -> the exported state, no
+#     gap, no CreateService refused.
+# A chain that finishes before its next point (a step settled by a look-up
+# on resume has no "result" of its own) is checked and a fresh one (new
+# peer, new journal) is started for that point. At the end every chosen
+# point must have been killed at, and every (phase, action, boundary) kind
+# covered. The chains and cases run at once, KILL_JOBS (default 4) at a
+# time, each with its own peer. Prints SKIP while f2o-exec has no phases.
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_phases_test.sh
-# Environment: BUILD, F2O_EXEC_ARGS (default --parallel 4), KILL_POINTS.
+# Environment: BUILD, F2O_EXEC_ARGS (default --parallel 4), KILL_JOBS.
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
 F2O_EXEC_ARGS=${F2O_EXEC_ARGS---parallel 4}
-K=${KILL_POINTS:-4}
+KJ=${KILL_JOBS:-4}
 pass=0
 fail=0
 
 . tests/exec/peerlib.inc
 . tests/exec/phaselib.inc
+. tests/exec/jobs.inc
 need_phases
 translate_demo
 B="$tmp/bundle.orig"
@@ -36,20 +54,19 @@ PEER_OPTS="--drain-seconds 1.5"
 # recreated service runs always shows as a gap
 MID_PEER_OPTS="--drain-seconds 3 --stop-seconds 0.2"
 
-count() { $PY -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_f2o/count", timeout=10))["total"])' "$AWS_URL"; }
-
-# f2o-exec killed once the peer has answered request number $1 (absolute)
-f2o_kill() { # at log args...
-	at=$1; lf=$2; shift 2
+# f2o-exec stopped at event $2 and killed there; prints pause_kill's
+# result ("paused", "exit RC", ...)
+pk() { # log event args...
+	lf=$1; ev=$2; shift 2
 	h="$tmp/home-$(basename "$JOURNAL")"
 	mkdir -p "$h"
-	# shellcheck disable=SC2086
-	$PY tests/tools/kill_at.py --url "$AWS_URL" --at "$at" --timeout 300 \
-	    --log "$lf" -- env -i PATH="$PATH" HOME="$h" \
+	$PY tests/tools/pause_kill.py --timeout 120 --log "$lf" -- \
+	    env -i PATH="$PATH" HOME="$h" F2O_EXEC_PAUSE_ON="$ev" \
 	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
 	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
 	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
-	    "$E" --poll-interval "$POLL" --journal "$JOURNAL" $F2O_EXEC_ARGS "$@"
+	    "$E" --poll-interval "$POLL" $RATES --journal "$JOURNAL" \
+	    $F2O_EXEC_ARGS "$@"
 }
 
 # rerun until exit 0 (at most 5 times); ok/FAIL line
@@ -71,79 +88,263 @@ resume() { # label log args...
 	fi
 }
 
-# -- reference: uninterrupted runs ------------------------------------------
+# the state of step $3 in the journal after a kill at event "$2 $3"
+journal_says() { # label boundary step phase
+	st=$(env -i PATH="$PATH" HOME="$tmp" "$E" status --journal "$JOURNAL" \
+	    --phase "$4" "$B" 2>&1 | awk -v id="$3" '$3 == id { print $1 }')
+	want=in-doubt
+	[ "$2" = result ] && want="done"
+	if [ "$st" = "$want" ]; then
+		ok "$1: killed at \"$2 $3\"; the journal says $want"
+	else
+		bad "$1: killed at \"$2 $3\"; the journal says \"$st\", want $want"
+	fi
+}
+
+# -- reference: uninterrupted runs, events logged ----------------------------
 if ! start_peer ref $PEER_OPTS; then bad "peer started (reference)"; fi
 state "$tmp/ref0.json"
 JOURNAL="$tmp/ref.journal"
 phase "reference import" "$tmp/ref-import.log" 0 run "$B"
-c0=$(count)
-phase "reference cutover" "$tmp/ref-cut.log" 0 --phase cutover run "$B"
-c1=$(count)
+F2O_ENV="F2O_EXEC_EVENT_LOG=$tmp/ev.cutover"
+phase "reference cutover" "$tmp/ref-cutover.log" 0 --phase cutover run "$B"
 state "$tmp/ref-cut.json"
-phase "reference rollback" "$tmp/ref-rb.log" 0 rollback "$B"
-c2=$(count)
+F2O_ENV="F2O_EXEC_EVENT_LOG=$tmp/ev.rollback"
+phase "reference rollback" "$tmp/ref-rollback.log" 0 rollback "$B"
+F2O_ENV=""
 state "$tmp/ref-rb.json"
 stop_peer
-ncut=$((c1 - c0)); nrb=$((c2 - c1))
-echo "note reference: cutover $ncut requests, rollback $nrb requests"
-if [ "$ncut" -lt 2 ] || [ "$nrb" -lt 2 ]; then
-	bad "reference runs sent requests"
+
+# -- the kill points ----------------------------------------------------------
+if ! $PY - "$tmp" <<'PYEOF' >"$tmp/points.out" 2>&1; then
+import re, sys
+tmp = sys.argv[1]
+SEP = "\t"
+
+
+def kind(sid):
+    """cut/api:delete -> cut/*:delete, rb/vng/arm64 -> rb/vng/*"""
+    return re.sub(r"/[^/:]+(?=:|$)", "/*", sid, count=1)
+
+
+def svc(sid):
+    m = re.match(r"[^/]+/([^/:]+):", sid)
+    return m.group(1) if m else None
+
+
+def load(phase):
+    ev, seen = [], set()
+    for line in open("%s/ev.%s" % (tmp, phase)):
+        line = line.strip()
+        if line and line not in seen:
+            seen.add(line)
+            ev.append(line)
+    act = {}
+    for line in open("%s/ref-%s.log" % (tmp, phase)):
+        f = line.split()
+        if len(f) >= 3 and f[0] == "ok" and "/" in f[1]:
+            act[f[1]] = f[2]
+    return ev, act
+
+
+def chain(ev, bounds, s):
+    """per (boundary, kind) one event: of service s, or of the step
+    naming s, or the first one; in reference order"""
+    cand = {}
+    for e in ev:
+        b, sid = e.split(" ", 1)
+        if b not in bounds:
+            continue
+        k = (b, kind(sid))
+        if svc(sid) is not None:
+            if svc(sid) == s:
+                cand[k] = e
+        elif k not in cand or (s in sid and s not in cand[k]):
+            cand[k] = e
+    return sorted(cand.values(), key=ev.index)
+
+
+services = {}
+for phase, chains in (("cutover", (("cutA", "intent result", "api"),
+                                   ("cutB", "reply", "web"))),
+                      ("rollback", (("rbA", "intent", "worker"),
+                                    ("rbC", "result", "api"),
+                                    ("rbB", "reply", "imgproc")))):
+    ev, act = load(phase)
+    services[phase] = sorted({svc(e.split(" ", 1)[1]) for e in ev} - {None})
+    for name, bounds, s in chains:
+        pts = chain(ev, bounds.split(), s)
+        with open("%s/pts.%s" % (tmp, name), "w") as f:
+            f.write("".join(p + "\n" for p in pts))
+        print("note %s: %d kill points of the %s (%s, %s)" % (
+            name, len(pts), phase, bounds, s))
+    if phase == "cutover":
+        # midN: each cutover action at intent, result (and reply for the
+        # requests), on its step kinds and the services in turn
+        mid, kinds = [], {}
+        for e in ev:
+            sid = e.split(" ", 1)[1]
+            if sid in act and svc(sid):
+                ks = kinds.setdefault(act[sid], [])
+                if sid.split(":", 1)[1] not in ks:
+                    ks.append(sid.split(":", 1)[1])
+        c = 0
+        for a, ks in kinds.items():
+            bs = ["intent", "result"] + ([] if a.startswith("wait:")
+                                         else ["reply"])
+            for j, b in enumerate(bs):
+                s = services[phase][c % len(services[phase])]
+                want = "%s cut/%s:%s" % (b, s, ks[j % len(ks)])
+                if want not in ev:
+                    want = next(x for x in ev if x.startswith(b + " ") and
+                                act.get(x.split(" ", 1)[1]) == a)
+                mid.append(want)
+                c += 1
+        with open("%s/pts.mid" % tmp, "w") as f:
+            f.write("".join(p + "\n" for p in mid))
+        print("note mid: %d cutover kill points, then a rollback" % len(mid))
+PYEOF
+	bad "kill points chosen"; cat "$tmp/points.out"
 	echo "$pass passed, $fail failed"; exit 1
 fi
+cat "$tmp/points.out"
 
-k=1
-while [ "$k" -le "$K" ]; do
-	# -- cutover killed at point k, resumed --------------------------------
-	n=$(( (ncut * k) / (K + 1) )); [ "$n" -lt 1 ] && n=1
-	name="cut$k"
-	if start_peer "$name" $PEER_OPTS; then :; else bad "$name: peer started"; fi
-	JOURNAL="$tmp/$name.journal"
-	f2o "$tmp/$name-import.log" run "$B" || bad "$name: import"
-	base=$(count)
-	r=$(f2o_kill $((base + n)) "$tmp/$name-killed.log" --phase cutover run "$B")
-	echo "note $name: cutover $r (point $n of $ncut)"
-	resume "$name: cutover killed at request $n" "$tmp/$name-resume.log" --phase cutover run "$B"
-	state "$tmp/$name.json"
-	check_py "$tmp/$name.same" tests/tools/cutover_check.py same-final "$tmp/ref-cut.json" "$tmp/$name.json"
-	check_py "$tmp/$name.traffic" tests/tools/cutover_check.py traffic "$tmp/$name.json"
+# -- chains --------------------------------------------------------------------
+# A fresh world for chain $cname: its own peer, the import done (and the
+# cutover, for a rollback chain); sets JOURNAL, wn (world number).
+world() {
+	wn=$((wn + 1))
+	w="$cname.$wn"
+	start_peer "$w" $PEER_OPTS || { bad "$w: peer started"; return 1; }
+	state "$tmp/$w-0.json"
+	JOURNAL="$tmp/$w.journal"
+	f2o "$tmp/$w-import.log" run "$B" || { bad "$w: import"; return 1; }
+	if [ "$cphase" = rollback ]; then
+		f2o "$tmp/$w-cut.log" --phase cutover run "$B" || { bad "$w: cutover"; return 1; }
+	fi
+	return 0
+}
+# Resume the world's phase to the end, compare with the reference.
+world_check() {
+	w="$cname.$wn"
+	resume "$w: $cphase resumed after its kills" "$tmp/$w-resume.log" $cargs
+	state "$tmp/$w.json"
+	if [ "$cphase" = cutover ]; then
+		check_py "$tmp/$w.same" tests/tools/cutover_check.py same-final "$tmp/ref-cut.json" "$tmp/$w.json"
+	else
+		check_py "$tmp/$w.same" tests/tools/cutover_check.py same-final "$tmp/ref-rb.json" "$tmp/$w.json"
+		check_py "$tmp/$w.exp" tests/tools/cutover_check.py exported "$tmp/$w-0.json" "$tmp/$w.json"
+	fi
+	check_py "$tmp/$w.traffic" tests/tools/cutover_check.py traffic "$tmp/$w.json"
 	stop_peer
+}
+chain() { # uses cname, cphase, cargs
+	wn=0
+	world || return 1
+	while IFS= read -r pt; do
+		tries=0
+		while [ "$tries" -lt 2 ]; do
+			tries=$((tries + 1))
+			r=$(pk "$tmp/$cname.k.log" "$pt" $cargs)
+			case $r in
+			paused)
+				echo "killed-at $pt"
+				journal_says "$cname.$wn" "${pt%% *}" "${pt#* }" "$cphase"
+				break ;;
+			"exit 0")
+				# finished before this point: check, start afresh
+				world_check
+				world || return 1 ;;
+			*)
+				bad "$cname.$wn: kill at \"$pt\": f2o-exec $r"
+				sed 's/^/    /' "$tmp/$cname.k.log" | tail -n 15
+				stop_peer
+				world || return 1
+				break ;;
+			esac
+		done
+	done <"$tmp/pts.$cname"
+	world_check
+}
+chain_cut() { cname=$1; cphase=cutover; cargs="--phase cutover run $B"; chain; }
+chain_cutA() { chain_cut cutA; }
+chain_cutB() { chain_cut cutB; }
+chain_rb() { cname=$1; cphase=rollback; cargs="rollback $B"; chain; }
+chain_rbA() { chain_rb rbA; }
+chain_rbB() { chain_rb rbB; }
+chain_rbC() { chain_rb rbC; }
 
-	# -- rollback (after a full cutover) killed at point k, resumed ----------
-	n=$(( (nrb * k) / (K + 1) )); [ "$n" -lt 1 ] && n=1
-	name="rb$k"
-	if start_peer "$name" $PEER_OPTS; then :; else bad "$name: peer started"; fi
+# -- cutover killed at a point, then rollback instead of resuming -------------
+mid_case() { # uses name, pt
+	start_peer "$name" $MID_PEER_OPTS || { bad "$name: peer started"; return 1; }
 	state "$tmp/$name-0.json"
 	JOURNAL="$tmp/$name.journal"
 	f2o "$tmp/$name-import.log" run "$B" || bad "$name: import"
-	f2o "$tmp/$name-cut.log" --phase cutover run "$B" || bad "$name: cutover"
-	base=$(count)
-	r=$(f2o_kill $((base + n)) "$tmp/$name-killed.log" rollback "$B")
-	echo "note $name: rollback $r (point $n of $nrb)"
-	resume "$name: rollback killed at request $n" "$tmp/$name-resume.log" rollback "$B"
-	state "$tmp/$name.json"
-	check_py "$tmp/$name.same" tests/tools/cutover_check.py same-final "$tmp/ref-rb.json" "$tmp/$name.json"
-	check_py "$tmp/$name.exp" tests/tools/cutover_check.py exported "$tmp/$name-0.json" "$tmp/$name.json"
-	check_py "$tmp/$name.traffic" tests/tools/cutover_check.py traffic "$tmp/$name.json"
-	stop_peer
-
-	# -- cutover killed at point k, then rollback instead of resuming -----
-	n=$(( (ncut * k) / (K + 1) )); [ "$n" -lt 1 ] && n=1
-	name="mid$k"
-	if start_peer "$name" $MID_PEER_OPTS; then :; else bad "$name: peer started"; fi
-	state "$tmp/$name-0.json"
-	JOURNAL="$tmp/$name.journal"
-	f2o "$tmp/$name-import.log" run "$B" || bad "$name: import"
-	base=$(count)
-	r=$(f2o_kill $((base + n)) "$tmp/$name-killed.log" --phase cutover run "$B")
-	echo "note $name: cutover $r (point $n of $ncut), then rollback"
-	resume "$name: rollback after a cutover killed at request $n" "$tmp/$name-rb.log" rollback "$B"
+	r=$(pk "$tmp/$name-killed.log" "$pt" --phase cutover run "$B")
+	if [ "$r" = paused ]; then
+		echo "killed-at $pt"
+		journal_says "$name" "${pt%% *}" "${pt#* }" cutover
+	else
+		bad "$name: cutover not stopped at \"$pt\" ($r)"
+		sed 's/^/    /' "$tmp/$name-killed.log" | tail -n 15
+	fi
+	resume "$name: rollback after a cutover killed at \"$pt\"" "$tmp/$name-rb.log" rollback "$B"
 	state "$tmp/$name.json"
 	check_py "$tmp/$name.exp" tests/tools/cutover_check.py exported "$tmp/$name-0.json" "$tmp/$name.json"
 	check_py "$tmp/$name.traffic" tests/tools/cutover_check.py traffic "$tmp/$name.json"
 	no_early_create "$tmp/$name.json" "$name"
 	stop_peer
-	k=$((k + 1))
+}
+
+jobs_init "$KJ"
+for c in rbA rbC rbB cutA cutB; do jobs_start "$c" "chain_$c"; done
+k=0
+while IFS= read -r pt; do
+	k=$((k + 1)); name="mid$k"
+	jobs_start "$name" mid_case
+done <"$tmp/pts.mid"
+jobs_wait
+for c in cutA cutB rbA rbC rbB; do jobs_tally "$c"; done
+k=0
+while [ "$k" -lt "$(wc -l <"$tmp/pts.mid")" ]; do
+	k=$((k + 1)); jobs_tally "mid$k"
 done
+
+# -- coverage: every chosen point killed at, every kind covered ---------------
+cat "$tmp"/job.*.out | sed -n 's/^killed-at //p' | sort -u >"$tmp/killed"
+cat "$tmp"/pts.* | sort -u >"$tmp/chosen"
+missed=$(comm -23 "$tmp/chosen" "$tmp/killed" | wc -l)
+if [ "$missed" -eq 0 ]; then
+	ok "every chosen kill point killed at ($(wc -l <"$tmp/chosen"))"
+else
+	bad "kill points never reached: $missed"
+	comm -23 "$tmp/chosen" "$tmp/killed" | sed 's/^/    /'
+fi
+$PY - "$tmp" <<'PYEOF' >"$tmp/kinds.out" 2>&1
+import sys
+tmp = sys.argv[1]
+killed = {l.strip() for l in open(tmp + "/killed") if l.strip()}
+for phase, chains in (("cutover", ("cutA", "cutB", "mid")),
+                      ("rollback", ("rbA", "rbB", "rbC"))):
+    act = {}
+    for line in open("%s/ref-%s.log" % (tmp, phase)):
+        f = line.split()
+        if len(f) >= 3 and f[0] == "ok" and "/" in f[1]:
+            act[f[1]] = f[2]
+    want = {(a, b) for a in set(act.values()) for b in ("intent", "result")}
+    want |= {(a, "reply") for a in set(act.values())
+             if not a.startswith("wait:")}
+    got = set()
+    for k in killed:
+        b, sid = k.split(" ", 1)
+        if sid in act:
+            got.add((act[sid], b))
+    miss = sorted(want - got)
+    print("%s %s: every action killed at its intent, reply and result "
+          "boundaries (%d kinds) %s" % ("ok  " if not miss else "FAIL",
+                                        phase, len(want), miss or ""))
+PYEOF
+tally "$tmp/kinds.out"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,11 +8,14 @@
 # events (F2O_EXEC_EVENT_LOG: "intent S", "reply S", "result S", ...). For
 # each distinct event, in order, f2o-exec resumes the same journal with
 # F2O_EXEC_PAUSE_ON="<event>": it stops itself with SIGSTOP there (it does
-# not kill itself) and this script sends SIGKILL. A chain that finishes
-# before its point (e.g. a create adopted on resume has no "result" of its
-# own) is checked against the reference and a fresh chain (new peer, new
-# journal) is started for the point. A second part kills a --parallel 4
-# run at random instants (peer latency on), resuming each time.
+# not kill itself) and tests/tools/pause_kill.py SIGKILLs it the moment it
+# stops; the journal must then say the step is in doubt (intent, reply) or
+# done (result). A chain that finishes before its point (e.g. a create
+# adopted on resume has no "result" of its own) is checked against the
+# reference and a fresh chain (new peer, new journal) is started for the
+# point. Two chains run at once: the "reply" points, and all the others. A
+# third job kills a --parallel 4 run at random instants (peer latency on),
+# resuming each time.
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -22,6 +25,7 @@ MAX_ITER=${KILL_MAX_ITER:-400}	# bound on f2o-exec processes, part 1
 RANDOM_KILLS=${KILL_RANDOM:-12}	# part 2
 
 . tests/exec/peerlib.inc
+. tests/exec/jobs.inc
 
 F2O_EXEC_ARGS="--poll-interval 0.2 --rate-limit ecs=200/200 --rate-limit ec2=200/200 --rate-limit spot=200/200"
 export F2O_EXEC_ARGS
@@ -49,21 +53,32 @@ exec_bg() { # log journal [VAR=value ...]
 	xpid=$!
 }
 
-# Wait until f2o-exec paused (a new line in the pause file) or exited.
-# Sets r to "paused", "exit RC" or "timeout". Bounded: 60 s.
-wait_pause() { # pausefile lines-before
-	n=0
-	while [ $n -lt 3000 ]; do
-		l=$(wc -l <"$1" 2>/dev/null || echo 0)
-		if [ "$l" -gt "$2" ]; then r=paused; return; fi
-		# An exited child stays a zombie (Z) until waited for.
-		st=$(cut -d' ' -f3 "/proc/$xpid/stat" 2>/dev/null)
-		if [ -z "$st" ] || [ "$st" = Z ]; then
-			wait "$xpid"; r="exit $?"; return
-		fi
-		sleep 0.02; n=$((n + 1))
-	done
-	r=timeout
+# f2o-exec set to stop itself at event $2, SIGKILLed the moment it stops
+# (tests/tools/pause_kill.py waits for the stop, no polling). Sets r to
+# "paused", "exit RC", "signal N" or "timeout" (60 s).
+pause_kill() { # log event journal
+	mkdir -p "$tmp/home"
+	# shellcheck disable=SC2086
+	r=$($PY tests/tools/pause_kill.py --timeout 60 --log "$1" -- \
+	    env -i PATH="$PATH" HOME="$tmp/home" F2O_EXEC_PAUSE_ON="$2" \
+	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
+	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
+	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
+	    "$E" --parallel 1 $F2O_EXEC_ARGS --journal "$3" run "$tmp/bundle")
+}
+
+# After a kill at "intent|reply|result STEP": the journal must hold the
+# step in doubt (INTENT, no RESULT) or done (RESULT).
+journal_says() { # label event journal
+	b=${2%% *}; id=${2#* }
+	case $b in intent|reply) want=in-doubt ;; result) want="done" ;; *) return 0 ;; esac
+	st=$(env -i PATH="$PATH" HOME="$tmp/home" "$E" status --journal "$3" \
+	    "$tmp/bundle" 2>&1 | awk -v id="$id" '$3 == id { print $1 }')
+	if [ "$st" = "$want" ]; then
+		ok "$1: killed at \"$2\"; the journal says $want"
+	else
+		bad "$1: killed at \"$2\"; the journal says \"$st\", want $want"
+	fi
 }
 
 # 1. reference: uninterrupted, logging every event
@@ -77,77 +92,75 @@ stop_peer
 awk '!seen[$0]++' "$tmp/events" >"$tmp/points"
 npoints=$(wc -l <"$tmp/points")
 echo "reference run: $(wc -l <"$tmp/events") events, $npoints distinct kill points"
+# Two chains run at once: the "reply" points (sent and answered, RESULT
+# not written: the resume settles the step by a look-up, so that step has
+# no "result" of its own afterwards) and all the others, each in order.
+grep '^reply ' "$tmp/points" >"$tmp/points.B"
+grep -v '^reply ' "$tmp/points" >"$tmp/points.A"
 
-# 2. chains
-chain=0
+# 2. chains (one job each, its own peers and journal)
 new_chain() {
 	[ -n "$peer_pid" ] && stop_peer
 	chain=$((chain + 1))
-	start_peer "chain$chain" || { bad "peer for chain $chain"; return 1; }
-	rm -f "$tmp/chain.journal"
+	start_peer "$cname$chain" || { bad "peer for chain $cname$chain"; return 1; }
+	rm -f "$tmp/$cname.journal"
 }
 check_chain() { # label
-	state "$tmp/chain$chain.json"
-	$PY tests/exec/state_equal.py "$tmp/ref.json" "$tmp/chain$chain.json" \
-	    "chain $chain: " >"$tmp/cmp.out" 2>&1
-	if grep -q '^FAIL' "$tmp/cmp.out"; then
-		tally "$tmp/cmp.out"
+	state "$tmp/$cname$chain.json"
+	$PY tests/exec/state_equal.py "$tmp/ref.json" "$tmp/$cname$chain.json" \
+	    "chain $cname$chain: " >"$tmp/$cname.cmp.out" 2>&1
+	if grep -q '^FAIL' "$tmp/$cname.cmp.out"; then
+		tally "$tmp/$cname.cmp.out"
 	else
-		ok "chain $chain ($1): final state equals the uninterrupted run, nothing created twice"
+		ok "chain $cname$chain ($1): final state equals the uninterrupted run, nothing created twice"
 	fi
 }
-new_chain
-: >"$tmp/pausefile"
-iter=0 covered=0 missed=0 kills=0
-while IFS= read -r point; do
-	[ $iter -ge "$MAX_ITER" ] && break
-	tries=0
-	while [ $tries -lt 2 ]; do
-		tries=$((tries + 1)); iter=$((iter + 1))
-		before=$(wc -l <"$tmp/pausefile")
-		exec_bg "$tmp/k.log" "$tmp/chain.journal" \
-		    F2O_EXEC_PAUSE_ON="$point" F2O_EXEC_PAUSE_FILE="$tmp/pausefile"
-		wait_pause "$tmp/pausefile" "$before"
-		case $r in
-		paused)
-			kill -KILL "$xpid"; wait "$xpid" 2>/dev/null
-			kills=$((kills + 1)); covered=$((covered + 1))
-			echo "$point" >>"$tmp/covered"
-			break ;;
-		"exit 0")
-			# The chain finished before this point: check it and
-			# try the point on a fresh chain.
-			check_chain "finished before \"$point\""
-			new_chain || break ;;
-		*)
-			bad "kill point \"$point\": f2o-exec $r"; sed 's/^/    /' "$tmp/k.log" | tail -15
-			kill -KILL "$xpid" 2>/dev/null; wait "$xpid" 2>/dev/null
-			new_chain || break
-			break ;;
-		esac
+run_chain() { # uses cname
+	chain=0 iter=0 kills=0
+	jr="$tmp/$cname.journal"
+	new_chain || return 1
+	while IFS= read -r point; do
+		[ $iter -ge "$MAX_ITER" ] && break
+		tries=0
+		while [ $tries -lt 2 ]; do
+			tries=$((tries + 1)); iter=$((iter + 1))
+			pause_kill "$tmp/$cname.k.log" "$point" "$jr"
+			case $r in
+			paused)
+				kills=$((kills + 1))
+				echo "covered $point"
+				journal_says "chain $cname$chain" "$point" "$jr"
+				break ;;
+			"exit 0")
+				# The chain finished before this point: check it and
+				# try the point on a fresh chain.
+				check_chain "finished before \"$point\""
+				new_chain || return 1 ;;
+			*)
+				bad "kill point \"$point\": f2o-exec $r"; sed 's/^/    /' "$tmp/$cname.k.log" | tail -15
+				new_chain || return 1
+				break ;;
+			esac
+		done
+	done <"$tmp/points.$cname"
+	# Finish the last chain: resume to the end (bounded).
+	i=0
+	while [ $i -lt 5 ]; do
+		i=$((i + 1))
+		exec_bg "$tmp/$cname.last.log" "$jr"
+		wait "$xpid"; rc=$?
+		[ $rc -ne 3 ] && break
 	done
-	grep -qxF "$point" "$tmp/covered" 2>/dev/null || missed=$((missed + 1))
-done <"$tmp/points"
-# Finish the last chain: resume to the end (bounded).
-i=0
-while [ $i -lt 5 ]; do
-	i=$((i + 1))
-	exec_bg "$tmp/last.log" "$tmp/chain.journal"
-	wait "$xpid"; rc=$?
-	[ $rc -ne 3 ] && break
-done
-if [ $rc -eq 0 ]; then ok "last chain resumes to the end"; else bad "last chain exits $rc"; tail -20 "$tmp/last.log"; fi
-check_chain "last"
-stop_peer
-echo "part 1: $npoints points, $covered killed there, $missed not reached, $kills SIGKILLs, $chain chain(s), $iter f2o-exec processes"
-if [ "$missed" -eq 0 ] && [ "$covered" -eq "$npoints" ]; then
-	ok "every kill point reached ($npoints: $(cut -d' ' -f1 "$tmp/points" | sort | uniq -c | awk '{printf "%s%s %s", s, $1, $2; s=", "}'))"
-else
-	bad "kill points not reached: $missed of $npoints"
-	grep -vxF -f "$tmp/covered" "$tmp/points" | sed 's/^/    /' | head -20
-fi
+	if [ $rc -eq 0 ]; then ok "chain $cname: the last chain resumes to the end"; else bad "chain $cname: last chain exits $rc"; tail -20 "$tmp/$cname.last.log"; fi
+	check_chain "last"
+	stop_peer
+	echo "note chain $cname: $(wc -l <"$tmp/points.$cname") points, $kills SIGKILLs, $chain chain(s), $iter f2o-exec processes"
+}
+chain_A() { cname=A; run_chain; }
+chain_B() { cname=B; run_chain; }
 
 # 3. random instants, --parallel 4, peer latency on every request
+random_kills() {
 start_peer random --faults "seed=3,rate=1,kinds=latency,latency=0.15" || bad "peer for random kills"
 rm -f "$tmp/rand.journal"
 k=0 i=0 done_early=0
@@ -184,6 +197,26 @@ $PY tests/exec/state_equal.py "$tmp/ref.json" "$tmp/chainrandom.json" "random ki
 tally "$tmp/cmp.out"
 stop_peer
 [ $done_early -eq 1 ] && echo "note: a random-kill run finished before being killed"
+}
+
+jobs_init 3
+jobs_start A chain_A
+jobs_start B chain_B
+jobs_start random random_kills
+jobs_wait
+jobs_tally A
+jobs_tally B
+cat "$tmp"/job.[AB].out | sed -n 's/^covered //p' | sort -u >"$tmp/covered"
+missed=$(sort -u "$tmp/points" | comm -23 - "$tmp/covered" | wc -l)
+covered=$(wc -l <"$tmp/covered")
+echo "part 1: $npoints points, $covered killed there, $missed not reached"
+if [ "$missed" -eq 0 ] && [ "$covered" -eq "$npoints" ]; then
+	ok "every kill point reached ($npoints: $(cut -d' ' -f1 "$tmp/points" | sort | uniq -c | awk '{printf "%s%s %s", s, $1, $2; s=", "}'))"
+else
+	bad "kill points not reached: $missed of $npoints"
+	sort -u "$tmp/points" | comm -23 - "$tmp/covered" | sed 's/^/    /' | head -20
+fi
+jobs_tally random
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -48,17 +48,15 @@ X() { # log [args]: f2o-exec against the peer
 start_peer p1 || bad "peer"
 state "$tmp/seed.json"
 mkdir -p "$tmp/home"
-env -i PATH="$PATH" HOME="$tmp/home" \
+# stopped at the event by f2o-exec itself, SIGKILLed the moment it stops
+r=$($PY tests/tools/pause_kill.py --timeout 25 --log "$tmp/p1.log" -- \
+    env -i PATH="$PATH" HOME="$tmp/home" \
     AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
     AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
     AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
     F2O_EXEC_PAUSE_ON="intent svc/sfm-api" F2O_EXEC_PAUSE_FILE="$tmp/pause" \
-    "$E" $F2O_EXEC_ARGS --parallel 1 run "$tmp/bundle" >"$tmp/p1.log" 2>&1 &
-xpid=$!
-i=0
-while [ ! -s "$tmp/pause" ] && [ $i -lt 500 ]; do sleep 0.05; i=$((i + 1)); done
-kill -KILL "$xpid"; wait "$xpid" 2>/dev/null
-if [ -s "$tmp/pause" ]; then ok "import killed at $(cat "$tmp/pause")"; else bad "import not paused"; fi
+    "$E" $F2O_EXEC_ARGS --parallel 1 run "$tmp/bundle")
+if [ "$r" = paused ] && [ -s "$tmp/pause" ]; then ok "import killed at $(cat "$tmp/pause")"; else bad "import not paused ($r)"; fi
 
 X "$tmp/cut.log" run --phase cutover "$tmp/bundle"; rc=$?
 if [ $rc -eq 1 ] && grep -q 'refusing to start the cutover: [0-9]* import step(s) are not done' "$tmp/cut.log"; then
@@ -146,9 +144,15 @@ env -i PATH="$PATH" HOME="$tmp/home" \
     AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
     AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
     AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
+    F2O_EXEC_EVENT_LOG="$tmp/term.events" \
     "$E" $F2O_EXEC_ARGS run "$tmp/bundle" >"$tmp/term.log" 2>&1 &
 xpid=$!
-sleep 1.2
+# SIGTERM once a first step is done (its RESULT written), others still to
+# come: polled for in the event log, bounded (10 s)
+i=0
+while ! grep -q '^result ' "$tmp/term.events" 2>/dev/null && [ $i -lt 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
 kill -TERM "$xpid"
 wait "$xpid"; rc=$?
 if [ $rc -eq 3 ]; then ok "SIGTERM: exit 3"; else bad "SIGTERM: exit $rc"; tail "$tmp/term.log"; fi

@@ -50,10 +50,18 @@ ecs.create_service(cluster="shop", serviceName="sfm-web",
                        "subnets": ["subnet-0a1b2c3d4e5f60001"],
                        "securityGroups": ["sg-0web00000000000001"]}},
                    tags=[{"key": "owner", "value": "someone-else"}])
+# until it is stable (bounded: 10 s), as an operator would leave it
+import time
+end = time.time() + 10
+while time.time() < end:
+    s = ecs.describe_services(cluster="shop", services=["sfm-web"])["services"][0]
+    if s["runningCount"] == s["desiredCount"] and len(s["deployments"]) == 1 and \
+            s["deployments"][0].get("rolloutState") == "COMPLETED":
+        break
+    time.sleep(0.05)
 print("made sfm-web by hand")
 PYEOF
 if grep -q "made sfm-web" "$tmp/hand.out"; then ok "sfm-web made by hand"; else bad "sfm-web made by hand"; cat "$tmp/hand.out"; fi
-sleep 1
 state "$tmp/h0.json"
 JOURNAL="$tmp/rb0.journal"
 phase "f2o-exec rollback with an empty journal" "$tmp/h-rb0.log" 0 rollback "$B"

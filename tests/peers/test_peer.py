@@ -1100,6 +1100,9 @@ def test_mutate(tmp):
 
 
 def main():
+    # SIGTERM (tests/run.sh stopped) unwinds: the peers are stopped in the
+    # finally blocks and the temporary directory is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="f2o-peer-") as tmp:
         ports = start_peer(tmp, "--seed", os.path.join(ROOT, "fixtures",
                                                        "demo"))

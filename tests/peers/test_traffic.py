@@ -281,6 +281,9 @@ def test_replay(tmp):
 
 
 def main():
+    # SIGTERM (tests/run.sh stopped) unwinds: the peers are stopped in the
+    # finally blocks and the temporary directory is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="f2o-traffic-") as tmp:
         ports = tp.start_peer(tmp, "--seed", DEMO)
         try:

@@ -33,7 +33,6 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from validate_bundle import Bundle  # noqa: E402
 
 fails = 0
 LIVE = ("ACTIVE", "DRAINING")
@@ -107,6 +106,9 @@ def traffic(state, allow):
 
 # -- cutover -----------------------------------------------------------------
 def plan_of(bundle_path):
+    # imported here: validate_bundle loads botocore (a quarter of a second
+    # of CPU), which only this mode needs
+    from validate_bundle import Bundle
     b = Bundle(bundle_path)
     return b, json.loads(b.read("plan.json"))
 

@@ -685,7 +685,10 @@ test_journal_scan_exhaustive(void **state)
 /*
  * kill -9 at arbitrary moments while appending: every reopen succeeds,
  * the lock dies with its holder, and no step is ever lost or duplicated:
- * step k is only begun once step k-1 is done.
+ * step k is only begun once step k-1 is done. Each child says (a byte on
+ * a pipe) when it has done its first step, and is killed 1 to 6 ms after
+ * that: on a loaded machine a fixed delay from fork() could end every
+ * child before its first step.
  */
 static void
 test_journal_kill_loop(void **state)
@@ -693,17 +696,21 @@ test_journal_kill_loop(void **state)
 	struct journal *j;
 	char *path = tmppath("kill.jrn"), id[32], d[65];
 	unsigned round, k, done;
-	int status;
+	int status, pfd[2];
 	pid_t pid;
+	char c;
 
 	(void)state;
 	digest_of(d, "kill");
 	for (round = 0; round < 20; round++) {
+		assert_int_equal(pipe(pfd), 0);
 		pid = fork();
 		assert_true(pid != -1);
 		if (pid == 0) {
 			struct journal *cj = NULL;
+			int told = 0;
 
+			close(pfd[0]);
 			log_set_quiet(1);
 			if (journal_open(&cj, path, BUNDLE) == -1)
 				_exit(3);
@@ -718,9 +725,18 @@ test_journal_kill_loop(void **state)
 				if (journal_append_result(cj, id, JOURNAL_OK,
 				    NULL, NULL) == -1)
 					_exit(4);
+				if (!told) {
+					if (write(pfd[1], "s", 1) != 1)
+						_exit(5);
+					told = 1;
+				}
 			}
 			_exit(0);
 		}
+		close(pfd[1]);
+		/* a step done (or EOF: the child ended, failed below) */
+		assert_true(read(pfd[0], &c, 1) >= 0);
+		close(pfd[0]);
 		usleep(1000 + (useconds_t)(round * 397 % 5000));
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
