@@ -14,51 +14,55 @@
 
 static const struct run_action actions[] = {
 	{ "ecs:RegisterTaskDefinition", RUN_API_ECS, "RegisterTaskDefinition",
-	    NULL, NULL, NULL, false, true, { NULL } },
+	    NULL, NULL, NULL, false, true, { NULL }, NULL },
 	{ "ecs:CreateService", RUN_API_ECS, "CreateService", NULL, NULL, NULL,
-	    false, true, { NULL } },
+	    false, true, { NULL }, NULL },
 	{ "ecs:UpdateService", RUN_API_ECS, "UpdateService", NULL, NULL, NULL,
-	    true, false, { NULL } },
+	    true, false, { NULL }, NULL },
 	{ "ecs:DeleteService", RUN_API_ECS, "DeleteService", NULL, NULL, NULL,
 	    true, false, { "ServiceNotFoundException",
-	    "ServiceNotActiveException", NULL } },
+	    "ServiceNotActiveException", NULL }, NULL },
 	{ "ecs:DeregisterTaskDefinition", RUN_API_ECS,
 	    "DeregisterTaskDefinition", NULL, NULL, NULL, true, false,
-	    { NULL } },
+	    { NULL }, NULL },
 	{ "ecs:PutAccountSettingDefault", RUN_API_ECS,
 	    "PutAccountSettingDefault", NULL, NULL, NULL, true, false,
-	    { NULL } },
+	    { NULL }, NULL },
 	{ "ecs:PutAccountSetting", RUN_API_ECS, "PutAccountSetting", NULL,
-	    NULL, NULL, true, false, { NULL } },
+	    NULL, NULL, true, false, { NULL }, NULL },
 	{ "ecs:TagResource", RUN_API_ECS, "TagResource", NULL, NULL, NULL,
-	    true, false, { NULL } },
+	    true, false, { NULL }, NULL },
 	{ "ec2:CreateSecurityGroup", RUN_API_EC2, "CreateSecurityGroup", NULL,
-	    NULL, NULL, false, true, { NULL } },
+	    NULL, NULL, false, true, { NULL }, NULL },
 	{ "ec2:AuthorizeSecurityGroupIngress", RUN_API_EC2,
 	    "AuthorizeSecurityGroupIngress", NULL, NULL, NULL, true, false,
-	    { "InvalidPermission.Duplicate", NULL } },
+	    { "InvalidPermission.Duplicate", NULL }, NULL },
 	{ "ec2:AuthorizeSecurityGroupEgress", RUN_API_EC2,
 	    "AuthorizeSecurityGroupEgress", NULL, NULL, NULL, true, false,
-	    { "InvalidPermission.Duplicate", NULL } },
+	    { "InvalidPermission.Duplicate", NULL }, NULL },
 	{ "ec2:RevokeSecurityGroupIngress", RUN_API_EC2,
 	    "RevokeSecurityGroupIngress", NULL, NULL, NULL, true, false,
-	    { "InvalidPermission.NotFound", NULL } },
+	    { "InvalidPermission.NotFound", NULL }, NULL },
 	{ "ec2:RevokeSecurityGroupEgress", RUN_API_EC2,
 	    "RevokeSecurityGroupEgress", NULL, NULL, NULL, true, false,
-	    { "InvalidPermission.NotFound", NULL } },
+	    { "InvalidPermission.NotFound", NULL }, NULL },
 	{ "ec2:DeleteSecurityGroup", RUN_API_EC2, "DeleteSecurityGroup", NULL,
-	    NULL, NULL, true, false, { "InvalidGroup.NotFound", NULL } },
+	    NULL, NULL, true, false, { "InvalidGroup.NotFound", NULL },
+	    NULL },
 	{ "spot:CreateOceanCluster", RUN_API_SPOT, "CreateOceanCluster",
-	    "POST", "/ocean/aws/ecs/cluster", NULL, false, true, { NULL } },
+	    "POST", "/ocean/aws/ecs/cluster", NULL, false, true, { NULL },
+	    NULL },
 	{ "spot:CreateOceanLaunchSpec", RUN_API_SPOT, "CreateOceanLaunchSpec",
-	    "POST", "/ocean/aws/ecs/launchSpec", NULL, false, true, { NULL } },
+	    "POST", "/ocean/aws/ecs/launchSpec", NULL, false, true, { NULL },
+	    NULL },
 	{ "spot:DeleteOceanLaunchSpec", RUN_API_SPOT, "DeleteOceanLaunchSpec",
 	    "DELETE", "/ocean/aws/ecs/launchSpec/", "launchSpecId", true, false,
-	    { "404", "CANT_GET_OCEAN_ECS_LAUNCH_SPEC", NULL } },
+	    { "404", "CANT_GET_OCEAN_ECS_LAUNCH_SPEC", NULL },
+	    "deleteContainerInstances" },
 	{ "spot:DeleteOceanCluster", RUN_API_SPOT, "DeleteOceanCluster",
 	    "DELETE", "/ocean/aws/ecs/cluster/", "oceanId", true, false,
-	    { "404", "CANT_GET_OCEAN_CLUSTER", NULL } },
-	{ NULL, 0, NULL, NULL, NULL, NULL, false, false, { NULL } }
+	    { "404", "CANT_GET_OCEAN_CLUSTER", NULL }, NULL },
+	{ NULL, 0, NULL, NULL, NULL, NULL, false, false, { NULL }, NULL }
 };
 
 const struct run_action *
@@ -240,6 +244,7 @@ int
 action_path(const struct run_action *act, const cJSON *req, const char *what,
     char **path)
 {
+	const cJSON *q;
 	const char *id;
 
 	*path = NULL;
@@ -250,7 +255,19 @@ action_path(const struct run_action *act, const cJSON *req, const char *what,
 			    act->id_member, id != NULL ? id : "(none)");
 			return -1;
 		}
-		*path = xasprintf("%s%s", act->path, id);
+		q = act->query != NULL ? cJSON_GetObjectItemCaseSensitive(req,
+		    act->query) : NULL;
+		if (q != NULL && !cJSON_IsBool(q)) {
+			log_errx("%s: %s: not true or false", what,
+			    act->query);
+			return -1;
+		}
+		/* spot.c puts a query in the path after accountId. */
+		if (q != NULL)
+			*path = xasprintf("%s%s?%s=%s", act->path, id,
+			    act->query, cJSON_IsTrue(q) ? "true" : "false");
+		else
+			*path = xasprintf("%s%s", act->path, id);
 	} else if (act->path != NULL)
 		*path = xstrdup(act->path);
 	return 0;

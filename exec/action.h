@@ -27,6 +27,8 @@ struct run_action {
 	bool		 idempotent;	/* a lost reply may be resent */
 	bool		 create;	/* in doubt: look the resource up */
 	const char	*gone[4];	/* error codes meaning "already done" */
+	const char	*query;		/* Spot: a boolean request member sent
+					   as a query parameter, or NULL */
 };
 
 /* Borrowed action description, or NULL when not supported. */
@@ -37,7 +39,8 @@ int	action_split(const char *action, char **svc, const char **op);
 bool	action_gone(const struct run_action *act, const char *code);
 /*
  * The request path of act for req (the id member appended when there is
- * one): 0 with *path (NULL when act has none; free with free()), or -1
+ * one, then "?QUERY=true|false" when req has act's query member, e.g.
+ * DeleteOceanLaunchSpec's deleteContainerInstances): 0 with *path (NULL when act has none; free with free()), or -1
  * (logged) when the id is not valid.
  */
 int	action_path(const struct run_action *act, const cJSON *req,

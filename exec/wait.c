@@ -1,6 +1,7 @@
 /*
- * Wait steps: poll DescribeServices until stable or inactive, judging
- * each reply against what the steps before expect. See wait.h.
+ * Wait steps: poll DescribeServices until stable or inactive (judging each
+ * reply against what the steps before expect), or ListContainerInstances
+ * until no instance of f2o's Ocean is left. See wait.h.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include "log.h"
 #include "outputs.h"
 #include "wait.h"
+
+#define WAIT_MAX_PAGES	100	/* ListContainerInstances pages per poll */
 
 static const cJSON *
 primary_deployment(const cJSON *deps)
@@ -57,6 +60,33 @@ td_same(const char *have, const char *want)
 	return false;
 }
 
+/*
+ * A service scaled to 0: 1 when desiredCount, runningCount and
+ * pendingCount (absent: 0) are all 0, else 0 with buf saying where it
+ * stands.
+ */
+static int
+drained_counts(const cJSON *s, const char *name, char *buf, size_t bufsz)
+{
+	long long desired = -1, running = -1, pending = 0;
+
+	if (json_int(s, "desiredCount", 0, 1LL << 31, &desired) == -1 ||
+	    json_int(s, "runningCount", 0, 1LL << 31, &running) == -1) {
+		(void)snprintf(buf, bufsz, "service %s: no "
+		    "desiredCount/runningCount", name);
+		return 0;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(s, "pendingCount") != NULL &&
+	    json_int(s, "pendingCount", 0, 1LL << 31, &pending) == -1)
+		pending = -1;
+	if (desired == 0 && running == 0 && pending == 0)
+		return 1;
+	(void)snprintf(buf, bufsz, "service %s: draining: desiredCount %lld, "
+	    "runningCount %lld, pendingCount %lld", name, desired, running,
+	    pending);
+	return 0;
+}
+
 int
 run_services_check(const cJSON *reply, bool inactive, const cJSON *expect,
     const cJSON *drain, char *buf, size_t bufsz)
@@ -99,6 +129,17 @@ run_services_check(const cJSON *reply, bool inactive, const cJSON *expect,
 		if (st != NULL && strcmp(st, "ACTIVE") != 0 &&
 		    cJSON_GetObjectItemCaseSensitive(drain, name) != NULL)
 			continue;	/* scaled to 0, and gone: drained */
+		if (st != NULL && strcmp(st, "ACTIVE") == 0 &&
+		    cJSON_GetObjectItemCaseSensitive(drain, name) != NULL) {
+			/*
+			 * Being drained: no task left is all that counts. A
+			 * FAILED or rolled-back deployment of a service that
+			 * is being removed is no failure of the drain.
+			 */
+			if (drained_counts(s, name, buf, bufsz) == 0)
+				rc = 0;
+			continue;
+		}
 		if (st == NULL || strcmp(st, "ACTIVE") != 0) {
 			(void)snprintf(buf, bufsz, "service %s is %s, not "
 			    "ACTIVE", name, st != NULL ? st : "without status");
@@ -210,6 +251,142 @@ wait_expectations(struct run_ctx *ctx, const struct plan_step *step,
 }
 
 int
+run_instances_check(const cJSON *arns, char *buf, size_t bufsz)
+{
+	const cJSON *a;
+	const char *arn, *tail;
+	size_t used;
+	int n, i = 0;
+
+	buf[0] = '\0';
+	n = cJSON_IsArray(arns) ? cJSON_GetArraySize(arns) : 0;
+	if (n == 0)
+		return 1;
+	(void)snprintf(buf, bufsz, "%d container instance(s) of f2o's Ocean "
+	    "left:", n);
+	cJSON_ArrayForEach(a, arns) {
+		arn = cJSON_GetStringValue(a);
+		if (arn == NULL)
+			continue;
+		tail = strrchr(arn, '/');
+		used = strlen(buf);
+		if (i++ == 3) {
+			(void)snprintf(buf + used, bufsz - used, " ...");
+			break;
+		}
+		(void)snprintf(buf + used, bufsz - used, " %s",
+		    tail != NULL ? tail + 1 : arn);
+	}
+	return 0;
+}
+
+/*
+ * Every page of ListContainerInstances for req: 0 with *arns (a new
+ * array), or -1 (err filled).
+ */
+static int
+instances_list(struct run_ctx *ctx, const cJSON *req, cJSON **arns,
+    struct http_apierr *err)
+{
+	const cJSON *page, *a;
+	const char *next = NULL;
+	cJSON *q, *reply = NULL;
+	int pages = 0, rc = -1;
+
+	*arns = cJSON_CreateArray();
+	for (;;) {
+		q = cJSON_Duplicate(req, 1);
+		json_del(q, "nextToken");
+		if (next != NULL)
+			json_add_str(q, "nextToken", next);
+		cJSON_Delete(reply);
+		reply = NULL;
+		if (run_call(ctx, RUN_API_ECS, "ListContainerInstances", NULL,
+		    NULL, q, true, &reply, err, NULL) == -1) {
+			cJSON_Delete(q);
+			goto out;
+		}
+		cJSON_Delete(q);
+		page = cJSON_GetObjectItemCaseSensitive(reply,
+		    "containerInstanceArns");
+		cJSON_ArrayForEach(a, page)
+			if (cJSON_IsString(a))
+				cJSON_AddItemToArray(*arns,
+				    cJSON_CreateString(a->valuestring));
+		next = json_str(reply, "nextToken");
+		if (next == NULL || next[0] == '\0')
+			break;
+		if (++pages >= WAIT_MAX_PAGES) {
+			log_warnx("ListContainerInstances: more than %d pages; "
+			    "counting the first ones", WAIT_MAX_PAGES);
+			break;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(reply);
+	if (rc == -1) {
+		cJSON_Delete(*arns);
+		*arns = NULL;
+	}
+	return rc;
+}
+
+/* Sleep before the next poll: 1 go on, 0 out of time, -1 stopped. */
+static int
+wait_pause(struct run_ctx *ctx, double t0, int polls, double interval,
+    struct http_apierr *err)
+{
+	if (ctx_now_s() - t0 + interval > ctx->opts->wait_timeout ||
+	    (ctx->opts->wait_attempts > 0 &&
+	    polls >= ctx->opts->wait_attempts))
+		return 0;
+	if (!ctx_sleep_ms(ctx, (uint64_t)(interval * 1000))) {
+		http_apierr_set(err, 0, "Interrupted",
+		    "stopped by a signal while waiting", true);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * wait:ContainerInstancesGone: poll ListContainerInstances (req, all
+ * pages) until it lists no container instance.
+ */
+static int
+wait_instances_gone(struct run_ctx *ctx, cJSON **result,
+    struct http_apierr *err, const struct plan_step *step, const cJSON *req)
+{
+	char why[512];
+	cJSON *arns = NULL;
+	double t0 = ctx_now_s(), interval = ctx->opts->poll_interval;
+	int polls = 0, r;
+
+	why[0] = '\0';
+	for (;;) {
+		if (polls > 0 && (r = wait_pause(ctx, t0, polls, interval,
+		    err)) != 1) {
+			if (r == -1)
+				return -1;
+			break;
+		}
+		polls++;
+		cJSON_Delete(arns);
+		if (instances_list(ctx, req, &arns, err) == -1)
+			return -1;
+		if (run_instances_check(arns, why, sizeof(why)) == 1) {
+			*result = arns;
+			return 0;
+		}
+	}
+	cJSON_Delete(arns);
+	log_errx("%s: %s: not reached after %.0f s (%d polls): %s", step->id,
+	    step->action, ctx_now_s() - t0, polls, why);
+	http_apierr_set(err, 0, "WaiterTimeout", why, true);
+	return -1;
+}
+
+int
 wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
     const struct plan_step *step, const char *op, const cJSON *req)
 {
@@ -219,6 +396,8 @@ wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
 	bool inactive;
 	int polls = 0, r, rc = -1;
 
+	if (strcmp(op, "ContainerInstancesGone") == 0)
+		return wait_instances_gone(ctx, result, err, step, req);
 	if (strcmp(op, "ServicesStable") == 0)
 		inactive = false;
 	else if (strcmp(op, "ServicesInactive") == 0)
@@ -234,17 +413,11 @@ wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
 	interval = ctx->opts->poll_interval;
 	why[0] = '\0';
 	for (;;) {
-		if (polls > 0) {
-			if (ctx_now_s() - t0 + interval >
-			    ctx->opts->wait_timeout ||
-			    (ctx->opts->wait_attempts > 0 &&
-			    polls >= ctx->opts->wait_attempts))
-				break;
-			if (!ctx_sleep_ms(ctx, (uint64_t)(interval * 1000))) {
-				http_apierr_set(err, 0, "Interrupted",
-				    "stopped by a signal while waiting", true);
+		if (polls > 0 && (r = wait_pause(ctx, t0, polls, interval,
+		    err)) != 1) {
+			if (r == -1)
 				goto out;
-			}
+			break;
 		}
 		polls++;
 		cJSON_Delete(reply);

@@ -22,6 +22,7 @@
 #include "ctx.h"
 #include "cutover.h"
 #include "jsonutil.h"
+#include "ocean.h"
 #include "options.h"
 #include "service.h"
 #include "xalloc.h"
@@ -273,17 +274,49 @@ out:
 }
 
 /*
+ * Before the first security group delete: wait until the ECS cluster
+ * lists no container instance launched by f2o's node groups (they carry
+ * the OCEAN_VNG_ATTRIBUTE attribute), as the instances use the group.
+ * Runs when the Ocean cluster (ocean_step) was created.
+ */
+static struct plan_step *
+instances_gone(struct chain *c, const char *ocean_step)
+{
+	struct plan_step *st;
+	cJSON *req = cJSON_CreateObject();
+	char *title;
+
+	json_add_str(req, "cluster", opt_str(c->x->opt, "ecs-cluster"));
+	json_add_str(req, "filter", "attribute:" OCEAN_VNG_ATTRIBUTE
+	    " exists");
+	title = xasprintf("wait until cluster %s has no container instance "
+	    "f2o's Ocean launched (they use the security group)",
+	    opt_str(c->x->opt, "ecs-cluster"));
+	st = chain_add(c, CUTOVER_STEP_INSTANCES_GONE,
+	    "wait:ContainerInstancesGone", title, req, NULL, ocean_step);
+	free(title);
+	return st;
+}
+
+/*
  * Shared resources, after every service's rollback, in reverse creation
- * order: node groups, cluster, security group, task definitions.
+ * order: node groups (their instances terminated), cluster, the wait
+ * until no instance is left, security group, task definitions.
  */
 static int
 shared_rollback(struct xlate *x)
 {
 	struct chain c = { x, MODEL_PHASE_ROLLBACK, NULL };
+	char *ocean = NULL;
 	bool first = true;
 	size_t i, j;
 	int rc = -1;
 
+	for (i = 0; i < x->plan->nsteps; i++)
+		if (strcmp(x->plan->steps[i].phase, MODEL_PHASE_IMPORT) == 0 &&
+		    strcmp(x->plan->steps[i].action,
+		    "spot:CreateOceanCluster") == 0 && ocean == NULL)
+			ocean = xstrdup(x->plan->steps[i].id);
 	for (i = x->plan->nsteps; i-- > 0;) {
 		const struct plan_step *s = &x->plan->steps[i];
 		const char *action, *out, *member;
@@ -322,6 +355,19 @@ shared_rollback(struct xlate *x)
 		req = cJSON_CreateObject();
 		json_add_str(req, member, ref);
 		free(ref);
+		/* The node group's instances go with it (spot-api.md 3.1). */
+		if (strcmp(action, "spot:DeleteOceanLaunchSpec") == 0)
+			json_add_bool(req, "deleteContainerInstances", true);
+		if (strcmp(action, "ec2:DeleteSecurityGroup") == 0 &&
+		    ocean != NULL && !first) {
+			if (instances_gone(&c, ocean) == NULL) {
+				cJSON_Delete(req);
+				free(sid);
+				goto out;
+			}
+			free(ocean);
+			ocean = NULL;
+		}
 		id = xasprintf("rb/%s", sid);
 		title = xasprintf("undo %s: %s", sid, action);
 		/* plan_add may move the steps array: s is not used below. */
@@ -344,6 +390,7 @@ shared_rollback(struct xlate *x)
 	}
 	rc = 0;
 out:
+	free(ocean);
 	free(c.prev);
 	return rc;
 }
@@ -389,9 +436,11 @@ phases_md(struct xlate *x)
 	    "before the EC2 service is removed; the original name then goes "
 	    "back to Fargate with its exported launch type, platform "
 	    "version, capacity providers and public IP setting; then the "
-	    "copy is removed. Last, the Ocean node groups, the cluster, the "
-	    "instances' security group and the registered task definition "
-	    "revisions.\n", CUTOVER_TEMP_PREFIX);
+	    "copy is removed. Last, the Ocean node groups (their instances "
+	    "terminated: `deleteContainerInstances=true`), the cluster, a "
+	    "wait until the ECS cluster has no container instance f2o's "
+	    "Ocean launched, the instances' security group and the "
+	    "registered task definition revisions.\n", CUTOVER_TEMP_PREFIX);
 }
 
 int

@@ -753,14 +753,25 @@ class Ecs:
 
     def ListContainerInstances(self, p):
         cluster = self.cluster_name(p.get("cluster"))
+        has = None
         if p.get("filter"):
-            raise _err("InvalidParameterException", "The f2o test peer does "
-                       "not evaluate cluster query language filters.")
+            # only "attribute:NAME exists" of the cluster query language
+            m = re.match(r"^attribute:([A-Za-z0-9_./:-]+) exists$",
+                         p["filter"].strip())
+            if not m:
+                raise _err("InvalidParameterException", "The f2o test peer "
+                           "evaluates only 'attribute:NAME exists' "
+                           "filters.")
+            has = m.group(1)
         want = p.get("status")
         arns = []
-        for inst, _ in (self.spot.container_list(cluster)
+        for inst, n in (self.spot.container_list(cluster)
                         if self.spot is not None else []):
             st = inst["containerInstanceStatus"]
+            if has is not None and not any(
+                    a["name"] == has for a in self.spot.container_instance(
+                        inst, n)["attributes"]):
+                continue
             if (want is None and st in ("ACTIVE", "DRAINING")) or \
                     st == want:
                 arns.append(inst["containerInstanceArn"])

@@ -276,6 +276,10 @@ class Spot:
                 "ecsCluster": cluster,
                 "containerInstanceArn": ci,
                 "containerInstanceStatus": "ACTIVE",
+                # spot-api.md 3.2: the VNG's custom attributes go on its
+                # container instances
+                "attributes": [{"name": a.get("key"), "value": a.get("value")}
+                               for a in (ls or {}).get("attributes") or []],
                 "registeredAt": round(t, 3)}
         self.s.instances[iid] = inst
         return inst
@@ -316,7 +320,8 @@ class Spot:
             "attributes": [
                 {"name": "ecs.instance-type",
                  "value": inst["InstanceType"]},
-                {"name": "spotinst.io/ocean-id", "value": inst["oceanId"]}],
+                {"name": "spotinst.io/ocean-id", "value": inst["oceanId"]}]
+            + copy.deepcopy(inst.get("attributes") or []),
             "registeredAt": inst["registeredAt"],
             "tags": []}
 

@@ -119,10 +119,10 @@ class Replayer:
             raise StepError(e.response["Error"]["Code"],
                             e.response["Error"].get("Message", ""))
 
-    def spot_call(self, method, path, body=None):
+    def spot_call(self, method, path, body=None, query=""):
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request("%s%s?accountId=%s" % (
-            self.spot, path, ACCOUNT), data=data, method=method)
+        req = urllib.request.Request("%s%s?accountId=%s%s" % (
+            self.spot, path, ACCOUNT, query), data=data, method=method)
         req.add_header("Authorization", "Bearer " + TOKEN)
         if data is not None:
             req.add_header("Content-Type", "application/json")
@@ -153,6 +153,22 @@ class Replayer:
             time.sleep(self.interval)
         raise StepError("Timeout", "waited %d times" % self.attempts)
 
+    def wait_instances(self, req):
+        """ListContainerInstances (req, every page) until it lists
+        nothing."""
+        for _ in range(self.attempts):
+            arns, q = [], dict(req)
+            for _ in range(100):
+                out = self.aws_call("ecs", "ListContainerInstances", q)
+                arns += out.get("containerInstanceArns") or []
+                if not out.get("nextToken"):
+                    break
+                q["nextToken"] = out["nextToken"]
+            if not arns:
+                return
+            time.sleep(self.interval)
+        raise StepError("Timeout", "waited %d times" % self.attempts)
+
     def send(self, st, phase):
         act = st["action"]
         req = json.loads(self.b.read(st["request"])) if st.get("request") \
@@ -174,9 +190,17 @@ class Replayer:
             if act == "spot:CreateOceanLaunchSpec":
                 return self.spot_call("POST", "/ocean/aws/ecs/launchSpec",
                                       req)
+            if act == "wait:ContainerInstancesGone":
+                self.wait_instances(req)
+                return {}
             if act == "spot:DeleteOceanLaunchSpec":
+                q = ""
+                if "deleteContainerInstances" in req:
+                    q = "&deleteContainerInstances=%s" % (
+                        "true" if req["deleteContainerInstances"] else
+                        "false")
                 return self.spot_call("DELETE", "/ocean/aws/ecs/launchSpec/"
-                                      + req["launchSpecId"])
+                                      + req["launchSpecId"], query=q)
             if act == "spot:DeleteOceanCluster":
                 return self.spot_call("DELETE", "/ocean/aws/ecs/cluster/"
                                       + req["oceanId"])

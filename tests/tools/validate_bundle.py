@@ -34,6 +34,8 @@ REF_RE = re.compile(r"^\$\{([A-Za-z0-9/_:-]+)\.([A-Za-z0-9_]+)\}$")
 SPECIAL = {
     "wait:ServicesStable": ("ecs", "DescribeServices"),
     "wait:ServicesInactive": ("ecs", "DescribeServices"),
+    # polls ListContainerInstances until it lists nothing
+    "wait:ContainerInstancesGone": ("ecs", "ListContainerInstances"),
     "spot:CreateOceanCluster": ("spot", "cluster"),
     "spot:CreateOceanLaunchSpec": ("spot", "launchSpec"),
     # Rollback deletes: the request names the resource; f2o-exec sends
@@ -241,9 +243,17 @@ def _check_request(req, body, target, step, seen, problems):
         src_t = _target(src.get("action")) or ("", "")
         _set(body, path, awsmodel.plausible(src_t[0], src_t[1], out, path))
     if kind == "spotid":
-        if not isinstance(body, dict) or set(body) != {op} or \
-                not isinstance(body[op], str) or not body[op]:
-            problems.append('%s: $: must be {"%s": ID}' % (req, op))
+        # DeleteOceanLaunchSpec's query parameter deleteContainerInstances
+        # (spot-api.md 3.1) may ride along as a boolean member
+        extra = {"deleteContainerInstances"} if op == "launchSpecId" \
+            else set()
+        if not isinstance(body, dict) or op not in body or \
+                set(body) - {op} - extra or \
+                not isinstance(body[op], str) or not body[op] or \
+                any(not isinstance(body[k], bool) for k in set(body) & extra):
+            problems.append('%s: $: must be {"%s": ID%s}' % (
+                req, op, ", \"deleteContainerInstances\": BOOL" if extra
+                else ""))
         return
     if kind == "spot":
         if not isinstance(body, dict):
