@@ -48,7 +48,9 @@ dry_step(struct run_ctx *ctx, const struct plan_step *step)
 	if (strcmp(svc, "ecs") == 0 || strcmp(svc, "wait") == 0) {
 		url = xstrdup(ctx->url[RUN_API_ECS]);
 		target = xasprintf("%s.%s", ECS_TARGET_PREFIX,
-		    strcmp(svc, "wait") == 0 ? "DescribeServices" : op);
+		    strcmp(svc, "wait") != 0 ? op :
+		    strcmp(op, "ContainerInstancesGone") == 0 ?
+		    "ListContainerInstances" : "DescribeServices");
 		ctype = ECS_CONTENT_TYPE;
 		body = compact(req);
 	} else if (strcmp(svc, "ec2") == 0) {
@@ -68,6 +70,16 @@ dry_step(struct run_ctx *ctx, const struct plan_step *step)
 		target = NULL;
 		if (url == NULL)
 			goto out;
+		if (act->query != NULL && cJSON_IsBool(
+		    cJSON_GetObjectItemCaseSensitive(req, act->query))) {
+			target = xasprintf("%s%c%s=%s", url,
+			    strchr(url, '?') != NULL ? '&' : '?', act->query,
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req,
+			    act->query)) ? "true" : "false");
+			free(url);
+			url = target;
+			target = NULL;
+		}
 		ctype = "application/json";
 		if (act->id_member != NULL) {
 			/* The id goes into the path; no body. */

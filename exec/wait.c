@@ -12,6 +12,7 @@
 #include "log.h"
 #include "outputs.h"
 #include "wait.h"
+#include "waitdiag.h"
 
 #define WAIT_MAX_PAGES	100	/* ListContainerInstances pages per poll */
 
@@ -435,6 +436,7 @@ wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
 		}
 		if (r == -1) {
 			log_errx("%s: %s: %s", step->id, step->action, why);
+			waitdiag_report(ctx, step, req, reply, !inactive);
 			http_apierr_set(err, 0, inactive ? "WaiterFailed" :
 			    "DeploymentFailed", why, false);
 			goto out;
@@ -442,6 +444,7 @@ wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
 	}
 	log_errx("%s: %s: not reached after %.0f s (%d polls): %s", step->id,
 	    step->action, ctx_now_s() - t0, polls, why);
+	waitdiag_report(ctx, step, req, reply, !inactive);
 	http_apierr_set(err, 0, "WaiterTimeout", why, true);
 out:
 	cJSON_Delete(reply);
