@@ -83,7 +83,8 @@ class State:
     def count_created(self, key):
         self.created[key] = self.created.get(key, 0) + 1
 
-    def note_request(self, port, op, status, fault=None, code=None):
+    def note_request(self, port, op, status, fault=None, code=None,
+                     query=None):
         with self.lock:
             if code:
                 k = "%s %s" % (op, code)
@@ -100,6 +101,8 @@ class State:
             self.log.append({"t": round(time.time() - self.t0, 3),
                              "port": port, "op": op, "status": status,
                              "code": code, "fault": fault})
+            if query:
+                self.log[-1]["query"] = dict(query)
             if len(self.log) > LOG_MAX:
                 del self.log[:len(self.log) - LOG_MAX]
 

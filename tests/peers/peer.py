@@ -837,7 +837,8 @@ class Handler(BaseHTTPRequestHandler):
 
         def answer(status, kind=None, items=None, errors=None):
             peer.state.note_request("spot", op, status, code=errors[0][
-                "code"] if errors else None)
+                "code"] if errors else None, query={
+                    k: v for k, v in query.items() if k != "accountId"})
             env = fake_spot.envelope(self.command, self.path, status, kind,
                                      items, errors)
             self.send_json(status, env, headers=self.ratelimit())
