@@ -114,6 +114,11 @@ rm -f "$tmp/bundle.journal"
 start_peer slow2 --stable-seconds 30 || bad "peer"
 F2O_EXEC_ARGS="$F2O_EXEC_ARGS --wait-timeout 1" run_exec "$tmp/run4.log"; rc=$?
 if [ $rc -eq 3 ]; then ok "--wait-timeout: exit 3 (resumable)"; else bad "--wait-timeout: exit $rc"; tail "$tmp/run4.log"; fi
+if grep -q "warning: wait/sfm-[a-z]*: service sfm-[a-z]*: deployment ecs-svc/[0-9]*: rolloutState IN_PROGRESS" "$tmp/run4.log"; then
+	ok "the timed-out wait prints the deployment's rolloutState and reason"
+else
+	bad "no diagnostics after the wait timeout"; tail "$tmp/run4.log"
+fi
 status_out "$tmp/st4"
 if grep -q "^failed *import *wait/sfm-[a-z]* .*WaiterTimeout: service sfm-[a-z]*: runningCount" "$tmp/st4" &&
     ! grep -q "^done *import *wait/" "$tmp/st4"; then
