@@ -36,7 +36,9 @@ translate_demo
 B="$tmp/bundle.orig"
 # tasks stop faster than they start: a copy scaled down too early shows
 # as a gap
-PEER_OPTS="--faults rollback=web,fail_reason=pull --ocean-instances --stop-seconds 0.2"
+# as a gap; instances Spot terminates shut down for 1.5 s first, so the
+# security group delete must wait for them
+PEER_OPTS="--faults rollback=web,fail_reason=pull --ocean-instances --terminate-seconds 1.5 --stop-seconds 0.2"
 
 clear_faults() {
 	$PY -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_f2o/faults", data=b"{}", method="POST"), timeout=10).read()' "$AWS_URL"
@@ -146,6 +148,12 @@ state "$tmp/a3.json"
 check_py "$tmp/a-c3.out" tests/tools/cutover_check.py exported "$tmp/a0.json" "$tmp/a3.json"
 check_py "$tmp/a-t3.out" tests/tools/cutover_check.py traffic "$tmp/a3.json"
 nothing_left "A" "$tmp/a3.json" >"$tmp/a-left.out"; tally "$tmp/a-left.out"
+n=$($PY -c 'import json,sys; print(sum(1 for e in json.load(open(sys.argv[1]))["log"] if e["op"] == "ecs:ListContainerInstances"))' "$tmp/a3.json")
+if [ "$n" -ge 2 ]; then
+	ok "rb/ocean-instances-gone polled ListContainerInstances $n times while instances shut down"
+else
+	bad "rb/ocean-instances-gone polled $n time(s): it never waited"
+fi
 stop_peer
 
 # -- B. the failing cutover killed at each step kind, then rollback ---------

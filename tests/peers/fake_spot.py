@@ -235,6 +235,7 @@ class Spot:
         (Ocean's scale-down is slow); deletes terminate (see above)."""
         if not getattr(self.s.cfg, "ocean_instances", False):
             return
+        self.finish_terminations()
         per = max(1, int(getattr(self.s.cfg, "tasks_per_instance", 4)))
         for oid in sorted(self.s.clusters):
             c = self.s.clusters[oid]
@@ -285,10 +286,31 @@ class Spot:
         return inst
 
     def terminate(self, pred):
+        """Terminate the running instances pred picks: at once, or with
+        --terminate-seconds S shutting-down (container instance DRAINING)
+        for S seconds first, as Spot drains and detaches them."""
+        delay = float(getattr(self.s.cfg, "terminate_seconds", 0) or 0)
         for i in self.running(pred):
-            i["State"] = {"Code": 48, "Name": "terminated"}
-            i["containerInstanceStatus"] = "INACTIVE"
-            i["terminatedAt"] = iso(now())
+            if delay > 0:
+                i["State"] = {"Code": 32, "Name": "shutting-down"}
+                i["containerInstanceStatus"] = "DRAINING"
+                i["terminateAt"] = now() + delay
+            else:
+                self._terminated(i)
+
+    @staticmethod
+    def _terminated(i):
+        i["State"] = {"Code": 48, "Name": "terminated"}
+        i["containerInstanceStatus"] = "INACTIVE"
+        i["terminatedAt"] = iso(now())
+        i.pop("terminateAt", None)
+
+    def finish_terminations(self):
+        t = now()
+        for i in self.s.instances.values():
+            if i["State"]["Name"] == "shutting-down" and \
+                    t >= i.get("terminateAt", 0):
+                self._terminated(i)
 
     def instances_out(self):
         return [copy.deepcopy(i) for i in sorted(

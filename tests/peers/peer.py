@@ -919,6 +919,9 @@ def main(argv):
     ap.add_argument("--ocean-instances", action="store_true",
                     help="Ocean clusters launch EC2 instances registered "
                     "as ECS container instances for EC2-placed tasks")
+    ap.add_argument("--terminate-seconds", type=float, default=0.0,
+                    help="--ocean-instances: an instance Spot terminates "
+                    "is shutting-down this long first")
     ap.add_argument("--tasks-per-instance", type=int, default=4,
                     help="ECS tasks one Ocean instance holds (4)")
     ap.add_argument("--max-seconds", type=float, default=600.0)
@@ -946,6 +949,7 @@ def main(argv):
     cfg.ec2_consistency_requests = a.ec2_consistency_requests
     cfg.tasks_per_instance = max(1, a.tasks_per_instance)
     cfg.ocean_instances = a.ocean_instances
+    cfg.terminate_seconds = max(0.0, a.terminate_seconds)
     cfg.verbose = a.verbose
     cfg.prefix = a.prefix
     cfg.sts = fake_sts.Registry(a, a.account, a.access_key)  # -- creds
