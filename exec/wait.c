@@ -373,8 +373,17 @@ wait_instances_gone(struct run_ctx *ctx, cJSON **result,
 		}
 		polls++;
 		cJSON_Delete(arns);
-		if (instances_list(ctx, req, &arns, err) == -1)
-			return -1;
+		if (instances_list(ctx, req, &arns, err) == -1) {
+			/* No cluster: no container instance either. */
+			if (err->code == NULL || strcmp(err->code,
+			    "ClusterNotFoundException") != 0)
+				return -1;
+			log_warnx("%s: the ECS cluster is gone: no container "
+			    "instance left", step->id);
+			http_apierr_cleanup(err);
+			*result = cJSON_CreateArray();
+			return 0;
+		}
 		if (run_instances_check(arns, why, sizeof(why)) == 1) {
 			*result = arns;
 			return 0;
