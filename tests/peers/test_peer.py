@@ -903,6 +903,81 @@ def test_ocean_instances(tmp):
         stop_peer(p)
 
 
+def test_ocean_teardown(tmp):
+    """VNG attributes on container instances, the 'attribute:NAME exists'
+    filter, --terminate-seconds, the Spot query in the log."""
+    p = start_peer(tmp, "--ocean-instances", "--terminate-seconds", "0.6")
+    try:
+        aws, sp = p["aws"], p["spot"]
+        s = session()
+        ecs, ec2 = client(s, "ecs", aws), client(s, "ec2", aws)
+        sg = ec2.create_security_group(GroupName="i", Description="d",
+                                       VpcId="vpc-1")["GroupId"]
+        ssg = ec2.create_security_group(GroupName="s", Description="d",
+                                        VpcId="vpc-1")["GroupId"]
+        ecs.register_task_definition(**TD)
+        st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/cluster", CLUSTER)
+        oid = env["response"]["items"][0]["id"]
+        st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/launchSpec", {
+            "launchSpec": {"oceanId": oid, "name": "a",
+                           "securityGroupIds": [sg],
+                           "attributes": [{"key": "f2o.vng",
+                                           "value": "a"}]}})
+        lid = env["response"]["items"][0]["id"]
+        ecs.create_service(cluster="shop", serviceName="placed",
+                           taskDefinition="web", desiredCount=1,
+                           launchType="EC2", networkConfiguration={
+                               "awsvpcConfiguration": {
+                                   "subnets": ["subnet-1"],
+                                   "securityGroups": [ssg]}})
+        arns = ecs.list_container_instances(
+            cluster="shop", filter="attribute:f2o.vng exists")[
+                "containerInstanceArns"]
+        none = ecs.list_container_instances(
+            cluster="shop", filter="attribute:other exists")[
+                "containerInstanceArns"]
+        ci = ecs.describe_container_instances(
+            cluster="shop", containerInstances=arns)["containerInstances"]
+        check("the VNG's attributes on its container instance; "
+              "'attribute:NAME exists' filters",
+              len(arns) == 1 and none == [] and
+              {"name": "f2o.vng", "value": "a"} in ci[0]["attributes"],
+              (arns, none, ci))
+        c, _, _ = code_of(ecs.list_container_instances, cluster="shop",
+                          filter="attribute:f2o.vng == a")
+        check("other filters refused", c == "InvalidParameterException", c)
+        ecs.update_service(cluster="shop", service="placed", desiredCount=0)
+        st, env, _ = spot_req(sp, "DELETE", "/ocean/aws/ecs/launchSpec/%s"
+                              "?deleteContainerInstances=true&accountId=%s"
+                              % (lid, ACCT), acct=None)
+        left = ecs.list_container_instances(
+            cluster="shop", filter="attribute:f2o.vng exists")[
+                "containerInstanceArns"]
+        c, _, _ = code_of(ec2.delete_security_group, GroupId=sg)
+        st_ = get_state(aws)
+        check("--terminate-seconds: shutting-down, still listed, SG in use",
+              st == 200 and len(left) == 1 and c == "DependencyViolation" and
+              st_["ec2"]["instances"][0]["State"]["Name"] == "shutting-down",
+              (st, left, c, st_["ec2"]["instances"]))
+        log = [e for e in st_["log"] if e["op"] ==
+               "spot:DeleteOceanLaunchSpec"]
+        check("the log keeps the Spot query (accountId left out)",
+              log and log[-1].get("query") == {
+                  "deleteContainerInstances": "true"}, log)
+        gone = None
+        for _ in range(50):
+            time.sleep(0.1)
+            gone = ecs.list_container_instances(cluster="shop")[
+                "containerInstanceArns"]
+            if not gone:
+                break
+        c, _, _ = code_of(ec2.delete_security_group, GroupId=sg)
+        check("then terminated: not listed, SG deletable", gone == [] and
+              c is None, (gone, c))
+    finally:
+        stop_peer(p)
+
+
 def test_diagnostics(tmp):
     p = start_peer(tmp)
     try:
@@ -1136,6 +1211,7 @@ def main():
         test_refuse_and_drop_after(tmp)
         test_consistency(tmp)
         test_ocean_instances(tmp)
+        test_ocean_teardown(tmp)
         test_diagnostics(tmp)
         test_mutate(tmp)
         test_max_seconds(tmp)
