@@ -209,6 +209,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 		goto fail;
 	}
 	unwrap_enums(svc);
+	bad |= export_ident_service(path, svc, jp);
 	name = json_str(svc, "serviceName");
 	if (name == NULL || name[0] == '\0') {
 		log_errx("%s: %s.serviceName: missing or not a string (a "
@@ -343,6 +344,8 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 		goto fail;
 	}
 	unwrap_enums(td);
+	if (export_ident_taskdef(path, td, jp) == -1)
+		goto fail;
 	family = json_str(td, "family");
 	if (family == NULL || family[0] == '\0') {
 		log_errx("%s: %s.family: missing, empty or not a string", path,

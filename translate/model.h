@@ -97,6 +97,7 @@ struct export {
 	struct hashmap td_idx;		/* key -> index in tds */
 	struct hashmap sg_idx;		/* GroupId -> index in sgs */
 	const char *display;		/* srcname of the file being parsed */
+	int	 dup;			/* enum json_dup for the files read */
 };
 
 struct xwarn {

@@ -257,7 +257,10 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	strbuf_init(&x->md_cost, MODEL_MD_MAX);
 	strbuf_init(&x->md_phases, MODEL_MD_MAX);
 
-	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config")) == -1)
+	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config"),
+	    opt_str(opt, "duplicate-keys") != NULL &&
+	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
+	    JSON_DUP_LAST : JSON_DUP_ERROR) == -1)
 		goto out;
 	for (i = 0; i < x->ex->nsvcs; i++) {
 		r = service_select(x, &x->ex->svcs[i]);
