@@ -42,6 +42,30 @@ ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 }
 
 void
+ctx_diag_warn(struct xlate *x, const char *subject, const char *file,
+    const char *path, const char *value, const char *hint,
+    const char *fmt, ...)
+{
+	char msg[1024], val[LOG_MAX_VALUE + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_diag(0, file, path, value, hint, "%s", msg);
+	if (value != NULL)
+		log_value(val, sizeof(val), path, value);
+	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
+	x->warns[x->nwarns].subject = xstrdup(subject);
+	x->warns[x->nwarns].message = xasprintf("%s: %s: %s%s%s%s%s%s",
+	    file != NULL ? file : "-", path != NULL ? path : "$", msg,
+	    value != NULL ? ": \"" : "", value != NULL ? val : "",
+	    value != NULL ? "\"" : "", hint != NULL ? ": " : "",
+	    hint != NULL ? hint : "");
+	x->nwarns++;
+}
+
+void
 ctx_resolved(struct xlate *x, const char *name, cJSON *value)
 {
 	json_del(x->resolved, name);

@@ -14,6 +14,14 @@
 void	ctx_warn(struct xlate *, const char *subject, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /*
+ * A warning in the diagnostic format (file, JSON path, value, what to do):
+ * printed with log_diag() and recorded like ctx_warn(), its message
+ * carrying the file and path.
+ */
+void	ctx_diag_warn(struct xlate *, const char *subject, const char *file,
+	    const char *path, const char *value, const char *hint,
+	    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/*
  * Store req (not taken) as requests/<step id>.json in the bundle and
  * return that path (free with free()), or NULL (logged).
  */

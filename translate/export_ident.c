@@ -17,9 +17,8 @@
 
 #define IDENT_NAME_MAX	255
 
-static const char ident_hint[] = "render the template first (ecspresso "
-    "render, copilot, envsubst, ...) or export the live object with "
-    "`aws ecs describe-services` / `aws ecs describe-task-definition`";
+static const char ident_hint[] = "render it first (ecspresso render, "
+    "envsubst, ...) or export the live object with aws ecs describe-*";
 
 /* The end of a placeholder opened at s[i] by open, closed by close. */
 static bool
@@ -82,8 +81,8 @@ check_member(struct ident *id, const cJSON *obj, const char *key)
 	mark = jpath_key(id->jp, key);
 	if (cJSON_IsString(v) && export_placeholder(v->valuestring)) {
 		log_diag(1, id->path, id->jp->buf, v->valuestring, ident_hint,
-		    "looks like a template placeholder: the export looks like "
-		    "a template, not a describe output");
+		    "template placeholder: this file looks like a template, "
+		    "not a describe output");
 		id->bad = 1;
 	}
 	if (cJSON_IsArray(v))
@@ -92,9 +91,9 @@ check_member(struct ident *id, const cJSON *obj, const char *key)
 			if (cJSON_IsString(c) &&
 			    export_placeholder(c->valuestring)) {
 				log_diag(1, id->path, id->jp->buf,
-				    c->valuestring, ident_hint, "looks like a "
-				    "template placeholder: the export looks "
-				    "like a template, not a describe output");
+				    c->valuestring, ident_hint, "template "
+				    "placeholder: this file looks like a "
+				    "template, not a describe output");
 				id->bad = 1;
 			}
 			jpath_pop(id->jp, m2);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "consist.h"
 #include "cutover.h"
 #include "digest.h"
 #include "export.h"
@@ -285,7 +286,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 			    "definitions");
 		goto out;
 	}
-	if (resolve_target(x, opt) == -1)
+	if (resolve_target(x, opt) == -1 || consist_check(x) == -1)
 		goto out;
 	for (i = 0; i < x->ex->ntds; i++)
 		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)

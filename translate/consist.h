@@ -1,0 +1,18 @@
+#ifndef F2O_CONSIST_H
+#define F2O_CONSIST_H
+/*
+ * Consistency across the export, after the services are selected and
+ * the region resolved: one cluster; ARNs' regions and accounts.
+ */
+#include "model.h"
+
+/*
+ * Every migrated service's and used task definition's ARNs against
+ * --region and the cluster's account: errors (logged, all of them) for
+ * target groups, registries, services and clusters elsewhere; warnings
+ * (ctx_diag_warn) for roles, secrets, images, log groups, task
+ * definitions. Services of two clusters are an error. Returns 0 or -1.
+ */
+int	consist_check(struct xlate *);
+
+#endif
