@@ -16,6 +16,7 @@
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "modelcheck.h"
 #include "ocean.h"
 #include "options.h"
 #include "plan.h"
@@ -258,6 +259,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	strbuf_init(&x->md_cost, MODEL_MD_MAX);
 	strbuf_init(&x->md_phases, MODEL_MD_MAX);
 
+	modelcheck_allow_unknown(opt_bool(opt, "allow-unknown-values"));
 	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config"),
 	    opt_str(opt, "duplicate-keys") != NULL &&
 	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
