@@ -203,6 +203,44 @@ check_taskdef(struct cc *c, const struct xtd *t)
 	}
 }
 
+int
+consist_taskdef_ref(struct xlate *x, struct xsvc *s)
+{
+	const char *ref = json_str(s->svc, "taskDefinition"), *name;
+	char path[JPATH_MAX + 32], *full;
+
+	if (ref == NULL || s->td == NULL)
+		return 0;
+	name = strstr(ref, ":task-definition/");
+	name = name != NULL ? name + strlen(":task-definition/") : ref;
+	if (strchr(name, ':') != NULL)
+		return 0;		/* family:revision */
+	(void)snprintf(path, sizeof(path), "%s.taskDefinition", s->jpath);
+	if (s->td->revision <= 0) {
+		log_diag(1, s->src, path, ref, "export the service with `aws ecs "
+		    "describe-services` and its task definition with `aws ecs "
+		    "describe-task-definition` (both name the revision)",
+		    "names a task definition family without a revision, and "
+		    "the task definition in %s gives none either: the rollback "
+		    "must re-create the Fargate service with the exact exported "
+		    "revision, not whatever the family resolves to then (f2o's "
+		    "own EC2 revision)", s->td->src);
+		return -1;
+	}
+	full = json_str(s->td->td, "taskDefinitionArn") != NULL ?
+	    xstrdup(json_str(s->td->td, "taskDefinitionArn")) :
+	    xstrdup(s->td->key);
+	ctx_diag_warn(x, s->name, s->src, path, ref, "give family:revision "
+	    "in the input to choose another", "names a task definition "
+	    "family without a revision (a create-service input?): resolved "
+	    "to %s, the latest revision in %s, which the rollback re-creates "
+	    "the Fargate service with", full, s->td->src);
+	cJSON_ReplaceItemInObjectCaseSensitive(s->svc, "taskDefinition",
+	    cJSON_CreateString(full));
+	free(full);
+	return 0;
+}
+
 /* All services of the export: one cluster. */
 static int
 check_clusters(const struct export *ex)

@@ -15,4 +15,12 @@
  */
 int	consist_check(struct xlate *);
 
+/*
+ * A service whose taskDefinition names a bare family (create-service
+ * input): rewritten to the exact revision found in the export (warned),
+ * so that every rollback request names it; -1 (logged) when the task
+ * definition has no revision either.
+ */
+int	consist_taskdef_ref(struct xlate *, struct xsvc *);
+
 #endif
