@@ -52,13 +52,33 @@ fuzz)
 	for r in "$BUILD"/tests/replay_fuzz_*; do
 		[ -x "$r" ] || continue
 		n=$(basename "$r" | sed 's/^replay_//')
-		if "$r" "tests/fuzz/corpus/$n" >"$log/$n" 2>&1; then
+		dirs="tests/fuzz/corpus/$n"
+		# The export reader also replays the real-world exports.
+		[ "$n" = fuzz_export ] && dirs="$dirs fixtures/realworld/services fixtures/realworld/taskdefs fixtures/realworld/securitygroups"
+		ok=1
+		for d in $dirs; do
+			"$r" "$d" >>"$log/$n" 2>&1 || ok=0
+		done
+		if [ $ok = 1 ]; then
 			echo "fuzz corpus $n: ok"; pass=$((pass + 1))
 		else
 			echo "fuzz corpus $n: FAIL"; tail -n 20 "$log/$n"
 			fail=$((fail + 1)); failed_names="$failed_names $n"
 		fi
 	done
+	# A short libFuzzer run of the export reader, when clang can build it
+	# (FUZZTIME seconds, default 10; FUZZTIME=0 skips it).
+	ft=${FUZZTIME:-10}
+	if [ "$ft" = 0 ]; then
+		echo "fuzz live: skipped (FUZZTIME=0)"
+	elif ! command -v clang >/dev/null 2>&1; then
+		echo "fuzz live: skipped (no clang: libFuzzer needs it)"
+	elif make -s fuzz FUZZTIME="$ft" FUZZ_TARGETS=fuzz_export >"$log/fuzzlive" 2>&1; then
+		echo "fuzz live fuzz_export: ${ft}s, no crash"; pass=$((pass + 1))
+	else
+		echo "fuzz live fuzz_export: FAIL"; tail -n 30 "$log/fuzzlive"
+		fail=$((fail + 1)); failed_names="$failed_names fuzz-live"
+	fi
 	;;
 cli)
 	BUILD=$BUILD sh tests/cli/cli.sh >"$log/cli" 2>&1
