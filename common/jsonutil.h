@@ -26,7 +26,7 @@ enum json_dup {
 	JSON_DUP_LAST,		/* keep the last value (as Python's json) */
 	JSON_DUP_KEEP		/* leave them all (cJSON's own behaviour) */
 };
-#define JSON_MAX_DUP_REPORTS	50	/* duplicate keys named per text */
+#define JSON_MAX_DUP_REPORTS	1000	/* duplicate keys named per text */
 /*
  * json_parse with a duplicate-key policy: JSON_DUP_ERROR logs
  * "path: $.a.b: key "b" appears N times in one object" per key and fails;

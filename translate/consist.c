@@ -213,9 +213,18 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 		return 0;
 	name = strstr(ref, ":task-definition/");
 	name = name != NULL ? name + strlen(":task-definition/") : ref;
-	if (strchr(name, ':') != NULL)
-		return 0;		/* family:revision */
 	(void)snprintf(path, sizeof(path), "%s.taskDefinition", s->jpath);
+	if (strchr(name, ':') != NULL) {
+		if (s->td->revision <= 0)
+			ctx_diag_warn(x, s->name, s->src, path, ref, "export "
+			    "it with `aws ecs describe-task-definition` to be "
+			    "sure", "names a revision that the export has only "
+			    "as a task definition without one (%s, a "
+			    "register-task-definition input?): its content is "
+			    "taken for that revision; the rollback names the "
+			    "revision", s->td->src);
+		return 0;		/* family:revision */
+	}
 	if (s->td->revision <= 0) {
 		log_diag(1, s->src, path, ref, "export the service with `aws ecs "
 		    "describe-services` and its task definition with `aws ecs "
@@ -241,10 +250,10 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 	return 0;
 }
 
-/* All services of the export: one cluster. */
-static int
-check_clusters(const struct export *ex)
+int
+consist_clusters(const struct xlate *x)
 {
+	const struct export *ex = x->ex;
 	const struct xsvc *first = NULL;
 	size_t i;
 
@@ -258,12 +267,13 @@ check_clusters(const struct export *ex)
 			continue;
 		}
 		if (strcmp(first->cluster, s->cluster) != 0) {
-			log_diag(1, s->src, s->jpath, s->cluster, "export one "
-			    "cluster at a time (a directory per cluster)",
-			    "service \"%s\" is in another cluster than service "
-			    "\"%s\" (cluster \"%s\", %s %s): one export, one "
-			    "cluster", s->name, first->name, first->cluster,
-			    first->src, first->jpath);
+			log_diag(1, s->src, s->jpath, NULL, "export one "
+			    "cluster at a time (a directory per cluster), or "
+			    "drop the other cluster's services", "service "
+			    "\"%s\" is in cluster \"%s\", but service \"%s\" "
+			    "(%s: %s) is in cluster \"%s\": an export holds "
+			    "one cluster", s->name, s->cluster, first->name,
+			    first->src, first->jpath, first->cluster);
 			return -1;
 		}
 	}
@@ -277,8 +287,6 @@ consist_check(struct xlate *x)
 	char r[CONSIST_FIELD], a[CONSIST_FIELD], *owned = NULL;
 	size_t i;
 
-	if (check_clusters(x->ex) == -1)
-		return -1;
 	memset(&c, 0, sizeof(c));
 	c.x = x;
 	c.region = opt_str(x->opt, "region");

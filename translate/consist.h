@@ -7,6 +7,11 @@
 #include "model.h"
 
 /*
+ * All services of the export in one ECS cluster; else an error naming
+ * both clusters, a service of each and where it is. Returns 0 or -1.
+ */
+int	consist_clusters(const struct xlate *);
+/*
  * Every migrated service's and used task definition's ARNs against
  * --region and the cluster's account: errors (logged, all of them) for
  * target groups, registries, services and clusters elsewhere; warnings

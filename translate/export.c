@@ -476,6 +476,20 @@ export_find_td(const struct export *ex, const char *ref)
 		free(want_key);
 		return &ex->tds[i];
 	}
+	/*
+	 * "family:N" and only a task definition without a revision (the
+	 * input of register-task-definition): that file stands for it.
+	 */
+	if ((p = strchr(want_key, ':')) != NULL) {
+		char *fam = xstrndup(want_key, (size_t)(p - want_key));
+
+		if (hashmap_get(&ex->td_idx, fam, &i) &&
+		    ex->tds[i].revision == 0)
+			best = &ex->tds[i];
+		free(fam);
+		free(want_key);
+		return best;
+	}
 	/* "family" alone: the latest revision in the export. */
 	if (strchr(want_key, ':') == NULL)
 		for (i = 0; i < ex->ntds; i++)

@@ -288,7 +288,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 			    "definitions");
 		goto out;
 	}
-	if (resolve_target(x, opt) == -1 || consist_check(x) == -1)
+	if (consist_clusters(x) == -1 || resolve_target(x, opt) == -1 ||
+	    consist_check(x) == -1)
 		goto out;
 	for (i = 0; i < x->ex->ntds; i++)
 		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)

@@ -77,7 +77,9 @@ def companions(path, tmp):
         fam = td.get("family") if isinstance(td, dict) else None
         if isinstance(fam, str):
             rev = td.get("revision")
-            ref = "%s:%d" % (fam, rev) if isinstance(rev, int) else fam
+            # A service always names a revision (describe-services does);
+            # a task definition without one stands for it.
+            ref = "%s:%d" % (fam, rev if isinstance(rev, int) else 1)
             # The service lives where the task definition does: f2o
             # refuses a service and cluster of another region than the
             # migration's (and warns about another account).
