@@ -18,9 +18,35 @@
 
 #define CTX_MAX_TEMPLATE	(16UL * 1024 * 1024)
 
+/* The file and JSON path of the service or task definition subject. */
+static void
+ctx_where(const struct xlate *x, const char *subject, const char **file,
+    const char **path)
+{
+	size_t i;
+
+	*file = NULL;
+	*path = NULL;
+	if (x->ex == NULL || subject == NULL)
+		return;
+	for (i = 0; i < x->ex->nsvcs; i++)
+		if (strcmp(x->ex->svcs[i].name, subject) == 0) {
+			*file = x->ex->svcs[i].src;
+			*path = x->ex->svcs[i].jpath;
+			return;
+		}
+	for (i = 0; i < x->ex->ntds; i++)
+		if (strcmp(x->ex->tds[i].key, subject) == 0) {
+			*file = x->ex->tds[i].src;
+			*path = x->ex->tds[i].jpath;
+			return;
+		}
+}
+
 void
 ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 {
+	const char *file, *path;
 	va_list ap;
 	char *msg;
 	int n;
@@ -34,7 +60,8 @@ ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	log_warnx("%s: %s", subject, msg);
+	ctx_where(x, subject, &file, &path);
+	log_diag(0, file, path, NULL, NULL, "%s: %s", subject, msg);
 	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
 	x->warns[x->nwarns].subject = xstrdup(subject);
 	x->warns[x->nwarns].message = msg;
