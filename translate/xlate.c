@@ -242,7 +242,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	struct xlate xl, *x = &xl;
 	cJSON *params = NULL, *in = NULL;
 	char *pc = NULL, *ic = NULL, *both = NULL, hex[DIGEST_HEX_LEN + 1];
-	size_t i;
+	size_t i, bad;
 	int rc = -1, r;
 
 	memset(x, 0, sizeof(*x));
@@ -265,16 +265,19 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
 	    JSON_DUP_LAST : JSON_DUP_ERROR) == -1)
 		goto out;
-	for (i = 0; i < x->ex->nsvcs; i++) {
+	/* Every service is looked at: all their errors are reported. */
+	for (i = 0, bad = 0; i < x->ex->nsvcs; i++) {
 		r = service_select(x, &x->ex->svcs[i]);
 		if (r == -1)
-			goto out;
+			bad++;
 		if (r == 1) {
 			x->mig = xreallocarray(x->mig, x->nmig + 1,
 			    sizeof(*x->mig));
 			x->mig[x->nmig++] = &x->ex->svcs[i];
 		}
 	}
+	if (bad > 0)
+		goto out;
 	if (x->nmig == 0) {
 		if (x->ex->nsvcs > 0)
 			log_errx("%s: %s: no Fargate service to migrate: %zu "
