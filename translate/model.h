@@ -93,6 +93,7 @@ struct export {
 	char	*account;		/* from ARNs, or NULL */
 	char	*partition;		/* "aws", "aws-cn", ... */
 	char	*cluster;		/* ECS cluster short name, or NULL */
+	bool	 where_svc;		/* region etc. from a service's ARN */
 	struct hashmap svc_idx;		/* "cluster/name" -> index in svcs */
 	struct hashmap td_idx;		/* key -> index in tds */
 	struct hashmap sg_idx;		/* GroupId -> index in sgs */
