@@ -387,8 +387,8 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 			cJSON_Delete(d);
 	}
 	if (tags != NULL && !cJSON_IsArray(tags) && !cJSON_IsNull(tags)) {
-		log_errx("%s: tags of task definition \"%s\": must be an array",
-		    path, family);
+		log_errx("%s: %s.tags: tags of task definition \"%s\": must be "
+		    "an array", path, jp->buf, family);
 		goto fail;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(td, "revision") != NULL &&
