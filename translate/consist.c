@@ -226,14 +226,14 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 		return 0;		/* family:revision */
 	}
 	if (s->td->revision <= 0) {
-		log_diag(1, s->src, path, ref, "export the service with `aws ecs "
-		    "describe-services` and its task definition with `aws ecs "
-		    "describe-task-definition` (both name the revision)",
-		    "names a task definition family without a revision, and "
-		    "the task definition in %s gives none either: the rollback "
-		    "must re-create the Fargate service with the exact exported "
-		    "revision, not whatever the family resolves to then (f2o's "
-		    "own EC2 revision)", s->td->src);
+		log_diag(1, s->src, path, ref, "export the service with "
+		    "`aws ecs describe-services` and its task definition with "
+		    "`aws ecs describe-task-definition` (both name the "
+		    "revision)", "names a task definition family without a "
+		    "revision, and the task definition in %s gives none "
+		    "either: the rollback must re-create the Fargate service "
+		    "with the exact exported revision, not whatever the family "
+		    "resolves to then (f2o's own EC2 revision)", s->td->src);
 		return -1;
 	}
 	full = json_str(s->td->td, "taskDefinitionArn") != NULL ?

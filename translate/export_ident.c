@@ -42,7 +42,8 @@ angle(const char *s)
 		bool letter = false;
 
 		for (q = p + 1; *q != '\0' && *q != '>'; q++) {
-			if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))
+			if ((*q >= 'A' && *q <= 'Z') ||
+			    (*q >= 'a' && *q <= 'z'))
 				letter = true;
 			else if (!((*q >= '0' && *q <= '9') || *q == '_' ||
 			    *q == '-' || *q == '.' || *q == ':' || *q == ' '))

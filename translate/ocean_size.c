@@ -378,8 +378,9 @@ ocean_size_select(struct octx *c, struct ogroup *g)
 		if (smallest == 0) {
 			const struct catalog_type *big = largest_type(c, g);
 
-			log_errx("%s: %s: service %s: task definition %s (%d "
-			    "CPU units, %d MiB, %s) fits no %s%s instance type of "
+			log_errx("%s: %s: service %s: task definition %s "
+			    "(%d CPU units, %d MiB, %s) fits no %s%s instance "
+			    "type of "
 			    "%s after the ECS reservation (%d%% of memory + "
 			    "%d MiB)%s%s%s; list larger types in %s "
 			    "(--templates)%s", t->s->td->src, t->s->td->jpath,
