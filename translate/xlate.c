@@ -285,6 +285,12 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 			    "deployment controller (see the warnings above)",
 			    x->ex->svcs[0].src, x->ex->svcs[0].jpath,
 			    x->ex->nsvcs);
+		else if (x->ex->ntds > 0)
+			log_errx("%s: %s: task definition %s, but no service "
+			    "in the export: add the output of `aws ecs "
+			    "describe-services` for the services that use it",
+			    x->ex->tds[0].src, x->ex->tds[0].jpath,
+			    x->ex->tds[0].key);
 		else
 			log_errx("no service in the export: give the output of "
 			    "`aws ecs describe-services` with the task "

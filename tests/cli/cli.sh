@@ -91,5 +91,7 @@ check "a lone template task definition names its file, no internal step error" "
 jq '.taskDefinition = "shop-web:12"' fixtures/diag/barefamily/create-service.json >"$tmp/cs12.json"
 "$T" $CFG --quiet --region us-east-1 "$tmp/cs12.json" $DB/security-groups.json fixtures/diag/barefamily-norev/register-task-definition.json -o "$tmp/rt" >/dev/null 2>"$tmp/rt.err"; rc=$?
 check "a register-task-definition input stands for the revision a create-service input names; rollback names it" "[ $rc = 0 ] && grep -q 'cs12.json: \$.taskDefinition: names a revision that the export has only as a task definition without one' $tmp/rt.err && grep -q '\"taskDefinition\":.*\"shop-web:12\"' $tmp/rt/requests/rb/web:fargate.json"
+"$T" $CFG --quiet $DB/taskdef.json -o "$tmp/lone" >/dev/null 2>"$tmp/lone.err"; rc=$?
+check "a lone task definition file: the error names the file and path" "[ $rc = 1 ] && grep -q '^f2o-translate: error: $DB/taskdef.json: \$.taskDefinition: task definition shop-web:12, but no service' $tmp/lone.err"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
