@@ -18,6 +18,15 @@ static int quiet;
 static int json;
 static int max_errors;
 static int nerrors;
+static log_warn_hook warn_hook;
+static void *warn_arg;
+
+void
+log_set_warn_hook(log_warn_hook fn, void *arg)
+{
+	warn_hook = fn;
+	warn_arg = arg;
+}
 
 void
 log_init(const char *progname)
@@ -234,13 +243,25 @@ log_diag(int error, const char *file, const char *path, const char *value,
 	char msg[LOG_MAX_LINE], val[LOG_MAX_VALUE + 1];
 	va_list ap;
 
-	if (quiet > 1 || (error && !error_shown()))
+	if (error && (quiet > 1 || !error_shown()))
 		return;
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (value != NULL)
 		log_value(val, sizeof(val), path, value);
+	/* Kept by the caller even when nothing is printed. */
+	if (!error && warn_hook != NULL) {
+		char text[2 * LOG_MAX_LINE];
+
+		(void)snprintf(text, sizeof(text), "%s%s%s%s%s%s", msg,
+		    value != NULL ? ": \"" : "", value != NULL ? val : "",
+		    value != NULL ? "\"" : "", hint != NULL ? ": " : "",
+		    hint != NULL ? hint : "");
+		warn_hook(warn_arg, file, path, text);
+	}
+	if (quiet > 1)
+		return;
 	if (json) {
 		emit_json(error ? "error" : "warning", file, path,
 		    value != NULL ? val : NULL, msg, hint);

@@ -35,6 +35,14 @@ void	log_finish(void);
 void	log_diag(int error, const char *file, const char *path,
 	    const char *value, const char *hint, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
+/*
+ * Called with every warning log_diag() prints (file and path may be
+ * NULL; text is the problem, value and hint as printed), so that a caller
+ * can keep them (f2o-translate's warnings.json). NULL: none.
+ */
+typedef void (*log_warn_hook)(void *arg, const char *file, const char *path,
+    const char *text);
+void	log_set_warn_hook(log_warn_hook fn, void *arg);
 /* The value as log_diag shows it (shortened or redacted) into out. */
 void	log_value(char *out, size_t outsz, const char *path,
 	    const char *value);

@@ -222,7 +222,7 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 			    "as a task definition without one (%s, a "
 			    "register-task-definition input?): its content is "
 			    "taken for that revision; the rollback names the "
-			    "revision", s->td->src);
+			    "revision", s->td->srcname);
 		return 0;		/* family:revision */
 	}
 	if (s->td->revision <= 0) {
@@ -243,7 +243,7 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 	    "in the input to choose another", "names a task definition "
 	    "family without a revision (a create-service input?): resolved "
 	    "to %s, the latest revision in %s, which the rollback re-creates "
-	    "the Fargate service with", full, s->td->src);
+	    "the Fargate service with", full, s->td->srcname);
 	cJSON_ReplaceItemInObjectCaseSensitive(s->svc, "taskDefinition",
 	    cJSON_CreateString(full));
 	free(full);

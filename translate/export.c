@@ -73,6 +73,7 @@ export_free(struct export *ex)
 		cJSON_Delete(t->td);
 		cJSON_Delete(t->tags);
 		free(t->src);
+		free(t->srcname);
 		free(t->jpath);
 		free(t->family);
 		free(t->key);

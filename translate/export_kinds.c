@@ -426,6 +426,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	t->td = td;
 	t->tags = tags;
 	t->src = xstrdup(path);
+	t->srcname = xstrdup(ex->display != NULL ? ex->display : path);
 	t->jpath = xstrdup(jp->buf);
 	t->family = xstrdup(family);
 	t->revision = rev;

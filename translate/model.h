@@ -32,6 +32,7 @@ struct xtd {				/* one exported task definition */
 	cJSON	*td;			/* bare task definition, owned */
 	cJSON	*tags;			/* sibling "tags" array or NULL, owned */
 	char	*src;			/* file it came from */
+	char	*srcname;		/* src relative to its input argument */
 	char	*jpath;			/* JSON path inside that file */
 	char	*family;
 	long long revision;		/* 0 when the export does not say */

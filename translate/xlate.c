@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "consist.h"
+#include "ctx.h"
 #include "cutover.h"
 #include "digest.h"
 #include "export.h"
@@ -259,12 +260,14 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	strbuf_init(&x->md_cost, MODEL_MD_MAX);
 	strbuf_init(&x->md_phases, MODEL_MD_MAX);
 
+	log_set_warn_hook(ctx_warn_hook, x);
 	modelcheck_allow_unknown(opt_bool(opt, "allow-unknown-values"));
 	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config"),
 	    opt_str(opt, "duplicate-keys") != NULL &&
 	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
 	    JSON_DUP_LAST : JSON_DUP_ERROR) == -1)
 		goto out;
+	ctx_warns_rename(x);
 	/* Every service is looked at: all their errors are reported. */
 	for (i = 0, bad = 0; i < x->ex->nsvcs; i++) {
 		r = service_select(x, &x->ex->svcs[i]);
@@ -355,6 +358,7 @@ out:
 	free(both);
 	cJSON_Delete(params);
 	cJSON_Delete(in);
+	log_set_warn_hook(NULL, NULL);
 	xlate_cleanup(x);
 	return rc;
 }

@@ -93,5 +93,9 @@ jq '.taskDefinition = "shop-web:12"' fixtures/diag/barefamily/create-service.jso
 check "a register-task-definition input stands for the revision a create-service input names; rollback names it" "[ $rc = 0 ] && grep -q 'cs12.json: \$.taskDefinition: names a revision that the export has only as a task definition without one' $tmp/rt.err && grep -q '\"taskDefinition\":.*\"shop-web:12\"' $tmp/rt/requests/rb/web:fargate.json"
 "$T" $CFG --quiet $DB/taskdef.json -o "$tmp/lone" >/dev/null 2>"$tmp/lone.err"; rc=$?
 check "a lone task definition file: the error names the file and path" "[ $rc = 1 ] && grep -q '^f2o-translate: error: $DB/taskdef.json: \$.taskDefinition: task definition shop-web:12, but no service' $tmp/lone.err"
+"$T" $CFG --quiet $DB/services.json $DB/security-groups.json fixtures/diag/crossaccount/taskdef.json -o "$tmp/p1x" >"$tmp/p1x.d" 2>/dev/null
+"$T" $CFG --quiet ./$DB/services.json ./$DB/security-groups.json "$PWD/fixtures/diag/crossaccount/../crossaccount/taskdef.json" -o "$tmp/p2x" >"$tmp/p2x.d" 2>/dev/null
+check "warnings naming files keep the digest independent of path spelling" "cmp -s $tmp/p1x.d $tmp/p2x.d && grep -q 'ECR image in region eu-west-1' $tmp/p1x/warnings.json"
+check "--allow-unknown-values warnings are kept in warnings.json" "grep -q 'networkMode: not a value the ECS model knows' $tmp/u/warnings.json"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
