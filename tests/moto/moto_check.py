@@ -18,13 +18,12 @@ import json
 import os
 import sys
 
-import boto3
-
 REGION = "us-east-1"
 CLUSTER = "shop"
 
 
 def client(url, name):
+    import boto3  # only where moto is read: the checks need no boto3
     return boto3.client(name, endpoint_url=url, region_name=REGION,
                         aws_access_key_id="AKIAF2OTESTKEY000001",
                         aws_secret_access_key="f2o/test/secret/key/not/a/real/one/0000")
@@ -45,7 +44,11 @@ def snap(url, out):
             s["services"][v["serviceName"]]["createdAt"] = str(v.get("createdAt"))
             s["services"][v["serviceName"]]["deployments"] = [
                 d.get("id") for d in v.get("deployments", [])]
-    for st in ("ACTIVE", "INACTIVE"):
+    for arn in ecs.list_task_definitions(status="INACTIVE")["taskDefinitionArns"]:
+        fam, rev = arn.split("/")[-1].rsplit(":", 1)
+        s["taskDefinitions"][arn] = {"family": fam, "revision": int(rev),
+                                     "status": "INACTIVE", "tags": []}
+    for st in ("ACTIVE",):
         for arn in ecs.list_task_definitions(status=st)["taskDefinitionArns"]:
             d = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
             td = d["taskDefinition"]
