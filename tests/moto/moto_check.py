@@ -279,6 +279,12 @@ def check_rollback(bundle, snapfile, firstfile):
                 "rollback: %s ACTIVE on %s, desiredCount %d" % (
                     name, r["taskDefinition"].split("/")[-1], r["desiredCount"]),
                 "%s %s %s" % (v.get("status"), v.get("taskDefinition"), v.get("desiredCount")))
+        # moto drops capacityProviderStrategy (launchType becomes EC2), so
+        # only a launchType re-creation can be checked for Fargate here
+        if r.get("launchType"):
+            c.check(v.get("launchType") == r["launchType"],
+                    "rollback: %s back on launchType %s" % (name, r["launchType"]),
+                    str(v.get("launchType")))
         for other in ("sfm-" + name, "f2o-rb-" + name):
             w = s["services"].get(other)
             c.check(w is None or w["status"] == "INACTIVE",
