@@ -120,16 +120,53 @@ nimport=$($PY -c 'import json,sys; print(sum(1 for s in json.load(open(sys.argv[
 nwait=$($PY -c 'import json,sys; print(sum(1 for s in json.load(open(sys.argv[1]))["steps"] if s["phase"] == "import" and s["action"].startswith("wait:")))' "$tmp/bundle/plan.json")
 
 # -- 1. plain moto -------------------------------------------------------------
+# Creates whose answer f2o never recorded: f2o-exec stops itself right after
+# moto answered (F2O_EXEC_PAUSE_ON "reply STEP") and is SIGKILLed there
+# (tests/tools/pause_kill.py); the next run must find what moto made with
+# its look-ups (ListTaskDefinitions + DescribeTaskDefinition with TAGS,
+# DescribeSecurityGroups with filters, DescribeServices) and adopt it.
+for step in td/shop-web sg/instances svc/sfm-api; do
+	# shellcheck disable=SC2086
+	r=$($PY tests/tools/pause_kill.py --timeout 30 --log "$tmp/kill-${step#*/}.log" -- \
+	    env -i PATH="$PATH" HOME="$tmp/home" F2O_EXEC_PAUSE_ON="reply $step" \
+	    AWS_ENDPOINT_URL_ECS="$MOTO" AWS_ENDPOINT_URL_EC2="$MOTO" \
+	    AWS_ENDPOINT_URL=http://127.0.0.1:9 SPOTINST_BASE_URL="$SPOT_URL" \
+	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
+	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
+	    "$E" --progress plain --parallel 1 --wait-timeout 1 $RATES run "$tmp/bundle")
+	st=$(env -i PATH="$PATH" HOME="$tmp/home" "$E" status "$tmp/bundle" 2>&1 |
+	    awk -v id="$step" '$3 == id { print $1 }')
+	if [ "$r" = paused ] && [ "$st" = in-doubt ]; then
+		ok "killed after moto answered $step: the journal holds it in doubt"
+	else
+		bad "kill after moto answered $step: $r, journal says \"$st\""
+		show "$tmp/kill-${step#*/}.log"
+	fi
+done
+mkdir -p "$tmp/home"
+
 # Every create is answered; every wait times out (moto runs no task).
 mrun "$tmp/run1.log" --wait-timeout 1.5 run "$tmp/bundle"
 rc=$?
-nok=$(grep -c '^ok  ' "$tmp/run1.log")
+st=$(env -i PATH="$PATH" HOME="$tmp/home" "$E" status "$tmp/bundle" 2>&1)
+ndone=$(echo "$st" | awk '$2 == "import" && $1 == "done"' | wc -l)
 nwf=$(grep -c '^failed  *wait/sfm-[a-z]*  *wait:ServicesStable  *WaiterTimeout: service sfm-[a-z]*: runningCount 0 of [1-9][0-9]*, 1 deployment(s), rolloutState IN_PROGRESS' "$tmp/run1.log")
-if [ "$rc" -eq 3 ] && [ "$nok" -eq $((nimport - nwait)) ] && [ "$nwf" -eq "$nwait" ]; then
-	ok "import against moto: $nok steps done, the $nwait waits time out (runningCount 0, IN_PROGRESS), exit 3"
+if [ "$rc" -eq 3 ] && [ "$ndone" -eq $((nimport - nwait)) ] && [ "$nwf" -eq "$nwait" ]; then
+	ok "import against moto: $ndone steps done, the $nwait waits time out (runningCount 0, IN_PROGRESS), exit 3"
 else
-	bad "import against moto: exit $rc, $nok ok, $nwf expected wait failures (want 3, $((nimport - nwait)), $nwait)"
-	show "$tmp/run1.log"
+	bad "import against moto: exit $rc, $ndone done, $nwf expected wait failures (want 3, $((nimport - nwait)), $nwait)"
+	show "$tmp/run1.log"; echo "$st" | sed 's/^/    /' | head -n 25
+fi
+# The run after each kill settles the step: adopted, not sent again.
+nad=$(cat "$tmp"/kill-*.log "$tmp/run1.log" | grep '^adopted  ' |
+    grep -c 'interrupted create found and adopted')
+nid=$(cat "$tmp"/kill-*.log "$tmp/run1.log" | grep '^adopted  ' | awk '{print $2}' | sort -u |
+    tr '\n' ' ')
+if [ "$nad" -eq 3 ] && [ "$nid" = "sg/instances svc/sfm-api td/shop-web " ]; then
+	ok "the 3 creates moto answered but f2o never recorded were found and adopted ($nid)"
+else
+	bad "adopted: $nad ($nid), want sg/instances svc/sfm-api td/shop-web once each"
+	grep -h 'adopt\|in doubt\|settle' "$tmp"/kill-*.log "$tmp/run1.log" | sed 's/^/    /' | head -n 20
 fi
 snap "$tmp/snap1.json"
 mcheck import1 import "$tmp/bundle" "$tmp/snap1.json"
