@@ -5,10 +5,12 @@
 # Spot at tests/peers/peer.py (moto has no Spot). moto is seeded with the
 # demo export through boto3 (tests/moto/moto_seed.py; moto picks its own
 # ids, so the export is rewritten with them and translated), then:
-#   1. plain moto: the import phase creates everything (checked with boto3),
-#      the waits fail as they must (moto runs no tasks: runningCount stays
-#      0, rolloutState IN_PROGRESS); a resumed run and a run without its
-#      journal create nothing twice;
+#   1. plain moto: three creates are killed right after moto answered them
+#      and adopted by the next run (f2o's look-ups against moto); the import
+#      phase creates everything (checked with boto3), the waits fail as they
+#      must (moto runs no tasks: runningCount stays 0, rolloutState
+#      IN_PROGRESS); a resumed run (keys from AssumeRole at moto's STS) and
+#      a run without its journal create nothing twice;
 #   2. with tests/moto/moto_serve.py's --steady stand-in for the task
 #      lifecycle switched on: the import resumes and ends, then cutover and
 #      rollback run through moto's ECS/EC2 request handling.
