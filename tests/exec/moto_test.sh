@@ -55,6 +55,7 @@ moto_stop() {
 	fi
 }
 trap 'moto_stop; cleanup' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 
 MENV=""	# extra VAR=value words for f2o-exec's environment (no spaces)
 RATES="--rate-limit ecs=100/100 --rate-limit ec2=100/100 --rate-limit spot=100/100 --rate-limit ecs-read=100/100"
