@@ -100,12 +100,20 @@ check: shape
 valgrind: all $(UNITS)
 	BUILD=$(BUILD) VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full" sh tests/run.sh unit
 
+# make fuzz [FUZZTIME=seconds per target] [FUZZ_TARGETS="fuzz_export ..."]:
+# libFuzzer under ASan+UBSan with clang; the export and security-group
+# readers also start from the real-world exports in fixtures/realworld/.
 FUZZTIME ?= 60
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_SEEDS_fuzz_export = fixtures/realworld/services fixtures/realworld/taskdefs fixtures/realworld/securitygroups
+FUZZ_SEEDS_fuzz_sg = fixtures/realworld/securitygroups
 fuzz:
-	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  $(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(LIBTRANSLATE:build/%=build/fuzz/%) $(LIBEXEC:build/%=build/fuzz/%) $(LIBCOMMON:build/%=build/fuzz/%) || exit 1; \
+	@$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(LIBTRANSLATE:build/%=build/fuzz/%) $(LIBEXEC:build/%=build/fuzz/%) $(LIBCOMMON:build/%=build/fuzz/%) || exit 1
+	@for n in $(FUZZ_TARGETS); do f=tests/fuzz/$$n.c; \
 	  clang $(CPPFLAGS) -Itranslate -Iexec -O1 -g -fsanitize=fuzzer,address,undefined $(call pc_cflags,$(PKG_EXEC)) -o build/fuzz/$$n $$f build/fuzz/libtranslate.a build/fuzz/libexec.a build/fuzz/libcommon.a $(call pc_libs,$(PKG_EXEC)) -lm || exit 1; \
-	  mkdir -p build/fuzz/corpus-$$n; build/fuzz/$$n -max_total_time=$(FUZZTIME) build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+	  seeds=""; case $$n in fuzz_export) seeds="$(FUZZ_SEEDS_fuzz_export)";; fuzz_sg) seeds="$(FUZZ_SEEDS_fuzz_sg)";; esac; \
+	  mkdir -p build/fuzz/corpus-$$n; build/fuzz/$$n -max_total_time=$(FUZZTIME) -print_final_stats=0 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n $$seeds || exit 1; \
+	  echo "fuzz $$n: $(FUZZTIME)s without a crash"; done
 
 bench: all
 	sh tests/bench.sh

@@ -106,8 +106,121 @@ trailing_comma(const char *buf, size_t len)
 	return NULL;
 }
 
+struct dupent {
+	cJSON	*item;
+	size_t	 idx;
+};
+
+static int
+cmp_dupent(const void *a, const void *b)
+{
+	const struct dupent *x = a, *y = b;
+	int c = strcmp(x->item->string, y->item->string);
+
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+struct dupwalk {
+	const char	*path;
+	enum json_dup	 dup;
+	size_t		 found;
+	struct jpath	 jp;
+};
+
+/* One object's members: report and (for LAST) drop all but the last. */
+static void
+dedup_object(struct dupwalk *w, cJSON *obj)
+{
+	struct dupent *v;
+	cJSON *c;
+	size_t n = 0, i, j;
+
+	for (c = obj->child; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return;
+	v = xreallocarray(NULL, n, sizeof(*v));
+	for (i = 0, c = obj->child; c != NULL; c = c->next, i++) {
+		v[i].item = c;
+		v[i].idx = i;
+	}
+	qsort(v, n, sizeof(*v), cmp_dupent);
+	for (i = 0; i < n; i = j) {
+		size_t mark;
+
+		for (j = i + 1; j < n && strcmp(v[i].item->string,
+		    v[j].item->string) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		w->found++;
+		mark = jpath_key(&w->jp, v[i].item->string);
+		if (w->found <= JSON_MAX_DUP_REPORTS)
+			log_diag(w->dup == JSON_DUP_ERROR, w->path, w->jp.buf,
+			    NULL, w->dup == JSON_DUP_ERROR ? "remove all but "
+			    "one (or pass --duplicate-keys last to keep the "
+			    "last value)" : "the last value is used",
+			    "key \"%s\" appears %zu times in one object",
+			    v[i].item->string, j - i);
+		jpath_pop(&w->jp, mark);
+		if (w->dup == JSON_DUP_LAST) {
+			size_t k;
+
+			for (k = i; k + 1 < j; k++)
+				cJSON_Delete(cJSON_DetachItemViaPointer(obj,
+				    v[k].item));
+		}
+	}
+	free(v);
+}
+
+static void
+dedup_walk(struct dupwalk *w, cJSON *item, int depth)
+{
+	cJSON *c;
+	size_t i = 0, mark;
+
+	if (item == NULL || depth > JSON_MAX_DEPTH)
+		return;
+	if (cJSON_IsObject(item) && w->dup != JSON_DUP_KEEP)
+		dedup_object(w, item);
+	for (c = item->child; c != NULL; c = c->next, i++) {
+		if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+			continue;
+		mark = cJSON_IsObject(item) ? jpath_key(&w->jp, c->string) :
+		    jpath_index(&w->jp, i);
+		dedup_walk(w, c, depth + 1);
+		jpath_pop(&w->jp, mark);
+	}
+}
+
+size_t
+json_dedup(cJSON *root, const char *path, enum json_dup dup)
+{
+	struct dupwalk w;
+
+	memset(&w, 0, sizeof(w));
+	w.path = path;
+	w.dup = dup;
+	jpath_init(&w.jp, "$");
+	dedup_walk(&w, root, 0);
+	if (w.found > JSON_MAX_DUP_REPORTS)
+		log_diag(dup == JSON_DUP_ERROR, path, NULL, NULL, NULL,
+		    "%zu more duplicated keys", w.found - JSON_MAX_DUP_REPORTS);
+	return w.found;
+}
+
 int
 json_parse(cJSON **out, const char *path, const char *buf, size_t len)
+{
+	return json_parse_dup(out, path, buf, len, JSON_DUP_ERROR);
+}
+
+int
+json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
+    enum json_dup dup)
 {
 	const char *end = NULL, *p, *q;
 	size_t off, line = 1, col = 1, i;
@@ -136,6 +249,11 @@ json_parse(cJSON **out, const char *path, const char *buf, size_t len)
 		    *p == '\n' || *p == '\r'))
 			p++;
 		if ((size_t)(p - buf) == len) {
+			if (json_dedup(j, path, dup) > 0 &&
+			    dup == JSON_DUP_ERROR) {
+				cJSON_Delete(j);
+				return -1;
+			}
 			*out = j;
 			return 0;
 		}

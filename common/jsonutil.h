@@ -19,6 +19,27 @@
  * text before the JSON) and returns -1. *out is freed with cJSON_Delete().
  */
 int	json_parse(cJSON **out, const char *path, const char *buf, size_t len);
+
+/* What to do with a key that appears twice in one object. */
+enum json_dup {
+	JSON_DUP_ERROR = 0,	/* refuse: error per key with its path */
+	JSON_DUP_LAST,		/* keep the last value (as Python's json) */
+	JSON_DUP_KEEP		/* leave them all (cJSON's own behaviour) */
+};
+#define JSON_MAX_DUP_REPORTS	1000	/* duplicate keys named per text */
+/*
+ * json_parse with a duplicate-key policy: JSON_DUP_ERROR logs
+ * "path: $.a.b: key "b" appears N times in one object" per key and fails;
+ * JSON_DUP_LAST warns per key and keeps the last value only. json_parse()
+ * is this with JSON_DUP_ERROR.
+ */
+int	json_parse_dup(cJSON **out, const char *path, const char *buf,
+	    size_t len, enum json_dup dup);
+/*
+ * The duplicate-key check alone on a parsed tree: returns the number of
+ * keys found duplicated (0: none), applying dup as above.
+ */
+size_t	json_dedup(cJSON *root, const char *path, enum json_dup dup);
 /* Parse silently; for fuzzers and our own formats. NULL on error. */
 cJSON	*json_parse_quiet(const char *buf, size_t len);
 /* Pretty text with a final newline; free with free(). */

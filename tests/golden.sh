@@ -4,7 +4,8 @@
 # expected.err + expected.rc for a case that must fail). Each case runs
 # twice: both runs must give the same digest; the bundle must equal
 # expected/ byte for byte and validate against the AWS models and Spot
-# schemas (tests/tools/validate_bundle.py).
+# schemas (tests/tools/validate_bundle.py); its stderr (the warnings) must
+# equal expected.warnings when that file exists.
 # Usage: sh tests/golden.sh [--update] [CASE...]   (from the repo root)
 BUILD=${BUILD:-build}
 T="$BUILD/f2o-translate"
@@ -40,6 +41,10 @@ for c in $cases; do
 			cp "$tmp/$c.err" "$d/expected.warnings"
 		fi
 		diff -r "$d/expected" "$out" >"$tmp/$c.diff" 2>&1 || problems="$problems differs-from-expected"
+		# The warnings (file, JSON path, value, what to do) as printed.
+		if [ -f "$d/expected.warnings" ]; then
+			cmp -s "$tmp/$c.err" "$d/expected.warnings" || problems="$problems warnings-differ"
+		fi
 		if [ -f tests/tools/validate_bundle.py ]; then
 			$PY tests/tools/validate_bundle.py "$out" >"$tmp/$c.val" 2>&1 || problems="$problems invalid-requests"
 		fi

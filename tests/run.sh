@@ -51,7 +51,8 @@ unit)
 fuzz)
 	for r in "$BUILD"/tests/replay_fuzz_*; do
 		[ -x "$r" ] && echo "fuzz.$(basename "$r" | sed 's/^replay_//') $r"
-	done ;;
+	done
+	echo "fuzzlive make" ;;
 shape) echo "shape tests/tools/check_shape.sh" ;;
 cli) echo "cli tests/cli/cli.sh" ;;
 golden) echo "golden tests/golden.sh" ;;
@@ -72,7 +73,26 @@ done >"$log/jobs"
 run_job() { # id program
 	case $1 in
 	unit.*) exec $VALGRIND "$2" ;;
-	fuzz.*) exec "$2" "tests/fuzz/corpus/${1#fuzz.}" ;;
+	fuzz.*)
+		# The export reader also replays the real-world exports.
+		n=${1#fuzz.}
+		dirs="tests/fuzz/corpus/$n"
+		[ "$n" = fuzz_export ] && dirs="$dirs fixtures/realworld/services fixtures/realworld/taskdefs fixtures/realworld/securitygroups"
+		for d in $dirs; do "$2" "$d" || exit 1; done
+		exit 0 ;;
+	fuzzlive)
+		# A short libFuzzer run of the export reader, when clang can
+		# build it (FUZZTIME seconds, default 10; FUZZTIME=0 skips it).
+		ft=${FUZZTIME:-10}
+		if [ "$ft" = 0 ]; then
+			echo "skipped (FUZZTIME=0)"; exit 0
+		elif ! command -v clang >/dev/null 2>&1; then
+			echo "skipped (no clang: libFuzzer needs it)"; exit 0
+		fi
+		# Its own make: none of a calling make's variables (make check
+		# passes BUILD and sanitizer CFLAGS down through MAKEFLAGS).
+		exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s BUILD=build \
+		    fuzz FUZZTIME="$ft" FUZZ_TARGETS=fuzz_export ;;
 	shape) exec sh "$2" --self-test ;;
 	cli|golden) exec sh "$2" ;;
 	realworld) exec $PY "$2" "$BUILD/f2o-translate" ;;
@@ -163,6 +183,17 @@ while read -r id prog; do
 		else
 			echo "fuzz corpus $n: FAIL"; tail -n 20 "$o"
 			fail=$((fail + 1)); failed_names="$failed_names $n"
+		fi
+		;;
+	fuzzlive)
+		if grep -q '^skipped' "$o"; then
+			echo "fuzz live fuzz_export: $(head -n 1 "$o")"
+		elif [ "$rc" -eq 0 ]; then
+			echo "fuzz live fuzz_export: ${FUZZTIME:-10}s, no crash"
+			pass=$((pass + 1))
+		else
+			echo "fuzz live fuzz_export: FAIL"; tail -n 30 "$o"
+			fail=$((fail + 1)); failed_names="$failed_names fuzz-live"
 		fi
 		;;
 	shape|cli|golden|realworld)

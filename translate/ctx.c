@@ -18,9 +18,91 @@
 
 #define CTX_MAX_TEMPLATE	(16UL * 1024 * 1024)
 
+/* The file and JSON path of the service or task definition subject. */
+static void
+ctx_where(const struct xlate *x, const char *subject, const char **file,
+    const char **path)
+{
+	size_t i;
+
+	*file = NULL;
+	*path = NULL;
+	if (x->ex == NULL || subject == NULL)
+		return;
+	for (i = 0; i < x->ex->nsvcs; i++)
+		if (strcmp(x->ex->svcs[i].name, subject) == 0) {
+			*file = x->ex->svcs[i].src;
+			*path = x->ex->svcs[i].jpath;
+			return;
+		}
+	for (i = 0; i < x->ex->ntds; i++)
+		if (strcmp(x->ex->tds[i].key, subject) == 0) {
+			*file = x->ex->tds[i].src;
+			*path = x->ex->tds[i].jpath;
+			return;
+		}
+}
+
+/*
+ * The name of an input file as the bundle shows it: relative to its input
+ * argument (the same however the path was spelled), else file itself.
+ */
+static const char *
+ctx_display(const struct xlate *x, const char *file)
+{
+	size_t i;
+
+	if (x->ex == NULL || file == NULL)
+		return file;
+	for (i = 0; i < x->ex->nsvcs; i++)
+		if (strcmp(x->ex->svcs[i].src, file) == 0)
+			return x->ex->svcs[i].srcname;
+	for (i = 0; i < x->ex->ntds; i++)
+		if (strcmp(x->ex->tds[i].src, file) == 0)
+			return x->ex->tds[i].srcname;
+	return file;
+}
+
+void
+ctx_warns_rename(struct xlate *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nwarns; i++) {
+		const char *d = ctx_display(x, x->warns[i].subject);
+
+		if (d != x->warns[i].subject) {
+			char *n = xstrdup(d);
+
+			free(x->warns[i].subject);
+			x->warns[i].subject = n;
+		}
+	}
+}
+
+/* Set while ctx_warn / ctx_diag_warn print: they record themselves. */
+static int ctx_self;
+
+void
+ctx_warn_hook(void *arg, const char *file, const char *path,
+    const char *text)
+{
+	struct xlate *x = arg;
+
+	if (ctx_self || x == NULL)
+		return;
+	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
+	x->warns[x->nwarns].subject = xstrdup(file != NULL ?
+	    ctx_display(x, file) : "-");
+	x->warns[x->nwarns].message = xasprintf("%s%s%s",
+	    path != NULL ? path : "", path != NULL ? ": " : "", text);
+	x->nwarns++;
+}
+
 void
 ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 {
+	const char *file, *path;
 	va_list ap;
 	char *msg;
 	int n;
@@ -34,7 +116,10 @@ ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	log_warnx("%s: %s", subject, msg);
+	ctx_where(x, subject, &file, &path);
+	ctx_self = 1;
+	log_diag(0, file, path, NULL, NULL, "%s: %s", subject, msg);
+	ctx_self = 0;
 	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
 	x->warns[x->nwarns].subject = xstrdup(subject);
 	x->warns[x->nwarns].message = msg;
@@ -42,8 +127,39 @@ ctx_warn(struct xlate *x, const char *subject, const char *fmt, ...)
 }
 
 void
+ctx_diag_warn(struct xlate *x, const char *subject, const char *file,
+    const char *path, const char *value, const char *hint,
+    const char *fmt, ...)
+{
+	char msg[1024], val[LOG_MAX_VALUE + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx_self = 1;
+	log_diag(0, file, path, value, hint, "%s", msg);
+	ctx_self = 0;
+	if (value != NULL)
+		log_value(val, sizeof(val), path, value);
+	x->warns = xreallocarray(x->warns, x->nwarns + 1, sizeof(*x->warns));
+	x->warns[x->nwarns].subject = xstrdup(subject);
+	x->warns[x->nwarns].message = xasprintf("%s: %s: %s%s%s%s%s%s",
+	    file != NULL ? ctx_display(x, file) : "-",
+	    path != NULL ? path : "$", msg,
+	    value != NULL ? ": \"" : "", value != NULL ? val : "",
+	    value != NULL ? "\"" : "", hint != NULL ? ": " : "",
+	    hint != NULL ? hint : "");
+	x->nwarns++;
+}
+
+void
 ctx_resolved(struct xlate *x, const char *name, cJSON *value)
 {
+	if (x->resolved == NULL) {	/* a stage run alone (unit tests) */
+		cJSON_Delete(value);
+		return;
+	}
 	json_del(x->resolved, name);
 	cJSON_AddItemToObject(x->resolved, name, value);
 }

@@ -14,6 +14,28 @@
 void	ctx_warn(struct xlate *, const char *subject, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /*
+ * A warning in the diagnostic format (file, JSON path, value, what to do):
+ * printed with log_diag() and recorded like ctx_warn(), its message
+ * carrying the file and path.
+ */
+void	ctx_diag_warn(struct xlate *, const char *subject, const char *file,
+	    const char *path, const char *value, const char *hint,
+	    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/*
+ * log_warn_hook for the pipeline (arg is the struct xlate): warnings that
+ * modules print with log_diag() outside ctx_warn() (duplicate keys kept
+ * last, values let through by --allow-unknown-values) are recorded too,
+ * with the file as subject.
+ */
+void	ctx_warn_hook(void *arg, const char *file, const char *path,
+	    const char *text);
+/*
+ * After export_load: the hook's subjects (files as given) become the
+ * files' names relative to their input argument, so the bundle does not
+ * depend on how paths were spelled.
+ */
+void	ctx_warns_rename(struct xlate *);
+/*
  * Store req (not taken) as requests/<step id>.json in the bundle and
  * return that path (free with free()), or NULL (logged).
  */

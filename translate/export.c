@@ -73,6 +73,7 @@ export_free(struct export *ex)
 		cJSON_Delete(t->td);
 		cJSON_Delete(t->tags);
 		free(t->src);
+		free(t->srcname);
 		free(t->jpath);
 		free(t->family);
 		free(t->key);
@@ -267,7 +268,8 @@ export_parse(struct export *ex, const char *path, const char *buf,
 	struct jpath jp;
 	cJSON *root = NULL;
 
-	if (json_parse(&root, path, buf, len) == -1)
+	if (json_parse_dup(&root, path, buf, len, (enum json_dup)ex->dup) ==
+	    -1)
 		return -1;
 	jpath_init(&jp, "$");
 	return classify(ex, path, root, &jp, 0);
@@ -408,7 +410,7 @@ same_file(const char *path, const char *skip)
 
 int
 export_load(struct export **out, char *const *inputs, size_t n,
-    const char *skip)
+    const char *skip, int dup)
 {
 	struct export *ex = export_new();
 	char **files = NULL, **disp = NULL, *buf;
@@ -416,6 +418,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 	int rc = 0;
 
 	*out = NULL;
+	ex->dup = dup;
 	for (i = 0; i < n; i++) {
 		const char *slash = strrchr(inputs[i], '/');
 		char *base = xstrdup(slash != NULL && slash[1] != '\0' ?
@@ -429,13 +432,14 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		log_errx("no .json export files found in the inputs");
 		rc = -1;
 	}
-	for (i = 0; rc == 0 && i < nfiles; i++) {
+	/* Every file is read, whatever failed before: all errors shown. */
+	for (i = 0; nfiles > 0 && i < nfiles; i++) {
 		if (same_file(files[i], skip))
 			continue;	/* a --config file beside the exports */
 		if (fsio_read_bounded(&buf, &len, files[i], FSIO_MAX_INPUT) ==
 		    -1) {
 			rc = -1;
-			break;
+			continue;
 		}
 		ex->display = disp[i];
 		if (export_parse(ex, files[i], buf, len) == -1)
@@ -472,6 +476,20 @@ export_find_td(const struct export *ex, const char *ref)
 	if (hashmap_get(&ex->td_idx, want_key, &i)) {
 		free(want_key);
 		return &ex->tds[i];
+	}
+	/*
+	 * "family:N" and only a task definition without a revision (the
+	 * input of register-task-definition): that file stands for it.
+	 */
+	if ((p = strchr(want_key, ':')) != NULL) {
+		char *fam = xstrndup(want_key, (size_t)(p - want_key));
+
+		if (hashmap_get(&ex->td_idx, fam, &i) &&
+		    ex->tds[i].revision == 0)
+			best = &ex->tds[i];
+		free(fam);
+		free(want_key);
+		return best;
 	}
 	/* "family" alone: the latest revision in the export. */
 	if (strchr(want_key, ':') == NULL)

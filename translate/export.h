@@ -13,12 +13,13 @@
 
 /*
  * Load and classify every input. Returns 0, or -1 after logging each
- * problem found (file, JSON path, reason). Free with export_free().
- * skip names a file to ignore inside input directories (the --config
- * file), or NULL.
+ * problem found in every file (file, JSON path, reason). Free with
+ * export_free(). skip names a file to ignore inside input directories
+ * (the --config file), or NULL; dup is the enum json_dup policy for
+ * duplicated keys.
  */
 int	export_load(struct export **out, char *const *inputs, size_t n,
-	    const char *skip);
+	    const char *skip, int dup);
 /* Parse one file's bytes into ex (used by export_load and the fuzzer). */
 int	export_parse(struct export *ex, const char *path, const char *buf,
 	    size_t len);

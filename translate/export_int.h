@@ -27,4 +27,19 @@ int	export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 int	export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 	    struct jpath *jp);
 
+/*
+ * True when s looks like an unrendered template placeholder: <NAME>,
+ * {{ ... }}, ${...}, %(name)s.
+ */
+bool	export_placeholder(const char *s);
+/*
+ * Identity fields of a service / task definition (names, ARNs, images,
+ * numbers as strings): placeholders and invalid names, each logged with
+ * file, JSON path and value. Returns 0, or -1 when any was found.
+ */
+int	export_ident_service(const char *path, const cJSON *svc,
+	    struct jpath *jp);
+int	export_ident_taskdef(const char *path, const cJSON *td,
+	    struct jpath *jp);
+
 #endif

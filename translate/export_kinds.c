@@ -76,15 +76,31 @@ arn_split(const char *arn, char **part, char **region, char **account,
 	return 0;
 }
 
+/*
+ * Region, account and partition of the export from an ARN. Those of a
+ * service or cluster (svc) win over any other ARN's: the migration runs
+ * where the cluster is, whatever file came first.
+ */
 static void
 note_arn(struct export *ex, const char *arn, const char *path,
-    const char *jp)
+    const char *jp, bool svc)
 {
 	char *part = NULL, *region = NULL, *account = NULL;
 	const char *res;
 
 	if (arn_split(arn, &part, &region, &account, &res) == -1)
 		return;
+	if (svc && !ex->where_svc && region[0] != '\0') {
+		ex->where_svc = true;
+		free(ex->region);
+		free(ex->region_src);
+		free(ex->account);
+		free(ex->partition);
+		ex->region = NULL;
+		ex->region_src = NULL;
+		ex->account = NULL;
+		ex->partition = NULL;
+	}
 	if (ex->region == NULL && region[0] != '\0') {
 		ex->region = xstrdup(region);
 		ex->region_src = xasprintf("%s: %s", path, jp);
@@ -209,6 +225,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 		goto fail;
 	}
 	unwrap_enums(svc);
+	bad |= export_ident_service(path, svc, jp);
 	name = json_str(svc, "serviceName");
 	if (name == NULL || name[0] == '\0') {
 		log_errx("%s: %s.serviceName: missing or not a string (a "
@@ -273,8 +290,8 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	s->digest = canon_digest(svc);
 	s->desired = desired;
 	ex->nsvcs++;
-	note_arn(ex, s->arn, path, jp->buf);
-	note_arn(ex, json_str(svc, "clusterArn"), path, jp->buf);
+	note_arn(ex, s->arn, path, jp->buf, true);
+	note_arn(ex, json_str(svc, "clusterArn"), path, jp->buf, true);
 
 	lt = json_str(svc, "launchType");
 	if (lt != NULL && strcmp(lt, "FARGATE") == 0)
@@ -343,6 +360,8 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 		goto fail;
 	}
 	unwrap_enums(td);
+	if (export_ident_taskdef(path, td, jp) == -1)
+		goto fail;
 	family = json_str(td, "family");
 	if (family == NULL || family[0] == '\0') {
 		log_errx("%s: %s.family: missing, empty or not a string", path,
@@ -368,8 +387,8 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 			cJSON_Delete(d);
 	}
 	if (tags != NULL && !cJSON_IsArray(tags) && !cJSON_IsNull(tags)) {
-		log_errx("%s: tags of task definition \"%s\": must be an array",
-		    path, family);
+		log_errx("%s: %s.tags: tags of task definition \"%s\": must be "
+		    "an array", path, jp->buf, family);
 		goto fail;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(td, "revision") != NULL &&
@@ -385,7 +404,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 		if (colon != NULL && strstr(arn, ":task-definition/") != NULL)
 			rev = strtoll(colon + 1, NULL, 10);
 	}
-	note_arn(ex, arn, path, jp->buf);
+	note_arn(ex, arn, path, jp->buf, false);
 	key = rev > 0 ? xasprintf("%s:%lld", family, rev) : xstrdup(family);
 	if (hashmap_get(&ex->td_idx, key, &i)) {
 		if (cJSON_Compare(ex->tds[i].td, td, 1)) {
@@ -407,6 +426,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	t->td = td;
 	t->tags = tags;
 	t->src = xstrdup(path);
+	t->srcname = xstrdup(ex->display != NULL ? ex->display : path);
 	t->jpath = xstrdup(jp->buf);
 	t->family = xstrdup(family);
 	t->revision = rev;

@@ -9,6 +9,8 @@
 #include "options.h"
 #include "xlate.h"
 
+#define MAIN_MAX_ERRORS	50	/* errors printed; then "N more" */
+
 int
 main(int argc, char *argv[])
 {
@@ -22,9 +24,13 @@ main(int argc, char *argv[])
 	if (r != OPTIONS_OK)
 		return 2;
 	log_set_quiet(opt_bool(opt, "quiet"));
+	log_set_json(opt_bool(opt, "json"));
+	log_set_max_errors(MAIN_MAX_ERRORS);
 	r = xlate_run(opt, opt->inputs, opt->ninputs);
 	options_free(opt);
 	if (r == -1) {
+		log_finish();
+		log_set_max_errors(0);
 		log_errx("no bundle written");
 		return 1;
 	}

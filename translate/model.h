@@ -32,6 +32,7 @@ struct xtd {				/* one exported task definition */
 	cJSON	*td;			/* bare task definition, owned */
 	cJSON	*tags;			/* sibling "tags" array or NULL, owned */
 	char	*src;			/* file it came from */
+	char	*srcname;		/* src relative to its input argument */
 	char	*jpath;			/* JSON path inside that file */
 	char	*family;
 	long long revision;		/* 0 when the export does not say */
@@ -93,10 +94,12 @@ struct export {
 	char	*account;		/* from ARNs, or NULL */
 	char	*partition;		/* "aws", "aws-cn", ... */
 	char	*cluster;		/* ECS cluster short name, or NULL */
+	bool	 where_svc;		/* region etc. from a service's ARN */
 	struct hashmap svc_idx;		/* "cluster/name" -> index in svcs */
 	struct hashmap td_idx;		/* key -> index in tds */
 	struct hashmap sg_idx;		/* GroupId -> index in sgs */
 	const char *display;		/* srcname of the file being parsed */
+	int	 dup;			/* enum json_dup for the files read */
 };
 
 struct xwarn {

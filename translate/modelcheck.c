@@ -17,6 +17,58 @@ struct mc {
 	int		 errors;
 };
 
+static int allow_unknown;
+
+void
+modelcheck_allow_unknown(int on)
+{
+	allow_unknown = on;
+}
+
+/*
+ * A value the model does not allow: an error, or with
+ * --allow-unknown-values a warning (the model may be older than AWS).
+ */
+static void
+unknown(struct mc *m, const char *value, const char *msg)
+{
+	if (allow_unknown) {
+		log_diag(0, m->src, m->jp.buf, value, "let through by "
+		    "--allow-unknown-values: AWS may refuse it", "%s", msg);
+		return;
+	}
+	if (m->errors++ < MODELCHECK_MAX_ERRORS)
+		log_diag(1, m->src, m->jp.buf, value, "no describe output "
+		    "holds it and AWS would refuse it: fix the value, or pass "
+		    "--allow-unknown-values if it is newer than f2o's ECS "
+		    "model", "%s", msg);
+}
+
+/* The model's min/max on a value, string length or list count. */
+static void
+range(struct mc *m, const struct ecsm_shape *sh, double v, const char *what,
+    const char *shown)
+{
+	char msg[160];
+
+	if (sh->range == 0)
+		return;
+	if (!((sh->range & MODELCHECK_MIN) && v < sh->min) &&
+	    !((sh->range & MODELCHECK_MAX) && v > sh->max))
+		return;
+	if (sh->range == (MODELCHECK_MIN | MODELCHECK_MAX))
+		(void)snprintf(msg, sizeof(msg), "%s out of the range of ECS "
+		    "model shape %s (from %g to %g)", what, sh->name, sh->min,
+		    sh->max);
+	else if (sh->range & MODELCHECK_MIN)
+		(void)snprintf(msg, sizeof(msg), "%s below the minimum of ECS "
+		    "model shape %s (%g)", what, sh->name, sh->min);
+	else
+		(void)snprintf(msg, sizeof(msg), "%s above the maximum of ECS "
+		    "model shape %s (%g)", what, sh->name, sh->max);
+	unknown(m, shown, msg);
+}
+
 static void
 fault(struct mc *m, const char *what, const char *detail)
 {
@@ -124,6 +176,14 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			return;
 		}
 		i = 0;
+		if (sh->range != 0) {
+			char shown[32];
+
+			(void)snprintf(shown, sizeof(shown), "%d items",
+			    cJSON_GetArraySize(v));
+			range(m, sh, (double)cJSON_GetArraySize(v), "count",
+			    shown);
+		}
 		cJSON_ArrayForEach(c, v) {
 			mark = jpath_index(&m->jp, i++);
 			check(m, &ecsm_shapes[sh->member], c, depth + 1);
@@ -146,27 +206,51 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			wrong_type(m, sh, v);
 			return;
 		}
+		range(m, sh, (double)strlen(v->valuestring), "length",
+		    v->valuestring);
 		if (sh->nenums == 0)
 			return;
 		for (i = 0; i < sh->nenums; i++)
 			if (strcmp(sh->enums[i], v->valuestring) == 0)
 				return;
-		log_warnx("%s: %s: \"%s\" is not a value the ECS model knows "
-		    "for %s (first: %s): AWS may refuse it", m->src, m->jp.buf,
-		    v->valuestring, sh->name, sh->enums[0]);
+		{
+			char msg[160];
+
+			(void)snprintf(msg, sizeof(msg), "not a value the ECS "
+			    "model knows for %s (first: %s)", sh->name,
+			    sh->enums[0]);
+			unknown(m, v->valuestring, msg);
+		}
 		return;
 	case ECSM_INTEGER:
 		d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-		if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d))
+		if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d)) {
 			wrong_type(m, sh, v);
+			return;
+		}
+		{
+			char shown[32];
+
+			(void)snprintf(shown, sizeof(shown), "%.0f", d);
+			range(m, sh, d, "value", shown);
+		}
 		return;
 	case ECSM_BOOLEAN:
 		if (!cJSON_IsBool(v))
 			wrong_type(m, sh, v);
 		return;
 	case ECSM_NUMBER:
-		if (!cJSON_IsNumber(v))
+		if (!cJSON_IsNumber(v)) {
 			wrong_type(m, sh, v);
+			return;
+		}
+		{
+			char shown[32];
+
+			(void)snprintf(shown, sizeof(shown), "%g",
+			    v->valuedouble);
+			range(m, sh, v->valuedouble, "value", shown);
+		}
 		return;
 	case ECSM_TIMESTAMP:
 		if (!cJSON_IsNumber(v) && !cJSON_IsString(v))

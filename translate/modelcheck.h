@@ -39,7 +39,12 @@ struct ecsm_shape {
 	int		 value;
 	const char *const *enums;	/* ECSM_STRING with an enum */
 	size_t		 nenums;
+	int		 range;		/* MODELCHECK_MIN | MODELCHECK_MAX */
+	double		 min;		/* value, string length, list count */
+	double		 max;
 };
+#define MODELCHECK_MIN	1
+#define MODELCHECK_MAX	2
 
 struct ecsm_op {
 	const char	*name;
@@ -56,10 +61,12 @@ extern const size_t ecsm_nops;
 
 /*
  * Check req as the input of ECS operation op. Every problem is logged as
- * "src: PREFIX.path: reason" (at most MODELCHECK_MAX_ERRORS); enum values
- * the model does not know are only warned about (the model may be older
- * than the export). Returns 0, or -1 when anything is wrong.
+ * "src: PREFIX.path: reason" (at most MODELCHECK_MAX_ERRORS). An enum
+ * value the model does not know or a value outside the model's range is
+ * an error, unless modelcheck_allow_unknown(1) made it a warning per value
+ * (a model older than the export). Returns 0, or -1 when anything is wrong.
  */
+void	modelcheck_allow_unknown(int on);
 int	modelcheck_ecs(const char *op, const cJSON *req, const char *src,
 	    const char *prefix);
 

@@ -62,6 +62,34 @@ cheapest_fit(const struct octx *c, const struct ogroup *g,
 	return best;
 }
 
+/* Why the node group exists, with the services that need it. */
+static void
+md_why(struct strbuf *sb, const struct octx *c, const struct ogroup *g)
+{
+	size_t k;
+
+	(void)strbuf_puts(sb, "- Why this node group: ");
+	if (g->arm64)
+		(void)strbuf_puts(sb, "its tasks are ARM64 "
+		    "(`runtimePlatform.cpuArchitecture`), so they need arm64 "
+		    "(Graviton) instances and the arm64 AMI");
+	else
+		(void)strbuf_puts(sb, "its tasks are x86_64 (the default "
+		    "architecture)");
+	if (g->disk)
+		(void)strbuf_printf(sb, "; they ask for Fargate ephemeral "
+		    "storage (up to %d GiB) above what the default root volume "
+		    "(%d GiB) leaves them, so its instances get a %d GiB root "
+		    "volume, and a node group of their own keeps every other "
+		    "service's instances at the default size", g->eph_gib,
+		    c->root_gib, g->volume);
+	(void)strbuf_puts(sb, ". Services:");
+	for (k = 0; k < g->ntasks; k++)
+		(void)strbuf_printf(sb, "%s `%s`", k > 0 ? "," : "",
+		    c->tasks[g->tasks[k]].s->name);
+	(void)strbuf_puts(sb, ".\n");
+}
+
 void
 ocean_report_write(struct octx *c)
 {
@@ -123,6 +151,7 @@ ocean_report_write(struct octx *c)
 			continue;
 		(void)strbuf_printf(sb, "### Node group `%s` (step `%s`)\n\n",
 		    g->name, g->step);
+		md_why(sb, c, g);
 		(void)strbuf_printf(sb, "- AMI `%s` (%s)\n", g->arm64 ?
 		    c->ami_arm : c->ami_x86, g->arm64 ? "arm64" : "x86_64");
 		if (g->disk)

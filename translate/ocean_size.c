@@ -268,9 +268,10 @@ ocean_size_tasks(struct octx *c)
 		if (s->td == NULL)
 			continue;
 		if (s->td->os != NULL && strcmp(s->td->os, "LINUX") != 0) {
-			log_errx("service %s: task definition %s runs on "
-			    "Windows: f2o's Ocean payloads are for Linux "
-			    "instances only", s->name, s->td->key);
+			log_errx("%s: %s: service %s: task definition %s runs "
+			    "on Windows: f2o's Ocean payloads are for Linux "
+			    "instances only", s->td->src, s->td->jpath, s->name,
+			    s->td->key);
 			bad++;
 			continue;
 		}
@@ -377,11 +378,13 @@ ocean_size_select(struct octx *c, struct ogroup *g)
 		if (smallest == 0) {
 			const struct catalog_type *big = largest_type(c, g);
 
-			log_errx("service %s: task definition %s (%d CPU units, "
-			    "%d MiB, %s) fits no %s%s instance type of "
+			log_errx("%s: %s: service %s: task definition %s "
+			    "(%d CPU units, %d MiB, %s) fits no %s%s instance "
+			    "type of "
 			    "%s after the ECS reservation (%d%% of memory + "
 			    "%d MiB)%s%s%s; list larger types in %s "
-			    "(--templates)%s", t->s->name, t->s->td->key, t->cpu,
+			    "(--templates)%s", t->s->td->src, t->s->td->jpath,
+			    t->s->name, t->s->td->key, t->cpu,
 			    t->memory, t->s->td->arch, g->arm64 ? "arm64" :
 			    "x86_64", g->awsvpc ? " trunking-capable" : "",
 			    CATALOG_FILE, cat->os_memory_pct, cat->agent_memory,

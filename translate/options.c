@@ -36,6 +36,15 @@ static const struct opt_def opt_table[] = {
 	{ "templates", OPT_STR, "DIR", NULL, false,
 	  "templates directory (payload defaults, user data, catalog, "
 	  "prices); files missing there come from the installed defaults" },
+	{ "json", OPT_BOOL, NULL, NULL, false,
+	  "print diagnostics as JSON objects, one per line on stderr (see "
+	  "DIAGNOSTICS in f2o-translate(1))" },
+	{ "duplicate-keys", OPT_STR, "error|last", NULL, true,
+	  "a key twice in one JSON object of an export: refuse it (error, "
+	  "the default) or keep the last value with a warning (last)" },
+	{ "allow-unknown-values", OPT_BOOL, NULL, NULL, false,
+	  "let through enum values the shipped ECS model does not know (newer "
+	  "than it), each with a warning, instead of refusing them" },
 	{ "skip-missing-taskdef", OPT_BOOL, NULL, NULL, true,
 	  "skip (with a warning) a Fargate service whose task definition "
 	  "revision is not in the export, instead of failing" },
@@ -361,6 +370,12 @@ options_parse(struct options **out, int argc, char **argv)
 	if (opt_str(o, "output") == NULL) {
 		log_errx("no bundle path given (-o BUNDLE)");
 		usage_print(stderr);
+		goto out;
+	}
+	if (opt_str(o, "duplicate-keys") != NULL &&
+	    strcmp(opt_str(o, "duplicate-keys"), "error") != 0 &&
+	    strcmp(opt_str(o, "duplicate-keys"), "last") != 0) {
+		log_errx("--duplicate-keys must be \"error\" or \"last\"");
 		goto out;
 	}
 	if (strcmp(opt_str(o, "task-size"), "fargate") != 0 &&

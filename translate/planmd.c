@@ -54,6 +54,17 @@ service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s)
 	    "family `%s` with `requiresCompatibilities: [\"EC2\"]`, network "
 	    "mode awsvpc (step `%s`).\n", s->td->key, s->td->family,
 	    s->td->step);
+	(void)strbuf_puts(sb, "- Left out of the registration: what only "
+	    "describe output carries (taskDefinitionArn, revision, status, "
+	    "requiresAttributes, compatibilities, registeredAt/By), null and "
+	    "empty members, container memory 0 (an SDK's \"unset\"); "
+	    "task-level cpu and memory are written as the unit strings the "
+	    "API takes.\n");
+	(void)strbuf_printf(sb, "- Rollback re-creates the Fargate service "
+	    "with `%s`, the exact revision exported, never the bare family "
+	    "(which would then resolve to the EC2 revision).\n",
+	    json_str(s->svc, "taskDefinition") != NULL ?
+	    json_str(s->svc, "taskDefinition") : s->td->key);
 	(void)strbuf_printf(sb, "- Size: task %d CPU units / %d MiB; "
 	    "containers reserve %d CPU units / %d MiB; %s.\n", s->td->cpu,
 	    s->td->memory, s->td->ctr_cpu, s->td->ctr_reservation,

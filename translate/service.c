@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consist.h"
 #include "ctx.h"
 #include "digest.h"
 #include "jsonutil.h"
@@ -106,6 +107,8 @@ service_select(struct xlate *x, struct xsvc *s)
 		    "--skip-missing-taskdef)", s->src, s->jpath, s->name, ref);
 		return -1;
 	}
+	if (consist_taskdef_ref(x, s) == -1)
+		return -1;
 	s->newname = xasprintf("%s%s", opt_str(x->opt, "prefix"), s->name);
 	if (strlen(s->newname) > SERVICE_NAME_MAX) {
 		log_errx("%s: %s.serviceName: \"%s\" is longer than %d characters "

@@ -9,12 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "consist.h"
+#include "ctx.h"
 #include "cutover.h"
 #include "digest.h"
 #include "export.h"
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "modelcheck.h"
 #include "ocean.h"
 #include "options.h"
 #include "plan.h"
@@ -240,7 +243,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	struct xlate xl, *x = &xl;
 	cJSON *params = NULL, *in = NULL;
 	char *pc = NULL, *ic = NULL, *both = NULL, hex[DIGEST_HEX_LEN + 1];
-	size_t i;
+	size_t i, bad;
 	int rc = -1, r;
 
 	memset(x, 0, sizeof(*x));
@@ -257,18 +260,27 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	strbuf_init(&x->md_cost, MODEL_MD_MAX);
 	strbuf_init(&x->md_phases, MODEL_MD_MAX);
 
-	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config")) == -1)
+	log_set_warn_hook(ctx_warn_hook, x);
+	modelcheck_allow_unknown(opt_bool(opt, "allow-unknown-values"));
+	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config"),
+	    opt_str(opt, "duplicate-keys") != NULL &&
+	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
+	    JSON_DUP_LAST : JSON_DUP_ERROR) == -1)
 		goto out;
-	for (i = 0; i < x->ex->nsvcs; i++) {
+	ctx_warns_rename(x);
+	/* Every service is looked at: all their errors are reported. */
+	for (i = 0, bad = 0; i < x->ex->nsvcs; i++) {
 		r = service_select(x, &x->ex->svcs[i]);
 		if (r == -1)
-			goto out;
+			bad++;
 		if (r == 1) {
 			x->mig = xreallocarray(x->mig, x->nmig + 1,
 			    sizeof(*x->mig));
 			x->mig[x->nmig++] = &x->ex->svcs[i];
 		}
 	}
+	if (bad > 0)
+		goto out;
 	if (x->nmig == 0) {
 		if (x->ex->nsvcs > 0)
 			log_errx("%s: %s: no Fargate service to migrate: %zu "
@@ -276,13 +288,20 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 			    "deployment controller (see the warnings above)",
 			    x->ex->svcs[0].src, x->ex->svcs[0].jpath,
 			    x->ex->nsvcs);
+		else if (x->ex->ntds > 0)
+			log_errx("%s: %s: task definition %s, but no service "
+			    "in the export: add the output of `aws ecs "
+			    "describe-services` for the services that use it",
+			    x->ex->tds[0].src, x->ex->tds[0].jpath,
+			    x->ex->tds[0].key);
 		else
 			log_errx("no service in the export: give the output of "
 			    "`aws ecs describe-services` with the task "
 			    "definitions");
 		goto out;
 	}
-	if (resolve_target(x, opt) == -1)
+	if (consist_clusters(x) == -1 || resolve_target(x, opt) == -1 ||
+	    consist_check(x) == -1)
 		goto out;
 	for (i = 0; i < x->ex->ntds; i++)
 		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)
@@ -339,6 +358,7 @@ out:
 	free(both);
 	cJSON_Delete(params);
 	cJSON_Delete(in);
+	log_set_warn_hook(NULL, NULL);
 	xlate_cleanup(x);
 	return rc;
 }

@@ -60,5 +60,42 @@ for o in $("$T" --help | sed -nE 's/^  (--[a-z0-9_-]+).*/\1/p'); do
 	grep -q -- "^\.It Fl -${o#--}" translate/f2o-translate.1 || missing="$missing $o"
 done
 check "every --help option is in the man page (missing:$missing)" "[ -z \"$missing\" ]"
+# Diagnostics (issue 16): format, --json, limits, flags, redaction.
+DB=fixtures/diag/base
+check "man page documents the diagnostic format and --json" "grep -q '^\.Sh DIAGNOSTICS' translate/f2o-translate.1 && grep -q 'SEVERITY: FILE: PATH: PROBLEM' translate/f2o-translate.1 && grep -q '^\.Sh INPUTS' translate/f2o-translate.1"
+"$T" $CFG --json $DB/services.json $DB/security-groups.json fixtures/diag/dupkeys/taskdef.json fixtures/diag/template/taskdef.json -o "$tmp/j" >"$tmp/j.out" 2>"$tmp/j.err"; rc=$?
+check "--json: exit 1, stdout empty, nothing written" "[ $rc = 1 ] && [ ! -s $tmp/j.out ] && [ ! -e $tmp/j ]"
+check "--json: every stderr line is a JSON object with severity and message" "/usr/bin/python3 -c 'import json,sys; [json.loads(l)[\"severity\"] and json.loads(l)[\"message\"] for l in open(sys.argv[1])]' $tmp/j.err"
+check "--json: errors of both files, with file, path and value" "/usr/bin/python3 -c '
+import json,sys
+d=[json.loads(l) for l in open(sys.argv[1])]
+e=[x for x in d if x[\"severity\"]==\"error\" and \"file\" in x]
+assert any(x[\"file\"].endswith(\"dupkeys/taskdef.json\") and x[\"path\"].endswith(\".essential\") for x in e)
+assert any(x[\"file\"].endswith(\"template/taskdef.json\") and x[\"path\"]==\"\$.taskDefinition.family\" and x[\"value\"]==\"<TASK_NAME>\" and x[\"hint\"] for x in e)
+' $tmp/j.err"
+"$T" $CFG --quiet --allow-unknown-values $DB/services.json $DB/security-groups.json fixtures/diag/unknown/taskdef.json -o "$tmp/u" >/dev/null 2>"$tmp/u.err"; rc=$?
+check "--allow-unknown-values: the unknown value is a warning with its path, bundle written" "[ $rc = 0 ] && grep -q 'warning: fixtures/diag/unknown/taskdef.json: \$.taskDefinition.networkMode: not a value the ECS model knows' $tmp/u.err && grep -q awsvpcx $tmp/u/requests/td/*.json"
+"$T" $CFG --quiet $DB/services.json $DB/security-groups.json fixtures/diag/unknown/taskdef.json -o "$tmp/u2" >/dev/null 2>"$tmp/u2.err"; rc=$?
+check "without it the unknown value is an error" "[ $rc = 1 ] && grep -q 'error: .*networkMode: not a value the ECS model knows.*\"awsvpcx\"' $tmp/u2.err && [ ! -e $tmp/u2 ]"
+"$T" $CFG --duplicate-keys first fixtures/demo -o "$tmp/dk" >/dev/null 2>"$tmp/dk.err"; rc=$?
+check "--duplicate-keys takes error or last only (usage error)" "[ $rc = 2 ] && grep -q 'duplicate-keys' $tmp/dk.err"
+"$T" $CFG --quiet --duplicate-keys last $DB/services.json $DB/security-groups.json fixtures/diag/dupkeys/taskdef.json -o "$tmp/dl" >/dev/null 2>"$tmp/dl.err"; rc=$?
+check "--duplicate-keys last: one warning per key, one key in the request" "[ $rc = 0 ] && [ \$(grep -c 'appears 2 times' $tmp/dl.err) = 1 ] && [ \$(grep -c '\"essential\"' $tmp/dl/requests/td/shop-web.json) = 2 ]"
+"$T" $CFG --quiet $DB/services.json $DB/security-groups.json fixtures/diag/manyerrors/taskdef.json -o "$tmp/m" >/dev/null 2>"$tmp/m.err"; rc=$?
+check "at most 50 errors, then how many more" "[ $rc = 1 ] && [ \$(grep -c 'appears 2 times' $tmp/m.err) = 50 ] && grep -q 'error: 10 more errors not shown' $tmp/m.err"
+jq '.taskDefinition.containerDefinitions[0].secrets = [{"name": "DB", "valueFrom": "<DB_PASSWORD_ARN>"}] | .taskDefinition.containerDefinitions[0].environment = [{"name": "P", "value": "${Partition}-hunter2"}]' $DB/taskdef.json >"$tmp/sec.json"
+"$T" $CFG --quiet $DB/services.json $DB/security-groups.json "$tmp/sec.json" -o "$tmp/s" >/dev/null 2>"$tmp/s.err"; rc=$?
+check "secrets are redacted in messages; environment text is not checked" "[ $rc = 1 ] && grep -q 'secrets\[0\].valueFrom: template placeholder.*\"(redacted)\"' $tmp/s.err && ! grep -q 'DB_PASSWORD_ARN\|hunter2\|environment' $tmp/s.err"
+"$T" $CFG --quiet fixtures/diag/template/taskdef.json -o "$tmp/t" >/dev/null 2>"$tmp/t.err"; rc=$?
+check "a lone template task definition names its file, no internal step error" "[ $rc = 1 ] && grep -q 'fixtures/diag/template/taskdef.json: \$.taskDefinition.family: template placeholder' $tmp/t.err && ! grep -qi 'step' $tmp/t.err"
+jq '.taskDefinition = "shop-web:12"' fixtures/diag/barefamily/create-service.json >"$tmp/cs12.json"
+"$T" $CFG --quiet --region us-east-1 "$tmp/cs12.json" $DB/security-groups.json fixtures/diag/barefamily-norev/register-task-definition.json -o "$tmp/rt" >/dev/null 2>"$tmp/rt.err"; rc=$?
+check "a register-task-definition input stands for the revision a create-service input names; rollback names it" "[ $rc = 0 ] && grep -q 'cs12.json: \$.taskDefinition: names a revision that the export has only as a task definition without one' $tmp/rt.err && grep -q '\"taskDefinition\":.*\"shop-web:12\"' $tmp/rt/requests/rb/web:fargate.json"
+"$T" $CFG --quiet $DB/taskdef.json -o "$tmp/lone" >/dev/null 2>"$tmp/lone.err"; rc=$?
+check "a lone task definition file: the error names the file and path" "[ $rc = 1 ] && grep -q '^f2o-translate: error: $DB/taskdef.json: \$.taskDefinition: task definition shop-web:12, but no service' $tmp/lone.err"
+"$T" $CFG --quiet $DB/services.json $DB/security-groups.json fixtures/diag/crossaccount/taskdef.json -o "$tmp/p1x" >"$tmp/p1x.d" 2>/dev/null
+"$T" $CFG --quiet ./$DB/services.json ./$DB/security-groups.json "$PWD/fixtures/diag/crossaccount/../crossaccount/taskdef.json" -o "$tmp/p2x" >"$tmp/p2x.d" 2>/dev/null
+check "warnings naming files keep the digest independent of path spelling" "cmp -s $tmp/p1x.d $tmp/p2x.d && grep -q 'ECR image in region eu-west-1' $tmp/p1x/warnings.json"
+check "--allow-unknown-values warnings are kept in warnings.json" "grep -q 'networkMode: not a value the ECS model knows' $tmp/u/warnings.json"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

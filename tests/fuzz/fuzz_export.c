@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "taskdef.h"
 #include "xalloc.h"
@@ -24,6 +25,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (export_parse(ex, "fuzz.json", buf, size) == 0)
 		for (i = 0; i < ex->ntds; i++)
 			(void)taskdef_analyze(&ex->tds[i]);
+	export_free(ex);
+	/* Again with duplicate keys kept last (--duplicate-keys last). */
+	ex = export_new();
+	ex->dup = JSON_DUP_LAST;
+	(void)export_parse(ex, "fuzz.json", buf, size);
 	export_free(ex);
 	free(buf);
 	return 0;

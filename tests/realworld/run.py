@@ -77,10 +77,21 @@ def companions(path, tmp):
         fam = td.get("family") if isinstance(td, dict) else None
         if isinstance(fam, str):
             rev = td.get("revision")
-            ref = "%s:%d" % (fam, rev) if isinstance(rev, int) else fam
+            # A service always names a revision (describe-services does);
+            # a task definition without one stands for it.
+            ref = "%s:%d" % (fam, rev if isinstance(rev, int) else 1)
+            # The service lives where the task definition does: f2o
+            # refuses a service and cluster of another region than the
+            # migration's (and warns about another account).
+            part, region, account = "aws", "us-east-1", "123456789012"
+            arn = td.get("taskDefinitionArn")
+            if isinstance(arn, str) and arn.count(":") >= 5:
+                p = arn.split(":")
+                part, region, account = p[1] or part, p[3] or region, p[4] or account
+            where = "arn:%s:ecs:%s:%s" % (part, region, account)
             svc = {"services": [{"serviceName": "corpus-svc",
-                   "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/corpus/corpus-svc",
-                   "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/corpus",
+                   "serviceArn": where + ":service/corpus/corpus-svc",
+                   "clusterArn": where + ":cluster/corpus",
                    "launchType": "FARGATE", "desiredCount": 2, "taskDefinition": ref,
                    "networkConfiguration": {"awsvpcConfiguration": {
                        "subnets": ["subnet-0corpus00000001"], "securityGroups": ["sg-0corpus000000001"],

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Source shape check: no include cycle between project modules and no .c
-# file over 800 lines in common/ translate/ exec/. Prints "N passed, N failed".
+# file over 800 lines in common/ translate/ exec/, and each .c opens with a
+# comment of its role. Prints "N passed, N failed".
 # Usage: sh tests/tools/check_shape.sh [--self-test] [ROOT]   (default ROOT: .)
 # A module is a .c file and its .h (translate/taskdef.c + translate/taskdef.h);
 # module A depends on B when a file of A has #include "b.h" resolving to B
@@ -103,8 +104,13 @@ def check(root):
             if not f.endswith(".c"):
                 continue
             with open(os.path.join(root, f), "rb") as fh:
-                n = fh.read().count(b"\n")
-            if n > MAX_LINES:
+                text = fh.read()
+            n = text.count(b"\n")
+            if not text.lstrip().startswith(b"/*"):
+                print("FAIL %s: does not open with a comment of its role"
+                      % f)
+                failed += 1
+            elif n > MAX_LINES:
                 print("FAIL %s: %d lines (over %d)" % (f, n, MAX_LINES))
                 failed += 1
             else:
@@ -139,12 +145,12 @@ def self_test(script):
             return r.returncode, r.stdout
 
     clean = {"common/a.h": "#include <stdio.h>\n",
-             "common/a.c": '#include "a.h"\n',
+             "common/a.c": '/* a */\n#include "a.h"\n',
              "translate/b.h": '#include "a.h"\n',
-             "translate/b.c": '#include "b.h"\n#include "a.h"\n'}
+             "translate/b.c": '/* b */\n#include "b.h"\n#include "a.h"\n'}
     cyc = dict(clean)
     cyc["translate/c.h"] = '#include "b.h"\n'
-    cyc["translate/b.c"] = '#include "b.h"\n#include "c.h"\n'
+    cyc["translate/b.c"] = '/* b */\n#include "b.h"\n#include "c.h"\n'
     hcyc = dict(clean)
     hcyc["common/x.h"] = '#include "y.h"\n'
     hcyc["common/y.h"] = '#include "x.h"\n'
@@ -152,16 +158,20 @@ def self_test(script):
     ign["tests/unit/t.c"] = '#include "b.h"\n'
     ign["translate/b.h"] = '#include "a.h"\n#include "../tests/unit/t.c"\n'
     long_ = dict(clean)
-    long_["exec/d.c"] = "int x;\n" * (MAX_LINES + 1)
+    long_["exec/d.c"] = "/* d */\n" + "int x;\n" * MAX_LINES
     edge = dict(clean)
-    edge["exec/e.c"] = "int x;\n" * MAX_LINES
+    edge["exec/e.c"] = "/* e */\n" + "int x;\n" * (MAX_LINES - 1)
+    nocomment = dict(clean)
+    nocomment["exec/f.c"] = "int x;\n"
     cases = [("clean tree passes", clean, 0, None),
              ("module cycle fails", cyc, 1, "translate/b translate/c"),
              ("header cycle fails", hcyc, 1, "common/x common/y"),
              ("files outside common/ translate/ exec/ ignored", ign, 0,
               None),
              ("801-line file fails", long_, 1, "exec/d.c: 801 lines"),
-             ("800-line file passes", edge, 0, None)]
+             ("800-line file passes", edge, 0, None),
+             ("file without a role comment fails", nocomment, 1,
+              "exec/f.c: does not open")]
     for name, tree, want_rc, want_text in cases:
         rc, out = run(tree)
         ok = (rc != 0) == (want_rc != 0) and \

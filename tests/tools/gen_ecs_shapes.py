@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generate translate/ecs_shapes.c: the ECS input shapes f2o-translate
 checks its requests against (types, required members, member names, enum
-values), for the operations the bundle's ECS steps use.
+values, ranges), for the operations the bundle's ECS steps use.
 
 Reads tests/models/ecs/2014-11-13/service-2.json (botocore 1.43.67,
 Apache-2.0) and writes C tables.
@@ -23,6 +23,10 @@ KINDS = {"structure": "ECSM_STRUCT", "list": "ECSM_LIST", "map": "ECSM_MAP",
 
 def cstr(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def num(v):
+    return "%d" % v if float(v) == int(v) else repr(float(v))
 
 
 def main():
@@ -105,7 +109,12 @@ def main():
         key = idx[sh["key"]["shape"]] if t == "map" else -1
         val = idx[sh["value"]["shape"]] if t == "map" else -1
         en = "e_%s, %d" % (n, len(sh["enum"])) if sh.get("enum") else "NULL, 0"
-        w("\t{ %s, %s, %s, %d, %d, %d, %s }," % (cstr(n), KINDS[t], mem, lst, key, val, en))
+        # Ranges (value, length or count): flags 1 = min, 2 = max.
+        rng = ", 0, 0, 0"
+        if "min" in sh or "max" in sh:
+            rng = ", %d, %s, %s" % ((1 if "min" in sh else 0) | (2 if "max" in sh else 0),
+                                    num(sh.get("min", 0)), num(sh.get("max", 0)))
+        w("\t{ %s, %s, %s, %d, %d, %d, %s%s }," % (cstr(n), KINDS[t], mem, lst, key, val, en, rng))
     w("};")
     w("const size_t ecsm_nshapes = %d;" % len(order))
     w("")

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "call.h"
+#include "ctx.h"
 #include "http.h"
 #include "run.h"
 #include "xalloc.h"
@@ -98,9 +100,9 @@ ctx_setup(struct run_ctx *ctx, struct run_opts *opts, int port)
 	ctx->backoff.cap_ms = 5;
 	ctx->opts = opts;
 	ctx->region = "us-east-1";
-	ctx->ecs_url = xasprintf("http://127.0.0.1:%d/", port);
-	ctx->ec2_url = xstrdup(ctx->ecs_url);
-	ctx->spot_url = xstrdup(ctx->ecs_url);
+	ctx->url[RUN_API_ECS] = xasprintf("http://127.0.0.1:%d/", port);
+	ctx->url[RUN_API_EC2] = xstrdup(ctx->url[RUN_API_ECS]);
+	ctx->url[RUN_API_SPOT] = xstrdup(ctx->url[RUN_API_ECS]);
 	ctx->outputs = cJSON_CreateObject();
 	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
