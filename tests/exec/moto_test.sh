@@ -94,7 +94,7 @@ show() { sed 's/^/    /' "$1" | tail -n 30; }
     --steady-file "$tmp/steady" --max-seconds 300 2>"$tmp/moto.err" &
 moto_pid=$!
 i=0
-while [ ! -s "$tmp/moto.json" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$tmp/moto.json" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 if [ ! -s "$tmp/moto.json" ]; then
 	bad "moto started within 10 s"; tail -n 20 "$tmp/moto.err"
 	echo "$pass passed, $fail failed"; exit 1

@@ -55,7 +55,7 @@ def start_peer(tmp, *extra):
                           "--port-file", pf, "--state", st,
                           "--stable-seconds", "0.3", "--drain-seconds", "0.3",
                           "--max-seconds", "120"] + list(extra))
-    for _ in range(100):
+    for _ in range(600):
         if os.path.exists(pf):
             with open(pf) as f:
                 ports = json.load(f)
