@@ -11,6 +11,7 @@
 
 #include "action.h"
 #include "call.h"
+#include "consist.h"
 #include "endpoint.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -135,11 +136,11 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 	const cJSON *res;
 	const char *op;
 	char *svc = NULL, *path = NULL;
-	double t0 = ctx_now_s();
+	double t0 = ctx_now_s(), nf_t0 = 0;
 	char code[64];
 	unsigned delay;
 	bool indoubt;
-	int round = 0, r, rc = -1;
+	int round = 0, nf = 0, r, rc = -1;
 
 	*outputs = NULL;
 	run_set_step(step->id, false);
@@ -269,6 +270,32 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 			*outputs = cJSON_CreateObject();
 			rc = 0;
 			goto out;
+		}
+		/* EC2 eventual consistency: a group f2o has just made. */
+		if (consist_notfound_own(ctx, step, err)) {
+			if (nf == 0)
+				nf_t0 = ctx_now_s();
+			if (ctx_now_s() - nf_t0 < CONSIST_TIMEOUT_S) {
+				(void)snprintf(code, sizeof(code), "%s",
+				    err->code);
+				delay = consist_delay_ms((unsigned)++nf);
+				(void)pthread_mutex_lock(&ctx->mu);
+				ctx->stats.retries++;
+				(void)pthread_mutex_unlock(&ctx->mu);
+				log_warnx("%s: %s for a group f2o made: EC2 is "
+				    "eventually consistent; retrying in %u ms",
+				    step->id, code, delay);
+				progress_retry(ctx->progress, step->id, code,
+				    delay);
+				if (!ctx_sleep_ms(ctx, delay)) {
+					http_apierr_set(err, 0, "Interrupted",
+					    "stopped by a signal", true);
+					goto out;
+				}
+				continue;
+			}
+			log_errx("%s: %s for %.0f s after the group was made: "
+			    "giving up", step->id, err->code, CONSIST_TIMEOUT_S);
 		}
 		/* Scaling a removed service to 0 in a rollback: done. */
 		if (strcmp(act->op, "UpdateService") == 0 &&
