@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "adopt.h"
 #include "call.h"
 #include "consist.h"
 #include "endpoint.h"
@@ -100,6 +101,8 @@ run_cleanup(struct run_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	cJSON_Delete(ctx->outputs);
+	cJSON_Delete(ctx->adopt_checked);
+	ctx->adopt_checked = NULL;
 	for (i = 0; i < RUN_API__MAX; i++) {
 		free(ctx->url[i]);
 		ctx->url[i] = NULL;
@@ -139,7 +142,7 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 	double t0 = ctx_now_s(), nf_t0 = 0;
 	char code[64];
 	unsigned delay;
-	bool indoubt;
+	bool indoubt, draining = false;
 	int round = 0, nf = 0, r, rc = -1;
 
 	*outputs = NULL;
@@ -171,12 +174,25 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 		http_apierr_set(err, 0, "InvalidRequest", NULL, false);
 		goto out;
 	}
+	/* Adoption: an identical resource is adopted, another refused. */
+	if (act->create && !adopt_checked(ctx, step->id)) {
+		r = adopt_check(ctx, step, req, false, &found, &draining, err);
+		if (r == -1)
+			goto out;
+		if (r == 1) {
+			*outputs = found;
+			found = NULL;
+			adopt_note(ctx, step, *outputs);
+			rc = 0;
+			goto out;
+		}
+	}
 	/*
 	 * Cutover and rollback re-create services under names that an earlier
 	 * step deleted: never send the create while the name is DRAINING.
 	 */
 	if (strcmp(act->op, "CreateService") == 0 &&
-	    strcmp(step->phase, "import") != 0) {
+	    (strcmp(step->phase, "import") != 0 || draining)) {
 		while ((r = action_service_draining(ctx, req)) == 1) {
 			if (ctx_now_s() - t0 >= ctx->opts->wait_timeout) {
 				http_apierr_set(err, 0, "WaiterTimeout", "the "

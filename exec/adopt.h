@@ -1,0 +1,63 @@
+#ifndef F2O_ADOPT_H
+#define F2O_ADOPT_H
+/*
+ * Adoption without a journal: before every create, f2o-exec looks for the
+ * resource the step would make and adopts an identical one (its id or ARN
+ * become the step's outputs, journaled as done with a NOTE "adopted")
+ * or refuses, naming the resource, the field that differs and what to do.
+ * A fresh journal over a half-applied bundle then neither duplicates nor
+ * wedges. Look-ups, one read each (read token buckets):
+ *
+ *   ec2:CreateSecurityGroup      DescribeSecurityGroups, filters group-name
+ *                                and vpc-id; same description and
+ *                                f2o:bundle-id tag
+ *   ecs:RegisterTaskDefinition   DescribeTaskDefinition FAMILY (the newest
+ *                                ACTIVE revision) with TAGS: adopted when
+ *                                its f2o:content tag is the request's, else
+ *                                a new revision is registered (inert)
+ *   ecs:CreateService            DescribeServices NAME with TAGS: ACTIVE
+ *                                with the same task definition, launch type
+ *                                and f2o:bundle-id is adopted, ACTIVE and
+ *                                different refused; DRAINING is waited for
+ *   spot:CreateOceanCluster      ListOceanClusters: one Ocean per ECS
+ *                                cluster and region; same name, subnets,
+ *                                security groups, image, f2o:bundle-id
+ *   spot:CreateOceanLaunchSpec   ListOceanLaunchSpecs of the Ocean: same
+ *                                name; same image and f2o:bundle-id
+ *
+ * adopt_pass() runs these for the phase's creates before anything is
+ * sent (a conflict stops the run with no write); a create whose request
+ * needs an output not known yet is looked up just before it is sent.
+ */
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "ctx.h"
+#include "http.h"
+#include "plan.h"
+
+/*
+ * Look for what step (a create; req resolved) would make. fresh: a
+ * resource it refers to is about to be made anew, so anything found is a
+ * conflict. Returns 1 with *outputs (adopt; free with cJSON_Delete), 0
+ * (absent: create; *draining set when a service of that name is
+ * DRAINING), or -1 with err filled (code "Conflict", logged with what to
+ * do; or the look-up failed).
+ */
+int	adopt_check(struct run_ctx *, const struct plan_step *step,
+	    const cJSON *req, bool fresh, cJSON **outputs, bool *draining,
+	    struct http_apierr *err);
+/*
+ * The phase's creates not done in the journal, in plan order, before the
+ * scheduler starts: adopt (journal INTENT, NOTE, RESULT) or refuse.
+ * Returns 0 or a RUN_EXIT_* code.
+ */
+int	adopt_pass(struct run_ctx *);
+/* Whether adopt_pass already found step absent (no second look-up). */
+bool	adopt_checked(struct run_ctx *, const char *step_id);
+/* Journal the NOTE "adopted" for a step adopted while running. */
+void	adopt_note(struct run_ctx *, const struct plan_step *step,
+	    const cJSON *outputs);
+
+#endif
