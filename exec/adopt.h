@@ -25,9 +25,11 @@
  *   spot:CreateOceanLaunchSpec   ListOceanLaunchSpecs of the Ocean: same
  *                                name; same image and f2o:bundle-id
  *
- * adopt_pass() runs these for the phase's creates before anything is
- * sent (a conflict stops the run with no write); a create whose request
- * needs an output not known yet is looked up just before it is sent.
+ * adopt_pass() runs these for the import phase's creates before anything
+ * is sent (a conflict stops the run with no write); a create whose request
+ * needs an output not known yet, and every create of the cutover and
+ * rollback (which re-use names that their earlier steps free), is looked
+ * up just before it is sent.
  */
 #include <stdbool.h>
 
@@ -49,8 +51,8 @@ int	adopt_check(struct run_ctx *, const struct plan_step *step,
 	    const cJSON *req, bool fresh, cJSON **outputs, bool *draining,
 	    struct http_apierr *err);
 /*
- * The phase's creates not done in the journal, in plan order, before the
- * scheduler starts: adopt (journal INTENT, NOTE, RESULT) or refuse.
+ * The import phase's creates not done in the journal, in plan order,
+ * before the scheduler starts: adopt (journal INTENT, NOTE, RESULT) or refuse.
  * Returns 0 or a RUN_EXIT_* code.
  */
 int	adopt_pass(struct run_ctx *);
