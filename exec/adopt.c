@@ -21,11 +21,9 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-#define ADOPT_MAX_TEXT	512
-
 /* The value of tag key in tags (key/Key/tagKey, value/Value/tagValue). */
-static const char *
-tag_of(const cJSON *tags, const char *key)
+const char *
+adopt_tag(const cJSON *tags, const char *key)
 {
 	static const char *const kn[] = { "key", "Key", "tagKey", NULL };
 	static const char *const vn[] = { "value", "Value", "tagValue", NULL };
@@ -52,9 +50,9 @@ req_bundle_id(const cJSON *tags)
 	cJSON_ArrayForEach(ts, tags)
 		if (cJSON_IsObject(ts) &&
 		    cJSON_GetObjectItemCaseSensitive(ts, "Tags") != NULL)
-			return tag_of(cJSON_GetObjectItemCaseSensitive(ts,
+			return adopt_tag(cJSON_GetObjectItemCaseSensitive(ts,
 			    "Tags"), "f2o:bundle-id");
-	return tag_of(tags, "f2o:bundle-id");
+	return adopt_tag(tags, "f2o:bundle-id");
 }
 
 static bool
@@ -94,8 +92,8 @@ show(const char *s)
  * Refuse: what (the resource), field, have (found) and want (the
  * request's), and what to do. Always -1.
  */
-static int
-conflict(const struct plan_step *step, const char *what, const char *field,
+int
+adopt_conflict(const struct plan_step *step, const char *what, const char *field,
     const char *have, const char *want, struct http_apierr *err)
 {
 	char text[ADOPT_MAX_TEXT];
@@ -184,16 +182,16 @@ check_sg(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 	if (match == NULL)
 		goto out;
 	if (!str_eq(json_str(match, "groupName"), name))
-		rc = conflict(step, what, "the name", json_str(match,
+		rc = adopt_conflict(step, what, "the name", json_str(match,
 		    "groupName"), name, err);
 	else if (!str_eq(json_str(match, "groupDescription"),
 	    json_str(req, "Description")))
-		rc = conflict(step, what, "the description", json_str(match,
+		rc = adopt_conflict(step, what, "the description", json_str(match,
 		    "groupDescription"), json_str(req, "Description"), err);
-	else if (!str_eq(tag_of(cJSON_GetObjectItemCaseSensitive(match,
+	else if (!str_eq(adopt_tag(cJSON_GetObjectItemCaseSensitive(match,
 	    "tagSet"), "f2o:bundle-id"), req_bundle_id(
 	    cJSON_GetObjectItemCaseSensitive(req, "TagSpecifications"))))
-		rc = conflict(step, what, "tag f2o:bundle-id", tag_of(
+		rc = adopt_conflict(step, what, "tag f2o:bundle-id", adopt_tag(
 		    cJSON_GetObjectItemCaseSensitive(match, "tagSet"),
 		    "f2o:bundle-id"), req_bundle_id(
 		    cJSON_GetObjectItemCaseSensitive(req, "TagSpecifications")),
@@ -216,7 +214,7 @@ check_td(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
     cJSON **outputs, struct http_apierr *err)
 {
 	const char *family = json_str(req, "family");
-	const char *want = tag_of(cJSON_GetObjectItemCaseSensitive(req,
+	const char *want = adopt_tag(cJSON_GetObjectItemCaseSensitive(req,
 	    "tags"), "f2o:content");
 	cJSON *q, *reply = NULL;
 	int rc = -1;
@@ -238,12 +236,67 @@ check_td(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 		goto out;
 	}
 	rc = 0;
-	if (str_eq(tag_of(cJSON_GetObjectItemCaseSensitive(reply, "tags"),
+	if (str_eq(adopt_tag(cJSON_GetObjectItemCaseSensitive(reply, "tags"),
 	    "f2o:content"), want))
 		rc = run_outputs(step, reply, outputs, err) == 0 ? 1 : -1;
 out:
 	cJSON_Delete(q);
 	cJSON_Delete(reply);
+	return rc;
+}
+
+int
+adopt_service_judge(const struct plan_step *step, const cJSON *req,
+    const cJSON *active, bool fresh, cJSON **outputs, struct http_apierr *err)
+{
+	const char *name = json_str(req, "serviceName");
+	const char *cluster = json_str(req, "cluster");
+	const char *want = json_str(req, "launchType");
+	const cJSON *htags = cJSON_GetObjectItemCaseSensitive(active, "tags");
+	const char *wbid = req_bundle_id(cJSON_GetObjectItemCaseSensitive(req,
+	    "tags"));
+	cJSON *fake;
+	char what[ADOPT_MAX_TEXT];
+	int rc;
+
+	(void)snprintf(what, sizeof(what), "service %s in cluster %s (ACTIVE)",
+	    show(name), cluster != NULL ? cluster : "default");
+	if (fresh)
+		return not_ours(step, what, err);
+	if (!str_eq(json_str(active, "taskDefinition"),
+	    json_str(req, "taskDefinition")))
+		return adopt_conflict(step, what, "the task definition",
+		    json_str(active, "taskDefinition"),
+		    json_str(req, "taskDefinition"), err);
+	if (want != NULL && !str_eq(json_str(active, "launchType"), want))
+		return adopt_conflict(step, what, "the launch type",
+		    json_str(active, "launchType"), want, err);
+	if (wbid != NULL && cJSON_GetArraySize(htags) > 0 &&
+	    !str_eq(adopt_tag(htags, "f2o:bundle-id"), wbid))
+		return adopt_conflict(step, what, "tag f2o:bundle-id",
+		    adopt_tag(htags, "f2o:bundle-id"), wbid, err);
+	fake = cJSON_CreateObject();
+	cJSON_AddItemToObject(fake, "service", cJSON_Duplicate(active, 1));
+	rc = run_outputs(step, fake, outputs, err) == 0 ? 1 : -1;
+	cJSON_Delete(fake);
+	return rc;
+}
+
+int
+adopt_describe_services(struct run_ctx *ctx, const char *cluster,
+    const cJSON *names, cJSON **reply, struct http_apierr *err)
+{
+	cJSON *q = cJSON_CreateObject();
+	int rc;
+
+	if (cluster != NULL)
+		json_add_str(q, "cluster", cluster);
+	cJSON_AddItemToObject(q, "services", cJSON_Duplicate(names, 1));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "include"),
+	    cJSON_CreateString("TAGS"));
+	rc = run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
+	    reply, err, NULL);
+	cJSON_Delete(q);
 	return rc;
 }
 
@@ -253,24 +306,17 @@ check_service(struct run_ctx *ctx, const struct plan_step *step,
     struct http_apierr *err)
 {
 	const char *name = json_str(req, "serviceName");
-	const char *cluster = json_str(req, "cluster");
-	const char *st, *want;
+	const char *st;
 	const cJSON *s, *active = NULL;
-	cJSON *q, *reply = NULL, *fake = NULL;
-	char what[ADOPT_MAX_TEXT];
+	cJSON *names, *reply = NULL;
 	int rc = -1;
 
 	if (name == NULL)
 		return 0;
-	q = cJSON_CreateObject();
-	if (cluster != NULL)
-		json_add_str(q, "cluster", cluster);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "services"),
-	    cJSON_CreateString(name));
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(q, "include"),
-	    cJSON_CreateString("TAGS"));
-	if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL, q, true,
-	    &reply, err, NULL) == -1)
+	names = cJSON_CreateArray();
+	cJSON_AddItemToArray(names, cJSON_CreateString(name));
+	if (adopt_describe_services(ctx, json_str(req, "cluster"), names,
+	    &reply, err) == -1)
 		goto out;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(reply,
 	    "services")) {
@@ -280,41 +326,11 @@ check_service(struct run_ctx *ctx, const struct plan_step *step,
 		else if (str_eq(st, "DRAINING"))
 			*draining = true;
 	}
-	rc = 0;
-	if (active == NULL)
-		goto out;
-	(void)snprintf(what, sizeof(what), "service %s in cluster %s (ACTIVE)",
-	    name, cluster != NULL ? cluster : "default");
-	want = json_str(req, "launchType");
-	if (fresh)
-		rc = not_ours(step, what, err);
-	else if (!str_eq(json_str(active, "taskDefinition"),
-	    json_str(req, "taskDefinition")))
-		rc = conflict(step, what, "the task definition",
-		    json_str(active, "taskDefinition"),
-		    json_str(req, "taskDefinition"), err);
-	else if (want != NULL && !str_eq(json_str(active, "launchType"), want))
-		rc = conflict(step, what, "the launch type",
-		    json_str(active, "launchType"), want, err);
-	else if (req_bundle_id(cJSON_GetObjectItemCaseSensitive(req, "tags")) !=
-	    NULL && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(active,
-	    "tags")) > 0 && !str_eq(tag_of(cJSON_GetObjectItemCaseSensitive(
-	    active, "tags"), "f2o:bundle-id"), req_bundle_id(
-	    cJSON_GetObjectItemCaseSensitive(req, "tags"))))
-		rc = conflict(step, what, "tag f2o:bundle-id", tag_of(
-		    cJSON_GetObjectItemCaseSensitive(active, "tags"),
-		    "f2o:bundle-id"), req_bundle_id(
-		    cJSON_GetObjectItemCaseSensitive(req, "tags")), err);
-	else {
-		fake = cJSON_CreateObject();
-		cJSON_AddItemToObject(fake, "service",
-		    cJSON_Duplicate(active, 1));
-		rc = run_outputs(step, fake, outputs, err) == 0 ? 1 : -1;
-	}
+	rc = active == NULL ? 0 : adopt_service_judge(step, req, active, fresh,
+	    outputs, err);
 out:
-	cJSON_Delete(q);
+	cJSON_Delete(names);
 	cJSON_Delete(reply);
-	cJSON_Delete(fake);
 	return rc;
 }
 
@@ -327,31 +343,31 @@ spot_compare(const struct plan_step *step, const char *what,
 	const cJSON *hl = have, *wl = want;
 
 	if (!str_eq(json_str(have, "name"), json_str(want, "name")))
-		return conflict(step, what, "the name", json_str(have, "name"),
+		return adopt_conflict(step, what, "the name", json_str(have, "name"),
 		    json_str(want, "name"), err);
 	if (cluster) {
 		if (!set_eq(run_path_get(have, "compute.subnetIds"),
 		    run_path_get(want, "compute.subnetIds")))
-			return conflict(step, what, "compute.subnetIds",
+			return adopt_conflict(step, what, "compute.subnetIds",
 			    "another list", "the bundle's", err);
 		hl = run_path_get(have, "compute.launchSpecification");
 		wl = run_path_get(want, "compute.launchSpecification");
 		if (!set_eq(cJSON_GetObjectItemCaseSensitive(hl,
 		    "securityGroupIds"), cJSON_GetObjectItemCaseSensitive(wl,
 		    "securityGroupIds")))
-			return conflict(step, what, "the security groups",
+			return adopt_conflict(step, what, "the security groups",
 			    "another list", "the bundle's", err);
 	}
 	if (json_str(wl, "imageId") != NULL &&
 	    !str_eq(json_str(hl, "imageId"), json_str(wl, "imageId")))
-		return conflict(step, what, "imageId", json_str(hl, "imageId"),
+		return adopt_conflict(step, what, "imageId", json_str(hl, "imageId"),
 		    json_str(wl, "imageId"), err);
-	if (!str_eq(tag_of(cJSON_GetObjectItemCaseSensitive(hl, "tags"),
-	    "f2o:bundle-id"), tag_of(cJSON_GetObjectItemCaseSensitive(wl,
+	if (!str_eq(adopt_tag(cJSON_GetObjectItemCaseSensitive(hl, "tags"),
+	    "f2o:bundle-id"), adopt_tag(cJSON_GetObjectItemCaseSensitive(wl,
 	    "tags"), "f2o:bundle-id")))
-		return conflict(step, what, "tag f2o:bundle-id", tag_of(
+		return adopt_conflict(step, what, "tag f2o:bundle-id", adopt_tag(
 		    cJSON_GetObjectItemCaseSensitive(hl, "tags"),
-		    "f2o:bundle-id"), tag_of(cJSON_GetObjectItemCaseSensitive(
+		    "f2o:bundle-id"), adopt_tag(cJSON_GetObjectItemCaseSensitive(
 		    wl, "tags"), "f2o:bundle-id"), err);
 	return 0;
 }
@@ -457,193 +473,4 @@ adopt_check(struct run_ctx *ctx, const struct plan_step *step,
 		rc = check_spot(ctx, step, req, fresh, false, outputs, err);
 	run_set_step(step->id, false);
 	return rc;
-}
-
-/*
- * Add to ids the step ids of item's "${STEP.OUTPUT}" references that
- * outputs cannot resolve yet.
- */
-static void
-refs_missing(const cJSON *item, const cJSON *outputs, cJSON *ids)
-{
-	const cJSON *c;
-	char *id, *out;
-
-	cJSON_ArrayForEach(c, item) {
-		if (cJSON_IsString(c) && c->valuestring != NULL &&
-		    plan_ref_parse(c->valuestring, &id, &out)) {
-			if (cJSON_GetObjectItemCaseSensitive(
-			    cJSON_GetObjectItemCaseSensitive(outputs, id),
-			    out) == NULL &&
-			    cJSON_GetObjectItemCaseSensitive(ids, id) == NULL)
-				cJSON_AddItemToObject(ids, id,
-				    cJSON_CreateTrue());
-			free(id);
-			free(out);
-		} else if (cJSON_IsObject(c) || cJSON_IsArray(c))
-			refs_missing(c, outputs, ids);
-	}
-}
-
-/* Every member of ids is in set. */
-static bool
-all_in(const cJSON *ids, const cJSON *set)
-{
-	const cJSON *c;
-
-	cJSON_ArrayForEach(c, ids)
-		if (cJSON_GetObjectItemCaseSensitive(set, c->string) == NULL)
-			return false;
-	return true;
-}
-
-static void
-mark(cJSON *set, const char *id)
-{
-	if (cJSON_GetObjectItemCaseSensitive(set, id) == NULL)
-		cJSON_AddItemToObject(set, id, cJSON_CreateTrue());
-}
-
-bool
-adopt_checked(struct run_ctx *ctx, const char *step_id)
-{
-	bool r;
-
-	(void)pthread_mutex_lock(&ctx->mu);
-	r = cJSON_GetObjectItemCaseSensitive(ctx->adopt_checked, step_id) !=
-	    NULL;
-	(void)pthread_mutex_unlock(&ctx->mu);
-	return r;
-}
-
-void
-adopt_note(struct run_ctx *ctx, const struct plan_step *step,
-    const cJSON *outputs)
-{
-	const cJSON *o = outputs != NULL ? outputs->child : NULL;
-	char *note;
-
-	note = xasprintf("%s: adopted %s: found an identical resource "
-	    "(%s); nothing was created", step->id, o != NULL &&
-	    cJSON_IsString(o) ? o->valuestring : "it", step->action);
-	(void)pthread_mutex_lock(&ctx->mu);
-	ctx->stats.adopted++;
-	if (ctx->journal != NULL)
-		(void)journal_append_note(ctx->journal, note);
-	(void)pthread_mutex_unlock(&ctx->mu);
-	log_info("%s", note);
-	free(note);
-}
-
-/* Journal an adoption found by the pass: INTENT, NOTE, RESULT. */
-static int
-adopt_record(struct run_ctx *ctx, const struct plan_step *st,
-    const cJSON *req, const cJSON *outs)
-{
-	char digest[65];
-	int jr;
-
-	if (run_request_digest(req, digest) == -1)
-		return -1;
-	(void)pthread_mutex_lock(&ctx->mu);
-	jr = journal_append_intent(ctx->journal, st->id, digest,
-	    reconcile_key(st, req));
-	(void)pthread_mutex_unlock(&ctx->mu);
-	if (jr == -1)
-		return -1;
-	adopt_note(ctx, st, outs);
-	(void)pthread_mutex_lock(&ctx->mu);
-	jr = journal_append_result(ctx->journal, st->id, JOURNAL_OK,
-	    outputs_has(outs) ? outs : NULL, NULL);
-	if (jr == 0)
-		outputs_set(ctx, st->id, outs);
-	(void)pthread_mutex_unlock(&ctx->mu);
-	return jr;
-}
-
-int
-adopt_pass(struct run_ctx *ctx)
-{
-	const struct plan_step *st;
-	const struct run_action *act;
-	enum journal_step_state js;
-	struct http_apierr err;
-	cJSON *raw, *req, *outs, *missing, *absent;
-	bool fresh, draining;
-	size_t i;
-	int r, code = 0;
-
-	/*
-	 * Cutover and rollback create under names that earlier steps of the
-	 * same phase free: look those up only just before sending.
-	 */
-	if (strcmp(ctx->opts->phase, "import") != 0)
-		return 0;
-	memset(&err, 0, sizeof(err));
-	err.wait_seconds = -1;
-	absent = cJSON_CreateObject();
-	(void)pthread_mutex_lock(&ctx->mu);
-	if (ctx->adopt_checked == NULL)
-		ctx->adopt_checked = cJSON_CreateObject();
-	(void)pthread_mutex_unlock(&ctx->mu);
-	for (i = 0; i < ctx->plan->nsteps && code == 0; i++) {
-		st = &ctx->plan->steps[i];
-		act = run_action_find(st->action);
-		if (strcmp(st->phase, ctx->opts->phase) != 0 || act == NULL ||
-		    !act->create || run_stopping(ctx))
-			continue;
-		js = journal_state(ctx->journal, st->id);
-		if (js == JSTEP_DONE || js == JSTEP_INDOUBT)
-			continue;
-		raw = run_step_request(ctx, st, false);
-		if (raw == NULL) {
-			code = RUN_EXIT_FAIL;
-			break;
-		}
-		missing = cJSON_CreateObject();
-		(void)pthread_mutex_lock(&ctx->mu);
-		refs_missing(raw, ctx->outputs, missing);
-		(void)pthread_mutex_unlock(&ctx->mu);
-		fresh = missing->child != NULL;
-		req = NULL;
-		if (!fresh)
-			req = run_step_request(ctx, st, true);
-		/* Needs an output of a step not looked up: just before. */
-		if ((fresh && !all_in(missing, absent)) ||
-		    (!fresh && req == NULL)) {
-			cJSON_Delete(missing);
-			cJSON_Delete(raw);
-			continue;
-		}
-		r = adopt_check(ctx, st, fresh ? raw : req, fresh, &outs,
-		    &draining, &err);
-		if (r == 1 && adopt_record(ctx, st, req, outs) == -1)
-			code = RUN_EXIT_FAIL;
-		else if (r == 1)
-			progress_step(ctx->progress, st->id, st->action,
-			    "adopted", outputs_has(outs) ? outs : NULL, NULL,
-			    "found an identical resource; nothing created");
-		else if (r == 0) {
-			mark(absent, st->id);
-			if (!draining) {
-				(void)pthread_mutex_lock(&ctx->mu);
-				mark(ctx->adopt_checked, st->id);
-				(void)pthread_mutex_unlock(&ctx->mu);
-			}
-		} else {
-			progress_step(ctx->progress, st->id, st->action,
-			    strcmp(err.code != NULL ? err.code : "",
-			    "Conflict") == 0 ? "refused" : "failed", NULL,
-			    &err, "nothing was sent");
-			code = err.retryable ? RUN_EXIT_STOPPED :
-			    RUN_EXIT_FAIL;
-		}
-		http_apierr_cleanup(&err);
-		cJSON_Delete(outs);
-		cJSON_Delete(missing);
-		cJSON_Delete(req);
-		cJSON_Delete(raw);
-	}
-	cJSON_Delete(absent);
-	return code;
 }

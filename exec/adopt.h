@@ -50,6 +50,27 @@
 int	adopt_check(struct run_ctx *, const struct plan_step *step,
 	    const cJSON *req, bool fresh, cJSON **outputs, bool *draining,
 	    struct http_apierr *err);
+#define ADOPT_MAX_TEXT	512
+
+/* The value of tag key in tags (key/Key/tagKey, value/Value/tagValue). */
+const char *adopt_tag(const cJSON *tags, const char *key);
+/*
+ * Refuse: what (the resource), field, have (found) and want (the
+ * request's); logged with what to do, err filled ("Conflict"). Always -1.
+ */
+int	adopt_conflict(const struct plan_step *step, const char *what,
+	    const char *field, const char *have, const char *want,
+	    struct http_apierr *err);
+/*
+ * Judge the ACTIVE service found for a CreateService step (req resolved,
+ * or, with fresh, not): 1 adopt (*outputs), -1 refuse (err filled).
+ */
+int	adopt_service_judge(const struct plan_step *step, const cJSON *req,
+	    const cJSON *active, bool fresh, cJSON **outputs,
+	    struct http_apierr *err);
+/* DescribeServices of names (an array) with TAGS; as run_call(). */
+int	adopt_describe_services(struct run_ctx *, const char *cluster,
+	    const cJSON *names, cJSON **reply, struct http_apierr *err);
 /*
  * The import phase's creates not done in the journal, in plan order,
  * before the scheduler starts: adopt (journal INTENT, NOTE, RESULT) or refuse.

@@ -173,7 +173,7 @@ rm -f "$tmp/d.journal"
 exec_j "$tmp/d2.log" "$tmp/d.journal"
 state "$tmp/d1.json"
 w0=$(jget "$tmp/d0.json" 's["requests"]["writes"]'); w1=$(jget "$tmp/d1.json" 's["requests"]["writes"]')
-if [ $r -eq 1 ] && grep -q "the task definition is arn:aws:ecs:us-east-1:123456789012:task-definition/shop-api:7, the bundle wants .*shop-api:8" "$tmp/d2.log" && [ "$w0" = "$w1" ]; then
+if [ $r -eq 1 ] && grep -q "service sfm-api in cluster shop (ACTIVE) .*the task definition is arn:aws:ecs:us-east-1:123456789012:task-definition/shop-api:7 " "$tmp/d2.log" && [ "$w0" = "$w1" ]; then
 	ok "service changed to another task definition: refused, field named, no write"
 else
 	bad "changed service: exit $r, writes $w0 -> $w1"; tail -10 "$tmp/d2.log"
