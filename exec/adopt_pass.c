@@ -407,6 +407,11 @@ adopt_pass(struct run_ctx *ctx)
 	if (ctx->adopt_checked == NULL)
 		ctx->adopt_checked = cJSON_CreateObject();
 	(void)pthread_mutex_unlock(&ctx->mu);
+	/*
+	 * Services first (an ECS read: the first request, as without the
+	 * pass, checks the clock and credentials with ECS's clear errors).
+	 */
+	code = pass_services(ctx, absent);
 	for (i = 0; i < ctx->plan->nsteps && code == 0; i++) {
 		st = &ctx->plan->steps[i];
 		act = run_action_find(st->action);
@@ -468,8 +473,6 @@ adopt_pass(struct run_ctx *ctx)
 		cJSON_Delete(req);
 		cJSON_Delete(raw);
 	}
-	if (code == 0)
-		code = pass_services(ctx, absent);
 	cJSON_Delete(absent);
 	return code;
 }
