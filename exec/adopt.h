@@ -25,11 +25,12 @@
  *   spot:CreateOceanLaunchSpec   ListOceanLaunchSpecs of the Ocean: same
  *                                name; same image and f2o:bundle-id
  *
- * adopt_pass() runs these for the import phase's creates before anything
- * is sent (a conflict stops the run with no write); a create whose request
- * needs an output not known yet, and every create of the cutover and
- * rollback (which re-use names that their earlier steps free), is looked
- * up just before it is sent.
+ * adopt_pass() (adopt_pass.c) runs these for the import phase's services
+ * (batched), security groups, Ocean clusters and VNGs before anything is
+ * sent (a conflict stops the run with no write); task definitions, a
+ * create whose request needs an output not known yet, and every create of
+ * the cutover and rollback (which re-use names that their earlier steps
+ * free) are looked up just before they are sent.
  */
 #include <stdbool.h>
 
