@@ -73,6 +73,7 @@ struct run_ctx {
 	const struct bundle	*bundle;
 	const struct plan	*plan;
 	cJSON			*outputs;	/* step id -> {name: value} */
+	cJSON			*adopt_checked;	/* step id -> true (adopt.h) */
 	const char		*region;
 	char			*url[RUN_API__MAX];	/* endpoints (api.h) */
 	struct creds_provider	*creds;		/* made on first AWS step */

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "adopt.h"
 #include "call.h"
+#include "consist.h"
 #include "endpoint.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -99,6 +101,8 @@ run_cleanup(struct run_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	cJSON_Delete(ctx->outputs);
+	cJSON_Delete(ctx->adopt_checked);
+	ctx->adopt_checked = NULL;
 	for (i = 0; i < RUN_API__MAX; i++) {
 		free(ctx->url[i]);
 		ctx->url[i] = NULL;
@@ -135,11 +139,11 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 	const cJSON *res;
 	const char *op;
 	char *svc = NULL, *path = NULL;
-	double t0 = ctx_now_s();
+	double t0 = ctx_now_s(), nf_t0 = 0;
 	char code[64];
 	unsigned delay;
-	bool indoubt;
-	int round = 0, r, rc = -1;
+	bool indoubt, draining = false;
+	int round = 0, nf = 0, r, rc = -1;
 
 	*outputs = NULL;
 	run_set_step(step->id, false);
@@ -170,12 +174,25 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 		http_apierr_set(err, 0, "InvalidRequest", NULL, false);
 		goto out;
 	}
+	/* Adoption: an identical resource is adopted, another refused. */
+	if (act->create && !adopt_checked(ctx, step->id)) {
+		r = adopt_check(ctx, step, req, false, &found, &draining, err);
+		if (r == -1)
+			goto out;
+		if (r == 1) {
+			*outputs = found;
+			found = NULL;
+			adopt_note(ctx, step, *outputs);
+			rc = 0;
+			goto out;
+		}
+	}
 	/*
 	 * Cutover and rollback re-create services under names that an earlier
 	 * step deleted: never send the create while the name is DRAINING.
 	 */
 	if (strcmp(act->op, "CreateService") == 0 &&
-	    strcmp(step->phase, "import") != 0) {
+	    (strcmp(step->phase, "import") != 0 || draining)) {
 		while ((r = action_service_draining(ctx, req)) == 1) {
 			if (ctx_now_s() - t0 >= ctx->opts->wait_timeout) {
 				http_apierr_set(err, 0, "WaiterTimeout", "the "
@@ -269,6 +286,32 @@ run_step_exec(struct run_ctx *ctx, const struct plan_step *step,
 			*outputs = cJSON_CreateObject();
 			rc = 0;
 			goto out;
+		}
+		/* EC2 eventual consistency: a group f2o has just made. */
+		if (consist_notfound_own(ctx, step, err)) {
+			if (nf == 0)
+				nf_t0 = ctx_now_s();
+			if (ctx_now_s() - nf_t0 < CONSIST_TIMEOUT_S) {
+				(void)snprintf(code, sizeof(code), "%s",
+				    err->code);
+				delay = consist_delay_ms((unsigned)++nf);
+				(void)pthread_mutex_lock(&ctx->mu);
+				ctx->stats.retries++;
+				(void)pthread_mutex_unlock(&ctx->mu);
+				log_warnx("%s: %s for a group f2o made: EC2 is "
+				    "eventually consistent; retrying in %u ms",
+				    step->id, code, delay);
+				progress_retry(ctx->progress, step->id, code,
+				    delay);
+				if (!ctx_sleep_ms(ctx, delay)) {
+					http_apierr_set(err, 0, "Interrupted",
+					    "stopped by a signal", true);
+					goto out;
+				}
+				continue;
+			}
+			log_errx("%s: %s for %.0f s after the group was made: "
+			    "giving up", step->id, err->code, CONSIST_TIMEOUT_S);
 		}
 		/* Scaling a removed service to 0 in a rollback: done. */
 		if (strcmp(act->op, "UpdateService") == 0 &&

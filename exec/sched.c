@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "action.h"
+#include "adopt.h"
 #include "fsio.h"
 #include "journal.h"
 #include "jsonutil.h"
@@ -397,6 +398,12 @@ run_plan(struct run_ctx *ctx)
 	if (strcmp(ctx->opts->phase, "cutover") == 0 &&
 	    check_import_done(ctx) == -1) {
 		code = RUN_EXIT_FAIL;
+		goto done;
+	}
+	/* Look before creating: adopt what exists, refuse a conflict. */
+	r = adopt_pass(ctx);
+	if (r != 0) {
+		code = r;
 		goto done;
 	}
 	if (pthread_cond_init(&s.cv, NULL) != 0) {
