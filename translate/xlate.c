@@ -297,6 +297,10 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		goto out;
 	hex[16] = '\0';
 	x->bundle_id = xstrdup(hex);
+	/* Each request file leaves memory as soon as it is made. */
+	if (bundle_stream(x->bundle, opt_str(opt, "output"),
+	    opt_bool(opt, "force")) == -1)
+		goto out;
 
 	if (taskdef_plan(x) == -1)
 		goto out;
