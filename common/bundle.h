@@ -91,6 +91,18 @@ int		 bundle_write(const struct bundle *, const char *path,
  */
 int		 bundle_stream(struct bundle *, const char *path, bool force);
 /*
+ * A file written a piece at a time (a large text: plan.json, PLAN.md):
+ * bundle_wopen() checks the name, bundle_wwrite() appends (streamed: to
+ * the output at once), bundle_wclose() adds the file and frees w; nothing
+ * is added if a write failed. One open at a time per bundle. NULL or -1
+ * (logged).
+ */
+struct bundle_wfile;
+struct bundle_wfile *bundle_wopen(struct bundle *, const char *name);
+int		 bundle_wwrite(struct bundle_wfile *, const void *data,
+		    size_t len);
+int		 bundle_wclose(struct bundle_wfile *);
+/*
  * Read a bundle (directory or archive) and verify it: manifest format,
  * every listed file present with its SHA-256, no file unlisted.
  * Free with bundle_free(). Returns 0, or -1 (logged with the reason).

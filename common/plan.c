@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "plan.h"
@@ -186,6 +187,21 @@ plan_to_json(const struct plan *p)
 	return root;
 }
 
+/* Step i of plan.json's text: one line, compact. Free with cJSON_free. */
+static char *
+step_line(const struct plan *p, size_t i)
+{
+	cJSON *o = step_json(&p->steps[i]);
+	char *s = cJSON_PrintUnformatted(o);
+
+	cJSON_Delete(o);
+	if (s == NULL) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	return s;
+}
+
 char *
 plan_text(const struct plan *p, size_t *len)
 {
@@ -197,16 +213,9 @@ plan_text(const struct plan *p, size_t *len)
 	    PLAN_FORMAT_VERSION) == -1)
 		goto toobig;
 	for (i = 0; i < p->nsteps; i++) {
-		cJSON *o = step_json(&p->steps[i]);
-		char *s = cJSON_PrintUnformatted(o);
-		int r;
+		char *s = step_line(p, i);
+		int r = strbuf_puts(&sb, s);
 
-		cJSON_Delete(o);
-		if (s == NULL) {
-			fputs("f2o: out of memory\n", stderr);
-			abort();
-		}
-		r = strbuf_puts(&sb, s);
 		cJSON_free(s);
 		if (r == -1 || strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" :
 		    "\n") == -1)
@@ -219,6 +228,40 @@ toobig:
 	strbuf_cleanup(&sb);
 	log_errx("plan.json: more than %lu bytes", (unsigned long)PLAN_MAX_TEXT);
 	return NULL;
+}
+
+int
+plan_write(const struct plan *p, struct bundle *b, const char *name)
+{
+	struct bundle_wfile *w = bundle_wopen(b, name);
+	struct strbuf sb;
+	size_t i;
+	int rc = 0;
+
+	if (w == NULL)
+		return -1;
+	/* The same text as plan_text(), a few hundred steps at a time. */
+	strbuf_init(&sb, PLAN_MAX_TEXT);
+	(void)strbuf_printf(&sb, "{\"formatVersion\": %d, \"steps\": [\n",
+	    PLAN_FORMAT_VERSION);
+	for (i = 0; i < p->nsteps && rc == 0; i++) {
+		char *s = step_line(p, i);
+
+		(void)strbuf_puts(&sb, s);
+		cJSON_free(s);
+		(void)strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" : "\n");
+		if (sb.len >= 65536) {
+			rc = bundle_wwrite(w, sb.buf, sb.len);
+			sb.len = 0;
+		}
+	}
+	(void)strbuf_puts(&sb, "]}\n");
+	if (rc == 0)
+		rc = bundle_wwrite(w, sb.buf, sb.len);
+	strbuf_cleanup(&sb);
+	if (bundle_wclose(w) == -1)
+		rc = -1;
+	return rc;
 }
 
 static const char *

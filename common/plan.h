@@ -77,6 +77,13 @@ cJSON		*plan_to_json(const struct plan *);
  */
 char		*plan_text(const struct plan *, size_t *len);
 /*
+ * Add plan_text()'s text to b as name, written a part at a time (a large
+ * plan is never whole in memory). Returns 0, or -1 (logged).
+ */
+struct bundle;
+int		 plan_write(const struct plan *, struct bundle *,
+		    const char *name);
+/*
  * Parse plan.json text (what names the file for messages): types, id
  * syntax, unique ids, every "after" naming an earlier step. Free with
  * plan_free(). Returns 0, or -1 (logged).

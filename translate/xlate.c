@@ -196,8 +196,8 @@ static int
 finish(struct xlate *x, cJSON *params, cJSON *inputs)
 {
 	cJSON *meta = cJSON_CreateObject(), *w, *o;
-	size_t i, plen;
-	char *gen, *pj;
+	size_t i;
+	char *gen;
 
 	w = cJSON_CreateArray();
 	for (i = 0; i < x->nwarns; i++) {
@@ -212,13 +212,10 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		return -1;
 	}
 	cJSON_Delete(w);
-	pj = plan_text(x->plan, &plen);
-	if (pj == NULL || bundle_add(x->bundle, "plan.json", pj, plen) == -1) {
-		free(pj);
+	if (plan_write(x->plan, x->bundle, "plan.json") == -1) {
 		cJSON_Delete(meta);
 		return -1;
 	}
-	free(pj);
 	if (planmd_write(x) == -1) {
 		cJSON_Delete(meta);
 		return -1;
