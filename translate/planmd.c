@@ -116,6 +116,20 @@ md_flush(struct strbuf *sb, struct bundle_wfile *w, size_t least, int *rc)
 
 #define MD_CHUNK	(1024 * 1024)
 
+/* strbuf_add(sb, part) without copying part into sb: written after sb. */
+static void
+md_put(struct strbuf *sb, struct bundle_wfile *w, const struct strbuf *part,
+    int *rc)
+{
+	if (part->len == 0 || part->len > sb->max ||
+	    sb->len > sb->max - part->len)
+		return;		/* what strbuf_add would refuse */
+	md_flush(sb, w, 0, rc);
+	if (*rc == 0)
+		*rc = bundle_wwrite(w, part->buf, part->len);
+	sb->max -= part->len;
+}
+
 int
 planmd_write(struct xlate *x)
 {
@@ -202,16 +216,11 @@ planmd_write(struct xlate *x)
 		service_changes(x, &sb, x->mig[i]);
 		md_flush(&sb, w, MD_CHUNK, &rc);
 	}
-	if (x->md_services.len > 0)
-		(void)strbuf_add(&sb, x->md_services.buf, x->md_services.len);
-	if (x->md_sg.len > 0)
-		(void)strbuf_add(&sb, x->md_sg.buf, x->md_sg.len);
-	if (x->md_ocean.len > 0)
-		(void)strbuf_add(&sb, x->md_ocean.buf, x->md_ocean.len);
-	if (x->md_phases.len > 0)
-		(void)strbuf_add(&sb, x->md_phases.buf, x->md_phases.len);
-	if (x->md_cost.len > 0)
-		(void)strbuf_add(&sb, x->md_cost.buf, x->md_cost.len);
+	md_put(&sb, w, &x->md_services, &rc);
+	md_put(&sb, w, &x->md_sg, &rc);
+	md_put(&sb, w, &x->md_ocean, &rc);
+	md_put(&sb, w, &x->md_phases, &rc);
+	md_put(&sb, w, &x->md_cost, &rc);
 	(void)strbuf_printf(&sb, "\n## Warnings (%zu)\n\n", x->nwarns);
 	if (x->nwarns == 0)
 		(void)strbuf_puts(&sb, "None.\n");
