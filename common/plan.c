@@ -36,6 +36,10 @@ step_cleanup(struct plan_step *s)
 	for (i = 0; i < s->nafter; i++)
 		free(s->after[i]);
 	free(s->after);
+	if (s->after_set != NULL) {
+		hashmap_cleanup(s->after_set);
+		free(s->after_set);
+	}
 	for (i = 0; i < s->noutputs; i++) {
 		free(s->outputs[i].name);
 		free(s->outputs[i].path);
@@ -122,16 +126,35 @@ plan_add(struct plan *p, const char *id, const char *phase,
 	return s;
 }
 
+/* Past this many, a step's "after" ids are also kept in a hash set. */
+#define PLAN_AFTER_SET	16
+
 void
 plan_step_after(struct plan_step *s, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < s->nafter; i++)
-		if (strcmp(s->after[i], id) == 0)
+	if (s->after_set != NULL) {
+		if (hashmap_get(s->after_set, id, &i))
 			return;
-	s->after = xreallocarray(s->after, s->nafter + 1, sizeof(char *));
+	} else {
+		for (i = 0; i < s->nafter; i++)
+			if (strcmp(s->after[i], id) == 0)
+				return;
+	}
+	if (s->nafter == s->after_cap) {
+		s->after_cap = s->after_cap == 0 ? 4 : s->after_cap * 2;
+		s->after = xreallocarray(s->after, s->after_cap,
+		    sizeof(char *));
+	}
 	s->after[s->nafter++] = xstrdup(id);
+	if (s->after_set == NULL && s->nafter > PLAN_AFTER_SET) {
+		s->after_set = xcalloc(1, sizeof(*s->after_set));
+		hashmap_init(s->after_set);
+		for (i = 0; i < s->nafter; i++)
+			hashmap_put(s->after_set, s->after[i], i);
+	} else if (s->after_set != NULL)
+		hashmap_put(s->after_set, id, s->nafter - 1);
 }
 
 void
