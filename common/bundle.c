@@ -1,6 +1,6 @@
 /*
- * Bundle writer and reader: a directory or .tar(.gz) of manifest.json and
- * the files it lists with their SHA-256. See bundle.h and BUNDLE.md.
+ * Bundle model and reader: a directory or .tar(.gz) of manifest.json and
+ * the files it lists with their SHA-256 (writers: bundle_out.c). BUNDLE.md.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "bundle_int.h"
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -43,6 +43,7 @@ bundle_free(struct bundle *b)
 	}
 	free(b->files);
 	hashmap_cleanup(&b->names);
+	bundle_out_free(b->out);
 	free(b->manifest);
 	cJSON_Delete(b->meta);
 	free(b);
@@ -58,24 +59,24 @@ bundle_find(const struct bundle *b, const char *name)
 	return NULL;
 }
 
-static int
-add_raw(struct bundle *b, const char *what, const char *name,
-    const void *data, size_t len)
+struct bundle_file *
+bundle_entry(struct bundle *b, const char *what, const char *name,
+    size_t len)
 {
 	struct bundle_file *f;
 
 	if (!fsio_safe_relpath(name)) {
 		log_errx("%s: unsafe file name in bundle: \"%s\"", what, name);
-		return -1;
+		return NULL;
 	}
 	if (b->nfiles >= BUNDLE_MAX_ENTRIES) {
 		log_errx("%s: more than %d files", what, BUNDLE_MAX_ENTRIES);
-		return -1;
+		return NULL;
 	}
 	if (len > BUNDLE_MAX_FILE) {
 		log_errx("%s: %s: %zu bytes, over the limit of %lu", what,
 		    name, len, BUNDLE_MAX_FILE);
-		return -1;
+		return NULL;
 	}
 	if (b->nfiles == b->cap) {
 		b->cap = b->cap == 0 ? 64 : b->cap * 2;
@@ -83,19 +84,40 @@ add_raw(struct bundle *b, const char *what, const char *name,
 	}
 	f = &b->files[b->nfiles];
 	memset(f, 0, sizeof(*f));
-	f->name = xstrdup(name);
-	f->data = xmalloc(len + 1);
-	if (len > 0)
-		memcpy(f->data, data, len);
-	f->data[len] = '\0';
 	f->len = len;
-	if (digest_sha256_hex(f->sha256, f->data, len) == -1) {
-		free(f->name);
-		free(f->data);
-		return -1;
-	}
+	return f;
+}
+
+void
+bundle_entry_commit(struct bundle *b, struct bundle_file *f,
+    const char *name)
+{
+	f->name = xstrdup(name);
 	hashmap_put(&b->names, f->name, b->nfiles);
 	b->nfiles++;
+}
+
+static int
+add_raw(struct bundle *b, const char *what, const char *name,
+    const void *data, size_t len)
+{
+	struct bundle_file *f = bundle_entry(b, what, name, len);
+
+	if (f == NULL)
+		return -1;
+	if (digest_sha256_hex(f->sha256, len > 0 ? data : "", len) == -1)
+		return -1;
+	if (b->out != NULL) {
+		/* Streamed: written now, only the name and digest stay. */
+		if (bundle_out_put(b, f, name, data) == -1)
+			return -1;
+	} else {
+		f->data = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(f->data, data, len);
+		f->data[len] = '\0';
+	}
+	bundle_entry_commit(b, f, name);
 	return 0;
 }
 
@@ -137,11 +159,35 @@ sort_files(struct bundle *b)
 		hashmap_put(&b->names, b->files[i].name, i);
 }
 
+/* Append s to the manifest text being made (room reserved). */
+static void
+put(char *buf, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+/* A name as cJSON prints a string (safe names: only '"' needs escaping). */
+static void
+put_name(char *buf, size_t *len, const char *s)
+{
+	buf[(*len)++] = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			buf[(*len)++] = '\\';
+		buf[(*len)++] = *s;
+	}
+	buf[(*len)++] = '"';
+}
+
 int
 bundle_seal(struct bundle *b, cJSON *meta)
 {
-	cJSON *m = cJSON_CreateObject(), *files, *c;
-	size_t i;
+	cJSON *m = cJSON_CreateObject(), *c;
+	char *head, *text;
+	size_t i, hlen, need, len = 0;
 
 	json_add_str(m, "format", BUNDLE_FORMAT);
 	json_add_num(m, "formatVersion", BUNDLE_FORMAT_VERSION);
@@ -154,225 +200,51 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		cJSON_Delete(meta);
 	}
 	sort_files(b);
-	files = cJSON_AddObjectToObject(m, "files");
+	/*
+	 * The text json_print() would give for m plus a last member "files"
+	 * (name -> SHA-256), without building that member as a tree (it is
+	 * the largest part of a large bundle): m's text ends "\n}\n", the
+	 * files go before that, tab-indented as cJSON prints them.
+	 */
+	head = json_print(m);
+	hlen = strlen(head);
+	if (hlen < 3 || strcmp(head + hlen - 3, "\n}\n") != 0) {
+		free(head);
+		cJSON_Delete(m);
+		log_errx("bundle: unexpected manifest text");
+		return -1;
+	}
+	hlen -= 3;
+	need = hlen + 32;
 	for (i = 0; i < b->nfiles; i++)
-		json_add_str(files, b->files[i].name, b->files[i].sha256);
+		need += 2 * strlen(b->files[i].name) + DIGEST_HEX_LEN + 12;
+	if (need > BUNDLE_MAX_FILE) {
+		free(head);
+		cJSON_Delete(m);
+		log_errx("bundle: %s larger than %lu bytes", BUNDLE_MANIFEST,
+		    BUNDLE_MAX_FILE);
+		return -1;
+	}
+	text = xmalloc(need);
+	memcpy(text, head, hlen);
+	len = hlen;
+	free(head);
+	put(text, &len, ",\n\t\"files\":\t{\n");
+	for (i = 0; i < b->nfiles; i++) {
+		put(text, &len, "\t\t");
+		put_name(text, &len, b->files[i].name);
+		put(text, &len, ":\t\"");
+		put(text, &len, b->files[i].sha256);
+		put(text, &len, i + 1 < b->nfiles ? "\",\n" : "\"\n");
+	}
+	put(text, &len, "\t}\n}\n");
+	text[len] = '\0';
 	free(b->manifest);
-	b->manifest = json_print(m);
-	b->manifest_len = strlen(b->manifest);
+	b->manifest = xrealloc(text, len + 1);
+	b->manifest_len = len;
 	cJSON_Delete(b->meta);
 	b->meta = m;
 	return digest_sha256_hex(b->digest, b->manifest, b->manifest_len);
-}
-
-/* ---- writing ---- */
-
-/*
- * Files go into a fresh temporary directory that is renamed into place
- * afterwards, so each file is simply created; one syncfs makes the whole
- * tree durable before the rename.
- */
-static int
-write_dir(const struct bundle *b, const char *dir)
-{
-	size_t i;
-
-	if (fsio_write_new(dir, BUNDLE_MANIFEST, b->manifest,
-	    b->manifest_len) == -1)
-		return -1;
-	for (i = 0; i < b->nfiles; i++) {
-		const struct bundle_file *f = &b->files[i];
-		char *full = xasprintf("%s/%s", dir, f->name);
-		char *slash = strrchr(full, '/');
-		int rc;
-
-		*slash = '\0';
-		rc = fsio_mkdir_p(full);
-		if (rc == 0)
-			rc = fsio_write_new(full, slash + 1, f->data, f->len);
-		free(full);
-		if (rc == -1)
-			return -1;
-	}
-	return fsio_sync_tree(dir);
-}
-
-static int
-tar_entry(struct archive *a, const char *name, const char *data, size_t len)
-{
-	struct archive_entry *e = archive_entry_new();
-	int rc = -1;
-
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_mtime(e, 0, 0);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
-		log_errx("tar: %s: %s", name, archive_error_string(a));
-		goto out;
-	}
-	if (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len) {
-		log_errx("tar: %s: %s", name, archive_error_string(a));
-		goto out;
-	}
-	rc = 0;
-out:
-	archive_entry_free(e);
-	return rc;
-}
-
-static int
-write_tar(const struct bundle *b, int fd, const char *what, bool gz)
-{
-	struct archive *a = archive_write_new();
-	size_t i;
-	int rc = -1;
-
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    (gz && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_options(a, "gzip:!timestamp") != ARCHIVE_OK)) ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		log_errx("%s: %s", what, archive_error_string(a));
-		goto out;
-	}
-	/* manifest.json first, then the files in name order. */
-	if (tar_entry(a, BUNDLE_MANIFEST, b->manifest, b->manifest_len) == -1)
-		goto out;
-	for (i = 0; i < b->nfiles; i++)
-		if (tar_entry(a, b->files[i].name, b->files[i].data,
-		    b->files[i].len) == -1)
-			goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		log_errx("%s: %s", what, archive_error_string(a));
-		goto out;
-	}
-	rc = 0;
-out:
-	archive_write_free(a);
-	return rc;
-}
-
-static bool
-ends_with(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-static char *
-parent_dir(const char *path)
-{
-	char *p = xstrdup(path), *s = strrchr(p, '/');
-
-	if (s == NULL) {
-		free(p);
-		return xstrdup(".");
-	}
-	if (s == p)
-		s[1] = '\0';
-	else
-		*s = '\0';
-	return p;
-}
-
-int
-bundle_write(const struct bundle *b, const char *path, bool force)
-{
-	char *tmp = NULL, *old = NULL, *parent = NULL;
-	struct stat st;
-	int fd = -1, rc = -1;
-	bool gz = ends_with(path, ".tar.gz") || ends_with(path, ".tgz");
-	bool tar = gz || ends_with(path, ".tar");
-
-	if (b->manifest == NULL) {
-		log_errx("bundle: not sealed");
-		return -1;
-	}
-	parent = parent_dir(path);
-	if (tar) {
-		struct fsio_atomic a;
-
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			log_errx("%s: is a directory", path);
-			goto out;
-		}
-		if (fsio_atomic_open(&a, path) == -1)
-			goto out;
-		if (write_tar(b, a.fd, path, gz) == -1) {
-			fsio_atomic_abort(&a);
-			goto out;
-		}
-		rc = fsio_atomic_commit(&a);
-		goto out;
-	}
-
-	/* Directory: build beside the target, then rename into place. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			log_errx("%s: exists and is not a directory", path);
-			goto out;
-		}
-		if (!force) {
-			log_errx("%s: already exists (use --force to replace "
-			    "it)", path);
-			goto out;
-		}
-	}
-	tmp = xasprintf("%s.tmp-XXXXXX", path);
-	if (mkdtemp(tmp) == NULL) {
-		log_err("%s", tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (chmod(tmp, 0755) == -1) {
-		log_err("chmod %s", tmp);
-		goto out;
-	}
-	if (write_dir(b, tmp) == -1)
-		goto out;
-	if (lstat(path, &st) == 0) {
-		old = xasprintf("%s.old-XXXXXX", path);
-		if (mkdtemp(old) == NULL || rmdir(old) == -1 ||
-		    rename(path, old) == -1) {
-			log_err("cannot move %s aside", path);
-			free(old);
-			old = NULL;
-			goto out;
-		}
-	}
-	if (rename(tmp, path) == -1) {
-		log_err("rename %s to %s", tmp, path);
-		if (old != NULL && rename(old, path) == 0) {
-			free(old);
-			old = NULL;
-		}
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	if (fsio_fsync_dir(parent) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		fsio_remove_tree(tmp);
-		free(tmp);
-	}
-	if (old != NULL) {
-		if (rc == 0)
-			fsio_remove_tree(old);
-		free(old);
-	}
-	free(parent);
-	return rc;
 }
 
 /* ---- reading ---- */
@@ -644,13 +516,17 @@ cJSON *
 bundle_json(const struct bundle *b, const char *name)
 {
 	const struct bundle_file *f = bundle_find(b, name);
+	char *copy = NULL;
 	cJSON *j = NULL;
 
 	if (f == NULL) {
 		log_errx("bundle: %s is missing", name);
 		return NULL;
 	}
-	if (json_parse(&j, name, f->data, f->len) == -1)
+	if (f->data == NULL && (copy = bundle_out_read(b, f)) == NULL)
 		return NULL;
+	if (json_parse(&j, name, copy != NULL ? copy : f->data, f->len) == -1)
+		j = NULL;
+	free(copy);
 	return j;
 }

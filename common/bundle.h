@@ -28,10 +28,15 @@
 
 struct bundle_file {
 	char	*name;			/* relative path, fsio_safe_relpath */
-	char	*data;			/* NUL-terminated copy */
+	char	*data;			/* NUL-terminated copy; NULL once
+					   streamed out (bundle_stream) */
 	size_t	 len;
+	long long off;			/* streamed to an archive: where its
+					   bytes are in the spool file */
 	char	 sha256[DIGEST_HEX_LEN + 1];
 };
+
+struct bundle_out;			/* an output being written */
 
 struct bundle {
 	struct bundle_file *files;	/* sorted by name once sealed/loaded */
@@ -39,9 +44,11 @@ struct bundle {
 	size_t	 cap;
 	char	*manifest;		/* manifest.json text once sealed */
 	size_t	 manifest_len;
-	cJSON	*meta;			/* parsed manifest once loaded/sealed */
+	cJSON	*meta;			/* parsed manifest once loaded; once
+					   sealed, all its members but files */
 	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
 	struct hashmap names;		/* name -> index into files */
+	struct bundle_out *out;		/* set by bundle_stream */
 };
 
 /* Free with bundle_free(). */
@@ -70,6 +77,31 @@ int		 bundle_seal(struct bundle *, cJSON *meta);
  */
 int		 bundle_write(const struct bundle *, const char *path,
 		    bool force);
+/*
+ * Stream the bundle to path from now on: each file bundle_add() is given
+ * leaves memory at once (only its name and SHA-256 stay for the
+ * manifest). A directory is built in a temporary directory beside path; an
+ * archive's files wait in an unlinked spool file beside path, because the
+ * archive holds manifest.json first and the files in name order. Refuses
+ * at once what bundle_write would refuse (path a directory for an archive,
+ * an existing directory without force). bundle_seal() then bundle_write()
+ * with the same path and force finish it; bundle_free() before that
+ * removes what was written. Files stay readable through bundle_json().
+ * Returns 0, or -1 (logged).
+ */
+int		 bundle_stream(struct bundle *, const char *path, bool force);
+/*
+ * A file written a piece at a time (a large text: plan.json, PLAN.md):
+ * bundle_wopen() checks the name, bundle_wwrite() appends (streamed: to
+ * the output at once), bundle_wclose() adds the file and frees w; nothing
+ * is added if a write failed. One open at a time per bundle. NULL or -1
+ * (logged).
+ */
+struct bundle_wfile;
+struct bundle_wfile *bundle_wopen(struct bundle *, const char *name);
+int		 bundle_wwrite(struct bundle_wfile *, const void *data,
+		    size_t len);
+int		 bundle_wclose(struct bundle_wfile *);
 /*
  * Read a bundle (directory or archive) and verify it: manifest format,
  * every listed file present with its SHA-256, no file unlisted.

@@ -107,8 +107,8 @@ fsio_fsync_dir(const char *dir)
 	return rc;
 }
 
-static int
-write_all(int fd, const void *buf, size_t len, const char *what)
+int
+fsio_write_all(int fd, const void *buf, size_t len, const char *what)
 {
 	const char *p = buf;
 	ssize_t n;
@@ -206,7 +206,7 @@ fsio_write_atomic(const char *dir, const char *name, const void *buf,
 	int rc = -1;
 
 	if (fsio_atomic_open(&a, path) == 0) {
-		if (write_all(a.fd, buf, len, a.tmp) == 0)
+		if (fsio_write_all(a.fd, buf, len, a.tmp) == 0)
 			rc = fsio_atomic_commit(&a);
 		else
 			fsio_atomic_abort(&a);
@@ -228,7 +228,7 @@ fsio_write_new(const char *dir, const char *name, const void *buf,
 		free(path);
 		return -1;
 	}
-	if (write_all(fd, buf, len, path) == 0)
+	if (fsio_write_all(fd, buf, len, path) == 0)
 		rc = 0;
 	if (close(fd) == -1) {
 		log_err("close %s", path);

@@ -50,6 +50,8 @@ int	fsio_fsync_dir(const char *dir);
  */
 int	fsio_write_new(const char *dir, const char *name, const void *buf,
 	    size_t len);
+/* write(2) all of buf, retrying on EINTR; what names fd in the error. */
+int	fsio_write_all(int fd, const void *buf, size_t len, const char *what);
 /* Make everything written under dir durable (syncfs), then fsync dir. */
 int	fsio_sync_tree(const char *dir);
 /* mkdir -p with mode 0755. Returns 0, or -1 (logged). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "plan.h"
@@ -35,6 +36,10 @@ step_cleanup(struct plan_step *s)
 	for (i = 0; i < s->nafter; i++)
 		free(s->after[i]);
 	free(s->after);
+	if (s->after_set != NULL) {
+		hashmap_cleanup(s->after_set);
+		free(s->after_set);
+	}
 	for (i = 0; i < s->noutputs; i++) {
 		free(s->outputs[i].name);
 		free(s->outputs[i].path);
@@ -121,16 +126,35 @@ plan_add(struct plan *p, const char *id, const char *phase,
 	return s;
 }
 
+/* Past this many, a step's "after" ids are also kept in a hash set. */
+#define PLAN_AFTER_SET	16
+
 void
 plan_step_after(struct plan_step *s, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < s->nafter; i++)
-		if (strcmp(s->after[i], id) == 0)
+	if (s->after_set != NULL) {
+		if (hashmap_get(s->after_set, id, &i))
 			return;
-	s->after = xreallocarray(s->after, s->nafter + 1, sizeof(char *));
+	} else {
+		for (i = 0; i < s->nafter; i++)
+			if (strcmp(s->after[i], id) == 0)
+				return;
+	}
+	if (s->nafter == s->after_cap) {
+		s->after_cap = s->after_cap == 0 ? 4 : s->after_cap * 2;
+		s->after = xreallocarray(s->after, s->after_cap,
+		    sizeof(char *));
+	}
 	s->after[s->nafter++] = xstrdup(id);
+	if (s->after_set == NULL && s->nafter > PLAN_AFTER_SET) {
+		s->after_set = xcalloc(1, sizeof(*s->after_set));
+		hashmap_init(s->after_set);
+		for (i = 0; i < s->nafter; i++)
+			hashmap_put(s->after_set, s->after[i], i);
+	} else if (s->after_set != NULL)
+		hashmap_put(s->after_set, id, s->nafter - 1);
 }
 
 void
@@ -186,6 +210,21 @@ plan_to_json(const struct plan *p)
 	return root;
 }
 
+/* Step i of plan.json's text: one line, compact. Free with cJSON_free. */
+static char *
+step_line(const struct plan *p, size_t i)
+{
+	cJSON *o = step_json(&p->steps[i]);
+	char *s = cJSON_PrintUnformatted(o);
+
+	cJSON_Delete(o);
+	if (s == NULL) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	return s;
+}
+
 char *
 plan_text(const struct plan *p, size_t *len)
 {
@@ -197,16 +236,9 @@ plan_text(const struct plan *p, size_t *len)
 	    PLAN_FORMAT_VERSION) == -1)
 		goto toobig;
 	for (i = 0; i < p->nsteps; i++) {
-		cJSON *o = step_json(&p->steps[i]);
-		char *s = cJSON_PrintUnformatted(o);
-		int r;
+		char *s = step_line(p, i);
+		int r = strbuf_puts(&sb, s);
 
-		cJSON_Delete(o);
-		if (s == NULL) {
-			fputs("f2o: out of memory\n", stderr);
-			abort();
-		}
-		r = strbuf_puts(&sb, s);
 		cJSON_free(s);
 		if (r == -1 || strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" :
 		    "\n") == -1)
@@ -219,6 +251,40 @@ toobig:
 	strbuf_cleanup(&sb);
 	log_errx("plan.json: more than %lu bytes", (unsigned long)PLAN_MAX_TEXT);
 	return NULL;
+}
+
+int
+plan_write(const struct plan *p, struct bundle *b, const char *name)
+{
+	struct bundle_wfile *w = bundle_wopen(b, name);
+	struct strbuf sb;
+	size_t i;
+	int rc = 0;
+
+	if (w == NULL)
+		return -1;
+	/* The same text as plan_text(), a few hundred steps at a time. */
+	strbuf_init(&sb, PLAN_MAX_TEXT);
+	(void)strbuf_printf(&sb, "{\"formatVersion\": %d, \"steps\": [\n",
+	    PLAN_FORMAT_VERSION);
+	for (i = 0; i < p->nsteps && rc == 0; i++) {
+		char *s = step_line(p, i);
+
+		(void)strbuf_puts(&sb, s);
+		cJSON_free(s);
+		(void)strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" : "\n");
+		if (sb.len >= 65536) {
+			rc = bundle_wwrite(w, sb.buf, sb.len);
+			sb.len = 0;
+		}
+	}
+	(void)strbuf_puts(&sb, "]}\n");
+	if (rc == 0)
+		rc = bundle_wwrite(w, sb.buf, sb.len);
+	strbuf_cleanup(&sb);
+	if (bundle_wclose(w) == -1)
+		rc = -1;
+	return rc;
 }
 
 static const char *

@@ -23,7 +23,11 @@
 
 #define PLAN_FORMAT_VERSION	1
 #define PLAN_MAX_STEPS		1000000
-#define PLAN_MAX_AFTER		1000
+/*
+ * A rollback step can wait for every service (rb/vng/ARCH): as many
+ * "after" as steps.
+ */
+#define PLAN_MAX_AFTER		PLAN_MAX_STEPS
 #define PLAN_ID_MAX		300
 #define PLAN_MAX_TEXT		(256UL * 1024 * 1024)	/* plan.json bytes */
 
@@ -42,6 +46,8 @@ struct plan_step {
 				   reverses; run only if that step is done */
 	char	**after;
 	size_t	 nafter;
+	size_t	 after_cap;
+	struct hashmap *after_set;	/* the ids in after, once many */
 	struct plan_output *outputs;
 	size_t	 noutputs;
 };
@@ -76,6 +82,13 @@ cJSON		*plan_to_json(const struct plan *);
  * built a step at a time. Free with free(); NULL (logged) if too large.
  */
 char		*plan_text(const struct plan *, size_t *len);
+/*
+ * Add plan_text()'s text to b as name, written a part at a time (a large
+ * plan is never whole in memory). Returns 0, or -1 (logged).
+ */
+struct bundle;
+int		 plan_write(const struct plan *, struct bundle *,
+		    const char *name);
 /*
  * Parse plan.json text (what names the file for messages): types, id
  * syntax, unique ids, every "after" naming an earlier step. Free with

@@ -1,39 +1,104 @@
 #!/bin/sh
 # make bench: translate a large synthetic export (BENCH_SERVICES, default
-# 10000 services with their task definitions and security groups) and
-# compare with jq reading the same files. Prints wall time, peak memory and
-# ratios. Figures only: nothing here passes or fails on speed.
+# 10000 services with their task definitions and security groups; made
+# once by the deterministic tests/bench/gen_export.py and kept in
+# build/bench) and compare with `jq .` reading the same files, alternating
+# f2o and jq for BENCH_ROUNDS rounds (default 3). Prints the medians of wall
+# time and peak RSS, their ratios to jq's, and peak RSS over the input size,
+# for directory and .tar output. BENCH_BIG=1 adds one .tar run over
+# BENCH_BIG_SERVICES (default 100000) services: generating that export
+# takes minutes once, the run several minutes and gigabytes of memory.
+# Then the f2o-exec benchmark (tests/bench_exec.sh).
+# Figures only: nothing here passes or fails on speed. Issue 17 targets:
+# time <= 0.5x jq, peak RSS <= 2x the input size.
 set -eu
 BUILD=${BUILD:-build}
 N=${BENCH_SERVICES:-10000}
+ROUNDS=${BENCH_ROUNDS:-3}
+BIG=${BENCH_BIG_SERVICES:-100000}
 dir=$BUILD/bench
+CFG="--config fixtures/demo/f2o.json"
 mkdir -p "$dir"
-if [ ! -f "$dir/export-$N/security-groups.json" ]; then
-	echo "generating an export of $N services in $dir/export-$N ..."
-	rm -rf "$dir/export-$N"
-	/usr/bin/python3 tests/bench/gen_export.py "$dir/export-$N" "$N"
-fi
+
+export_of() { # N: make build/bench/export-N once
+	if [ ! -f "$dir/export-$1/security-groups.json" ]; then
+		echo "generating an export of $1 services in $dir/export-$1 ..."
+		rm -rf "$dir/export-$1"
+		/usr/bin/python3 tests/bench/gen_export.py "$dir/export-$1" "$1"
+	fi
+}
+
+# run TAG CMD...: append "seconds KiB" of one run to $dir/t.TAG
+run() {
+	tag=$1
+	shift
+	/usr/bin/time -f '%e %M' -o "$dir/t.one" "$@" >/dev/null
+	cat "$dir/t.one" >>"$dir/t.$tag"
+}
+
+f2o() { # TAG OUT
+	rm -rf "$2"
+	# shellcheck disable=SC2086
+	run "$1" "$BUILD/f2o-translate" $CFG --quiet --ecs-cluster big \
+	    "$dir/export-$N" -o "$2"
+}
+
+median() { # TAG FIELD(1 time, 2 KiB)
+	cut -d' ' -f"$2" "$dir/t.$1" | sort -n |
+	    awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+export_of "$N"
 files=$(find "$dir/export-$N" -name '*.json' | wc -l)
 bytes=$(du -sb "$dir/export-$N" | cut -f1)
-CFG=""; [ -f fixtures/demo/f2o.json ] && CFG="--config fixtures/demo/f2o.json"
-rm -rf "$dir/bundle" "$dir/bundle.tar"
-# shellcheck disable=SC2086
-/usr/bin/time -f '%e %M' -o "$dir/t.f2o" "$BUILD/f2o-translate" $CFG --quiet \
-    --ecs-cluster big "$dir/export-$N" -o "$dir/bundle.tar" >/dev/null
-# shellcheck disable=SC2086
-/usr/bin/time -f '%e %M' -o "$dir/t.dir" "$BUILD/f2o-translate" $CFG --quiet \
-    --ecs-cluster big "$dir/export-$N" -o "$dir/bundle" >/dev/null
 find "$dir/export-$N" -name '*.json' -print0 | sort -z >"$dir/list"
-/usr/bin/time -f '%e %M' -o "$dir/t.jq" sh -c "xargs -0 jq . <'$dir/list' >/dev/null"
-read -r f2o_s f2o_kb <"$dir/t.f2o"
-read -r jq_s jq_kb <"$dir/t.jq"
-read -r dir_s dir_kb <"$dir/t.dir"
+rm -f "$dir/t.tar" "$dir/t.dir" "$dir/t.jq"
+i=0
+while [ "$i" -lt "$ROUNDS" ]; do
+	f2o tar "$dir/bundle.tar"
+	run jq sh -c "xargs -0 jq . <'$dir/list'"
+	f2o dir "$dir/bundle"
+	run jq sh -c "xargs -0 jq . <'$dir/list'"
+	i=$((i + 1))
+done
 steps=$(grep -c '"id":' "$dir/bundle/plan.json" || true)
-echo "export: $N services, $files files, $bytes bytes"
-echo "f2o-translate -o bundle.tar: ${f2o_s} s wall, $((f2o_kb / 1024)) MiB peak RSS, $steps steps"
-echo "f2o-translate -o directory:  ${dir_s} s wall, $((dir_kb / 1024)) MiB peak RSS (one file per request)"
-echo "jq . (same files): ${jq_s} s wall, $((jq_kb / 1024)) MiB peak RSS"
-awk -v a="$f2o_s" -v b="$jq_s" -v c="$f2o_kb" -v d="$jq_kb" 'BEGIN {
-	printf "ratio f2o/jq: time %.2f, memory %.2f\n", (b > 0 ? a / b : 0), (d > 0 ? c / d : 0) }'
+jq_s=$(median jq 1)
+jq_kb=$(median jq 2)
+echo "export: $N services, $files files, $bytes bytes; bundle: $steps steps," \
+    "$(du -sb "$dir/bundle.tar" | cut -f1) bytes as .tar"
+echo "medians of $ROUNDS rounds, f2o and jq alternating:"
+echo "  jq . (same files): ${jq_s} s wall, $((jq_kb / 1024)) MiB peak RSS"
+for out in tar dir; do
+	s=$(median $out 1)
+	kb=$(median $out 2)
+	awk -v o="$out" -v s="$s" -v kb="$kb" -v js="$jq_s" -v jkb="$jq_kb" \
+	    -v inb="$bytes" 'BEGIN {
+		f = "  f2o -o %s: %.2f s wall, %d MiB peak RSS; ratio to jq:"
+		f = f " time %.2f, RSS %.1f; RSS / input size %.1f\n"
+		printf f, (o == "tar" ? "bundle.tar" : "directory"), s, kb / 1024,
+		    (js > 0 ? s / js : 0), (jkb > 0 ? kb / jkb : 0),
+		    kb * 1024 / inb }'
+done
+echo "  (targets, issue 17: time <= 0.5x jq, RSS <= 2x the input size)"
+rm -rf "$dir/bundle" "$dir/bundle.tar"
+
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+	N=$BIG
+	export_of "$N"
+	bytes=$(du -sb "$dir/export-$N" | cut -f1)
+	rm -f "$dir/t.big"
+	f2o big "$dir/bundle-big.tar"
+	read -r s kb <"$dir/t.big"
+	awk -v n="$N" -v s="$s" -v kb="$kb" -v inb="$bytes" 'BEGIN {
+		f = "f2o -o bundle.tar, %d services (%d bytes): %.1f s wall,"
+		f = f " %d MiB peak RSS (%.1f x input)\n"
+		printf f, n, inb, s,
+		    kb / 1024, kb * 1024 / inb }'
+	rm -f "$dir/bundle-big.tar"
+else
+	echo "(BENCH_BIG=1 adds a $BIG-service run: minutes, gigabytes)"
+fi
 # f2o-exec against the peers (figures only): tests/bench_exec.sh
 BUILD=$BUILD sh tests/bench_exec.sh

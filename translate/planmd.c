@@ -110,14 +110,47 @@ static const struct {
 	    "runs only if the step it undoes was done" },
 };
 
+/*
+ * PLAN.md can be hundreds of MB: what sb holds goes to the bundle file w
+ * once large, and sb's limit shrinks by as much, so the text is the one a
+ * single strbuf of MODEL_MD_MAX bytes would hold.
+ */
+static void
+md_flush(struct strbuf *sb, struct bundle_wfile *w, size_t least, int *rc)
+{
+	if (sb->len < least || sb->len == 0 || *rc == -1)
+		return;
+	*rc = bundle_wwrite(w, sb->buf, sb->len);
+	sb->max -= sb->len;
+	sb->len = 0;
+}
+
+#define MD_CHUNK	(1024 * 1024)
+
+/* strbuf_add(sb, part) without copying part into sb: written after sb. */
+static void
+md_put(struct strbuf *sb, struct bundle_wfile *w, const struct strbuf *part,
+    int *rc)
+{
+	if (part->len == 0 || part->len > sb->max ||
+	    sb->len > sb->max - part->len)
+		return;		/* what strbuf_add would refuse */
+	md_flush(sb, w, 0, rc);
+	if (*rc == 0)
+		*rc = bundle_wwrite(w, part->buf, part->len);
+	sb->max -= part->len;
+}
+
 int
 planmd_write(struct xlate *x)
 {
+	struct bundle_wfile *w = bundle_wopen(x->bundle, "PLAN.md");
 	struct strbuf sb;
-	size_t i, j, p, len;
-	char *text;
-	int rc;
+	size_t i, j, p;
+	int rc = 0;
 
+	if (w == NULL)
+		return -1;
 	strbuf_init(&sb, MODEL_MD_MAX);
 	(void)strbuf_printf(&sb, "# f2o plan: ECS cluster %s (%s), %zu "
 	    "Fargate services to EC2 on Spot Ocean\n\n",
@@ -186,29 +219,28 @@ planmd_write(struct xlate *x)
 			(void)strbuf_puts(&sb, " | ");
 			cell(&sb, st->title);
 			(void)strbuf_puts(&sb, " |\n");
+			md_flush(&sb, w, MD_CHUNK, &rc);
 		}
 	}
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
-	for (i = 0; i < x->nmig; i++)
+	for (i = 0; i < x->nmig; i++) {
 		service_changes(x, &sb, x->mig[i]);
-	if (x->md_services.len > 0)
-		(void)strbuf_add(&sb, x->md_services.buf, x->md_services.len);
-	if (x->md_sg.len > 0)
-		(void)strbuf_add(&sb, x->md_sg.buf, x->md_sg.len);
-	if (x->md_ocean.len > 0)
-		(void)strbuf_add(&sb, x->md_ocean.buf, x->md_ocean.len);
-	if (x->md_phases.len > 0)
-		(void)strbuf_add(&sb, x->md_phases.buf, x->md_phases.len);
-	if (x->md_cost.len > 0)
-		(void)strbuf_add(&sb, x->md_cost.buf, x->md_cost.len);
+		md_flush(&sb, w, MD_CHUNK, &rc);
+	}
+	md_put(&sb, w, &x->md_services, &rc);
+	md_put(&sb, w, &x->md_sg, &rc);
+	md_put(&sb, w, &x->md_ocean, &rc);
+	md_put(&sb, w, &x->md_phases, &rc);
+	md_put(&sb, w, &x->md_cost, &rc);
 	(void)strbuf_printf(&sb, "\n## Warnings (%zu)\n\n", x->nwarns);
 	if (x->nwarns == 0)
 		(void)strbuf_puts(&sb, "None.\n");
 	for (i = 0; i < x->nwarns; i++)
 		(void)strbuf_printf(&sb, "- **%s**: %s\n", x->warns[i].subject,
 		    x->warns[i].message);
-	text = strbuf_take(&sb, &len);
-	rc = bundle_add(x->bundle, "PLAN.md", text, len);
-	free(text);
+	md_flush(&sb, w, 0, &rc);
+	strbuf_cleanup(&sb);
+	if (bundle_wclose(w) == -1)
+		rc = -1;
 	return rc;
 }

@@ -199,8 +199,8 @@ static int
 finish(struct xlate *x, cJSON *params, cJSON *inputs)
 {
 	cJSON *meta = cJSON_CreateObject(), *w, *o;
-	size_t i, plen;
-	char *gen, *pj;
+	size_t i;
+	char *gen;
 
 	w = cJSON_CreateArray();
 	for (i = 0; i < x->nwarns; i++) {
@@ -215,13 +215,10 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		return -1;
 	}
 	cJSON_Delete(w);
-	pj = plan_text(x->plan, &plen);
-	if (pj == NULL || bundle_add(x->bundle, "plan.json", pj, plen) == -1) {
-		free(pj);
+	if (plan_write(x->plan, x->bundle, "plan.json") == -1) {
 		cJSON_Delete(meta);
 		return -1;
 	}
-	free(pj);
 	if (planmd_write(x) == -1) {
 		cJSON_Delete(meta);
 		return -1;
@@ -316,6 +313,10 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		goto out;
 	hex[16] = '\0';
 	x->bundle_id = xstrdup(hex);
+	/* Each request file leaves memory as soon as it is made. */
+	if (bundle_stream(x->bundle, opt_str(opt, "output"),
+	    opt_bool(opt, "force")) == -1)
+		goto out;
 
 	if (taskdef_plan(x) == -1)
 		goto out;

@@ -64,6 +64,106 @@ test_bundle_roundtrip_dir_and_archives(void **state)
 	bundle_free(b);
 }
 
+/*
+ * The files of sample() plus a '"' in a name and a file written in parts,
+ * streamed to path (or in memory when path is NULL), then sealed.
+ */
+static struct bundle *
+sample_streamed(const char *path)
+{
+	struct bundle *b = bundle_new();
+	struct bundle_wfile *w;
+	cJSON *meta = cJSON_CreateObject(), *j;
+
+	if (path != NULL)
+		assert_int_equal(bundle_stream(b, path, false), 0);
+	assert_int_equal(bundle_add(b, "requests/td/web.json", "{\"a\":1}\n",
+	    8), 0);
+	assert_int_equal(bundle_add(b, "requests/a\"q/x.json", "[]\n", 3), 0);
+	w = bundle_wopen(b, "plan.json");
+	assert_non_null(w);
+	if (path != NULL)	/* one at a time into a stream */
+		assert_null(bundle_wopen(b, "other.json"));
+	assert_int_equal(bundle_wwrite(w, "{", 1), 0);
+	assert_int_equal(bundle_wwrite(w, "}\n", 2), 0);
+	assert_int_equal(bundle_wclose(w), 0);
+	assert_null(bundle_wopen(b, "plan.json"));	/* twice */
+	/* Streamed files stay readable (the report reads requests back). */
+	j = bundle_json(b, "requests/td/web.json");
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "a")->valueint, 1);
+	cJSON_Delete(j);
+	json_add_str(meta, "generator", "test");
+	assert_int_equal(bundle_seal(b, meta), 0);
+	return b;
+}
+
+static void
+test_bundle_streamed_same_bytes(void **state)
+{
+	const char *kinds[] = { "b", "b.tar", "b.tar.gz" };
+	struct bundle *mem = sample_streamed(NULL), *b, *r;
+	char *d = tmpdir(), *p, *q, *x = NULL, *y = NULL;
+	size_t i, xl, yl;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		p = xasprintf("%s/s-%s", d, kinds[i]);
+		q = xasprintf("%s/m-%s", d, kinds[i]);
+		b = sample_streamed(p);
+		assert_null(bundle_find(b, "plan.json")->data);
+		assert_int_equal(bundle_write(b, p, false), 0);
+		assert_int_equal(bundle_write(mem, q, false), 0);
+		assert_string_equal(b->digest, mem->digest);
+		assert_int_equal(bundle_load(&r, p), 0);
+		assert_string_equal(r->digest, mem->digest);
+		assert_string_equal(bundle_find(r, "plan.json")->data, "{}\n");
+		bundle_free(r);
+		if (i > 0) {	/* archives: byte for byte */
+			assert_int_equal(fsio_read_bounded(&x, &xl, p, 1 << 20),
+			    0);
+			assert_int_equal(fsio_read_bounded(&y, &yl, q, 1 << 20),
+			    0);
+			assert_int_equal(xl, yl);
+			assert_memory_equal(x, y, xl);
+			free(x);
+			free(y);
+		}
+		bundle_free(b);
+		free(p);
+		free(q);
+	}
+	fsio_remove_tree(d);
+	free(d);
+	bundle_free(mem);
+}
+
+static void
+test_bundle_stream_abandoned_leaves_nothing(void **state)
+{
+	struct bundle *b;
+	char *d = tmpdir(), *p = xasprintf("%s/b", d), *q;
+	int n = 0;
+
+	(void)state;
+	b = bundle_new();
+	assert_int_equal(bundle_stream(b, p, false), 0);
+	assert_int_equal(bundle_add(b, "requests/x/y.json", "{}\n", 3), 0);
+	bundle_free(b);		/* translation failed: no bundle_write */
+	q = xasprintf("rmdir %s 2>/dev/null", d);
+	n = system(q);		/* succeeds only if d is empty */
+	assert_int_equal(n, 0);
+	free(q);
+	/* An existing directory without force is refused at once. */
+	assert_int_equal(fsio_mkdir_p(p), 0);
+	b = bundle_new();
+	assert_int_equal(bundle_stream(b, p, false), -1);
+	bundle_free(b);
+	fsio_remove_tree(d);
+	free(p);
+	free(d);
+}
+
 static void
 test_bundle_refuses_tampering(void **state)
 {
@@ -208,6 +308,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundle_roundtrip_dir_and_archives),
+		cmocka_unit_test(test_bundle_streamed_same_bytes),
+		cmocka_unit_test(test_bundle_stream_abandoned_leaves_nothing),
 		cmocka_unit_test(test_bundle_refuses_tampering),
 		cmocka_unit_test(test_bundle_existing_dir_needs_force),
 		cmocka_unit_test(test_bundle_rejects_unsafe_names),

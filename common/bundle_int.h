@@ -1,0 +1,25 @@
+#ifndef F2O_BUNDLE_INT_H
+#define F2O_BUNDLE_INT_H
+/*
+ * Between bundle.c (the model and the reader) and bundle_out.c (the
+ * writers): not for other modules.
+ */
+#include "bundle.h"
+
+/*
+ * Check name (safe, limits) and give the next entry of b, zeroed but for
+ * len, not yet counted; NULL (logged). bundle_entry_commit() counts it.
+ */
+struct bundle_file *bundle_entry(struct bundle *, const char *what,
+	    const char *name, size_t len);
+void	 bundle_entry_commit(struct bundle *, struct bundle_file *,
+	    const char *name);
+/* Write a file being added (f->len set) to the streamed output. */
+int	 bundle_out_put(const struct bundle *, struct bundle_file *,
+	    const char *name, const void *data);
+/* A streamed file's bytes, NUL-terminated; free with free(). NULL (logged). */
+char	*bundle_out_read(const struct bundle *, const struct bundle_file *);
+/* Close the output and remove what is not renamed into place. NULL-safe. */
+void	 bundle_out_free(struct bundle_out *);
+
+#endif
