@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "bundle_int.h"
 #include "fsio.h"
 #include "jsonutil.h"

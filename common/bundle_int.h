@@ -4,7 +4,11 @@
  * Between bundle.c (the model and the reader) and bundle_out.c (the
  * writers): not for other modules.
  */
-#include "bundle.h"
+#include <stddef.h>
+
+struct bundle;
+struct bundle_file;
+struct bundle_out;
 
 /*
  * Check name (safe, limits) and give the next entry of b, zeroed but for
