@@ -32,6 +32,9 @@ struct progress;
 #define RUN_EXIT_FAIL		1
 #define RUN_EXIT_USAGE		2
 #define RUN_EXIT_STOPPED	3	/* stopped early; rerun resumes */
+#define RUN_EXIT_DRIFT		4	/* preflight: the account drifted from
+					   the bundle or a precondition failed;
+					   nothing was sent */
 
 #define RUN_DEFAULT_PHASE	"import"
 #define RUN_DEFAULT_PARALLEL	4

@@ -22,6 +22,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "outputs.h"
+#include "preflight.h"
 #include "progress.h"
 #include "reconcile.h"
 #include "run.h"
@@ -399,6 +400,12 @@ run_plan(struct run_ctx *ctx)
 		code = RUN_EXIT_FAIL;
 		goto done;
 	}
+	/* Read-only, before the first write: refuse a drifted account. */
+	r = preflight_run(ctx, ctx->journal, NULL);
+	if (r != RUN_EXIT_OK) {
+		code = r;
+		goto done;
+	}
 	if (pthread_cond_init(&s.cv, NULL) != 0) {
 		log_errx("cannot create a condition variable");
 		code = RUN_EXIT_FAIL;
@@ -451,7 +458,8 @@ done:
 		log_warnx("stopped by a signal: in-flight requests finished "
 		    "and the journal is consistent; rerun to resume");
 	progress_done(ctx->progress, code == RUN_EXIT_OK ? "ok" : code ==
-	    RUN_EXIT_STOPPED ? "stopped" : "failed", already + s.ndone +
+	    RUN_EXIT_STOPPED ? "stopped" : code == RUN_EXIT_DRIFT ? "refused" :
+	    "failed", already + s.ndone +
 	    skipped, code, extra);
 	progress_free(ctx->progress);
 	ctx->progress = NULL;

@@ -1,0 +1,316 @@
+/*
+ * The preflight's drift rule: expected state of each fingerprinted service
+ * (export, or what f2o made per the journal), comparison, report. See drift.h.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drift.h"
+#include "fingerprint.h"
+#include "jstate.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "outputs.h"
+#include "progress.h"
+#include "xalloc.h"
+
+/* The fields of a service f2o re-created that must be as f2o sent them. */
+static const char *const created_fields[] = {
+	"taskDefinition", "loadBalancers", "serviceRegistries", NULL
+};
+
+char *
+drift_value_text(const cJSON *v)
+{
+	char *s, *t;
+	size_t n;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return xstrdup("(none)");
+	if (cJSON_IsString(v))
+		s = xstrdup(v->valuestring);
+	else {
+		t = cJSON_PrintUnformatted(v);
+		s = xstrdup(t != NULL ? t : "?");
+		cJSON_free(t);
+	}
+	n = strlen(s);
+	if (n > DRIFT_MAX_VALUE) {
+		t = xasprintf("%.*s...(%zu chars)", DRIFT_MAX_VALUE - 20, s, n);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static void
+emit(struct drift *d, cJSON *ev)
+{
+	char *s;
+
+	if (d->ctx->progress != NULL) {
+		progress_event(d->ctx->progress, ev);
+		return;
+	}
+	if (d->ctx->opts->json) {
+		s = cJSON_PrintUnformatted(ev);
+		if (s != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+		(void)fflush(stdout);
+	}
+	cJSON_Delete(ev);
+}
+
+void
+drift_refuse(struct drift *d, const char *kind, const char *what,
+    const char *want, const char *have, const char *reason)
+{
+	cJSON *ev;
+
+	d->nrefused++;
+	log_warnx("preflight: %s: %s", what, reason);
+	ev = cJSON_CreateObject();
+	json_add_str(ev, "event", "preflight-refused");
+	json_add_str(ev, "precondition", kind);
+	json_add_str(ev, "resource", what);
+	if (want != NULL)
+		json_add_str(ev, "bundle", want);
+	if (have != NULL)
+		json_add_str(ev, "live", have);
+	json_add_str(ev, "reason", reason);
+	emit(d, ev);
+}
+
+struct diffarg {
+	struct drift	*d;
+	const char	*kind;		/* "service", "security group" */
+	const char	*name;
+	const char	*note;		/* or NULL */
+};
+
+static void
+one_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
+{
+	struct diffarg *a = arg;
+	cJSON *ev;
+	char *w, *h;
+
+	a->d->ndiff++;
+	w = drift_value_text(want);
+	h = drift_value_text(have);
+	log_warnx("%s %s: %s: %s %s -> live %s", a->kind, a->name, field,
+	    a->note != NULL ? a->note : "export", w, h);
+	free(w);
+	free(h);
+	ev = cJSON_CreateObject();
+	json_add_str(ev, "event", "drift");
+	json_add_str(ev, "resource", a->kind);
+	json_add_str(ev, "name", a->name);
+	json_add_str(ev, "field", field);
+	json_add_str(ev, "expected", a->note != NULL ? "f2o" : "export");
+	cJSON_AddItemToObject(ev, "export", want != NULL ?
+	    cJSON_Duplicate(want, 1) : cJSON_CreateNull());
+	cJSON_AddItemToObject(ev, "live", have != NULL ?
+	    cJSON_Duplicate(have, 1) : cJSON_CreateNull());
+	emit(a->d, ev);
+}
+
+/* The items of a (an array or null) that b lacks, as a new array. */
+static cJSON *
+only_in(const cJSON *a, const cJSON *b)
+{
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *x, *y;
+	char *cx, *cy;
+	bool found;
+
+	cJSON_ArrayForEach(x, a) {
+		found = false;
+		cx = json_canonical(x);
+		cJSON_ArrayForEach(y, b) {
+			cy = json_canonical(y);
+			if (cx != NULL && cy != NULL && strcmp(cx, cy) == 0)
+				found = true;
+			free(cy);
+		}
+		free(cx);
+		if (!found)
+			cJSON_AddItemToArray(out, cJSON_Duplicate(x, 1));
+	}
+	return out;
+}
+
+/* Rule lists: report the rules gone live and the rules added live. */
+static void
+sg_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
+{
+	struct diffarg *a = arg;
+	cJSON *gone, *added;
+	char *f;
+
+	if ((want != NULL && !cJSON_IsArray(want) && !cJSON_IsNull(want)) ||
+	    (have != NULL && !cJSON_IsArray(have) && !cJSON_IsNull(have))) {
+		one_diff(field, want, have, arg);
+		return;
+	}
+	gone = only_in(want, have);
+	added = only_in(have, want);
+	if (cJSON_GetArraySize(gone) > 0) {
+		f = xasprintf("%s (rules gone live)", field);
+		one_diff(f, gone, NULL, a);
+		free(f);
+	}
+	if (cJSON_GetArraySize(added) > 0) {
+		f = xasprintf("%s (rules added live)", field);
+		one_diff(f, NULL, added, a);
+		free(f);
+	}
+	cJSON_Delete(gone);
+	cJSON_Delete(added);
+}
+
+/* "arn:aws:ecs:r:a:service/cluster/name" or "name" -> name (borrowed). */
+static const char *
+last_part(const char *s)
+{
+	const char *p = s != NULL ? strrchr(s, '/') : NULL;
+
+	return p != NULL ? p + 1 : s;
+}
+
+enum drift_owner
+drift_owner(struct run_ctx *ctx, const struct journal *j,
+    const char *cluster, const char *name, cJSON **req)
+{
+	const struct plan_step *st;
+	enum drift_owner own = DRIFT_EXPORT;
+	const char *c, *n;
+	cJSON *r;
+	size_t i;
+	bool create;
+
+	if (req != NULL)
+		*req = NULL;
+	if (j == NULL)
+		return DRIFT_EXPORT;
+	for (i = 0; i < ctx->plan->nsteps; i++) {
+		st = &ctx->plan->steps[i];
+		create = strcmp(st->action, "ecs:CreateService") == 0;
+		if ((!create && strcmp(st->action, "ecs:DeleteService") != 0) ||
+		    journal_state(j, st->id) != JSTEP_DONE)
+			continue;
+		r = run_step_request(ctx, st, create);
+		if (r == NULL)
+			continue;
+		c = json_str(r, "cluster");
+		n = json_str(r, create ? "serviceName" : "service");
+		if (strcmp(last_part(c != NULL ? c : "default"), cluster) !=
+		    0 || n == NULL || strcmp(last_part(n), name) != 0) {
+			cJSON_Delete(r);
+			continue;
+		}
+		own = create ? DRIFT_CREATED : DRIFT_DELETED;
+		if (req != NULL) {
+			cJSON_Delete(*req);
+			*req = create ? r : NULL;
+			if (create)
+				continue;
+		}
+		cJSON_Delete(r);
+	}
+	return own;
+}
+
+int
+drift_service(struct drift *d, const struct journal *j, const char *key,
+    const cJSON *fp, const cJSON *live)
+{
+	struct diffarg a;
+	cJSON *have = NULL, *want = NULL, *req = NULL, *mine = NULL, *h2;
+	const char *status, *slash;
+	char *cluster, *why;
+	enum drift_owner own;
+	size_t k;
+
+	slash = strchr(key, '/');
+	if (slash == NULL) {
+		log_errx("manifest.json: $.fingerprints.services: key \"%s\" "
+		    "is not CLUSTER/NAME", key);
+		return -1;
+	}
+	cluster = xstrndup(key, (size_t)(slash - key));
+	own = drift_owner(d->ctx, j, cluster, slash + 1, &req);
+	free(cluster);
+	if (own == DRIFT_DELETED)
+		return 0;	/* f2o took it down: draining or gone */
+	status = json_str(live, "status");
+	if (live == NULL || status == NULL || strcmp(status, "ACTIVE") != 0) {
+		why = xasprintf("the service is %s; the bundle %s an ACTIVE "
+		    "service", live == NULL ? "missing" : status != NULL ?
+		    status : "of unknown status", own == DRIFT_CREATED ?
+		    "(which re-created it) expects" : "was made from");
+		drift_refuse(d, "service", key, "ACTIVE", live == NULL ?
+		    "MISSING" : status, why);
+		free(why);
+		cJSON_Delete(req);
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.kind = "service";
+	a.name = key;
+	have = fingerprint_service(live);
+	if (own == DRIFT_EXPORT) {
+		(void)fingerprint_diff(fp, have, one_diff, &a);
+		goto out;
+	}
+	/* f2o re-created it: compare the fields f2o set with its request. */
+	a.note = "f2o made";
+	if (req != NULL)
+		mine = fingerprint_service(req);
+	want = cJSON_CreateObject();
+	h2 = cJSON_CreateObject();
+	for (k = 0; created_fields[k] != NULL; k++) {
+		if (req == NULL || !cJSON_HasObjectItem(req,
+		    created_fields[k]))
+			continue;
+		cJSON_AddItemToObject(want, created_fields[k], cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(mine, created_fields[k]),
+		    1));
+		cJSON_AddItemToObject(h2, created_fields[k], cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(have, created_fields[k]),
+		    1));
+	}
+	(void)fingerprint_diff(want, h2, one_diff, &a);
+	cJSON_Delete(h2);
+out:
+	cJSON_Delete(mine);
+	cJSON_Delete(want);
+	cJSON_Delete(have);
+	cJSON_Delete(req);
+	return 0;
+}
+
+int
+drift_sg(struct drift *d, const char *id, const cJSON *fp, const cJSON *live)
+{
+	struct diffarg a;
+	cJSON *have;
+
+	if (live == NULL) {
+		drift_refuse(d, "security-group", id, id, "MISSING", "the "
+		    "security group is missing; the bundle merged its rules");
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.kind = "security group";
+	a.name = id;
+	have = fingerprint_sg(live);
+	(void)fingerprint_diff(fp, have, sg_diff, &a);
+	cJSON_Delete(have);
+	return 0;
+}
