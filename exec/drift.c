@@ -92,7 +92,7 @@ struct diffarg {
 };
 
 static void
-one_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
+leaf_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
 {
 	struct diffarg *a = arg;
 	cJSON *ev;
@@ -143,31 +143,68 @@ only_in(const cJSON *a, const cJSON *b)
 	return out;
 }
 
-/* Rule lists: report the rules gone live and the rules added live. */
+static bool
+is_list(const cJSON *v)
+{
+	return v == NULL || cJSON_IsNull(v) || cJSON_IsArray(v);
+}
+
+/*
+ * Narrow a difference to what changed: objects member by member (field
+ * "a.b"), lists as the items gone live and the items added live, other
+ * values as they are; depth bounded by the fingerprint's shape.
+ */
 static void
-sg_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
+one_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
 {
 	struct diffarg *a = arg;
+	const cJSON *c, *o;
 	cJSON *gone, *added;
-	char *f;
+	char *f, *x, *y;
+	bool same;
 
-	if ((want != NULL && !cJSON_IsArray(want) && !cJSON_IsNull(want)) ||
-	    (have != NULL && !cJSON_IsArray(have) && !cJSON_IsNull(have))) {
-		one_diff(field, want, have, arg);
+	if (cJSON_IsObject(want) && cJSON_IsObject(have)) {
+		cJSON_ArrayForEach(c, want) {
+			o = cJSON_GetObjectItemCaseSensitive(have, c->string);
+			x = json_canonical(c);
+			y = o != NULL ? json_canonical(o) : NULL;
+			same = x != NULL && y != NULL && strcmp(x, y) == 0;
+			free(x);
+			free(y);
+			if (same)
+				continue;
+			f = xasprintf("%s.%s", field, c->string);
+			one_diff(f, c, o, a);
+			free(f);
+		}
+		cJSON_ArrayForEach(c, have) {
+			if (cJSON_HasObjectItem(want, c->string))
+				continue;
+			f = xasprintf("%s.%s", field, c->string);
+			one_diff(f, NULL, c, a);
+			free(f);
+		}
+		return;
+	}
+	if (!is_list(want) || !is_list(have) || (want == NULL && have ==
+	    NULL)) {
+		leaf_diff(field, want, have, arg);
 		return;
 	}
 	gone = only_in(want, have);
 	added = only_in(have, want);
-	if (cJSON_GetArraySize(gone) > 0) {
-		f = xasprintf("%s (rules gone live)", field);
-		one_diff(f, gone, NULL, a);
+	if (cJSON_GetArraySize(gone) > 0 && cJSON_GetArraySize(added) > 0)
+		leaf_diff(field, gone, added, a);
+	else if (cJSON_GetArraySize(gone) > 0) {
+		f = xasprintf("%s (gone live)", field);
+		leaf_diff(f, gone, NULL, a);
 		free(f);
-	}
-	if (cJSON_GetArraySize(added) > 0) {
-		f = xasprintf("%s (rules added live)", field);
-		one_diff(f, NULL, added, a);
+	} else if (cJSON_GetArraySize(added) > 0) {
+		f = xasprintf("%s (added live)", field);
+		leaf_diff(f, NULL, added, a);
 		free(f);
-	}
+	} else
+		leaf_diff(field, want, have, arg);
 	cJSON_Delete(gone);
 	cJSON_Delete(added);
 }
@@ -310,7 +347,7 @@ drift_sg(struct drift *d, const char *id, const cJSON *fp, const cJSON *live)
 	a.kind = "security group";
 	a.name = id;
 	have = fingerprint_sg(live);
-	(void)fingerprint_diff(fp, have, sg_diff, &a);
+	(void)fingerprint_diff(fp, have, one_diff, &a);
 	cJSON_Delete(have);
 	return 0;
 }

@@ -28,7 +28,7 @@
 
 struct journal;
 
-#define DRIFT_MAX_VALUE		120	/* characters of a value shown */
+#define DRIFT_MAX_VALUE		200	/* characters of a value shown */
 
 struct drift {
 	struct run_ctx	*ctx;

@@ -222,7 +222,8 @@ describe_batch(struct pf *pf, const char *cluster, cJSON *names, cJSON *live)
 			continue;
 		key = xasprintf("%s/%s", cluster, n);
 		/* An ACTIVE one wins over older INACTIVE ones of the name. */
-		if (!cJSON_HasObjectItem(live, key) || (json_str(s, "status") !=
+		if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(live, key)) ||
+		    !cJSON_HasObjectItem(live, key) || (json_str(s, "status") !=
 		    NULL && strcmp(json_str(s, "status"), "ACTIVE") == 0)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(live, key);
 			cJSON_AddItemToObject(live, key, cJSON_Duplicate(s, 1));
