@@ -19,6 +19,7 @@
 #include "options.h"
 #include "plan.h"
 #include "planmd.h"
+#include "preflight.h"
 #include "report.h"
 #include "service.h"
 #include "sg.h"
@@ -197,7 +198,7 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 {
 	cJSON *meta = cJSON_CreateObject(), *w, *o;
 	size_t i, plen;
-	char *gen, *pj;
+	char *gen, *pj, *acct;
 
 	w = cJSON_CreateArray();
 	for (i = 0; i < x->nwarns; i++) {
@@ -231,6 +232,14 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	cJSON_AddItemToObject(meta, "inputs", cJSON_Duplicate(inputs, 1));
 	cJSON_AddItemToObject(meta, "templates",
 	    cJSON_Duplicate(x->templates, 1));
+	acct = preflight_account(x);
+	if (acct == NULL) {
+		cJSON_Delete(meta);
+		return -1;
+	}
+	json_add_str(meta, "account", acct);
+	free(acct);
+	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
 	return bundle_seal(x->bundle, meta);
 }
 
