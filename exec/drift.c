@@ -331,11 +331,97 @@ out:
 	return 0;
 }
 
+/*
+ * AWS merges and splits permissions of the same protocol and ports as it
+ * likes: compare rules, one per source (a CIDR, prefix list or group),
+ * as {IpProtocol, FromPort, ToPort, <the source's members>}, sorted.
+ */
+static cJSON *
+sg_rules(const cJSON *perms)
+{
+	static const char *const lists[] = { "IpRanges", "Ipv6Ranges",
+	    "PrefixListIds", "UserIdGroupPairs", NULL };
+	const cJSON *p, *src, *m;
+	cJSON *out, *r, *sorted;
+	char **keys;
+	size_t k, n = 0, i, j;
+
+	out = cJSON_CreateArray();
+	cJSON_ArrayForEach(p, perms)
+		for (k = 0; lists[k] != NULL; k++)
+			cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(
+			    p, lists[k])) {
+				r = cJSON_CreateObject();
+				json_add_str(r, "IpProtocol", json_str(p,
+				    "IpProtocol") != NULL ? json_str(p,
+				    "IpProtocol") : "-1");
+				m = cJSON_GetObjectItemCaseSensitive(p,
+				    "FromPort");
+				if (cJSON_IsNumber(m))
+					json_add_num(r, "FromPort",
+					    m->valuedouble);
+				m = cJSON_GetObjectItemCaseSensitive(p,
+				    "ToPort");
+				if (cJSON_IsNumber(m))
+					json_add_num(r, "ToPort",
+					    m->valuedouble);
+				cJSON_ArrayForEach(m, src)
+					cJSON_AddItemToObject(r, m->string,
+					    cJSON_Duplicate(m, 1));
+				json_sort_keys(r);
+				cJSON_AddItemToArray(out, r);
+				n++;
+			}
+	/* sorted by canonical JSON, duplicates dropped */
+	keys = xcalloc(n + 1, sizeof(*keys));
+	i = 0;
+	cJSON_ArrayForEach(r, out)
+		keys[i++] = json_canonical(r);
+	sorted = cJSON_CreateArray();
+	for (;;) {
+		k = n;
+		for (i = 0; i < n; i++)
+			if (keys[i] != NULL && (k == n ||
+			    strcmp(keys[i], keys[k]) < 0))
+				k = i;
+		if (k == n)
+			break;
+		cJSON_AddItemToArray(sorted, cJSON_Duplicate(
+		    cJSON_GetArrayItem(out, (int)k), 1));
+		for (j = 0; j < n; j++)
+			if (j != k && keys[j] != NULL &&
+			    strcmp(keys[j], keys[k]) == 0) {
+				free(keys[j]);
+				keys[j] = NULL;
+			}
+		free(keys[k]);
+		keys[k] = NULL;
+	}
+	free(keys);
+	cJSON_Delete(out);
+	return sorted;
+}
+
+/* A group fingerprint with its permission lists as rules. */
+static cJSON *
+sg_flat(const cJSON *fp)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, fp)
+		cJSON_AddItemToObject(o, c->string, (strcmp(c->string,
+		    "IpPermissions") == 0 || strcmp(c->string,
+		    "IpPermissionsEgress") == 0) ? sg_rules(c) :
+		    cJSON_Duplicate(c, 1));
+	return o;
+}
+
 int
 drift_sg(struct drift *d, const char *id, const cJSON *fp, const cJSON *live)
 {
 	struct diffarg a;
-	cJSON *have;
+	cJSON *have, *want, *h;
 
 	if (live == NULL) {
 		drift_refuse(d, "security-group", id, id, "MISSING", "the "
@@ -347,7 +433,11 @@ drift_sg(struct drift *d, const char *id, const cJSON *fp, const cJSON *live)
 	a.kind = "security group";
 	a.name = id;
 	have = fingerprint_sg(live);
-	(void)fingerprint_diff(fp, have, one_diff, &a);
+	want = sg_flat(fp);
+	h = sg_flat(have);
+	(void)fingerprint_diff(want, h, one_diff, &a);
+	cJSON_Delete(h);
+	cJSON_Delete(want);
 	cJSON_Delete(have);
 	return 0;
 }

@@ -400,18 +400,22 @@ run_plan(struct run_ctx *ctx)
 		code = RUN_EXIT_FAIL;
 		goto done;
 	}
-	/* Read-only, before the first write: refuse a drifted account. */
-	r = preflight_run(ctx, ctx->journal, NULL);
-	if (r != RUN_EXIT_OK) {
-		code = r;
-		goto done;
-	}
 	if (pthread_cond_init(&s.cv, NULL) != 0) {
 		log_errx("cannot create a condition variable");
 		code = RUN_EXIT_FAIL;
 		goto done;
 	}
 	(void)sched_build(&s, &already, &skipped);
+	/* Read-only, before the first write: refuse a drifted account. */
+	for (i = 0; i < s.n; i++)
+		if (s.t[i].st == T_PENDING && !s.t[i].skip)
+			break;
+	if (i < s.n && (r = preflight_run(ctx, ctx->journal, NULL)) !=
+	    RUN_EXIT_OK) {
+		(void)pthread_cond_destroy(&s.cv);
+		code = r;
+		goto done;
+	}
 	if (already > 0 && !ctx->opts->json)
 		printf("resuming: %zu of %zu step(s) of phase %s already "
 		    "done (journal)\n", already, total, ctx->opts->phase);

@@ -138,7 +138,7 @@ start_peer check || bad "check: peer"
 fresh_bundle "$tmp/b-check"
 JOURNAL="$tmp/j-check"
 phase "check on a matching account" "$tmp/check0.log" 0 check "$tmp/b-check"
-has "check ok" "$tmp/check0.log" "check: ok: account 123456789012, region us-east-1: 4 service(s) and 5 security group(s)"
+has "check ok" "$tmp/check0.log" "check: ok: account 123456789012, region us-east-1: 4 service(s) and 4 security group(s)"
 mutate '{"action":"register_taskdef","family":"shop-web","cluster":"shop","service":"web"}'
 phase "check after drift" "$tmp/check4.log" 4 check "$tmp/b-check"
 has "check drift" "$tmp/check4.log" "service shop/web: taskDefinition: export $TD12 -> live $TD13" \
