@@ -462,6 +462,7 @@ preflight_run(struct run_ctx *ctx, const struct journal *j,
 	if (fp == NULL)
 		log_warnx("preflight: the bundle records no fingerprints (made "
 		    "by an older f2o-translate): drift is not checked");
+	ctx_set_preflight(true);
 	/* Regions first: nothing is sent to an endpoint of another one. */
 	check_regions(&pf, breg);
 	if (pf.d.nrefused > 0)
@@ -497,6 +498,7 @@ verdict:
 		sum->refused = pf.d.nrefused;
 	}
 out:
+	ctx_set_preflight(false);
 	cJSON_Delete(clusters);
 	cJSON_Delete(pf.bad_clusters);
 	free(pf.account);
