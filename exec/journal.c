@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,10 +266,11 @@ outputs_valid(const cJSON *o, char *why)
 			reason(why, "bad output name");
 			return false;
 		}
-		if (!cJSON_IsString(m) || m->valuestring == NULL ||
-		    !text_valid(m->valuestring, JOURNAL_MAX_STRING)) {
-			reason(why, "output \"%.64s\" is not a short string",
-			    m->string);
+		if (!(cJSON_IsNumber(m) && isfinite(m->valuedouble)) &&
+		    (!cJSON_IsString(m) || m->valuestring == NULL ||
+		    !text_valid(m->valuestring, JOURNAL_MAX_STRING))) {
+			reason(why, "output \"%.64s\" is not a short string "
+			    "or a number", m->string);
 			return false;
 		}
 		if (cJSON_GetObjectItemCaseSensitive(o, m->string) != m) {

@@ -953,6 +953,8 @@ static const struct run_action actions[] = {
 	    NULL, NULL, true, false, { NULL } },
 	{ "ecs:TagResource", RUN_API_ECS, "TagResource", NULL, NULL, NULL,
 	    true, false, { NULL } },
+	{ "ecs:DescribeServices", RUN_API_ECS, "DescribeServices", NULL, NULL,
+	    NULL, true, false, { NULL } },
 	{ "ec2:CreateSecurityGroup", RUN_API_EC2, "CreateSecurityGroup", NULL,
 	    NULL, NULL, false, true, { NULL } },
 	{ "ec2:AuthorizeSecurityGroupIngress", RUN_API_EC2,
@@ -1167,13 +1169,9 @@ run_outputs(const struct plan_step *step, const cJSON *result,
 		if (cJSON_IsString(v))
 			json_add_str(outs, step->outputs[i].name,
 			    v->valuestring);
-		else {
-			char num[64];
-
-			(void)snprintf(num, sizeof(num), "%.17g",
+		else	/* a number stays a number (desiredCount) */
+			json_add_num(outs, step->outputs[i].name,
 			    v->valuedouble);
-			json_add_str(outs, step->outputs[i].name, num);
-		}
 	}
 	*outputs = outs;
 	return 0;
