@@ -13,6 +13,7 @@
 #include "digest.h"
 #include "export.h"
 #include "fsio.h"
+#include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "ocean.h"
@@ -233,7 +234,8 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	cJSON_AddItemToObject(meta, "templates",
 	    cJSON_Duplicate(x->templates, 1));
 	acct = preflight_account(x);
-	if (acct == NULL) {
+	if (acct == NULL || iampolicy_write(x, acct) == -1) {
+		free(acct);
 		cJSON_Delete(meta);
 		return -1;
 	}
