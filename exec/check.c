@@ -52,8 +52,10 @@ run_check(struct run_ctx *ctx)
 			outputs_set(ctx, ctx->plan->steps[i].id,
 			    journal_outputs(j, ctx->plan->steps[i].id));
 	rc = preflight_run(ctx, j, &sum);
-	if (rc == RUN_EXIT_FAIL)
+	if (rc != RUN_EXIT_OK && rc != RUN_EXIT_DRIFT) {
+		rc = RUN_EXIT_FAIL;	/* check: any error is 1 */
 		goto out;
+	}
 	if (ctx->opts->json) {
 		ev = cJSON_CreateObject();
 		json_add_str(ev, "event", "check");

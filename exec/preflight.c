@@ -34,9 +34,14 @@ struct pf {
 	char		*account;	/* STS Account */
 };
 
+/* Set when a call failed in a way a rerun may fix (transport, 5xx). */
+static _Thread_local bool pf_retryable;
+
 static void
 err_log(const char *what, const struct http_apierr *err)
 {
+	if (err->retryable)
+		pf_retryable = true;
 	log_errx("preflight: %s: %s%s%s", what, err->code != NULL ? err->code :
 	    "failed", err->message != NULL ? ": " : "", err->message != NULL ?
 	    err->message : "");
@@ -392,29 +397,21 @@ out:
 	return rc;
 }
 
+/* A refused token is an error (exit 1), like refused AWS credentials. */
 static int
 check_spot(struct pf *pf)
 {
 	struct http_apierr err;
 	cJSON *res = NULL;
-	char *why;
 	int rc = 0;
 
 	memset(&err, 0, sizeof(err));
 	err.wait_seconds = -1;
 	if (run_call(pf->ctx, RUN_API_SPOT, "ListOceanClusters", "GET",
 	    "/ocean/aws/ecs/cluster", NULL, true, &res, &err, NULL) == -1) {
-		if (err.status == 401 || err.status == 403) {
-			why = xasprintf("the Spot token may not act on the Spot "
-			    "account (HTTP %ld %s)", err.status, err.code !=
-			    NULL ? err.code : "");
-			drift_refuse(&pf->d, "spot", "Spot account", NULL,
-			    NULL, why);
-			free(why);
-		} else {
-			err_log("Spot ListOceanClusters", &err);
-			rc = -1;
-		}
+		err_log("Spot ListOceanClusters (may the token act on the "
+		    "Spot account?)", &err);
+		rc = -1;
 	}
 	cJSON_Delete(res);
 	http_apierr_cleanup(&err);
@@ -463,6 +460,7 @@ preflight_run(struct run_ctx *ctx, const struct journal *j,
 		log_warnx("preflight: the bundle records no fingerprints (made "
 		    "by an older f2o-translate): drift is not checked");
 	ctx_set_preflight(true);
+	pf_retryable = false;
 	/* Regions first: nothing is sent to an endpoint of another one. */
 	check_regions(&pf, breg);
 	if (pf.d.nrefused > 0)
@@ -498,6 +496,8 @@ verdict:
 		sum->refused = pf.d.nrefused;
 	}
 out:
+	if (rc == RUN_EXIT_FAIL && pf_retryable)
+		rc = RUN_EXIT_STOPPED;	/* nothing sent; a rerun may pass */
 	ctx_set_preflight(false);
 	cJSON_Delete(clusters);
 	cJSON_Delete(pf.bad_clusters);

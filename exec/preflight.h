@@ -31,7 +31,8 @@ struct preflight_sum {
  * outputs of its done steps must be in ctx->outputs). Returns 0 when
  * the account matches the bundle, RUN_EXIT_DRIFT when it drifted or a
  * precondition failed (each reported on stderr and under --json as
- * events), RUN_EXIT_FAIL on an error (logged). sum (may be NULL) is
+ * events), RUN_EXIT_STOPPED when a read failed in a way a rerun may
+ * fix (transport, throttling, 5xx), RUN_EXIT_FAIL on another error. sum (may be NULL) is
  * filled when the preflight ran to a verdict.
  */
 int	preflight_run(struct run_ctx *, const struct journal *j,
