@@ -32,6 +32,9 @@ static const struct run_action actions[] = {
 	    NULL, NULL, true, false, { NULL }, NULL },
 	{ "ecs:TagResource", RUN_API_ECS, "TagResource", NULL, NULL, NULL,
 	    true, false, { NULL }, NULL },
+	/* A read step (live/NAME): the live desiredCount the creates use. */
+	{ "ecs:DescribeServices", RUN_API_ECS, "DescribeServices", NULL, NULL,
+	    NULL, true, false, { NULL }, NULL },
 	{ "ec2:CreateSecurityGroup", RUN_API_EC2, "CreateSecurityGroup", NULL,
 	    NULL, NULL, false, true, { NULL }, NULL },
 	{ "ec2:AuthorizeSecurityGroupIngress", RUN_API_EC2,

@@ -9,6 +9,7 @@
 #include "ecs.h"
 #include "ratelimit.h"
 #include "spot.h"
+#include "sts.h"
 
 static const struct api_desc apis[RUN_API__MAX] = {
 	[RUN_API_ECS] = { "ecs", "ECS endpoint", "ecs",
@@ -26,6 +27,11 @@ static const struct api_desc apis[RUN_API__MAX] = {
 	[RUN_API_ECS_READ] = { "ecs-read", NULL, "ecs", NULL, NULL, NULL,
 	    RUN_API_ECS, RUN_API_ECS_READ, BACKOFF_API_ECS, RUN_ECS_READ_RATE,
 	    RUN_ECS_READ_BURST, NULL },
+	/* Query protocol like EC2: the same retry class and bucket size. */
+	[RUN_API_STS] = { "sts", "STS endpoint", "sts",
+	    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", NULL, RUN_API_STS,
+	    RUN_API_STS, BACKOFF_API_EC2, RATELIMIT_EC2_RATE,
+	    RATELIMIT_EC2_BURST, sts_send },
 };
 
 const struct api_desc *

@@ -22,6 +22,7 @@ enum run_api {
 	RUN_API_EC2,
 	RUN_API_SPOT,
 	RUN_API_ECS_READ,	/* a token bucket only: ECS Describe*, List* */
+	RUN_API_STS,		/* GetCallerIdentity (preflight) */
 	RUN_API__MAX
 };
 

@@ -120,7 +120,7 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 		if (send_once(ctx, d, op, method, path, req, result, err) ==
 		    0) {
 			step = ctx_step(&lookup);
-			run_event(ctx, lookup ? "lookup" : "reply",
+			run_event(ctx, ctx_reply_kind(),
 			    step != NULL ? step : what);
 			memset(&o, 0, sizeof(o));
 			o.http_status = 200;
@@ -131,7 +131,7 @@ run_call(struct run_ctx *ctx, enum run_api api, const char *op,
 			return 0;
 		}
 		step = ctx_step(&lookup);
-		run_event(ctx, lookup ? "lookup" : "reply", step != NULL ?
+		run_event(ctx, ctx_reply_kind(), step != NULL ?
 		    step : what);
 		/* Clock skew: correct the signing clock, re-sign once. */
 		if (d->service != NULL && !skew_retried &&

@@ -82,12 +82,25 @@ ctx_now_s(void)
 /* The step this thread works on, and whether it is looking one up. */
 static _Thread_local const char *cur_step;
 static _Thread_local bool cur_lookup;
+static _Thread_local bool cur_preflight;
 
 void
 run_set_step(const char *id, bool lookup)
 {
 	cur_step = id;
 	cur_lookup = lookup;
+}
+
+void
+ctx_set_preflight(bool on)
+{
+	cur_preflight = on;
+}
+
+const char *
+ctx_reply_kind(void)
+{
+	return cur_preflight ? "preflight" : cur_lookup ? "lookup" : "reply";
 }
 
 const char *

@@ -32,6 +32,9 @@ struct progress;
 #define RUN_EXIT_FAIL		1
 #define RUN_EXIT_USAGE		2
 #define RUN_EXIT_STOPPED	3	/* stopped early; rerun resumes */
+#define RUN_EXIT_DRIFT		4	/* preflight: the account drifted from
+					   the bundle or a precondition failed;
+					   nothing was sent */
 
 #define RUN_DEFAULT_PHASE	"import"
 #define RUN_DEFAULT_PARALLEL	4
@@ -100,7 +103,8 @@ bool	run_stopping(const struct run_ctx *);
  * Test hooks, so that a test can SIGKILL f2o-exec at a chosen point from
  * outside. Events, as "KIND STEP": "open -" (new journal), "intent S",
  * "reply S" (a reply to a request of step S, polls included), "lookup S"
- * (a reply while looking S up), "result S" (RESULT of a run), "settle S"
+ * (a reply while looking S up), "preflight OP" (a reply to a read of the
+ * preflight: OP the operation, or the Spot path), "result S" (RESULT of a run), "settle S"
  * (RESULT written when settling an in-doubt step at start).
  * F2O_EXEC_EVENT_LOG=PATH appends every event to PATH. At the event
  * F2O_EXEC_PAUSE_AT=N (Nth of the process) or F2O_EXEC_PAUSE_ON="KIND S"
@@ -110,6 +114,10 @@ bool	run_stopping(const struct run_ctx *);
 void	run_event(struct run_ctx *, const char *kind, const char *id);
 /* The step the calling thread works on (for events); lookup: a look-up. */
 void	run_set_step(const char *id, bool lookup);
+/* The calling thread runs the preflight (events "preflight OP"). */
+void	ctx_set_preflight(bool on);
+/* The event kind of a reply on this thread: preflight, lookup, reply. */
+const char *ctx_reply_kind(void);
 /* The calling thread's step (or NULL); *lookup: whether looking it up. */
 const char *ctx_step(bool *lookup);
 /* Read the test hooks (F2O_EXEC_PAUSE_*, F2O_EXEC_EVENT_LOG) into ctx. */

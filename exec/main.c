@@ -55,6 +55,10 @@ help(void)
 	    "resuming from the journal\n"
 	    "  rollback  run the rollback phase: undo only what the journal "
 	    "says f2o did\n"
+	    "  check     the read-only preflight alone: account, region, "
+	    "clusters, services\n"
+	    "            and security groups against the bundle; sends no "
+	    "write\n"
 	    "  status    each step's state in the journal: done, in-doubt, "
 	    "failed, pending, skipped\n"
 	    "  verify    check the bundle's integrity and print its digest\n"
@@ -82,7 +86,9 @@ help(void)
 	    "Credentials as the AWS CLI finds them; Spot: SPOTINST_TOKEN, "
 	    "SPOTINST_ACCOUNT\nor ~/.spotinst/credentials. Exit: 0 ok, "
 	    "1 failure, 2 usage, 3 stopped early\n(journal consistent; "
-	    "rerun to resume).\n",
+	    "rerun to resume), 4 the preflight refused: the account drifted\n"
+	    "from the bundle or a precondition failed (nothing was "
+	    "sent).\n",
 	    RUN_DEFAULT_PARALLEL, RUN_WAIT_TIMEOUT, RUN_WAIT_INTERVAL,
 	    RUN_DEFAULT_ATTEMPTS);
 }
@@ -332,7 +338,8 @@ main(int argc, char *argv[])
 	cmd = argv[0];
 	path = argv[1];
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "verify") != 0 &&
-	    strcmp(cmd, "status") != 0 && strcmp(cmd, "rollback") != 0) {
+	    strcmp(cmd, "status") != 0 && strcmp(cmd, "rollback") != 0 &&
+	    strcmp(cmd, "check") != 0) {
 		usage(stderr);
 		return RUN_EXIT_USAGE;
 	}
@@ -395,7 +402,7 @@ main(int argc, char *argv[])
 		rc = run_status(&ctx);
 		goto out;
 	}
-	if (opts.dry_run) {
+	if (opts.dry_run && strcmp(cmd, "check") != 0) {
 		rc = run_dry(&ctx);
 		goto out;
 	}
@@ -410,7 +417,7 @@ main(int argc, char *argv[])
 	if (http_global_init() == -1)
 		goto out;
 	curl_ok = 1;
-	rc = run_plan(&ctx);
+	rc = strcmp(cmd, "check") == 0 ? run_check(&ctx) : run_plan(&ctx);
 out:
 	if (ctx_ok)
 		run_cleanup(&ctx);

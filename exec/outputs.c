@@ -49,6 +49,32 @@ run_path_get(const cJSON *result, const char *path)
 	return cur;
 }
 
+/* Members whose value is an integer (outputs are journaled as strings). */
+static bool
+int_member(const char *key)
+{
+	return key != NULL && (strcmp(key, "desiredCount") == 0 ||
+	    strcmp(key, "healthCheckGracePeriodSeconds") == 0);
+}
+
+/* "4" -> 4 for an integer member; another value is copied as it is. */
+static cJSON *
+int_value(const cJSON *val)
+{
+	char *end;
+	double d;
+
+	if (cJSON_IsString(val) && val->valuestring[0] != '\0' &&
+	    strspn(val->valuestring, "0123456789") ==
+	    strlen(val->valuestring) && strlen(val->valuestring) <= 15) {
+		errno = 0;
+		d = strtod(val->valuestring, &end);
+		if (errno == 0 && *end == '\0')
+			return cJSON_CreateNumber(d);
+	}
+	return cJSON_Duplicate(val, 1);
+}
+
 int
 run_resolve(cJSON *item, const cJSON *outputs, const char *what)
 {
@@ -69,7 +95,8 @@ run_resolve(cJSON *item, const cJSON *outputs, const char *what)
 				    "output %s", what, c->valuestring, id, out);
 				goto out;
 			}
-			repl = cJSON_Duplicate(val, 1);
+			repl = int_member(c->string) ? int_value(val) :
+			    cJSON_Duplicate(val, 1);
 			/* ReplaceItemViaPointer keeps no key: name it. */
 			if (repl == NULL || !(cJSON_IsObject(item) ?
 			    cJSON_ReplaceItemInObjectCaseSensitive(item,

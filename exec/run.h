@@ -50,5 +50,11 @@ int	run_plan(struct run_ctx *);
 int	run_dry(struct run_ctx *);
 /* f2o-exec status: each step of the phase with its journal state. */
 int	run_status(struct run_ctx *);
+/*
+ * f2o-exec check: the preflight alone (preflight.h), against the journal
+ * read without its lock and without changing it; prints the verdict and
+ * what to do. RUN_EXIT_OK, RUN_EXIT_DRIFT or RUN_EXIT_FAIL.
+ */
+int	run_check(struct run_ctx *);
 
 #endif

@@ -23,6 +23,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "outputs.h"
+#include "preflight.h"
 #include "progress.h"
 #include "reconcile.h"
 #include "run.h"
@@ -412,6 +413,16 @@ run_plan(struct run_ctx *ctx)
 		goto done;
 	}
 	(void)sched_build(&s, &already, &skipped);
+	/* Read-only, before the first write: refuse a drifted account. */
+	for (i = 0; i < s.n; i++)
+		if (s.t[i].st == T_PENDING && !s.t[i].skip)
+			break;
+	if (i < s.n && (r = preflight_run(ctx, ctx->journal, NULL)) !=
+	    RUN_EXIT_OK) {
+		(void)pthread_cond_destroy(&s.cv);
+		code = r;
+		goto done;
+	}
 	if (already > 0 && !ctx->opts->json)
 		printf("resuming: %zu of %zu step(s) of phase %s already "
 		    "done (journal)\n", already, total, ctx->opts->phase);
@@ -458,7 +469,8 @@ done:
 		log_warnx("stopped by a signal: in-flight requests finished "
 		    "and the journal is consistent; rerun to resume");
 	progress_done(ctx->progress, code == RUN_EXIT_OK ? "ok" : code ==
-	    RUN_EXIT_STOPPED ? "stopped" : "failed", already + s.ndone +
+	    RUN_EXIT_STOPPED ? "stopped" : code == RUN_EXIT_DRIFT ? "refused" :
+	    "failed", already + s.ndone +
 	    skipped, code, extra);
 	progress_free(ctx->progress);
 	ctx->progress = NULL;

@@ -2,8 +2,11 @@
 # The README's main command: install what is missing, build, then the whole
 # flow on the shipped demo export:
 #   1. f2o-translate: fixtures/demo -> a bundle (plan, requests, PLAN.md, report)
-#   2. f2o-exec: replay the bundle against loopback servers that behave like
-#      AWS (ECS, EC2) and Spot (tests/peers/peer.py; nothing leaves 127.0.0.1)
+#   2. f2o-exec: the read-only preflight alone (f2o-exec check), once on a
+#      matching account and once after "someone" deployed a new revision
+#      (drift: exit 4, the diff), then replay the bundle against loopback
+#      servers that behave like AWS (ECS, EC2, STS) and Spot
+#      (tests/peers/peer.py; nothing leaves 127.0.0.1)
 #   3. what the servers hold afterwards, and the cost report's totals.
 set -eu
 cd "$(dirname "$0")/.."
@@ -29,13 +32,28 @@ i=0
 while [ ! -s "$tmp/ports" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 aws=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["aws"])' "$tmp/ports")
 spot=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["spot"])' "$tmp/ports")
+fx() { # f2o-exec against the loopback servers
+	env -i PATH="$PATH" HOME="$tmp" AWS_ENDPOINT_URL="$aws" SPOTINST_BASE_URL="$spot" \
+	    AWS_ACCESS_KEY_ID=AKIAF2OTESTKEY000001 \
+	    AWS_SECRET_ACCESS_KEY=f2o/test/secret/key/not/a/real/one/0000 \
+	    SPOTINST_TOKEN=f2o-test-spot-token SPOTINST_ACCOUNT=act-f2o00001 \
+	    ./f2o-exec "$@"
+}
+mutate() { # another actor changes the account (tests/peers/mutate.py)
+	curl -s -X POST -d "$1" "$aws/_f2o/mutate" >/dev/null
+}
 echo
-echo "== 2. f2o-exec --expect-digest $digest run $out   (AWS at $aws, Spot at $spot)"
-env -i PATH="$PATH" HOME="$tmp" AWS_ENDPOINT_URL="$aws" SPOTINST_BASE_URL="$spot" \
-    AWS_ACCESS_KEY_ID=AKIAF2OTESTKEY000001 \
-    AWS_SECRET_ACCESS_KEY=f2o/test/secret/key/not/a/real/one/0000 \
-    SPOTINST_TOKEN=f2o-test-spot-token SPOTINST_ACCOUNT=act-f2o00001 \
-    ./f2o-exec --expect-digest "$digest" run "$out" || echo "f2o-exec exited $?"
+echo "== 2a. f2o-exec check $out   (read-only preflight; AWS at $aws, Spot at $spot)"
+fx check "$out" 2>&1 || echo "f2o-exec check exited $?"
+echo
+echo "== 2b. someone deploys shop-web:13 to service web; f2o-exec check $out"
+mutate '{"action":"register_taskdef","family":"shop-web","cluster":"shop","service":"web"}'
+fx check "$out" 2>&1 || echo "f2o-exec check exited $? (4: drift; f2o-exec run would refuse)"
+echo "   (reverting it: service web back on shop-web:12)"
+mutate '{"action":"update_service","cluster":"shop","service":"web","taskDefinition":"shop-web:12"}'
+echo
+echo "== 2c. f2o-exec --expect-digest $digest run $out"
+fx --expect-digest "$digest" run "$out" || echo "f2o-exec exited $?"
 echo
 echo "== 3. what the loopback AWS and Spot hold now"
 curl -s "$aws/_f2o/state" >"$tmp/state.json"

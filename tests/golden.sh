@@ -48,6 +48,7 @@ for c in $cases; do
 		if [ -f tests/tools/validate_bundle.py ]; then
 			$PY tests/tools/validate_bundle.py "$out" >"$tmp/$c.val" 2>&1 || problems="$problems invalid-requests"
 		fi
+		$PY tests/tools/check_iam_policy.py "$out" >"$tmp/$c.iam" 2>&1 || { problems="$problems iam-policy"; cat "$tmp/$c.iam" >>"$tmp/$c.val"; }
 	fi
 	if [ -z "$problems" ]; then
 		echo "ok   $c"; pass=$((pass + 1))

@@ -149,15 +149,20 @@ service_cutover(struct xlate *x, struct xsvc *s)
 {
 	struct chain c = { x, MODEL_PHASE_CUTOVER, NULL };
 	const char *n = s->name, *cp = s->newname;
-	char id[PLAN_ID_MAX + 1], *ref;
+	char id[PLAN_ID_MAX + 1], *ref, live[PLAN_ID_MAX + 1];
 	struct plan_step *st;
 	cJSON *req;
 	int rc = -1;
 
+	(void)snprintf(live, sizeof(live), "live/%s:cutover", n);
 #define ID(suffix) (snprintf(id, sizeof(id), "cut/%s:%s", n, suffix), id)
 	STEP(ID("copy-stable"), "wait:ServicesStable", xasprintf("check that "
 	    "%s is stable and healthy before touching %s", cp, n),
 	    req_names(x, cp), s->wait_step, NULL);
+	STEP(live, "ecs:DescribeServices", xasprintf("read the live "
+	    "desiredCount of %s before it is scaled to 0 (export had %lld)", n,
+	    s->desired), service_live_request(x, n), NULL, NULL);
+	plan_step_output(st, "desiredCount", "services.0.desiredCount");
 	STEP(ID("scale-down"), "ecs:UpdateService", xasprintf("scale Fargate "
 	    "service %s to 0 (%s keeps serving)", n, cp), req_scale(x, n, 0),
 	    NULL, NULL);
@@ -174,8 +179,11 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	free(ref);
 	if (req == NULL)
 		goto out;
+	service_live_count(req, live);
 	STEP(ID("create"), "ecs:CreateService", xasprintf("create %s on EC2 "
-	    "with everything the original had", n), req, s->td->step, NULL);
+	    "with everything the original had (desiredCount: read live by "
+	    "%s, export had %lld)", n, live, s->desired), req, s->td->step,
+	    NULL);
 	plan_step_output(st, "serviceArn", "service.serviceArn");
 	STEP(ID("stable"), "wait:ServicesStable", xasprintf("wait until the new "
 	    "%s is stable", n), req_names(x, n), NULL, NULL);
@@ -198,6 +206,7 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	struct chain c = { x, MODEL_PHASE_ROLLBACK, NULL };
 	const char *n = s->name, *cp = s->newname;
 	char id[PLAN_ID_MAX + 1], *tmp, *u_create, *u_delete, *u_down;
+	char live[PLAN_ID_MAX + 1], cutlive[PLAN_ID_MAX + 1];
 	struct plan_step *st;
 	cJSON *req;
 	int rc = -1;
@@ -209,12 +218,18 @@ service_rollback(struct xlate *x, struct xsvc *s)
 #define ID(suffix) (snprintf(id, sizeof(id), "rb/%s:%s", n, suffix), id)
 #define ADD(sfx, act, ttl, rq, und) STEP(ID(sfx), act, ttl, rq, NULL, und)
 	/* After a cutover: Fargate back under a temporary name first. */
+	(void)snprintf(live, sizeof(live), "live/%s:rollback", n);
+	STEP(live, "ecs:DescribeServices", xasprintf("read the live "
+	    "desiredCount of EC2 service %s before it is scaled to 0", n),
+	    service_live_request(x, n), NULL, u_create);
+	plan_step_output(st, "desiredCount", "services.0.desiredCount");
 	req = req_fargate(x, s, tmp, ID("fargate-temp"));
 	if (req == NULL)
 		goto out;
+	service_live_count(req, live);
 	ADD("fargate-temp", "ecs:CreateService", xasprintf("recreate Fargate "
-	    "%s from the export as %s, so traffic never lacks a task", n, tmp),
-	    req, u_create);
+	    "%s from the export as %s, so traffic never lacks a task "
+	    "(desiredCount: read live by %s)", n, tmp, live), req, u_create);
 	ADD("fargate-temp-stable", "wait:ServicesStable", xasprintf("wait "
 	    "until %s is stable", tmp), req_names(x, tmp), u_create);
 	ADD("ec2-scale-down", "ecs:UpdateService", xasprintf("scale the EC2 "
@@ -236,16 +251,22 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	req = req_fargate(x, s, n, ID("fargate"));
 	if (req == NULL)
 		goto out;
+	/* The cutover read it before scaling the original down. */
+	(void)snprintf(cutlive, sizeof(cutlive), "live/%s:cutover", n);
+	service_live_count(req, cutlive);
 	ADD("fargate", "ecs:CreateService", xasprintf("recreate Fargate %s "
 	    "from the export (launch type, platform version, capacity "
-	    "providers, public IP as they were)", n), req, u_delete);
+	    "providers, public IP as they were; desiredCount: read live by "
+	    "%s)", n, cutlive), req, u_delete);
 	ADD("fargate-stable", "wait:ServicesStable", xasprintf("wait until "
 	    "Fargate %s is stable", n), req_names(x, n), u_delete);
-	ADD("fargate-scale-up", "ecs:UpdateService", xasprintf("give %s its "
-	    "exported desired count (%lld) back", n, s->desired),
-	    req_scale(x, n, s->desired), u_down);
+	req = req_scale(x, n, s->desired);
+	service_live_count(req, cutlive);
+	ADD("fargate-scale-up", "ecs:UpdateService", xasprintf("give %s the "
+	    "desired count read live by %s back (export had %lld)", n, cutlive,
+	    s->desired), req, u_down);
 	ADD("fargate-scaled", "wait:ServicesStable", xasprintf("wait until %s "
-	    "runs %lld tasks", n, s->desired), req_names(x, n), u_down);
+	    "runs its desired count of tasks", n), req_names(x, n), u_down);
 	ADD("temp-scale-down", "ecs:UpdateService", xasprintf("scale %s to 0",
 	    tmp), req_scale(x, tmp, 0), u_create);
 	ADD("temp-drained", "wait:ServicesStable", xasprintf("wait until %s "

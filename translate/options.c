@@ -51,6 +51,8 @@ static const struct opt_def opt_table[] = {
 	/* Target environment */
 	{ "region", OPT_STR, "REGION", NULL, true,
 	  "AWS region (default: from the export's ARNs)" },
+	{ "account", OPT_STR, "ACCOUNT-ID", NULL, false,
+	  "AWS account id of the export (default: from the export's ARNs)" },
 	{ "ecs-cluster", OPT_STR, "NAME", NULL, true,
 	  "ECS cluster name (default: from the export)" },
 	{ "ocean-name", OPT_STR, "NAME", NULL, true,

@@ -274,6 +274,57 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 	return req;
 }
 
+cJSON *
+service_live_request(const struct xlate *x, const char *name)
+{
+	cJSON *r = cJSON_CreateObject(), *a;
+
+	json_add_str(r, "cluster", opt_str(x->opt, "ecs-cluster"));
+	a = cJSON_AddArrayToObject(r, "services");
+	cJSON_AddItemToArray(a, cJSON_CreateString(name));
+	return r;
+}
+
+void
+service_live_count(cJSON *req, const char *live_step)
+{
+	char *ref = plan_ref(live_step, "desiredCount");
+
+	/* In place: the member keeps its position in the request file. */
+	if (!cJSON_ReplaceItemInObjectCaseSensitive(req, "desiredCount",
+	    cJSON_CreateString(ref)))
+		json_add_str(req, "desiredCount", ref);
+	free(ref);
+}
+
+/* live/<name>: the original's desiredCount, read just before the copy. */
+static char *
+live_import(struct xlate *x, struct xsvc *s)
+{
+	char *id = xasprintf("live/%s", s->name), *path, *title;
+	struct plan_step *st;
+	cJSON *req = service_live_request(x, s->name);
+
+	path = ctx_request(x, id, req);
+	cJSON_Delete(req);
+	if (path == NULL) {
+		free(id);
+		return NULL;
+	}
+	title = xasprintf("read the live desiredCount of %s (export had %lld)",
+	    s->name, s->desired);
+	st = plan_add(x->plan, id, MODEL_PHASE_IMPORT, "ecs:DescribeServices",
+	    title, path, NULL);
+	free(title);
+	free(path);
+	if (st == NULL) {
+		free(id);
+		return NULL;
+	}
+	plan_step_output(st, "desiredCount", "services.0.desiredCount");
+	return id;
+}
+
 int
 service_plan(struct xlate *x)
 {
@@ -283,26 +334,37 @@ service_plan(struct xlate *x)
 		struct xsvc *s = x->mig[i];
 		struct plan_step *st;
 		cJSON *req, *w, *names;
-		char *path, *ref, *title, *vng;
+		char *path, *ref, *title, *vng, *live;
 
+		live = live_import(x, s);
+		if (live == NULL)
+			return -1;
 		ref = plan_ref(s->td->step, "taskDefinitionArn");
 		req = service_request(x, s, s->newname, ref, true, s->svc_step);
 		free(ref);
-		if (req == NULL)
+		if (req == NULL) {
+			free(live);
 			return -1;
+		}
+		service_live_count(req, live);
 		path = ctx_request(x, s->svc_step, req);
 		cJSON_Delete(req);
 		if (path == NULL)
 			return -1;
 		title = xasprintf("create %s on EC2 beside Fargate service %s "
-		    "(%lld tasks)", s->newname, s->name, s->desired);
+		    "(desiredCount: read live by %s, export had %lld)",
+		    s->newname, s->name, live, s->desired);
 		st = plan_add(x->plan, s->svc_step, MODEL_PHASE_IMPORT,
 		    "ecs:CreateService", title, path, NULL);
 		free(title);
 		free(path);
-		if (st == NULL)
+		if (st == NULL) {
+			free(live);
 			return -1;
+		}
 		plan_step_after(st, s->td->step);
+		plan_step_after(st, live);
+		free(live);
 		if (x->ocean_step != NULL)
 			plan_step_after(st, x->ocean_step);
 		/* Its own node group; all of them if it has none. */

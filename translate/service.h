@@ -18,6 +18,14 @@ int	service_select(struct xlate *, struct xsvc *s);
  */
 cJSON	*service_request(struct xlate *, struct xsvc *s, const char *name,
 	    const char *td_ref, bool for_copy, const char *step_id);
+/*
+ * The read step that takes the live desiredCount of service name:
+ * ecs:DescribeServices, output desiredCount (services.0.desiredCount).
+ * Returns the request (free with cJSON_Delete).
+ */
+cJSON	*service_live_request(const struct xlate *, const char *name);
+/* In req, desiredCount becomes "${live_step.desiredCount}". */
+void	service_live_count(cJSON *req, const char *live_step);
 /* Add create + wait steps for every migrated service. */
 int	service_plan(struct xlate *);
 

@@ -15,6 +15,7 @@
 #include "digest.h"
 #include "export.h"
 #include "fsio.h"
+#include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "modelcheck.h"
@@ -22,6 +23,7 @@
 #include "options.h"
 #include "plan.h"
 #include "planmd.h"
+#include "preflight.h"
 #include "report.h"
 #include "service.h"
 #include "sg.h"
@@ -200,7 +202,7 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 {
 	cJSON *meta = cJSON_CreateObject(), *w, *o;
 	size_t i;
-	char *gen;
+	char *gen, *acct;
 
 	w = cJSON_CreateArray();
 	for (i = 0; i < x->nwarns; i++) {
@@ -231,6 +233,15 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	cJSON_AddItemToObject(meta, "inputs", cJSON_Duplicate(inputs, 1));
 	cJSON_AddItemToObject(meta, "templates",
 	    cJSON_Duplicate(x->templates, 1));
+	acct = preflight_account(x);
+	if (acct == NULL || iampolicy_write(x, acct) == -1) {
+		free(acct);
+		cJSON_Delete(meta);
+		return -1;
+	}
+	json_add_str(meta, "account", acct);
+	free(acct);
+	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
 	return bundle_seal(x->bundle, meta);
 }
 

@@ -63,16 +63,17 @@ run_src() {
 
 # check_signers NAME SERVICE IDENTITY: every SERVICE request was signed by
 # IDENTITY (and at least one was).
-check_signers() {
-	if $PY - "$tmp/$1.creds.json" "$2" "$3" <<'EOF'
+check_signers() { # case service identity...: exactly these signers
+	c=$1; shift
+	if $PY - "$tmp/$c.creds.json" "$@" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))["signers"].get(sys.argv[2], {})
-if list(d) != [sys.argv[3]] or d[sys.argv[3]] < 1:
+if sorted(d) != sorted(sys.argv[3:]) or min(list(d.values()) or [0]) < 1:
     sys.stderr.write("    signers of %s: %s\n" % (sys.argv[2], d))
     sys.exit(1)
 EOF
-	then ok "$1: $2 requests signed by $3"
-	else bad "$1: $2 requests signed by $3"
+	then ok "$c: $1 requests signed by ${*#* }"
+	else bad "$c: $1 requests signed by ${*#* }"
 	fi
 }
 
@@ -138,7 +139,8 @@ role_session_name = e2e-mid
 region = us-east-1
 EOF
 run_case chain "$(role f2o-deploy e2e-deploy)" AWS_PROFILE=deploy
-$PY - "$tmp/chain.creds.json" "$USER_ARN" "$(role f2o-mid e2e-mid)" <<'EOF' >"$tmp/chain.sts"
+# (and the preflight's GetCallerIdentity by the deploy role itself)
+$PY - "$tmp/chain.creds.json" "$USER_ARN" "$(role f2o-mid e2e-mid)" "$(role f2o-deploy e2e-deploy)" <<'EOF' >"$tmp/chain.sts"
 import json, sys
 d = json.load(open(sys.argv[1]))["signers"].get("sts", {})
 print("ok   chain: AssumeRole signed by the base keys, then by the mid role"
@@ -183,7 +185,9 @@ F2O_EXEC_ARGS="$F2O_EXEC_ARGS --profile envrole"
 run_case envsrc "$(role f2o-envrole e2e-envsrc)" \
     AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK"
 F2O_EXEC_ARGS=$F2O_EXEC_ARGS_SAVE
-check_signers envsrc sts "$USER_ARN"
+# AssumeRole by the environment's keys, GetCallerIdentity (the
+# preflight) by the role
+check_signers envsrc sts "$USER_ARN" "$(role f2o-envrole e2e-envsrc)"
 stop_peer
 
 # 5. credential_process printing the static test keys

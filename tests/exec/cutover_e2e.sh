@@ -34,7 +34,7 @@ check_py "$tmp/t1.out" tests/tools/cutover_check.py traffic "$tmp/s1.json"
 
 phase "f2o-exec run --phase cutover" "$tmp/cut1.log" 0 --phase cutover run "$B"
 state "$tmp/s2.json"
-check_py "$tmp/c2.out" tests/tools/cutover_check.py cutover "$B" "$tmp/s2.json"
+check_py "$tmp/c2.out" tests/tools/cutover_check.py cutover --seed "$tmp/s0.json" "$B" "$tmp/s2.json"
 check_py "$tmp/t2.out" tests/tools/cutover_check.py traffic "$tmp/s2.json"
 no_early_create "$tmp/s2.json" "cutover"
 

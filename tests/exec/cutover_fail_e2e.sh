@@ -42,7 +42,7 @@ else
 	bad "the log names the failed step cut/web:create"; tail -n 30 "$tmp/cut.log"
 fi
 state "$tmp/s1.json"
-check_py "$tmp/c1.out" tests/tools/cutover_check.py cutover --failed web "$B" "$tmp/s1.json"
+check_py "$tmp/c1.out" tests/tools/cutover_check.py cutover --seed "$tmp/s0.json" --failed web "$B" "$tmp/s1.json"
 check_py "$tmp/t1.out" tests/tools/cutover_check.py traffic "$tmp/s1.json"
 n=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["errors"].get("ecs:CreateService ClientException", 0))' "$tmp/s1.json")
 if [ "$n" -ge 1 ]; then ok "the peer refused CreateService web ($n time(s))"; else bad "the fault was not hit"; fi
@@ -52,7 +52,7 @@ f2o "$tmp/cut2.log" --keep-going --phase cutover run "$B"
 rc=$?
 if [ "$rc" -ne 0 ]; then ok "cutover rerun still fails ($rc)"; else bad "cutover rerun exits 0"; fi
 state "$tmp/s2.json"
-check_py "$tmp/c2.out" tests/tools/cutover_check.py cutover --failed web "$B" "$tmp/s2.json"
+check_py "$tmp/c2.out" tests/tools/cutover_check.py cutover --seed "$tmp/s0.json" --failed web "$B" "$tmp/s2.json"
 check_py "$tmp/t2.out" tests/tools/cutover_check.py traffic "$tmp/s2.json"
 
 # rollback from here, fault cleared

@@ -39,7 +39,7 @@ check "verify: intact bundle, exit 0, prints its digest" "[ $rc = 0 ] && grep -q
 
 # A changed request file.
 cp -R "$tmp/b" "$tmp/t"
-sed -i 's/"desiredCount":	4/"desiredCount":	40/' "$tmp/t/requests/svc/sfm-web.json"
+sed -i 's/"healthCheckGracePeriodSeconds":	60/"healthCheckGracePeriodSeconds":	61/' "$tmp/t/requests/svc/sfm-web.json"
 ex "$tmp/t.out" -- run "$tmp/t"; rc=$?
 check "tampered bundle refused before anything is sent (exit 1, names the file)" \
     "[ $rc = 1 ] && grep -q 'requests/svc/sfm-web.json was changed after the bundle was made' $tmp/t.out"
@@ -57,12 +57,12 @@ check "nothing was sent for the refused bundles" \
 
 # A wrong secret: AWS rejects the signature.
 ex "$tmp/sig.out" AWS_SECRET_ACCESS_KEY=WrongCanary/Secret/0000000000000000001 -- --journal "$tmp/j-sig" run "$tmp/b"; rc=$?
-check "wrong secret: run fails with the signature error (InvalidSignatureException)" \
-    "[ $rc = 1 ] && grep -q 'InvalidSignatureException' $tmp/sig.out"
+check "wrong secret: run fails with the signature error (the preflight's STS call: InvalidClientTokenId)" \
+    "[ $rc = 1 ] && grep -qE 'InvalidSignatureException|InvalidClientTokenId' $tmp/sig.out"
 # An expired or wrong session token.
 ex "$tmp/tok.out" AWS_SESSION_TOKEN=ExpiredCanaryToken-0000000000000001 -- --journal "$tmp/j-tok" run "$tmp/b"; rc=$?
-check "expired session token: ExpiredTokenException shown, exit 1" \
-    "[ $rc = 1 ] && grep -q 'ExpiredTokenException' $tmp/tok.out"
+check "expired session token: ExpiredToken (STS, the preflight) shown, exit 1" \
+    "[ $rc = 1 ] && grep -qE 'ExpiredTokenException|ExpiredToken' $tmp/tok.out"
 # A wrong Spot token.
 cat >"$tmp/spot.py" <<'PYEOF'
 import sys

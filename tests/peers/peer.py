@@ -245,6 +245,17 @@ def check_sigv4(cfg, method, path, headers, body, service):
     # RequestExpired "Request has expired." (aws/aws-sdk-java#1443), one
     # too far ahead 401 AuthFailure (aws/aws-sdk-java#519: EC2 answers a
     # skewed clock with AuthFailure, not a skew-specific code).
+    # STS (query protocol) answers a skewed clock like botocore reports
+    # it: 403 SignatureDoesNotMatch "Signature expired: ..." / "Signature
+    # not yet current: ..." (aws/aws-cli#5184, boto/botocore#1375).
+    if service == "sts" and (t < nowt - skew or t > nowt + skew):
+        raise ApiError(403, "SignatureDoesNotMatch", (
+            "Signature expired: %s is now earlier than %s (%s - %d min.)"
+            % (amz, stamp(nowt - skew), stamp(nowt), mins))
+            if t < nowt - skew else (
+            "Signature not yet current: %s is still later than %s "
+            "(%s + %d min.)" % (amz, stamp(nowt + skew), stamp(nowt),
+                                mins)))
     if t < nowt - skew:
         if not ecs:
             fail(None, "RequestExpired", "Request has expired.", 400)

@@ -236,7 +236,8 @@ def test_replay(tmp):
             rc = run(rp + ["--phase", ph], os.path.join(tmp, ph + ".log"))
             tp.check("replay: %s" % ph, rc == 0, rc)
         snap("s1")
-        rc, out = checker(["cutover", b, st["s1"]], os.path.join(tmp, "c1"))
+        rc, out = checker(["cutover", "--seed", st["s0"], b, st["s1"]],
+                          os.path.join(tmp, "c1"))
         tp.check("cutover_check cutover passes after a clean cutover",
                  rc == 0 and "FAIL" not in out, out[-2000:])
         rc, out = checker(["traffic", st["s1"]], os.path.join(tmp, "t1"))

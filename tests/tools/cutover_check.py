@@ -7,8 +7,11 @@ and rollback phases.
         had, at every moment, a running and registered task: no gap; each
         is served at the end
     cutover_check.py cutover BUNDLE STATE.json [--failed NAME,...]
+                                               [--seed STATE0.json]
         every migrated service N now runs on EC2 under its own name, with
-        what cut/N:create asked for, stable; the Fargate original and the
+        what cut/N:create asked for (a desiredCount "${live/X.desiredCount}"
+        is the count of the service X reads in the seeded state STATE0:
+        the peers do not autoscale), stable; the Fargate original and the
         copy are gone (DRAINING/INACTIVE); created once each.
         For N in --failed: N has no live service, the copy still runs,
         stable, at the exported desired count
@@ -113,7 +116,25 @@ def plan_of(bundle_path):
     return b, json.loads(b.read("plan.json"))
 
 
-def cutover(bundle_path, state, failed):
+LIVE_REF = re.compile(r"^\$\{(live/[A-Za-z0-9/_:-]+)\.desiredCount\}$")
+
+
+def resolve_live(b, steps, seed, value):
+    """A "${live/X.desiredCount}" value: the seeded count of the service
+    step X reads; anything else as it is."""
+    m = LIVE_REF.match(value) if isinstance(value, str) else None
+    if not m:
+        return value
+    st = steps.get(m.group(1))
+    if st is None or seed is None:
+        return value
+    req = json.loads(b.read(st["request"]))
+    old = services_by_name(seed).get((req.get("cluster", "default"),
+                                      req["services"][0]))
+    return old.get("desiredCount") if old else value
+
+
+def cutover(bundle_path, state, failed, seed=None):
     b, plan = plan_of(bundle_path)
     svcs = services_by_name(state)
     created = state["created"]
@@ -148,9 +169,10 @@ def cutover(bundle_path, state, failed):
                   cop and (cop["status"], cop.get("runningCount"),
                            cop.get("desiredCount")))
             if cop is not None and copy_req is not None:
+                want = resolve_live(b, steps, seed,
+                                    copy_req.get("desiredCount"))
                 check("%s: the copy keeps its desired count %s" % (
-                    n, copy_req.get("desiredCount")),
-                    cop.get("desiredCount") == copy_req.get("desiredCount"),
+                    n, want), cop.get("desiredCount") == want,
                     cop.get("desiredCount"))
             continue
         check("%s: live service under the original name" % n,
@@ -170,9 +192,10 @@ def cutover(bundle_path, state, failed):
                   "schedulingStrategy", "propagateTags",
                   "enableExecuteCommand", "enableECSManagedTags"):
             if k in req:
+                want = resolve_live(b, steps, seed, req[k])
                 check("%s: %s as cut/%s:create asked" % (n, k, n),
-                      new.get(k) == req[k], "%s != %s" % (
-                          json.dumps(new.get(k)), json.dumps(req[k])))
+                      new.get(k) == want, "%s != %s" % (
+                          json.dumps(new.get(k)), json.dumps(want)))
         fam = td_ref(new.get("taskDefinition")).split(":")[0]
         tds = [td_ref(t["taskDefinitionArn"]) for t in
                state["ecs"]["taskDefinitions"]
@@ -358,7 +381,7 @@ def same_final(a, b):
 def main(argv):
     args = argv[1:]
     opt = {}
-    for name in ("--failed", "--allow-gaps"):
+    for name in ("--failed", "--allow-gaps", "--seed"):
         if name in args:
             i = args.index(name)
             if i + 1 >= len(args):
@@ -369,7 +392,9 @@ def main(argv):
     if len(args) == 2 and args[0] == "traffic":
         traffic(load(args[1]), set(opt.get("--allow-gaps", [])))
     elif len(args) == 3 and args[0] == "cutover":
-        cutover(args[1], load(args[2]), set(opt.get("--failed", [])))
+        seed = opt.get("--seed")
+        cutover(args[1], load(args[2]), set(opt.get("--failed", [])),
+                load(seed[0]) if seed else None)
     elif len(args) == 3 and args[0] == "exported":
         exported(load(args[1]), load(args[2]))
     elif len(args) == 3 and args[0] == "same-final":

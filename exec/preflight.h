@@ -1,0 +1,40 @@
+#ifndef F2O_PREFLIGHT_H
+#define F2O_PREFLIGHT_H
+/*
+ * The read-only preflight of f2o-exec, before the first write of every
+ * run and rollback, and alone as `f2o-exec check`: the region of every
+ * endpoint is the bundle's, STS GetCallerIdentity names the bundle's
+ * account, the ECS clusters are ACTIVE, every fingerprinted service
+ * (DescribeServices, batches of 10) and security group
+ * (DescribeSecurityGroups) is as the bundle recorded it (drift.h: the
+ * drift and resume rules), and a Spot read call proves the token may act
+ * on the Spot account. It sends no write.
+ */
+#include "ctx.h"
+
+struct journal;
+
+#define PREFLIGHT_BATCH		10	/* services per DescribeServices */
+#define PREFLIGHT_MAX_CLUSTERS	100	/* per DescribeClusters */
+
+/* What the preflight saw (for check's verdict). */
+struct preflight_sum {
+	char		*account;	/* STS Account, or "?"; free() */
+	size_t		 services;	/* compared */
+	size_t		 groups;
+	size_t		 diffs;		/* fields that differ */
+	size_t		 refused;	/* failed preconditions */
+};
+
+/*
+ * The preflight against the journal j (NULL: nothing done yet; the
+ * outputs of its done steps must be in ctx->outputs). Returns 0 when
+ * the account matches the bundle, RUN_EXIT_DRIFT when it drifted or a
+ * precondition failed (each reported on stderr and under --json as
+ * events), RUN_EXIT_STOPPED when a read failed in a way a rerun may
+ * fix (transport, throttling, 5xx), RUN_EXIT_FAIL on another error. sum (may be NULL) is
+ * filled when the preflight ran to a verdict.
+ */
+int	preflight_run(struct run_ctx *, const struct journal *j,
+	    struct preflight_sum *sum);
+#endif

@@ -1,0 +1,209 @@
+/* Fingerprints: members, normalisation (order, defaults), diff. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "jsonutil.h"
+
+static cJSON *
+parse(const char *s)
+{
+	cJSON *j = json_parse_quiet(s, strlen(s));
+
+	assert_non_null(j);
+	return j;
+}
+
+static char *
+fp_text(const char *svc)
+{
+	cJSON *j = parse(svc), *fp = fingerprint_service(j);
+	char *c;
+
+	assert_non_null(fp);
+	c = json_canonical(fp);
+	cJSON_Delete(fp);
+	cJSON_Delete(j);
+	return c;
+}
+
+static void
+test_service_members(void **state)
+{
+	static const char *const want[] = { "capacityProviderStrategy",
+	    "deploymentConfiguration", "deploymentController", "launchType",
+	    "loadBalancers", "networkConfiguration", "platformVersion",
+	    "serviceConnectConfiguration", "serviceRegistries", "status",
+	    "tags", "taskDefinition" };
+	cJSON *j = parse("{\"serviceName\":\"web\",\"desiredCount\":3,"
+	    "\"taskDefinition\":\"arn:aws:ecs:us-east-1:1:task-definition/w:1\""
+	    ",\"launchType\":\"FARGATE\",\"runningCount\":2}");
+	cJSON *fp = fingerprint_service(j), *m;
+	size_t i = 0;
+
+	(void)state;
+	assert_non_null(fp);
+	cJSON_ArrayForEach(m, fp) {
+		assert_true(i < sizeof(want) / sizeof(want[0]));
+		assert_string_equal(m->string, want[i]);
+		i++;
+	}
+	assert_int_equal(i, sizeof(want) / sizeof(want[0]));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(fp, "loadBalancers")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(fp, "status")));
+	assert_string_equal(json_str(fp, "platformVersion"), "LATEST");
+	assert_null(fingerprint_service(NULL));
+	cJSON_Delete(fp);
+	cJSON_Delete(j);
+}
+
+static void
+test_service_normalised(void **state)
+{
+	char *a = fp_text("{\"taskDefinition\":\"t:1\",\"launchType\":"
+	    "\"FARGATE\",\"platformVersion\":\"LATEST\",\"networkConfiguration"
+	    "\":{\"awsvpcConfiguration\":{\"subnets\":[\"s-2\",\"s-1\"],"
+	    "\"securityGroups\":[\"sg-b\",\"sg-a\"]}},\"tags\":[{\"key\":\"b\","
+	    "\"value\":\"2\"},{\"key\":\"a\",\"value\":\"1\"}],\"loadBalancers"
+	    "\":[{\"targetGroupArn\":\"tg2\",\"containerName\":\"w\","
+	    "\"containerPort\":80},{\"targetGroupArn\":\"tg1\",\"containerName"
+	    "\":\"w\",\"containerPort\":80}],\"desiredCount\":3,"
+	    "\"runningCount\":3}");
+	char *b = fp_text("{\"runningCount\":1,\"desiredCount\":7,"
+	    "\"deploymentConfiguration\":{\"maximumPercent\":200,"
+	    "\"minimumHealthyPercent\":100,\"deploymentCircuitBreaker\":{"
+	    "\"enable\":false,\"rollback\":false}},\"deploymentController\":{"
+	    "\"type\":\"ECS\"},\"loadBalancers\":[{\"containerName\":\"w\","
+	    "\"containerPort\":80,\"targetGroupArn\":\"tg1\"},{\"containerName"
+	    "\":\"w\",\"containerPort\":80,\"targetGroupArn\":\"tg2\"}],"
+	    "\"tags\":[{\"key\":\"a\",\"value\":\"1\"},{\"key\":\"b\","
+	    "\"value\":\"2\"}],\"taskDefinition\":\"t:1\",\"launchType\":"
+	    "\"FARGATE\",\"networkConfiguration\":{\"awsvpcConfiguration\":{"
+	    "\"assignPublicIp\":\"DISABLED\",\"subnets\":[\"s-1\",\"s-2\"],"
+	    "\"securityGroups\":[\"sg-a\",\"sg-b\"]}},\"deployments\":[{"
+	    "\"status\":\"PRIMARY\",\"platformVersion\":\"1.4.0\"}]}");
+	char *c = fp_text("{\"taskDefinition\":\"t:2\",\"launchType\":"
+	    "\"FARGATE\"}");
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_service_connect_primary(void **state)
+{
+	cJSON *j = parse("{\"serviceConnectConfiguration\":{\"enabled\":false}"
+	    ",\"deployments\":[{\"status\":\"ACTIVE\",\"serviceConnect"
+	    "Configuration\":{\"enabled\":false}},{\"status\":\"PRIMARY\","
+	    "\"serviceConnectConfiguration\":{\"enabled\":true,\"namespace\":"
+	    "\"ns\"}}]}");
+	cJSON *fp = fingerprint_service(j), *sc;
+
+	(void)state;
+	sc = cJSON_GetObjectItem(fp, "serviceConnectConfiguration");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(sc, "enabled")));
+	assert_string_equal(json_str(sc, "namespace"), "ns");
+	cJSON_Delete(fp);
+	cJSON_Delete(j);
+}
+
+static void
+test_sg_normalised(void **state)
+{
+	cJSON *a = parse("{\"GroupId\":\"sg-1\",\"GroupName\":\"x\",\"VpcId\":"
+	    "\"vpc-1\",\"IpPermissions\":[{\"IpProtocol\":\"tcp\",\"FromPort\":"
+	    "443,\"ToPort\":443,\"IpRanges\":[{\"CidrIp\":\"10.0.0.0/8\"},{"
+	    "\"CidrIp\":\"1.0.0.0/8\"}]},{\"IpProtocol\":\"tcp\",\"FromPort\":"
+	    "80,\"ToPort\":80,\"UserIdGroupPairs\":[{\"GroupId\":\"sg-2\","
+	    "\"UserId\":\"1\",\"GroupName\":\"other\",\"PeeringStatus\":"
+	    "\"active\"}]}],\"IpPermissionsEgress\":[]}");
+	cJSON *b = parse("{\"VpcId\":\"vpc-1\",\"IpPermissions\":[{\"FromPort"
+	    "\":80,\"IpProtocol\":\"tcp\",\"ToPort\":80,\"IpRanges\":[],"
+	    "\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"UserIdGroupPairs\":[{"
+	    "\"UserId\":\"1\",\"GroupId\":\"sg-2\"}]},{\"IpProtocol\":\"tcp\","
+	    "\"FromPort\":443,\"ToPort\":443,\"IpRanges\":[{\"CidrIp\":"
+	    "\"1.0.0.0/8\"},{\"CidrIp\":\"10.0.0.0/8\"}]}]}");
+	cJSON *fa = fingerprint_sg(a), *fb = fingerprint_sg(b), *m;
+	char *ca = json_canonical(fa), *cb = json_canonical(fb);
+	int n = 0;
+
+	(void)state;
+	assert_string_equal(ca, cb);
+	cJSON_ArrayForEach(m, fa)
+		n++;
+	assert_int_equal(n, 3);
+	assert_string_equal(json_str(fa, "VpcId"), "vpc-1");
+	assert_null(strstr(ca, "PeeringStatus"));
+	assert_null(strstr(ca, "GroupName"));
+	free(ca);
+	free(cb);
+	cJSON_Delete(fa);
+	cJSON_Delete(fb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
+struct seen {
+	int	 n;
+	char	 fields[4][64];
+};
+
+static void
+on_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)want;
+	(void)have;
+	if (s->n < 4) {
+		strncpy(s->fields[s->n], field, sizeof(s->fields[0]) - 1);
+		s->fields[s->n][sizeof(s->fields[0]) - 1] = '\0';
+	}
+	s->n++;
+}
+
+static void
+test_diff(void **state)
+{
+	cJSON *w = parse("{\"a\":1,\"b\":[1,2],\"c\":{\"x\":1,\"y\":2},"
+	    "\"d\":null}");
+	cJSON *h = parse("{\"a\":1,\"b\":[2,1],\"c\":{\"y\":2,\"x\":1},"
+	    "\"e\":true}");
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(fingerprint_diff(w, h, on_diff, &s), 3);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.fields[0], "b");
+	assert_string_equal(s.fields[1], "d");
+	assert_string_equal(s.fields[2], "e");
+	assert_int_equal(fingerprint_diff(w, w, NULL, NULL), 0);
+	assert_int_equal(fingerprint_diff(w, NULL, NULL, NULL), -1);
+	cJSON_Delete(w);
+	cJSON_Delete(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_service_members),
+		cmocka_unit_test(test_service_normalised),
+		cmocka_unit_test(test_service_connect_primary),
+		cmocka_unit_test(test_sg_normalised),
+		cmocka_unit_test(test_diff),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,154 @@
+/*
+ * The manifest's "account" (from the export's ARNs or --account) and
+ * "fingerprints" of the migrated services and their merged groups.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "options.h"
+#include "preflight.h"
+#include "xalloc.h"
+
+struct acct {
+	char	*id;			/* first account seen */
+	char	*where;			/* "file: $.path" of it */
+	int	 conflict;
+};
+
+/* Account field (5th) of arn, or NULL when not an ARN or empty. */
+static char *
+arn_account(const char *arn)
+{
+	const char *p = arn, *e;
+	int i;
+
+	if (arn == NULL || strncmp(arn, "arn:", 4) != 0)
+		return NULL;
+	for (i = 0; i < 4; i++) {
+		p = strchr(p, ':');
+		if (p == NULL)
+			return NULL;
+		p++;
+	}
+	e = strchr(p, ':');
+	if (e == NULL || e == p)
+		return NULL;
+	return xstrndup(p, (size_t)(e - p));
+}
+
+static void
+acct_note(struct acct *a, const char *arn, const char *src, const char *jp,
+    const char *member)
+{
+	char *id = arn_account(arn);
+
+	if (id == NULL || a->conflict)
+		goto out;
+	if (a->id == NULL) {
+		a->id = id;
+		a->where = xasprintf("%s: %s.%s", src, jp, member);
+		return;
+	}
+	if (strcmp(a->id, id) != 0) {
+		log_errx("the export names two AWS accounts: %s (%s) and %s "
+		    "(%s: %s.%s): translate the export of one account",
+		    a->id, a->where, id, src, jp, member);
+		a->conflict = 1;
+	}
+out:
+	free(id);
+}
+
+static int
+account_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i] != '\0'; i++)
+		if (id[i] < '0' || id[i] > '9')
+			return 0;
+	return i == 12;
+}
+
+char *
+preflight_account(const struct xlate *x)
+{
+	static const char *const svc_arns[] = { "serviceArn", "clusterArn",
+	    "taskDefinition" };
+	const struct export *ex = x->ex;
+	const char *given = opt_str(x->opt, "account");
+	struct acct a = { NULL, NULL, 0 };
+	size_t i, k;
+
+	for (i = 0; i < ex->nsvcs; i++)
+		for (k = 0; k < sizeof(svc_arns) / sizeof(svc_arns[0]); k++)
+			acct_note(&a, json_str(ex->svcs[i].svc, svc_arns[k]),
+			    ex->svcs[i].src, ex->svcs[i].jpath, svc_arns[k]);
+	for (i = 0; i < ex->ntds; i++)
+		acct_note(&a, json_str(ex->tds[i].td, "taskDefinitionArn"),
+		    ex->tds[i].src, ex->tds[i].jpath, "taskDefinitionArn");
+	if (a.conflict)
+		goto fail;
+	if (given != NULL && !account_valid(given)) {
+		log_errx("--account \"%s\" is not a 12-digit AWS account id",
+		    given);
+		goto fail;
+	}
+	if (given != NULL && a.id != NULL && strcmp(given, a.id) != 0) {
+		log_errx("--account %s differs from the account %s the export "
+		    "names (%s)", given, a.id, a.where);
+		goto fail;
+	}
+	if (a.id == NULL && given == NULL) {
+		log_errx("the export names no AWS account (no serviceArn, "
+		    "clusterArn or taskDefinitionArn carries one): give "
+		    "--account with the 12-digit id of the account the export "
+		    "was taken from");
+		goto fail;
+	}
+	free(a.where);
+	if (a.id != NULL)
+		return a.id;
+	return xstrdup(given);
+fail:
+	free(a.id);
+	free(a.where);
+	return NULL;
+}
+
+cJSON *
+preflight_fingerprints(const struct xlate *x)
+{
+	cJSON *fp = cJSON_CreateObject(), *svcs, *sgs, *f;
+	size_t i, k, idx;
+
+	svcs = cJSON_AddObjectToObject(fp, "services");
+	sgs = cJSON_AddObjectToObject(fp, "securityGroups");
+	for (i = 0; i < x->nmig; i++) {
+		const struct xsvc *s = x->mig[i];
+		char *key = xasprintf("%s/%s", s->cluster != NULL ?
+		    s->cluster : opt_str(x->opt, "ecs-cluster"), s->name);
+
+		f = fingerprint_service(s->svc);
+		if (f != NULL &&
+		    cJSON_GetObjectItemCaseSensitive(svcs, key) == NULL)
+			cJSON_AddItemToObject(svcs, key, f);
+		else
+			cJSON_Delete(f);
+		free(key);
+		for (k = 0; k < s->nsgs; k++) {
+			if (cJSON_GetObjectItemCaseSensitive(sgs,
+			    s->sgs[k]) != NULL ||
+			    !hashmap_get(&x->ex->sg_idx, s->sgs[k], &idx))
+				continue;
+			f = fingerprint_sg(x->ex->sgs[idx].sg);
+			if (f != NULL)
+				cJSON_AddItemToObject(sgs, s->sgs[k], f);
+		}
+	}
+	json_sort_keys(fp);
+	return fp;
+}
