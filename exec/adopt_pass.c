@@ -24,8 +24,18 @@
  * Add to ids the step ids of item's "${STEP.OUTPUT}" references that
  * outputs cannot resolve yet.
  */
+/* A read step (live/NAME): it creates nothing, so it decides nothing. */
+static bool
+read_step(const struct plan *plan, const char *id)
+{
+	const struct plan_step *st = plan_find(plan, id);
+
+	return st != NULL && strcmp(st->action, "ecs:DescribeServices") == 0;
+}
+
 static void
-refs_missing(const cJSON *item, const cJSON *outputs, cJSON *ids)
+refs_missing(const struct plan *plan, const cJSON *item,
+    const cJSON *outputs, cJSON *ids)
 {
 	const cJSON *c;
 	char *id, *out;
@@ -33,7 +43,8 @@ refs_missing(const cJSON *item, const cJSON *outputs, cJSON *ids)
 	cJSON_ArrayForEach(c, item) {
 		if (cJSON_IsString(c) && c->valuestring != NULL &&
 		    plan_ref_parse(c->valuestring, &id, &out)) {
-			if (cJSON_GetObjectItemCaseSensitive(
+			if (!read_step(plan, id) &&
+			    cJSON_GetObjectItemCaseSensitive(
 			    cJSON_GetObjectItemCaseSensitive(outputs, id),
 			    out) == NULL &&
 			    cJSON_GetObjectItemCaseSensitive(ids, id) == NULL)
@@ -42,7 +53,7 @@ refs_missing(const cJSON *item, const cJSON *outputs, cJSON *ids)
 			free(id);
 			free(out);
 		} else if (cJSON_IsObject(c) || cJSON_IsArray(c))
-			refs_missing(c, outputs, ids);
+			refs_missing(plan, c, outputs, ids);
 	}
 }
 
@@ -63,6 +74,36 @@ mark(cJSON *set, const char *id)
 {
 	if (cJSON_GetObjectItemCaseSensitive(set, id) == NULL)
 		cJSON_AddItemToObject(set, id, cJSON_CreateTrue());
+}
+
+/*
+ * The request resolved but for a desiredCount read live by a later read
+ * step (the judge compares task definition, launch type and tags only).
+ */
+static cJSON *
+request_wo_live(struct run_ctx *ctx, const struct plan_step *st,
+    const cJSON *raw)
+{
+	cJSON *req = cJSON_Duplicate(raw, 1);
+	const char *dc = json_str(req, "desiredCount");
+	char *id, *out;
+	int rc;
+
+	if (dc != NULL && plan_ref_parse(dc, &id, &out)) {
+		if (read_step(ctx->plan, id))
+			cJSON_DeleteItemFromObjectCaseSensitive(req,
+			    "desiredCount");
+		free(id);
+		free(out);
+	}
+	(void)pthread_mutex_lock(&ctx->mu);
+	rc = run_resolve(req, ctx->outputs, st->id);
+	(void)pthread_mutex_unlock(&ctx->mu);
+	if (rc == -1) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
 }
 
 bool
@@ -154,7 +195,7 @@ service_via_td(struct run_ctx *ctx, const struct plan_step *st,
     const struct plan_step *td, const cJSON *active, const char *cluster)
 {
 	struct http_apierr err;
-	cJSON *q, *reply = NULL, *treq, *touts = NULL, *req = NULL;
+	cJSON *q, *reply = NULL, *treq, *touts = NULL, *req = NULL, *raw;
 	cJSON *outs = NULL;
 	const char *want, *have;
 	char hv[ADOPT_MAX_TEXT], wv[ADOPT_MAX_TEXT], what[ADOPT_MAX_TEXT];
@@ -202,7 +243,10 @@ service_via_td(struct run_ctx *ctx, const struct plan_step *st,
 		code = RUN_EXIT_FAIL;
 		goto out;
 	}
-	req = run_step_request(ctx, st, true);
+	req = NULL;
+	if ((raw = run_step_request(ctx, st, false)) != NULL)
+		req = request_wo_live(ctx, st, raw);
+	cJSON_Delete(raw);
 	if (req == NULL) {
 		code = RUN_EXIT_FAIL;
 		goto out;
@@ -247,7 +291,7 @@ service_one(struct run_ctx *ctx, const struct plan_step *st, const cJSON *raw,
 	err.wait_seconds = -1;
 	missing = cJSON_CreateObject();
 	(void)pthread_mutex_lock(&ctx->mu);
-	refs_missing(raw, ctx->outputs, missing);
+	refs_missing(ctx->plan, raw, ctx->outputs, missing);
 	(void)pthread_mutex_unlock(&ctx->mu);
 	if (json_str(raw, "taskDefinition") != NULL &&
 	    plan_ref_parse(json_str(raw, "taskDefinition"), &id, &out) &&
@@ -268,7 +312,7 @@ service_one(struct run_ctx *ctx, const struct plan_step *st, const cJSON *raw,
 	} else if (td != NULL)
 		code = service_via_td(ctx, st, td, active,
 		    json_str(raw, "cluster"));
-	else if ((req = run_step_request(ctx, st, true)) == NULL)
+	else if ((req = request_wo_live(ctx, st, raw)) == NULL)
 		code = RUN_EXIT_FAIL;
 	else if ((r = adopt_service_judge(st, req, active, false, &outs,
 	    &err)) == 1)
@@ -431,12 +475,12 @@ adopt_pass(struct run_ctx *ctx)
 		}
 		missing = cJSON_CreateObject();
 		(void)pthread_mutex_lock(&ctx->mu);
-		refs_missing(raw, ctx->outputs, missing);
+		refs_missing(ctx->plan, raw, ctx->outputs, missing);
 		(void)pthread_mutex_unlock(&ctx->mu);
 		fresh = missing->child != NULL;
 		req = NULL;
 		if (!fresh)
-			req = run_step_request(ctx, st, true);
+			req = request_wo_live(ctx, st, raw);
 		/* Needs an output of a step not looked up: just before. */
 		if ((fresh && !all_in(missing, absent)) ||
 		    (!fresh && req == NULL)) {

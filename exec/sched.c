@@ -258,6 +258,20 @@ file_is_new(const char *path)
 	return stat(path, &sb) == -1 ? errno == ENOENT : sb.st_size == 0;
 }
 
+/* A step of the import phase that the journal does not hold as done. */
+static bool
+import_pending(struct run_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->plan->nsteps; i++)
+		if (strcmp(ctx->plan->steps[i].phase, "import") == 0 &&
+		    journal_state(ctx->journal, ctx->plan->steps[i].id) !=
+		    JSTEP_DONE)
+			return true;
+	return false;
+}
+
 /* Cutover needs the whole import phase done. */
 static int
 check_import_done(struct run_ctx *ctx)
@@ -364,7 +378,7 @@ run_plan(struct run_ctx *ctx)
 	char *jpath, extra[256];
 	size_t i, nth = 0, already = 0, skipped = 0, total = 0, blocked = 0;
 	size_t pending = 0;
-	bool fresh;
+	bool fresh, preflown = false;
 	int code = RUN_EXIT_OK, r;
 
 	memset(&s, 0, sizeof(s));
@@ -401,6 +415,18 @@ run_plan(struct run_ctx *ctx)
 		code = RUN_EXIT_FAIL;
 		goto done;
 	}
+	/*
+	 * Import: the preflight runs before the adoption pass's look-ups, so
+	 * a wrong account, region or cluster is named as such (exit 4).
+	 */
+	if (strcmp(ctx->opts->phase, "import") == 0 && import_pending(ctx)) {
+		r = preflight_run(ctx, ctx->journal, NULL);
+		if (r != RUN_EXIT_OK) {
+			code = r;
+			goto done;
+		}
+		preflown = true;
+	}
 	/* Look before creating: adopt what exists, refuse a conflict. */
 	r = adopt_pass(ctx);
 	if (r != 0) {
@@ -417,8 +443,8 @@ run_plan(struct run_ctx *ctx)
 	for (i = 0; i < s.n; i++)
 		if (s.t[i].st == T_PENDING && !s.t[i].skip)
 			break;
-	if (i < s.n && (r = preflight_run(ctx, ctx->journal, NULL)) !=
-	    RUN_EXIT_OK) {
+	if (!preflown && i < s.n &&
+	    (r = preflight_run(ctx, ctx->journal, NULL)) != RUN_EXIT_OK) {
 		(void)pthread_cond_destroy(&s.cv);
 		code = r;
 		goto done;

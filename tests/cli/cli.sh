@@ -89,7 +89,7 @@ check "secrets are redacted in messages; environment text is not checked" "[ $rc
 "$T" $CFG --quiet fixtures/diag/template/taskdef.json -o "$tmp/t" >/dev/null 2>"$tmp/t.err"; rc=$?
 check "a lone template task definition names its file, no internal step error" "[ $rc = 1 ] && grep -q 'fixtures/diag/template/taskdef.json: \$.taskDefinition.family: template placeholder' $tmp/t.err && ! grep -qi 'step' $tmp/t.err"
 jq '.taskDefinition = "shop-web:12"' fixtures/diag/barefamily/create-service.json >"$tmp/cs12.json"
-"$T" $CFG --quiet --region us-east-1 "$tmp/cs12.json" $DB/security-groups.json fixtures/diag/barefamily-norev/register-task-definition.json -o "$tmp/rt" >/dev/null 2>"$tmp/rt.err"; rc=$?
+"$T" $CFG --quiet --region us-east-1 --account 123456789012 "$tmp/cs12.json" $DB/security-groups.json fixtures/diag/barefamily-norev/register-task-definition.json -o "$tmp/rt" >/dev/null 2>"$tmp/rt.err"; rc=$?
 check "a register-task-definition input stands for the revision a create-service input names; rollback names it" "[ $rc = 0 ] && grep -q 'cs12.json: \$.taskDefinition: names a revision that the export has only as a task definition without one' $tmp/rt.err && grep -q '\"taskDefinition\":.*\"shop-web:12\"' $tmp/rt/requests/rb/web:fargate.json"
 "$T" $CFG --quiet $DB/taskdef.json -o "$tmp/lone" >/dev/null 2>"$tmp/lone.err"; rc=$?
 check "a lone task definition file: the error names the file and path" "[ $rc = 1 ] && grep -q '^f2o-translate: error: $DB/taskdef.json: \$.taskDefinition: task definition shop-web:12, but no service' $tmp/lone.err"

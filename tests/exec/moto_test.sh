@@ -133,7 +133,7 @@ for step in td/shop-web sg/instances svc/sfm-api; do
 	r=$($PY tests/tools/pause_kill.py --timeout 30 --log "$tmp/kill-${step#*/}.log" -- \
 	    env -i PATH="$PATH" HOME="$tmp/home" F2O_EXEC_PAUSE_ON="reply $step" \
 	    AWS_ENDPOINT_URL_ECS="$MOTO" AWS_ENDPOINT_URL_EC2="$MOTO" \
-	    AWS_ENDPOINT_URL=http://127.0.0.1:9 SPOTINST_BASE_URL="$SPOT_URL" \
+	    AWS_ENDPOINT_URL_STS="$MOTO" AWS_ENDPOINT_URL=http://127.0.0.1:9 SPOTINST_BASE_URL="$SPOT_URL" \
 	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
 	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
 	    "$E" --progress plain --parallel 1 --wait-timeout 1 $RATES run "$tmp/bundle")

@@ -16,6 +16,7 @@
 # Each check prints "ok   ..." / "FAIL ..." lines (counted by the caller).
 import json
 import os
+import re
 import sys
 
 REGION = "us-east-1"
@@ -84,6 +85,19 @@ def load_bundle(b):
         p = os.path.join(b, "requests", st["id"] + ".json")
         if os.path.exists(p):
             reqs[st["id"]] = json.load(open(p))
+    # desiredCount "${live/NAME.desiredCount}" is read live by the plan's
+    # live/ step; nothing scales a service in moto, so the live value is the
+    # exported one, which that step's title gives ("export had N").
+    had = {}
+    for st in plan["steps"]:
+        m = re.search(r"export had (\d+)", st.get("title", ""))
+        if st["action"] == "ecs:DescribeServices" and m:
+            had[st["id"]] = int(m.group(1))
+    for r in reqs.values():
+        dc = r.get("desiredCount") if isinstance(r, dict) else None
+        m = re.match(r"^\$\{(live/[^.]+)\.desiredCount\}$", dc) if isinstance(dc, str) else None
+        if m and m.group(1) in had:
+            r["desiredCount"] = had[m.group(1)]
     return plan, reqs
 
 

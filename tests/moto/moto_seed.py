@@ -143,6 +143,11 @@ def seed(url, src):
             continue
         kw = {"cluster": s["clusterArn"].split("/")[-1], "serviceName": s["serviceName"],
               "taskDefinition": s["taskDefinition"], "desiredCount": s["desiredCount"]}
+        if s.get("capacityProviderStrategy"):
+            # moto keeps no capacity provider strategy (it reports launch
+            # type EC2): seed and export such a service as FARGATE
+            s = dict(s, launchType="FARGATE")
+            s.pop("capacityProviderStrategy")
         for k in ("launchType", "capacityProviderStrategy", "loadBalancers",
                   "serviceRegistries", "platformVersion", "propagateTags",
                   "deploymentConfiguration", "schedulingStrategy"):
@@ -175,12 +180,46 @@ def rewrite(src, dst, idmap):
             open(p, "w").write(text)
 
 
+def align(url, dst):
+    """Make the export copy what moto holds, so that f2o-exec's preflight
+    sees no drift that is only moto's way of storing things (it keeps no
+    capacity provider strategy, no circuit breaker, no deployment alarms,
+    no description on a prefix-list rule): those are listed in README.md."""
+    ecs = client(url, "ecs")
+    p = os.path.join(dst, "services.json")
+    doc = json.load(open(p))
+    for s in doc["services"]:
+        if s.get("status") != "ACTIVE":
+            continue
+        live = ecs.describe_services(cluster=s["clusterArn"].split("/")[-1],
+                                     services=[s["serviceName"]])["services"]
+        if not live:
+            continue
+        if s.get("capacityProviderStrategy"):
+            s.pop("capacityProviderStrategy")
+            s["launchType"] = "FARGATE"
+        if live[0].get("deploymentConfiguration"):
+            s["deploymentConfiguration"] = live[0]["deploymentConfiguration"]
+        else:
+            s.pop("deploymentConfiguration", None)
+    json.dump(doc, open(p, "w"), indent=1)
+    p = os.path.join(dst, "security-groups.json")
+    doc = json.load(open(p))
+    for g in doc.get("SecurityGroups", []):
+        for k in ("IpPermissions", "IpPermissionsEgress"):
+            for perm in g.get(k, []):
+                for pl in perm.get("PrefixListIds", []):
+                    pl.pop("Description", None)
+    json.dump(doc, open(p, "w"), indent=1)
+
+
 def main():
     if len(sys.argv) != 4:
         sys.stderr.write("usage: moto_seed.py URL EXPORT_DIR OUT_DIR\n")
         return 2
     idmap = seed(sys.argv[1], sys.argv[2])
     rewrite(sys.argv[2], sys.argv[3], idmap)
+    align(sys.argv[1], sys.argv[3])
     json.dump(idmap, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
     return 0
