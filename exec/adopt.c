@@ -16,9 +16,7 @@
 #include "outputs.h"
 #include "progress.h"
 #include "reconcile.h"
-#include "sigv4.h"
 #include "spot.h"
-#include "strbuf.h"
 #include "xalloc.h"
 
 /* The value of tag key in tags (key/Key/tagKey, value/Value/tagValue). */
@@ -379,7 +377,6 @@ check_spot(struct run_ctx *ctx, const struct plan_step *step,
 {
 	const cJSON *want, *it, *match = NULL;
 	cJSON *reply = NULL;
-	struct strbuf sb;
 	char *path = NULL, what[ADOPT_MAX_TEXT];
 	const char *oid = NULL, *name;
 	int n = 0, rc = -1;
@@ -395,14 +392,8 @@ check_spot(struct run_ctx *ctx, const struct plan_step *step,
 		oid = json_str(want, "oceanId");
 		if (oid == NULL || fresh)
 			return 0;	/* a new Ocean has no VNG yet */
-		strbuf_init(&sb, SPOT_MAX_URL);
-		if (strbuf_puts(&sb, "/ocean/aws/ecs/launchSpec?oceanId=") ==
-		    -1 || sigv4_uri_encode(&sb, oid, strlen(oid), 0) == -1) {
-			strbuf_cleanup(&sb);
-			http_apierr_set(err, 0, "InvalidRequest", NULL, false);
+		if ((path = spot_launchspec_list_path(oid, err)) == NULL)
 			return -1;
-		}
-		path = strbuf_take(&sb, NULL);
 	}
 	if (run_call(ctx, RUN_API_SPOT, cluster ? "ListOceanClusters" :
 	    "ListOceanLaunchSpecs", "GET", path, NULL, true, &reply, err,

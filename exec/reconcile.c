@@ -10,9 +10,7 @@
 #include "log.h"
 #include "outputs.h"
 #include "reconcile.h"
-#include "sigv4.h"
 #include "spot.h"
-#include "strbuf.h"
 #include "xalloc.h"
 
 static const char *
@@ -285,7 +283,6 @@ find_spot(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 {
 	const cJSON *want, *items, *it, *match = NULL;
 	cJSON *reply = NULL;
-	struct strbuf sb;
 	char *path = NULL;
 	const char *oid;
 	int n = 0, rc = -1;
@@ -307,14 +304,8 @@ find_spot(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 			http_apierr_set(err, 0, "NoLookupKey", NULL, false);
 			return -1;
 		}
-		strbuf_init(&sb, SPOT_MAX_URL);
-		if (strbuf_puts(&sb, "/ocean/aws/ecs/launchSpec?oceanId=") ==
-		    -1 || sigv4_uri_encode(&sb, oid, strlen(oid), 0) == -1) {
-			strbuf_cleanup(&sb);
-			http_apierr_set(err, 0, "InvalidRequest", NULL, false);
+		if ((path = spot_launchspec_list_path(oid, err)) == NULL)
 			return -1;
-		}
-		path = strbuf_take(&sb, NULL);
 	}
 	if (run_call(ctx, RUN_API_SPOT, cluster ? "ListOceanClusters" :
 	    "ListOceanLaunchSpecs", "GET", path, NULL, true, &reply, err,

@@ -257,3 +257,18 @@ out:
 	return rc;
 }
 
+
+char *
+spot_launchspec_list_path(const char *ocean_id, struct http_apierr *err)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, SPOT_MAX_URL);
+	if (strbuf_puts(&sb, "/ocean/aws/ecs/launchSpec?oceanId=") == -1 ||
+	    sigv4_uri_encode(&sb, ocean_id, strlen(ocean_id), 0) == -1) {
+		strbuf_cleanup(&sb);
+		http_apierr_set(err, 0, "InvalidRequest", NULL, false);
+		return NULL;
+	}
+	return strbuf_take(&sb, NULL);
+}

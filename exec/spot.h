@@ -27,6 +27,12 @@ struct spot_api {
  */
 char	*spot_url(const char *base, const char *path, const char *account);
 /*
+ * "/ocean/aws/ecs/launchSpec?oceanId=ID" (ID encoded): the path that lists
+ * an Ocean's launch specs; a new string, or NULL (err set).
+ */
+char	*spot_launchspec_list_path(const char *ocean_id,
+	    struct http_apierr *err);
+/*
  * Call method path with body (NULL for none). On success *out is a copy
  * of response.items[0] (an empty object when there are no items; free
  * with cJSON_Delete) and 0 is returned; otherwise -1 with err filled
