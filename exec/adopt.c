@@ -9,6 +9,7 @@
 
 #include "action.h"
 #include "adopt.h"
+#include "ec2.h"
 #include "call.h"
 #include "journal.h"
 #include "jsonutil.h"
@@ -138,26 +139,13 @@ check_sg(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 	const char *name = json_str(req, "GroupName");
 	const char *vpc = json_str(req, "VpcId");
 	const cJSON *g, *match = NULL;
-	cJSON *q, *filters, *f, *reply = NULL, *fake = NULL;
+	cJSON *q, *reply = NULL, *fake = NULL;
 	char what[ADOPT_MAX_TEXT];
 	int n = 0, rc = -1;
 
 	if (name == NULL)
 		return 0;
-	q = cJSON_CreateObject();
-	filters = cJSON_AddArrayToObject(q, "Filters");
-	f = cJSON_CreateObject();
-	json_add_str(f, "Name", "group-name");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(f, "Values"),
-	    cJSON_CreateString(name));
-	cJSON_AddItemToArray(filters, f);
-	if (vpc != NULL) {
-		f = cJSON_CreateObject();
-		json_add_str(f, "Name", "vpc-id");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(f, "Values"),
-		    cJSON_CreateString(vpc));
-		cJSON_AddItemToArray(filters, f);
-	}
+	q = ec2_sg_name_query(name, vpc);
 	if (run_call(ctx, RUN_API_EC2, "DescribeSecurityGroups", NULL, NULL, q,
 	    true, &reply, err, NULL) == -1)
 		goto out;

@@ -265,3 +265,26 @@ ec2_send(const struct conn *c, const char *op, const char *method,
 	aws.service = c->service;
 	return ec2_call(result, err, &aws, op, req);
 }
+
+static void
+filter_add(cJSON *filters, const char *name, const char *value)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	json_add_str(f, "Name", name);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(f, "Values"),
+	    cJSON_CreateString(value));
+	cJSON_AddItemToArray(filters, f);
+}
+
+cJSON *
+ec2_sg_name_query(const char *name, const char *vpc)
+{
+	cJSON *q = cJSON_CreateObject();
+	cJSON *filters = cJSON_AddArrayToObject(q, "Filters");
+
+	filter_add(filters, "group-name", name);
+	if (vpc != NULL)
+		filter_add(filters, "vpc-id", vpc);
+	return q;
+}

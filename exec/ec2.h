@@ -73,6 +73,11 @@ int	ec2_serialize(char **out, size_t *outlen, const char *op,
 int	ec2_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *,
 	    const char *op, const cJSON *input);
 /* The EC2 send function of the API table (api.h); see ec2_call. */
+/*
+ * DescribeSecurityGroups input filtered by group-name (and vpc-id when vpc
+ * is not NULL): how f2o looks a group it creates up. Free with cJSON_Delete.
+ */
+cJSON	*ec2_sg_name_query(const char *name, const char *vpc);
 int	ec2_send(const struct conn *, const char *op, const char *method,
 	    const char *path, const cJSON *req, cJSON **result,
 	    struct http_apierr *err);

@@ -9,6 +9,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "outputs.h"
+#include "ec2.h"
 #include "reconcile.h"
 #include "spot.h"
 #include "xalloc.h"
@@ -71,7 +72,7 @@ find_sg(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 	const char *name = json_str(req, "GroupName");
 	const char *vpc = json_str(req, "VpcId");
 	const cJSON *groups, *g;
-	cJSON *q, *filters, *f, *vals, *reply = NULL, *fake = NULL;
+	cJSON *q, *reply = NULL, *fake = NULL;
 	const char *gid = NULL, *gname;
 	int n = 0, rc = -1;
 
@@ -80,20 +81,7 @@ find_sg(struct run_ctx *ctx, const struct plan_step *step, const cJSON *req,
 		http_apierr_set(err, 0, "NoLookupKey", NULL, false);
 		return -1;
 	}
-	q = cJSON_CreateObject();
-	filters = cJSON_AddArrayToObject(q, "Filters");
-	f = cJSON_CreateObject();
-	json_add_str(f, "Name", "group-name");
-	vals = cJSON_AddArrayToObject(f, "Values");
-	cJSON_AddItemToArray(vals, cJSON_CreateString(name));
-	cJSON_AddItemToArray(filters, f);
-	if (vpc != NULL) {
-		f = cJSON_CreateObject();
-		json_add_str(f, "Name", "vpc-id");
-		vals = cJSON_AddArrayToObject(f, "Values");
-		cJSON_AddItemToArray(vals, cJSON_CreateString(vpc));
-		cJSON_AddItemToArray(filters, f);
-	}
+	q = ec2_sg_name_query(name, vpc);
 	if (run_call(ctx, RUN_API_EC2, "DescribeSecurityGroups", NULL, NULL, q,
 	    true, &reply, err, NULL) == -1)
 		goto out;
