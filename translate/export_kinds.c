@@ -10,6 +10,7 @@
 #include "export_int.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "ocean_share.h"
 #include "xalloc.h"
 
 static char *
@@ -214,7 +215,6 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	struct xsvc *s;
 	const cJSON *net, *cps, *c;
 	const char *name, *lt;
-	double spot = 0, total = 0;
 	long long desired = 0;
 	size_t i, mark;
 	int bad = 0;
@@ -300,8 +300,6 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	i = 0;
 	cJSON_ArrayForEach(c, cps) {
 		const char *cp = json_str(c, "capacityProvider");
-		const cJSON *w = cJSON_GetObjectItemCaseSensitive(c, "weight");
-		double wt = cJSON_IsNumber(w) ? w->valuedouble : 0;
 
 		if (!cJSON_IsObject(c) || cp == NULL) {
 			mark = jpath_key(jp, "capacityProviderStrategy");
@@ -314,12 +312,10 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 		if (strcmp(cp, "FARGATE") == 0 ||
 		    strcmp(cp, "FARGATE_SPOT") == 0)
 			s->fargate = true;
-		if (strcmp(cp, "FARGATE_SPOT") == 0)
-			spot += wt;
-		total += wt;
 		i++;
 	}
-	s->spot_share = total > 0 ? spot / total : 0;
+	/* Of the tasks at desiredCount: base first, then the weights. */
+	s->spot_share = ocean_share_split(cps, desired, NULL, NULL);
 	net = cJSON_GetObjectItemCaseSensitive(svc, "networkConfiguration");
 	net = cJSON_GetObjectItemCaseSensitive(net, "awsvpcConfiguration");
 	if (net != NULL && !cJSON_IsObject(net)) {

@@ -27,6 +27,7 @@ struct options;
 #define MODEL_PHASE_IMPORT	"import"
 #define MODEL_PHASE_CUTOVER	"cutover"
 #define MODEL_PHASE_ROLLBACK	"rollback"
+#define MODEL_VNG_MAX		32	/* node group name: "arm64-disk-od100" */
 
 struct xtd {				/* one exported task definition */
 	cJSON	*td;			/* bare task definition, owned */
@@ -72,6 +73,7 @@ struct xsvc {				/* one exported service */
 	char	*newname;		/* prefix + name */
 	char	*svc_step;		/* "svc/<newname>" */
 	char	*wait_step;		/* "wait/<newname>" */
+	char	 vng[MODEL_VNG_MAX];	/* node group, set by ocean_plan */
 };
 
 struct xsg {				/* one exported security group */

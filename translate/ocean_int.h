@@ -15,7 +15,10 @@
 
 #define OCEAN_NGROUPS		4	/* {x86_64, arm64} x {plain, disk} */
 
-/* Node group names, in ogroup order: defined in ocean_plan.c. */
+/*
+ * The base node group names, {x86_64, arm64} x {plain, disk}: defined in
+ * ocean_plan.c. A group that keeps an on-demand share adds "-od<N>".
+ */
 extern const char *const ocean_group_names[OCEAN_NGROUPS];
 
 struct otask {
@@ -26,7 +29,9 @@ struct otask {
 };
 
 struct ogroup {
-	const char *name;
+	char	 name[MODEL_VNG_MAX];	/* "x86_64", "x86_64-disk-od30" */
+	int	 base;			/* index into ocean_group_names */
+	int	 ondemand;		/* on-demand percent, 0 = plain */
 	bool	 arm64;
 	bool	 disk;
 	int	 eph_gib;		/* largest Fargate ephemeral storage */
@@ -49,7 +54,10 @@ struct octx {
 	struct catalog *cat;
 	struct otask *tasks;
 	size_t	 ntasks;
-	struct ogroup g[OCEAN_NGROUPS];
+	struct ogroup *g;		/* by base group, then share */
+	size_t	 ng;
+	bool	 vng_strategy;		/* VNGs set strategy.spotPercentage */
+	int	 spot_override;		/* --spot-percentage, -1 = none */
 	const char *region;
 	const char *cluster;
 	const char *name;
@@ -82,5 +90,15 @@ cJSON	*ocean_payload_cluster(struct octx *c);
 cJSON	*ocean_payload_vng(struct octx *c, struct ogroup *g, cJSON *tmpl);
 /* The PLAN.md section of the Ocean cluster and node groups. */
 void	ocean_report_write(struct octx *c);
+/* The node group (created when new) of base group base and share od. */
+struct ogroup *ocean_share_group(struct octx *c, int base, int od);
+/* Sort the node groups (base group, then share); set the modes. */
+void	ocean_share_finish(struct octx *c);
+/* The cluster strategy's spotPercentage: --spot-percentage, or none. */
+void	ocean_share_cluster(struct octx *c, cJSON *cluster);
+/* The VNG's strategy.spotPercentage, when the VNGs carry the share. */
+void	ocean_share_vng(struct octx *c, const struct ogroup *g, cJSON *ls);
+/* The PLAN.md "On-demand share" part, when shown. */
+void	ocean_share_md(struct octx *c);
 
 #endif

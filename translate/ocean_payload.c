@@ -192,7 +192,7 @@ ocean_payload_cluster(struct octx *c)
 	    NULL });
 
 	/* Headroom: the largest task of the cluster. */
-	for (i = 0; i < OCEAN_NGROUPS; i++) {
+	for (i = 0; i < c->ng; i++) {
 		if (c->g[i].max_cpu > cpu)
 			cpu = c->g[i].max_cpu;
 		if (c->g[i].max_memory > mem)
@@ -205,10 +205,11 @@ ocean_payload_cluster(struct octx *c)
 		headroom_fill(h, cpu, mem);
 	}
 
+	ocean_share_cluster(c, cl);
 	compute = obj_get(cl, "compute");
 	set_item(compute, "subnetIds", str_array(c->subnets, c->nsubnets));
 	/* Types: every node group's, the cluster list bounds theirs. */
-	for (i = 0; i < OCEAN_NGROUPS; i++)
+	for (i = 0; i < c->ng; i++)
 		for (j = 0; j < c->g[i].ntypes; j++) {
 			size_t k;
 
@@ -228,9 +229,10 @@ ocean_payload_cluster(struct octx *c)
 	set_item(compute, "instanceTypes", it);
 
 	ls = obj_get(compute, "launchSpecification");
-	ami = c->ami_x86;
-	if (c->g[0].ntasks == 0 && c->g[1].ntasks == 0)
-		ami = c->ami_arm;
+	ami = c->ami_arm;
+	for (i = 0; i < c->ng; i++)
+		if (!c->g[i].arm64 && c->g[i].ntasks > 0)
+			ami = c->ami_x86;
 	set_item(ls, "imageId", cJSON_CreateString(ami));
 	if ((ud = userdata_make(c)) == NULL) {
 		cJSON_Delete(t);
@@ -317,6 +319,7 @@ ocean_payload_vng(struct octx *c, struct ogroup *g, cJSON *tmpl)
 		cJSON_AddItemToArray(hs, h);
 	}
 	headroom_fill(h, g->max_cpu, g->max_memory);
+	ocean_share_vng(c, g, ls);
 
 	/* Root volume: the template's, plus the Fargate storage above 20. */
 	bdm = cJSON_GetObjectItemCaseSensitive(ls, "blockDeviceMappings");

@@ -136,6 +136,8 @@ ocean_vng_name(const struct xsvc *s)
 
 	if (s == NULL || s->td == NULL)
 		return NULL;
+	if (s->vng[0] != '\0')
+		return s->vng;
 	i = (s->td->arch != NULL && strcmp(s->td->arch, "ARM64") == 0) ? 2 : 0;
 	if (s->td->ephemeral_gib > OCEAN_FARGATE_EPH_GIB)
 		i++;
@@ -234,7 +236,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 	plan_step_output(st, "id", "id");
 	x->ocean_step = xstrdup(OCEAN_STEP_CLUSTER);
 
-	for (i = 0; i < OCEAN_NGROUPS; i++) {
+	for (i = 0; i < c->ng; i++) {
 		struct ogroup *g = &c->g[i];
 
 		if (g->ntasks == 0)
@@ -278,7 +280,7 @@ ocean_plan(struct xlate *x)
 	if (ocean_size_tasks(&c) == -1 || ocean_size_params(&c) == -1 ||
 	    catalog_get(&c) == -1)
 		goto out;
-	for (i = 0; i < OCEAN_NGROUPS; i++)
+	for (i = 0; i < c.ng; i++)
 		if (c.g[i].ntasks > 0 && ocean_size_select(&c, &c.g[i]) == -1)
 			bad++;
 	if (bad > 0)

@@ -83,6 +83,11 @@ md_why(struct strbuf *sb, const struct octx *c, const struct ogroup *g)
 		    "volume, and a node group of their own keeps every other "
 		    "service's instances at the default size", g->eph_gib,
 		    c->root_gib, g->volume);
+	if (g->ondemand > 0)
+		(void)strbuf_printf(sb, "; their capacity provider strategies "
+		    "keep %d%% of their tasks on on-demand (FARGATE), so its "
+		    "`strategy.spotPercentage` is %d (see \"On-demand share\" "
+		    "below)", g->ondemand, 100 - g->ondemand);
 	(void)strbuf_puts(sb, ". Services:");
 	for (k = 0; k < g->ntasks; k++)
 		(void)strbuf_printf(sb, "%s `%s`", k > 0 ? "," : "",
@@ -144,7 +149,7 @@ ocean_report_write(struct octx *c)
 		    "has `awsvpcTrunking` enabled, each instance holds only "
 		    "max ENIs - 1 awsvpc tasks (2 on a `.large`).\n\n");
 
-	for (i = 0; i < OCEAN_NGROUPS; i++) {
+	for (i = 0; i < c->ng; i++) {
 		const struct ogroup *g = &c->g[i];
 
 		if (g->ntasks == 0)
@@ -161,6 +166,14 @@ ocean_report_write(struct octx *c)
 			    "one instance share it\n", g->volume, g->eph_gib);
 		(void)strbuf_printf(sb, "- headroom: %d CPU units, %d MiB "
 		    "(its largest task)\n", g->max_cpu, g->max_memory);
+		if (c->vng_strategy && g->ondemand > 0)
+			(void)strbuf_printf(sb, "- `strategy.spotPercentage` "
+			    "%d: %d%% of its instances on-demand\n",
+			    100 - g->ondemand, g->ondemand);
+		else if (c->vng_strategy)
+			(void)strbuf_puts(sb, "- `strategy.spotPercentage` "
+			    "100: spot, on-demand only as the cluster's "
+			    "fallback\n");
 		(void)strbuf_printf(sb, "- instance attribute `%s=%s` "
 		    "(placement constraint `attribute:%s == %s`)\n",
 		    OCEAN_VNG_ATTRIBUTE, g->name, OCEAN_VNG_ATTRIBUTE, g->name);
@@ -194,4 +207,5 @@ ocean_report_write(struct octx *c)
 		}
 		(void)strbuf_puts(sb, "\n");
 	}
+	ocean_share_md(c);
 }

@@ -3,6 +3,7 @@
  * the node groups' sizing: tasks per group, instance types selected.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "ocean.h"
 #include "ocean_int.h"
+#include "ocean_share.h"
 #include "options.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -25,11 +27,12 @@ ocean_size_cleanup(struct octx *c)
 
 	catalog_free(c->cat);
 	free(c->tasks);
-	for (i = 0; i < OCEAN_NGROUPS; i++) {
+	for (i = 0; i < c->ng; i++) {
 		free(c->g[i].tasks);
 		free(c->g[i].types);
 		free(c->g[i].step);
 	}
+	free(c->g);
 	for (i = 0; i < c->nsubnets; i++)
 		free(c->subnets[i]);
 	free(c->subnets);
@@ -255,13 +258,9 @@ ocean_size_tasks(struct octx *c)
 	int bad = 0;
 
 	c->tasks = xcalloc(x->nmig > 0 ? x->nmig : 1, sizeof(*c->tasks));
-	for (i = 0; i < OCEAN_NGROUPS; i++) {
-		c->g[i].name = ocean_group_names[i];
-		c->g[i].arm64 = i >= 2;
-		c->g[i].disk = (i % 2) == 1;
-	}
 	for (i = 0; i < x->nmig; i++) {
-		const struct xsvc *s = x->mig[i];
+		struct xsvc *s = x->mig[i];
+		struct ocean_share sh;
 		struct otask *t;
 		struct ogroup *g;
 
@@ -279,10 +278,15 @@ ocean_size_tasks(struct octx *c)
 		t->s = s;
 		ocean_task_size(x, s->td, &t->cpu, &t->memory);
 		t->awsvpc = task_awsvpc(s->td);
+		s->vng[0] = '\0';
 		for (gi = 0; gi < OCEAN_NGROUPS; gi++)
 			if (strcmp(ocean_group_names[gi], ocean_vng_name(s)) == 0)
 				break;
-		g = &c->g[gi];
+		/* The cluster's strategy carries --spot-percentage. */
+		ocean_share_of(x, s, &sh);
+		g = ocean_share_group(c, (int)gi, sh.src ==
+		    OCEAN_SHARE_STRATEGY ? sh.ondemand : 0);
+		(void)snprintf(s->vng, sizeof(s->vng), "%s", g->name);
 		g->tasks = xreallocarray(g->tasks, g->ntasks + 1,
 		    sizeof(size_t));
 		g->tasks[g->ntasks++] = c->ntasks;
@@ -296,6 +300,7 @@ ocean_size_tasks(struct octx *c)
 			g->awsvpc = true;
 		c->ntasks++;
 	}
+	ocean_share_finish(c);
 	return bad > 0 ? -1 : 0;
 }
 

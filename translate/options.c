@@ -76,6 +76,11 @@ static const struct opt_def opt_table[] = {
 	{ "enable-trunking", OPT_BOOL, NULL, NULL, true,
 	  "add a step that turns on the awsvpcTrunking account setting "
 	  "(ecs:PutAccountSettingDefault)" },
+	{ "spot-percentage", OPT_INT, "N", NULL, true,
+	  "run every service N% on spot (0..100) through the Ocean cluster's "
+	  "strategy (default: keep the on-demand share a FARGATE + "
+	  "FARGATE_SPOT strategy states, on node groups of their own; 100% "
+	  "spot for the others)" },
 	/* Security groups */
 	{ "sg-max-ingress", OPT_INT, "N", "60", true,
 	  "inbound rules per security group (AWS quota)" },
@@ -383,6 +388,10 @@ options_parse(struct options **out, int argc, char **argv)
 	if (strcmp(opt_str(o, "task-size"), "fargate") != 0 &&
 	    strcmp(opt_str(o, "task-size"), "containers") != 0) {
 		log_errx("--task-size must be \"fargate\" or \"containers\"");
+		goto out;
+	}
+	if (opt_int(o, "spot-percentage") > 100) {
+		log_errx("--spot-percentage must be from 0 to 100");
 		goto out;
 	}
 	if (opt_num(o, "spot-discount") < 0 || opt_num(o, "spot-discount") >= 1) {

@@ -238,6 +238,7 @@ report_cost_svc(struct rctx *c, struct rsvc *r, const struct xsvc *s)
 	    r->eph - r->rate.eph_included_gb : 0;
 	r->hour_task = fargate_task_hour(&r->rate, r->bill_cpu, r->bill_mem,
 	    r->eph);
+	ocean_share_of(c->x, s, &r->share);
 	share = s->spot_share < 0 ? 0 : s->spot_share > 1 ? 1 : s->spot_share;
 	r->fargate_month = r->hour_task * (double)s->desired *
 	    FARGATE_HOURS_MONTH *
@@ -290,7 +291,7 @@ report_cost_scenario(struct rctx *c, int sc, struct stot *tot)
 	groups = cJSON_AddArrayToObject(o, "groups");
 	items = xcalloc(c->nsv + 1, sizeof(*items));
 	for (a = 0; a < REPORT_NARCH; a++) {
-		double ucpu = 0, umem = 0, tcpu = 0, tmem = 0, *w;
+		double ucpu = 0, umem = 0, tcpu = 0, tmem = 0, *w, prem, spot;
 
 		for (n = 0, i = 0; i < c->nsv; i++) {
 			if (c->sv[i].arch != a)
@@ -334,6 +335,13 @@ report_cost_scenario(struct rctx *c, int sc, struct stot *tot)
 			    (double)p->task_mem[k] / ty->memory) / w[b];
 		}
 		free(w);
+		/* The on-demand share of each service forgoes the discount. */
+		prem = 0;
+		for (i = 0; i < c->nsv; i++)
+			if (c->sv[i].arch == a)
+				prem += c->sv[i].ec2_hour[sc] *
+				    c->sv[i].share.ondemand / 100.0 *
+				    c->spot_discount;
 		count = xcalloc(c->ntypes[a] + 1, sizeof(*count));
 		for (b = 0; b < p->nbins; b++) {
 			const struct report_itype *ty =
@@ -374,11 +382,11 @@ report_cost_scenario(struct rctx *c, int sc, struct stot *tot)
 		    : 0));
 		json_add_num(g, "monthlyOnDemand", cents(p->hour *
 		    FARGATE_HOURS_MONTH));
-		json_add_num(g, "monthlySpot", cents(p->hour *
-		    FARGATE_HOURS_MONTH * (1 - c->spot_discount)));
+		spot = p->hour * FARGATE_HOURS_MONTH * (1 - c->spot_discount) +
+		    prem * FARGATE_HOURS_MONTH;
+		json_add_num(g, "monthlySpot", cents(spot));
 		tot->od_month += p->hour * FARGATE_HOURS_MONTH;
-		tot->spot_month += p->hour * FARGATE_HOURS_MONTH *
-		    (1 - c->spot_discount);
+		tot->spot_month += spot;
 		tot->tasks += (long long)p->ntasks - p->unplaced;
 		tot->unplaced += p->unplaced;
 		tot->instances += (long long)p->nbins;

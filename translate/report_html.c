@@ -201,6 +201,9 @@ services(struct strbuf *sb, const cJSON *rep, const char *ec2key)
 		if (num(s, "fargateSpotShare") > 0)
 			(void)strbuf_printf(sb, ", %.0f%% on FARGATE_SPOT",
 			    num(s, "fargateSpotShare") * 100);
+		if (O(s, "onDemandPercent") != NULL)
+			(void)strbuf_printf(sb, ", %.0f%% on-demand on Ocean",
+			    num(s, "onDemandPercent"));
 		(void)strbuf_puts(sb, "</small></h3>\n<div class=\"row\">"
 		    "<table>\n");
 		(void)strbuf_printf(sb, "<tr><th>containers reserve</th><td>"

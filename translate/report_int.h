@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "fargate.h"
 #include "model.h"
+#include "ocean_share.h"
 #include "report.h"
 
 #define REPORT_TYPES_FILE	"instance-types.json"
@@ -37,6 +38,7 @@ struct rsvc {
 	struct fargate_rate rate;
 	double	 hour_task;		/* Fargate on-demand USD/h per task */
 	double	 fargate_month;		/* with the FARGATE_SPOT share */
+	struct ocean_share share;	/* on-demand share kept on Ocean */
 	int	 ec2_cpu[REPORT_NSCEN], ec2_mem[REPORT_NSCEN];
 	double	 ec2_hour[REPORT_NSCEN];	/* share of instance cost, USD/h */
 };
@@ -53,6 +55,7 @@ struct rctx {
 	char	**chosen;		/* type names found in the bundle */
 	size_t	 nchosen;
 	bool	 from_bundle;
+	bool	 share_shown;		/* ocean_share_shown(): show shares */
 	struct report_itype *types[REPORT_NARCH];
 	size_t	 ntypes[REPORT_NARCH];
 	bool	 price_warned[REPORT_NARCH];	/* Fargate price fallback said */

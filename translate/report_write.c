@@ -49,6 +49,13 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 	json_add_str(o, "arch", report_arch_name[r->arch]);
 	json_add_num(o, "desired", d);
 	json_add_num(o, "fargateSpotShare", r4(r->s->spot_share));
+	if (c->share_shown) {
+		json_add_num(o, "onDemandPercent", r->share.ondemand);
+		json_add_str(o, "onDemandSource", r->share.src ==
+		    OCEAN_SHARE_STRATEGY ? "capacityProviderStrategy" :
+		    r->share.src == OCEAN_SHARE_OVERRIDE ? "spot-percentage" :
+		    "none");
+	}
 	ctr = cJSON_AddObjectToObject(o, "containers");
 	json_add_num(ctr, "cpu", t->ctr_cpu);
 	json_add_num(ctr, "memoryMiB", t->ctr_memory);
@@ -90,7 +97,9 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 		sz = report_cost_size_json(r->ec2_cpu[sc], r->ec2_mem[sc]);
 		cJSON_AddItemToObject(e, "taskSize", sz);
 		od = r->ec2_hour[sc] * FARGATE_HOURS_MONTH;
-		sp = od * (1 - c->spot_discount);
+		/* The on-demand share at on-demand prices, the rest spot. */
+		sp = od * (1 - c->spot_discount) + od *
+		    r->share.ondemand / 100.0 * c->spot_discount;
 		json_add_num(e, "monthlyOnDemand", cents(od));
 		json_add_num(e, "monthlySpot", cents(sp));
 		json_add_num(e, "savingsOnDemand", cents(r->fargate_month -
@@ -117,10 +126,16 @@ md_write(struct rctx *c, const cJSON *rep)
 	    "estimates from a packing model; see report.html and "
 	    "report.json.\n\n", FARGATE_HOURS_MONTH, REPORT_PRICES_FILE,
 	    c->prices->generated, CATALOG_FILE, c->spot_discount * 100);
-	(void)strbuf_puts(sb, "| service | tasks | containers reserve "
+	if (c->share_shown)
+		(void)strbuf_puts(sb, "EC2 spot: each service's on-demand "
+		    "share (column on-demand, see \"On-demand share\") at "
+		    "on-demand prices, the rest at the spot discount.\n\n");
+	(void)strbuf_printf(sb, "| service | tasks | containers reserve "
 	    "(vCPU / MiB) | task size | Fargate bills | waste per task "
-	    "(vCPU / GiB) | Fargate $/month | EC2 on-demand | EC2 spot |\n"
-	    "|---|---:|---|---|---|---|---:|---:|---:|\n");
+	    "(vCPU / GiB) | Fargate $/month | EC2 on-demand | EC2 spot |%s\n"
+	    "|---|---:|---|---|---|---|---:|---:|---:|%s\n",
+	    c->share_shown ? " on-demand |" : "",
+	    c->share_shown ? "---:|" : "");
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(rep,
 	    "services")) {
 		const cJSON *w = cJSON_GetObjectItemCaseSensitive(s, "waste");
@@ -131,7 +146,7 @@ md_write(struct rctx *c, const cJSON *rep)
 #define O(o, k)	cJSON_GetObjectItemCaseSensitive(o, k)
 		(void)strbuf_printf(sb, "| %s | %.0f | %.4g / %.0f | %.4g / "
 		    "%.0f | %.4g / %.0f%s | %.4g / %.4g | %.2f | %.2f | %.2f "
-		    "|\n", json_str(s, "name"), N(s, "desired"),
+		    "|", json_str(s, "name"), N(s, "desired"),
 		    N(O(s, "needed"), "vcpu"), N(O(s, "needed"), "memoryMiB"),
 		    N(O(s, "taskSize"), "vcpu"),
 		    N(O(s, "taskSize"), "memoryMiB"),
@@ -140,11 +155,16 @@ md_write(struct rctx *c, const cJSON *rep)
 		    N(w, "vcpuPerTask"), N(w, "gibPerTask"),
 		    N(O(s, "fargate"), "monthly"), N(e, "monthlyOnDemand"),
 		    N(e, "monthlySpot"));
+		if (c->share_shown)
+			(void)strbuf_printf(sb, " %.0f%% |",
+			    N(s, "onDemandPercent"));
+		(void)strbuf_puts(sb, "\n");
 	}
 	(void)strbuf_printf(sb, "| **total** | | | | | %.4g vCPU / %.4g GiB "
-	    "| **%.2f** | **%.2f** | **%.2f** |\n\n", N(tot, "wasteVcpu"),
+	    "| **%.2f** | **%.2f** | **%.2f** |%s\n\n", N(tot, "wasteVcpu"),
 	    N(tot, "wasteGiB"), N(tot, "fargateMonthly"),
-	    N(tot, "oceanMonthlyOnDemand"), N(tot, "oceanMonthlySpot"));
+	    N(tot, "oceanMonthlyOnDemand"), N(tot, "oceanMonthlySpot"),
+	    c->share_shown ? " |" : "");
 	(void)strbuf_printf(sb, "Savings per month: %.2f on-demand (%.1f%%), "
 	    "%.2f with spot (%.1f%%).\n\n", N(tot, "savingsMonthlyOnDemand"),
 	    N(tot, "savingsPctOnDemand"), N(tot, "savingsMonthlySpot"),
@@ -188,6 +208,7 @@ report_plan(struct xlate *x)
 	c.region = opt_str(x->opt, "region") != NULL ?
 	    opt_str(x->opt, "region") : x->ex->region;
 	c.spot_discount = opt_num(x->opt, "spot-discount");
+	c.share_shown = ocean_share_shown(x);
 	sel = strcmp(opt_str(x->opt, "task-size"), "containers") == 0;
 	if (report_cost_load(&c) == -1)
 		goto out;
@@ -245,6 +266,15 @@ report_plan(struct xlate *x)
 	cJSON_AddItemToArray(a, cJSON_CreateString("EC2 spot costs: the "
 	    "on-demand cost less the assumed spot discount (spotDiscount), "
 	    "not a market price."));
+	if (c.share_shown)
+		cJSON_AddItemToArray(a, cJSON_CreateString("On-demand share: "
+		    "each service's onDemandPercent of its EC2 cost stays at "
+		    "on-demand prices in the spot figures (monthlySpot, "
+		    "savingsSpot and the totals); the rest gets the spot "
+		    "discount. The percent is the one the bundle keeps: "
+		    "stated by a FARGATE + FARGATE_SPOT capacity provider "
+		    "strategy at the exported desiredCount, or 100 - "
+		    "--spot-percentage."));
 	for (i = 0; i < REPORT_NARCH; i++)
 		if (c.price_warned[i])
 			cJSON_AddItemToArray(a, cJSON_CreateString(i == 0 ?

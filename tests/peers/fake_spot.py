@@ -85,6 +85,22 @@ class Spot:
             raise ApiError(400, "ValidationError", reason,
                            jp[2:] if jp.startswith("$.") else jp)
 
+    @staticmethod
+    def _spot_pct(obj):
+        st = obj.get("strategy") if isinstance(obj, dict) else None
+        return st.get("spotPercentage") if isinstance(st, dict) else None
+
+    def _check_vng_pct(self, ls):
+        """spot-api.md 3.2: a VNG's strategy.spotPercentage is only
+        allowed when the cluster strategy has no spotPercentage."""
+        if self._spot_pct(ls) is None:
+            return
+        c = self.s.clusters.get(ls.get("oceanId"))
+        if c is not None and self._spot_pct(c) is not None:
+            raise _err(400, "ValidationError", "strategy.spotPercentage "
+                       "is only allowed when the cluster strategy has no "
+                       "spotPercentage", "launchSpec.strategy.spotPercentage")
+
     def CreateOceanCluster(self, rid, query, body):
         doc = self._body(body, "cluster")
         self._check("cluster", doc)
@@ -127,6 +143,12 @@ class Spot:
         test = {k: v for k, v in merged.items()
                 if k not in ("id", "createdAt", "updatedAt")}
         self._check("cluster", {"cluster": test})
+        if self._spot_pct(merged) is not None and any(
+                v.get("oceanId") == rid and self._spot_pct(v) is not None
+                for v in self.s.launchspecs.values()):
+            raise _err(400, "ValidationError", "strategy.spotPercentage: "
+                       "a virtual node group of the cluster sets its own",
+                       "cluster.strategy.spotPercentage")
         merged["updatedAt"] = iso(now())
         self.s.clusters[rid] = merged
         return KIND_CLUSTER, [merged]
@@ -152,6 +174,7 @@ class Spot:
                 raise _err(400, "ValidationError", '"%s" is not allowed'
                            % k, "launchSpec." + k)
         self._cluster(ls["oceanId"])
+        self._check_vng_pct(ls)
         ls["id"] = "ols-%08x" % (0xf2000000 + next(self.s.ids))
         ls["createdAt"] = ls["updatedAt"] = iso(now())
         self.s.launchspecs[ls["id"]] = ls
@@ -187,6 +210,7 @@ class Spot:
         test = {k: v for k, v in merged.items()
                 if k not in ("id", "createdAt", "updatedAt")}
         self._check("launchSpec", {"launchSpec": test})
+        self._check_vng_pct(merged)
         merged["updatedAt"] = iso(now())
         self.s.launchspecs[rid] = merged
         return KIND_LS, [merged]

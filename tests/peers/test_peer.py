@@ -454,6 +454,35 @@ def test_spot(ports):
                           "?oceanId=%s&accountId=%s" % (oid, ACCT), acct=None)
     check("spot list launchSpecs by oceanId", st == 200 and
           env["response"]["count"] == 1, env)
+    # spot-api.md 3.2: a VNG's strategy.spotPercentage (0..100) only when
+    # the cluster strategy has none
+    pct = {"launchSpec": {"oceanId": oid, "name": "x86_64-od30",
+                          "strategy": {"spotPercentage": 70}}}
+    st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/launchSpec", pct)
+    ok = st == 200 and env["response"]["items"][0]["strategy"] == {
+        "spotPercentage": 70}
+    check("spot VNG strategy.spotPercentage accepted (cluster has none)",
+          ok, env)
+    pid = env["response"]["items"][0]["id"] if ok else "ols-x"
+    st, env, _ = spot_req(sp, "PUT", "/ocean/aws/ecs/cluster/" + oid,
+                          {"cluster": {"strategy": {"spotPercentage": 100}}})
+    check("spot cluster spotPercentage refused while a VNG sets one",
+          st == 400 and env["response"]["errors"][0]["code"] ==
+          "ValidationError", env)
+    st, env, _ = spot_req(sp, "DELETE", "/ocean/aws/ecs/launchSpec/" + pid)
+    check("spot delete the VNG with a spotPercentage", st == 200, env)
+    st, env, _ = spot_req(sp, "PUT", "/ocean/aws/ecs/cluster/" + oid,
+                          {"cluster": {"strategy": {"spotPercentage": 100,
+                                                    "fallbackToOd": True}}})
+    check("spot cluster spotPercentage set", st == 200, env)
+    st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/launchSpec", pct)
+    check("spot VNG spotPercentage refused when the cluster sets one",
+          st == 400 and "cluster strategy has no spotPercentage" in
+          json.dumps(env), env)
+    bad = json.loads(json.dumps(pct))
+    bad["launchSpec"]["strategy"]["spotPercentage"] = 101
+    st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/launchSpec", bad)
+    check("spot VNG spotPercentage 101 -> schema error", st == 400, env)
     st, env, _ = spot_req(sp, "DELETE", "/ocean/aws/ecs/launchSpec/" + lid)
     check("spot delete launchSpec", st == 200 and
           "items" not in env["response"], env)

@@ -110,6 +110,32 @@ def main():
               not has(pr, "Partition"))
         check("exactly the expected problems", len(pr) == 9, len(pr))
 
+        # spot-api.md 3.2: a VNG's spotPercentage only without the
+        # cluster's; either alone is valid
+        both = [list(x) for x in json.loads(json.dumps(GOOD))]
+        both[3][1]["cluster"]["strategy"] = {"spotPercentage": 100,
+                                             "fallbackToOd": True}
+        both[4][1]["launchSpec"]["strategy"] = {"spotPercentage": 70}
+        pr = validate_bundle.validate(write(os.path.join(tmp, "both"), both))
+        check("VNG and cluster spotPercentage both set: refused",
+              len(pr) == 1 and has(pr, "requests/vng/arm64.json: "
+                                   "$.launchSpec.strategy.spotPercentage",
+                                   "cluster strategy has no"), pr)
+        vng = [list(x) for x in json.loads(json.dumps(both))]
+        del vng[3][1]["cluster"]["strategy"]["spotPercentage"]
+        pr = validate_bundle.validate(write(os.path.join(tmp, "vng"), vng))
+        check("VNG spotPercentage, cluster without: valid", pr == [], pr)
+        clu = [list(x) for x in json.loads(json.dumps(both))]
+        del clu[4][1]["launchSpec"]["strategy"]
+        pr = validate_bundle.validate(write(os.path.join(tmp, "clu"), clu))
+        check("cluster spotPercentage, VNG without: valid", pr == [], pr)
+        rng = [list(x) for x in json.loads(json.dumps(vng))]
+        rng[4][1]["launchSpec"]["strategy"]["spotPercentage"] = 101
+        pr = validate_bundle.validate(write(os.path.join(tmp, "rng"), rng))
+        check("VNG spotPercentage above 100: schema error",
+              has(pr, "requests/vng/arm64.json: $.launchSpec.strategy"
+                  ".spotPercentage"), pr)
+
         r = subprocess.run([sys.executable,
                             os.path.join(TOOLS, "validate_bundle.py"),
                             os.path.join(tmp, "bad")],

@@ -151,6 +151,7 @@ def validate(path):
         return problems
 
     seen = {}          # id -> step
+    spot_bodies = []   # (request file, "cluster" | "launchSpec", body)
     for i, st in enumerate(steps):
         sp = "$.steps[%d]" % i
         if not isinstance(st, dict):
@@ -205,8 +206,35 @@ def validate(path):
         if body is None or target is None:
             continue
         _check_request(req, body, target, st, seen, problems)
+        if target[0] == "spot":
+            spot_bodies.append((req, target[1], body))
 
+    _check_spot_percentage(spot_bodies, problems)
     return problems
+
+
+def _spot_percentage(body, root):
+    """strategy.spotPercentage of a Spot body {"<root>": {...}} or None."""
+    o = body.get(root) if isinstance(body, dict) else None
+    st = o.get("strategy") if isinstance(o, dict) else None
+    return st.get("spotPercentage") if isinstance(st, dict) else None
+
+
+def _check_spot_percentage(spot_bodies, problems):
+    """spot-api.md 3.2: a VNG's strategy.spotPercentage is only allowed
+    when the cluster strategy has no spotPercentage."""
+    cluster = [b for _, op, b in spot_bodies if op == "cluster" and
+               _spot_percentage(b, "cluster") is not None]
+    if not cluster:
+        return
+    for req, op, b in spot_bodies:
+        if op == "launchSpec" and \
+                _spot_percentage(b, "launchSpec") is not None:
+            problems.append("%s: $.launchSpec.strategy.spotPercentage: "
+                            "only allowed when the cluster strategy has "
+                            "no spotPercentage (the bundle's cluster sets "
+                            "%r)" % (req, _spot_percentage(cluster[0],
+                                                           "cluster")))
 
 
 def _target(action):

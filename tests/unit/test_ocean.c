@@ -224,6 +224,7 @@ tctx_free(struct tctx *t)
 		cJSON_Delete(t->tds[i].td);
 		free(t->tds[i].key);
 		free(t->svcs[i].name);
+		cJSON_Delete(t->svcs[i].svc);
 	}
 	for (i = 0; i < t->x.nwarns; i++) {
 		free(t->x.warns[i].subject);
@@ -350,6 +351,117 @@ test_vng_name(void **state)
 		cJSON_Delete(pc);
 		assert_null(ocean_placement(NULL));
 	}
+	tctx_free(t);
+}
+
+/* A capacity provider strategy FARGATE weight od, FARGATE_SPOT 100-od. */
+static void
+tctx_share(struct tctx *t, int od)
+{
+	struct xsvc *s = t->mig[t->x.nmig - 1];
+	char *j = xasprintf("{\"capacityProviderStrategy\":["
+	    "{\"capacityProvider\":\"FARGATE\",\"weight\":%d},"
+	    "{\"capacityProvider\":\"FARGATE_SPOT\",\"weight\":%d}]}", od,
+	    100 - od);
+
+	s->svc = cJSON_Parse(j);
+	s->desired = 10;
+	free(j);
+}
+
+static int
+spot_pct(const cJSON *j, const char *root)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j,
+	    root), "strategy"), "spotPercentage");
+
+	return cJSON_IsNumber(v) ? v->valueint : -1;
+}
+
+/* Equal shares share a node group; the cluster leaves spotPercentage. */
+static void
+test_plan_share(void **state)
+{
+	const char *const over[] = { "--region", "eu-west-1", "--ecs-cluster",
+	    "prod", "--ami-x86_64", "ami-0123456789abcdef0", "--ami-arm64",
+	    "ami-0fedcba9876543210", "--instance-profile", "ecsInstanceRole",
+	    "--spot-percentage", "80", NULL };
+	struct tctx *t = tctx_new(base_args), *u;
+	cJSON *cl, *v;
+	size_t i;
+
+	(void)state;
+	tctx_sg(t);
+	tctx_svc(t, "a", 1024, 2048, "X86_64", 0);
+	tctx_share(t, 30);
+	tctx_svc(t, "b", 1024, 2048, "X86_64", 0);
+	tctx_share(t, 30);
+	tctx_svc(t, "c", 1024, 2048, "X86_64", 0);
+	tctx_svc(t, "d", 1024, 2048, "ARM64", 40);
+	tctx_share(t, 50);
+	tctx_svc(t, "e", 1024, 2048, "X86_64", 0);
+	tctx_share(t, 0);
+	assert_int_equal(ocean_plan(&t->x), 0);
+	assert_int_equal(t->x.nvng_steps, 3);
+	assert_string_equal(t->x.vng_steps[0], "vng/x86_64");
+	assert_string_equal(t->x.vng_steps[1], "vng/x86_64-od30");
+	assert_string_equal(t->x.vng_steps[2], "vng/arm64-disk-od50");
+	assert_string_equal(ocean_vng_name(&t->svcs[0]), "x86_64-od30");
+	assert_string_equal(ocean_vng_name(&t->svcs[1]), "x86_64-od30");
+	assert_string_equal(ocean_vng_name(&t->svcs[2]), "x86_64");
+	assert_string_equal(ocean_vng_name(&t->svcs[3]), "arm64-disk-od50");
+	assert_string_equal(ocean_vng_name(&t->svcs[4]), "x86_64");
+	{
+		cJSON *pc = ocean_placement(&t->svcs[3]);
+
+		assert_string_equal(json_str(pc, "expression"),
+		    "attribute:f2o.vng == arm64-disk-od50");
+		cJSON_Delete(pc);
+	}
+	cl = request(t, "ocean/cluster");
+	assert_int_equal(spot_pct(cl, "cluster"), -1);
+	assert_true(cJSON_IsTrue(path(cl, "cluster", "strategy",
+	    "fallbackToOd", NULL)));
+	assert_string_equal(json_str(path(cl, "cluster", "compute",
+	    "launchSpecification", NULL), "imageId"), "ami-0123456789abcdef0");
+	cJSON_Delete(cl);
+	v = request(t, "vng/x86_64");
+	assert_int_equal(spot_pct(v, "launchSpec"), 100);
+	cJSON_Delete(v);
+	v = request(t, "vng/x86_64-od30");
+	assert_int_equal(spot_pct(v, "launchSpec"), 70);
+	assert_string_equal(json_str(cJSON_GetArrayItem(path(v, "launchSpec",
+	    "attributes", NULL, NULL), 0), "value"), "x86_64-od30");
+	cJSON_Delete(v);
+	v = request(t, "vng/arm64-disk-od50");
+	assert_int_equal(spot_pct(v, "launchSpec"), 50);
+	cJSON_Delete(v);
+	assert_non_null(strstr(t->x.md_ocean.buf, "### On-demand share"));
+	assert_non_null(strstr(t->x.md_ocean.buf, "| a | FARGATE base 0 "
+	    "weight 30, FARGATE_SPOT base 0 weight 70 | 10 | 30% |"));
+	assert_non_null(strstr(t->x.md_ocean.buf, "`strategy.spotPercentage` "
+	    "70: 30% of its instances on-demand"));
+
+	/* --spot-percentage: the cluster's strategy, the plain groups. */
+	u = tctx_new(over);
+	tctx_sg(u);
+	for (i = 0; i < 3; i++) {
+		tctx_svc(u, i == 0 ? "a" : i == 1 ? "b" : "c", 1024, 2048,
+		    "X86_64", 0);
+		tctx_share(u, (int)i * 20);
+	}
+	assert_int_equal(ocean_plan(&u->x), 0);
+	assert_int_equal(u->x.nvng_steps, 1);
+	assert_string_equal(u->x.vng_steps[0], "vng/x86_64");
+	cl = request(u, "ocean/cluster");
+	assert_int_equal(spot_pct(cl, "cluster"), 80);
+	cJSON_Delete(cl);
+	v = request(u, "vng/x86_64");
+	assert_int_equal(spot_pct(v, "launchSpec"), -1);
+	cJSON_Delete(v);
+	assert_non_null(strstr(u->x.md_ocean.buf, "`--spot-percentage 80`"));
+	tctx_free(u);
 	tctx_free(t);
 }
 
@@ -830,6 +942,7 @@ main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_vng_name),
+		cmocka_unit_test(test_plan_share),
 		cmocka_unit_test(test_task_size),
 		cmocka_unit_test(test_plan_x86),
 		cmocka_unit_test(test_plan_mixed),
