@@ -55,6 +55,12 @@ check "warnings go to stderr and into the bundle" "grep -q 'assignPublicIp' $tmp
 "$T" $CFG --quiet fixtures/demo/services.json fixtures/demo/taskdefs fixtures/demo/security-groups.json -o "$tmp/s1" >"$tmp/s1.d" 2>/dev/null
 (cd "$tmp" && "$OLDPWD/$T" $(echo "$CFG" | sed "s|fixtures|$OLDPWD/fixtures|") --quiet "$OLDPWD/fixtures/demo/" -o "$tmp/s2") >"$tmp/s2.d" 2>/dev/null
 check "same input, same digest, however its paths are spelled" "cmp -s $tmp/d1 $tmp/s1.d && cmp -s $tmp/d1 $tmp/s2.d"
+"$T" $CFG --spot-percentage 101 fixtures/demo -o "$tmp/sp1" >/dev/null 2>"$tmp/err"; rc=$?
+check "--spot-percentage above 100: usage error, nothing written" "[ $rc = 2 ] && grep -q 'spot-percentage must be from 0 to 100' $tmp/err && [ ! -e $tmp/sp1 ]"
+jq '. + {"spot-percentage": 60}' fixtures/demo/f2o.json >"$tmp/cfg3.json"
+"$T" --config "$tmp/cfg3.json" --quiet $DEMO_FILES -o "$tmp/sp2" >/dev/null 2>&1
+"$T" $CFG --spot-percentage 60 --quiet $DEMO_FILES -o "$tmp/sp3" >/dev/null 2>&1
+check "spot-percentage from --config: the cluster's 60, in the manifest, as on the command line" "jq -e '.cluster.strategy.spotPercentage == 60' $tmp/sp2/requests/ocean/cluster.json >/dev/null && jq -e '.parameters[\"spot-percentage\"] == 60' $tmp/sp2/manifest.json >/dev/null && diff -r $tmp/sp2 $tmp/sp3 >/dev/null"
 missing=""
 for o in $("$T" --help | sed -nE 's/^  (--[a-z0-9_-]+).*/\1/p'); do
 	grep -q -- "^\.It Fl -${o#--}" translate/f2o-translate.1 || missing="$missing $o"
