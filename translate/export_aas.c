@@ -149,11 +149,14 @@ iso_time(const char *s, double *out)
 	else if (*s == '+' || *s == '-') {
 		int sign = *s == '-' ? -1 : 1, oh = digits(s + 1, 2), om;
 
+		/* digits() stops at the NUL: never step past it. */
+		if (oh < 0 || oh > 23)
+			return -1;
 		s += 3;
 		if (*s == ':')
 			s++;
 		om = digits(s, 2);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+		if (om < 0 || om > 59)
 			return -1;
 		s += 2;
 		off = sign * (oh * 3600 + om * 60);

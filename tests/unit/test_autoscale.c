@@ -13,6 +13,7 @@
 #include "export.h"
 #include "export_int.h"
 #include "jsonutil.h"
+#include "modelcheck.h"
 #include "options.h"
 #include "plan.h"
 #include "xalloc.h"
@@ -140,6 +141,40 @@ test_aas_time(void **state)
 	v = cJSON_CreateString("2026-01-01T00:00:00+1");
 	assert_int_equal(export_time(v, &t), -1);
 	cJSON_Delete(v);
+}
+
+static cJSON *
+pj(const char *text)
+{
+	return json_parse_quiet(text, strlen(text));
+}
+
+static void
+test_aas_modelcheck(void **state)
+{
+	cJSON *r;
+
+	(void)state;
+	r = pj("{\"PolicyName\":\"p\",\"ServiceNamespace\":"
+	    "\"ecs\",\"ResourceId\":\"service/shop/web\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\","
+	    "\"PolicyType\":\"StepScaling\"}");
+	assert_non_null(r);
+	assert_int_equal(modelcheck_aas("PutScalingPolicy", r, "t", "$"), 0);
+	cJSON_ReplaceItemInObject(r, "PolicyType", cJSON_CreateString(
+	    "Sideways"));
+	assert_int_equal(modelcheck_aas("PutScalingPolicy", r, "t", "$"), -1);
+	cJSON_Delete(r);
+	r = pj("{\"AlarmName\":\"a\",\"Period\":0}");
+	assert_non_null(r);
+	/* Period below the model's minimum of 1. */
+	assert_int_equal(modelcheck_cw("PutMetricAlarm", r, "t", "$"), -1);
+	cJSON_Delete(r);
+	r = pj("{\"AlarmNames\":[\"a\"],\"x\":1}");
+	assert_non_null(r);
+	assert_int_equal(modelcheck_cw("DeleteAlarms", r, "t", "$"), -1);
+	assert_int_equal(modelcheck_cw("PutScalingPolicy", r, "t", "$"), -1);
+	cJSON_Delete(r);
 }
 
 /* ---------------------------------------------------------------- */
@@ -366,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_aas_pages),
 		cmocka_unit_test(test_aas_bad_input),
 		cmocka_unit_test(test_aas_time),
+		cmocka_unit_test(test_aas_modelcheck),
 		cmocka_unit_test(test_autoscale_import),
 		cmocka_unit_test(test_autoscale_cutover_rollback),
 		cmocka_unit_test(test_autoscale_step_without_alarms),
