@@ -12,6 +12,7 @@
 #include "bundle.h"
 #include "export.h"
 #include "export_int.h"
+#include "fingerprint.h"
 #include "jsonutil.h"
 #include "modelcheck.h"
 #include "options.h"
@@ -177,6 +178,39 @@ test_aas_modelcheck(void **state)
 	cJSON_Delete(r);
 }
 
+static void
+test_aas_fingerprint(void **state)
+{
+	cJSON *t = pj(TARGET("web", 2, 8)), *live, *f, *g;
+	const cJSON *ss;
+
+	(void)state;
+	f = fingerprint_scalable_target(t);
+	assert_non_null(f);
+	assert_int_equal(cJSON_GetArraySize(f), 4);
+	assert_null(cJSON_GetObjectItem(f, "CreationTime"));
+	ss = cJSON_GetObjectItem(f, "SuspendedState");
+	assert_int_equal(cJSON_GetArraySize(ss), 3);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(ss,
+	    "DynamicScalingInSuspended")));
+	/* Live: the same with an explicit SuspendedState all false. */
+	live = pj("{\"ResourceId\":\"service/shop/web\",\"MinCapacity\":2,"
+	    "\"MaxCapacity\":8,\"SuspendedState\":{"
+	    "\"DynamicScalingInSuspended\":false,\"DynamicScalingOutSuspended\":"
+	    "false,\"ScheduledScalingSuspended\":false},\"RoleARN\":\"r\"}");
+	g = fingerprint_scalable_target(live);
+	assert_int_equal(fingerprint_diff(f, g, NULL, NULL), 0);
+	cJSON_Delete(g);
+	cJSON_ReplaceItemInObject(live, "MaxCapacity", cJSON_CreateNumber(9));
+	g = fingerprint_scalable_target(live);
+	assert_int_equal(fingerprint_diff(f, g, NULL, NULL), 1);
+	cJSON_Delete(g);
+	assert_null(fingerprint_scalable_target(NULL));
+	cJSON_Delete(f);
+	cJSON_Delete(live);
+	cJSON_Delete(t);
+}
+
 /* ---------------------------------------------------------------- */
 /* The stage on a parsed export with one migrated service "web". */
 
@@ -271,8 +305,10 @@ static void
 test_autoscale_import(void **state)
 {
 	static const char *const in[] = { "{\"ScalableTargets\":["
-	    TARGET("web", 2, 8) "," TARGET("ghost", 1, 2) "]}", POLICIES,
-	    ALARMS, NULL };
+	    TARGET("web", 2, 8) "," TARGET("ghost", 1, 2) ",{"
+	    "\"ServiceNamespace\":\"dynamodb\",\"ResourceId\":\"table/t\","
+	    "\"ScalableDimension\":\"dynamodb:table:ReadCapacityUnits\","
+	    "\"MinCapacity\":1,\"MaxCapacity\":5}]}", POLICIES, ALARMS, NULL };
 	struct tctx *t = tctx_new(false, in);
 	const struct plan_step *st;
 	cJSON *r, *a;
@@ -280,7 +316,9 @@ test_autoscale_import(void **state)
 	(void)state;
 	assert_int_equal(autoscale_plan(&t->x), 0);
 	assert_true(autoscale_any(&t->x));
-	assert_int_equal(t->x.nwarns, 1);	/* ghost: not in the export */
+	/* ghost: not in the export; table/t: another namespace. */
+	assert_int_equal(t->x.nwarns, 2);
+	assert_string_equal(t->x.warns[1].subject, "table/t");
 	st = plan_find(t->x.plan, "as/sfm-web:target");
 	assert_true(after(st, "svc/sfm-web"));
 	assert_true(after(plan_find(t->x.plan, "as/sfm-web:policy-1"),
@@ -387,9 +425,17 @@ test_autoscale_policy_without_target(void **state)
 {
 	static const char *const in[] = { "{\"ScalableTargets\":[]}", POLICIES,
 	    ALARMS, NULL };
+	static const char *const bad_id[] = { "{\"ScalableTargets\":["
+	    "{\"ServiceNamespace\":\"ecs\",\"ResourceId\":\"service/shop\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\","
+	    "\"MinCapacity\":1,\"MaxCapacity\":2}]}", NULL };
 	struct tctx *t = tctx_new(false, in);
 
 	(void)state;
+	assert_int_equal(autoscale_plan(&t->x), -1);
+	tctx_free(t);
+	/* An ECS ResourceId that is not service/CLUSTER/NAME. */
+	t = tctx_new(false, bad_id);
 	assert_int_equal(autoscale_plan(&t->x), -1);
 	tctx_free(t);
 }
@@ -402,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_aas_bad_input),
 		cmocka_unit_test(test_aas_time),
 		cmocka_unit_test(test_aas_modelcheck),
+		cmocka_unit_test(test_aas_fingerprint),
 		cmocka_unit_test(test_autoscale_import),
 		cmocka_unit_test(test_autoscale_cutover_rollback),
 		cmocka_unit_test(test_autoscale_step_without_alarms),
