@@ -440,6 +440,30 @@ test_autoscale_policy_without_target(void **state)
 	tctx_free(t);
 }
 
+static void
+test_autoscale_custom_role(void **state)
+{
+	static const char *const in[] = { "{\"ScalableTargets\":[{"
+	    "\"ServiceNamespace\":\"ecs\",\"ResourceId\":\"service/shop/web\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\","
+	    "\"MinCapacity\":0,\"MaxCapacity\":3,\"RoleARN\":"
+	    "\"arn:aws:iam::1:role/custom-scaling\"}]}", NULL };
+	struct tctx *t = tctx_new(false, in);
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(autoscale_plan(&t->x), 0);
+	assert_int_equal(t->x.nwarns, 1);
+	assert_non_null(strstr(t->x.warns[0].message, "custom-scaling"));
+	r = request(t, "as/sfm-web:target");
+	assert_null(cJSON_GetObjectItem(r, "RoleARN"));
+	assert_int_equal(cJSON_GetObjectItem(r, "MinCapacity")->valueint, 0);
+	cJSON_Delete(r);
+	/* No policy, action or alarm: the target alone. */
+	assert_null(plan_find(t->x.plan, "as/sfm-web:policy-1"));
+	tctx_free(t);
+}
+
 int
 main(void)
 {
@@ -453,6 +477,7 @@ main(void)
 		cmocka_unit_test(test_autoscale_cutover_rollback),
 		cmocka_unit_test(test_autoscale_step_without_alarms),
 		cmocka_unit_test(test_autoscale_policy_without_target),
+		cmocka_unit_test(test_autoscale_custom_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
