@@ -82,6 +82,14 @@ item_service(struct xlate *x, const struct xaas *a, int kind, int *bad)
 		return NULL;
 	}
 	key = xstrdup(p);
+	/* A service exported without its clusterArn is in --ecs-cluster. */
+	if (!hashmap_get(&x->ex->svc_idx, key, &i) &&
+	    opt_str(x->opt, "ecs-cluster") != NULL &&
+	    strlen(opt_str(x->opt, "ecs-cluster")) == (size_t)(q - p) &&
+	    strncmp(opt_str(x->opt, "ecs-cluster"), p, (size_t)(q - p)) == 0) {
+		free(key);
+		key = xstrdup(q);	/* "/NAME": export_svc_key(NULL, NAME) */
+	}
 	if (!hashmap_get(&x->ex->svc_idx, key, &i)) {
 		ctx_diag_warn(x, rid, a->src, a->jpath, rid, "add the "
 		    "service's `aws ecs describe-services` output to migrate "
