@@ -403,6 +403,9 @@ test_autoscale_step_without_alarms(void **state)
 {
 	static const char *const in[] = { "{\"ScalableTargets\":["
 	    TARGET("web", 2, 8) "]}", POLICIES, NULL };
+	static const char *const lacking[] = { "{\"ScalableTargets\":["
+	    TARGET("web", 2, 8) "]}", POLICIES, "{\"MetricAlarms\":[{"
+	    "\"AlarmName\":\"other\"}]}", NULL };
 	struct tctx *t = tctx_new(false, in);
 
 	(void)state;
@@ -417,6 +420,16 @@ test_autoscale_step_without_alarms(void **state)
 	assert_non_null(plan_find(t->x.plan, "as/sfm-web:policy-1"));
 	assert_null(plan_find(t->x.plan, "as/sfm-web:policy-2"));
 	assert_null(plan_find(t->x.plan, "cw/sfm-web:alarm-1"));
+	tctx_free(t);
+	/* An alarms export that lacks the policy's alarm: the same. */
+	t = tctx_new(false, lacking);
+	assert_int_equal(autoscale_plan(&t->x), -1);
+	tctx_free(t);
+	t = tctx_new(true, lacking);
+	assert_int_equal(autoscale_plan(&t->x), 0);
+	assert_int_equal(t->x.nwarns, 1);
+	assert_non_null(strstr(t->x.warns[0].message, "alarm web-high"));
+	assert_null(plan_find(t->x.plan, "as/sfm-web:policy-2"));
 	tctx_free(t);
 }
 
