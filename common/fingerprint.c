@@ -375,3 +375,29 @@ fingerprint_diff(const cJSON *want, const cJSON *have,
 	}
 	return n;
 }
+
+cJSON *
+fingerprint_scalable_target(const cJSON *target)
+{
+	static const char *const susp[] = { "DynamicScalingInSuspended",
+	    "DynamicScalingOutSuspended", "ScheduledScalingSuspended", NULL };
+	const char *const *k;
+	const cJSON *ss;
+	cJSON *fp, *o;
+
+	if (!cJSON_IsObject(target))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "ResourceId", dup_or_null(target,
+	    "ResourceId"));
+	cJSON_AddItemToObject(fp, "MinCapacity", dup_or_null(target,
+	    "MinCapacity"));
+	cJSON_AddItemToObject(fp, "MaxCapacity", dup_or_null(target,
+	    "MaxCapacity"));
+	ss = cJSON_GetObjectItemCaseSensitive(target, "SuspendedState");
+	o = cJSON_AddObjectToObject(fp, "SuspendedState");
+	for (k = susp; *k != NULL; k++)
+		json_add_bool(o, *k, cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(ss, *k)));
+	return fp;
+}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoscale.h"
 #include "ctx.h"
 #include "cutover.h"
 #include "jsonutil.h"
@@ -159,6 +160,8 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	STEP(ID("copy-stable"), "wait:ServicesStable", xasprintf("check that "
 	    "%s is stable and healthy before touching %s", cp, n),
 	    req_names(x, cp), s->wait_step, NULL);
+	if (autoscale_cut_suspend(x, s, &c.prev) == -1)
+		goto out;
 	STEP(live, "ecs:DescribeServices", xasprintf("read the live "
 	    "desiredCount of %s before it is scaled to 0 (export had %lld)", n,
 	    s->desired), service_live_request(x, n), NULL, NULL);
@@ -187,6 +190,9 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	plan_step_output(st, "serviceArn", "service.serviceArn");
 	STEP(ID("stable"), "wait:ServicesStable", xasprintf("wait until the new "
 	    "%s is stable", n), req_names(x, n), NULL, NULL);
+	if (autoscale_cut_carry(x, s, &c.prev) == -1 ||
+	    autoscale_cut_copy_off(x, s, &c.prev) == -1)
+		goto out;
 	STEP(ID("copy-scale-down"), "ecs:UpdateService", xasprintf("scale the "
 	    "copy %s to 0", cp), req_scale(x, cp, 0), NULL, NULL);
 	STEP(ID("copy-drained"), "wait:ServicesStable", xasprintf("wait until %s "
@@ -232,6 +238,8 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	    "(desiredCount: read live by %s)", n, tmp, live), req, u_create);
 	ADD("fargate-temp-stable", "wait:ServicesStable", xasprintf("wait "
 	    "until %s is stable", tmp), req_names(x, tmp), u_create);
+	if (autoscale_rb_ec2_off(x, s, &c.prev) == -1)
+		goto out;
 	ADD("ec2-scale-down", "ecs:UpdateService", xasprintf("scale the EC2 "
 	    "service %s to 0", n), req_scale(x, n, 0), u_create);
 	ADD("ec2-drained", "wait:ServicesStable", xasprintf("wait until EC2 "
@@ -267,13 +275,17 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	    s->desired), req, u_down);
 	ADD("fargate-scaled", "wait:ServicesStable", xasprintf("wait until %s "
 	    "runs its desired count of tasks", n), req_names(x, n), u_down);
+	if (autoscale_rb_restore(x, s, &c.prev) == -1)
+		goto out;
 	ADD("temp-scale-down", "ecs:UpdateService", xasprintf("scale %s to 0",
 	    tmp), req_scale(x, tmp, 0), u_create);
 	ADD("temp-drained", "wait:ServicesStable", xasprintf("wait until %s "
 	    "has no task left", tmp), req_names(x, tmp), u_create);
 	ADD("temp-delete", "ecs:DeleteService", xasprintf("delete %s", tmp),
 	    req_delete(x, tmp), u_create);
-	/* The side-by-side copy. */
+	/* The side-by-side copy (its scaling first). */
+	if (autoscale_rb_copy_off(x, s, &c.prev) == -1)
+		goto out;
 	ADD("copy-scale-down", "ecs:UpdateService", xasprintf("scale the copy "
 	    "%s to 0", cp), req_scale(x, cp, 0), s->svc_step);
 	ADD("copy-drained", "wait:ServicesStable", xasprintf("wait until %s "
@@ -443,11 +455,22 @@ phases_md(struct xlate *x)
 		(void)strbuf_printf(sb, "| %s | %s | %s until step 4 is "
 		    "stable, then %s |\n", x->mig[i]->name, x->mig[i]->newname,
 		    x->mig[i]->newname, x->mig[i]->name);
-	(void)strbuf_puts(sb, "\nNot moved by f2o: Application Auto Scaling "
-	    "targets and policies of the originals (register them for the "
-	    "new services after cutover); a desired count changed by "
-	    "autoscaling after the export is not followed (the new service "
-	    "starts at the exported count).\n");
+	if (autoscale_any(x))
+		(void)strbuf_puts(sb, "\nApplication Auto Scaling (services "
+		    "with a scalable target in the export): the original's "
+		    "scaling is suspended (`cut/<name>:suspend`) before it is "
+		    "scaled down; once the EC2 service is stable it gets the "
+		    "target, policies, scheduled actions and step scaling "
+		    "alarms (`cut/<name>:target`, `:policy-N`, `:action-N`, "
+		    "`:alarm-N`); the copy is deregistered and its alarms "
+		    "deleted before it is scaled down. Services without a "
+		    "scalable target in the export get none.\n");
+	else
+		(void)strbuf_puts(sb, "\nNot moved by f2o: Application Auto "
+		    "Scaling targets and policies of the originals (register "
+		    "them for the new services after cutover); a desired count "
+		    "changed by autoscaling after the export is not followed "
+		    "(the new service starts at the exported count).\n");
 	(void)strbuf_printf(sb, "\n## Rollback (`f2o-exec rollback`)\n\n"
 	    "Undoes what the journal says was done, from any point, and "
 	    "never deletes what f2o did not create: each rollback step names "
@@ -457,11 +480,17 @@ phases_md(struct xlate *x)
 	    "before the EC2 service is removed; the original name then goes "
 	    "back to Fargate with its exported launch type, platform "
 	    "version, capacity providers and public IP setting; then the "
-	    "copy is removed. Last, the Ocean node groups (their instances "
+	    "copy is removed%s. Last, the Ocean node groups (their instances "
 	    "terminated: `deleteContainerInstances=true`), the cluster, a "
 	    "wait until the ECS cluster has no container instance f2o's "
 	    "Ocean launched, the instances' security group and the "
-	    "registered task definition revisions.\n", CUTOVER_TEMP_PREFIX);
+	    "registered task definition revisions.\n", CUTOVER_TEMP_PREFIX,
+	    autoscale_any(x) ? " (Application Auto Scaling: the EC2 "
+	    "service is deregistered before it is scaled down; the "
+	    "original's target, policies, scheduled actions and alarms are "
+	    "put back as exported once it runs on Fargate again, which also "
+	    "lifts the cutover's suspension; the copy is deregistered and "
+	    "its alarms deleted before it is scaled down)" : "");
 }
 
 int

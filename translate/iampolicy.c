@@ -25,7 +25,11 @@ enum res_kind {
 	RES_SG,			/* every security group of account and region */
 	RES_SG_VPC,		/* every security group, and the vpc VpcId */
 	RES_TAG_ARN,		/* the request's resourceArn, else "*" */
+	RES_ALARM,		/* alarm:NAME of AlarmName / AlarmNames */
 };
+
+#define IAMPOLICY_AAS	"application-autoscaling:"
+#define IAMPOLICY_AAS_ECS	"ecs.application-autoscaling.amazonaws.com"
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -61,6 +65,21 @@ static const struct iam_row iam_table[] = {
 	{ "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress",
 	    RES_SG },
 	{ "ec2:DeleteSecurityGroup", "ec2:DeleteSecurityGroup", RES_SG },
+	/* Application Auto Scaling has no resource-level permissions. */
+	{ "application-autoscaling:RegisterScalableTarget",
+	    "application-autoscaling:RegisterScalableTarget", RES_ANY },
+	{ "application-autoscaling:DeregisterScalableTarget",
+	    "application-autoscaling:DeregisterScalableTarget", RES_ANY },
+	{ "application-autoscaling:PutScalingPolicy",
+	    "application-autoscaling:PutScalingPolicy", RES_ANY },
+	{ "application-autoscaling:DeleteScalingPolicy",
+	    "application-autoscaling:DeleteScalingPolicy", RES_ANY },
+	{ "application-autoscaling:PutScheduledAction",
+	    "application-autoscaling:PutScheduledAction", RES_ANY },
+	{ "application-autoscaling:DeleteScheduledAction",
+	    "application-autoscaling:DeleteScheduledAction", RES_ANY },
+	{ "cloudwatch:PutMetricAlarm", "cloudwatch:PutMetricAlarm", RES_ALARM },
+	{ "cloudwatch:DeleteAlarms", "cloudwatch:DeleteAlarms", RES_ALARM },
 	/* f2o-exec's own reads. */
 	{ "exec:DescribeClusters", "ecs:DescribeClusters", RES_CLUSTER },
 	{ "exec:DescribeServices", "ecs:DescribeServices", RES_SERVICE },
@@ -72,6 +91,9 @@ static const struct iam_row iam_table[] = {
 	/* A wait that failed: stopped tasks and their reasons (waitdiag.c). */
 	{ "exec:ListTasks", "ecs:ListTasks", RES_ANY },
 	{ "exec:DescribeTasks", "ecs:DescribeTasks", RES_ANY },
+	/* Preflight of a bundle with scaling steps: the targets' drift. */
+	{ "exec:DescribeScalableTargets",
+	    "application-autoscaling:DescribeScalableTargets", RES_ANY },
 	{ NULL, NULL, RES_ANY }
 };
 
@@ -126,6 +148,21 @@ add_service(struct pol *p, const char *iam, const char *cluster,
 }
 
 static void
+add_alarm(struct pol *p, const char *iam, const char *name)
+{
+	char *arn;
+
+	if (is_ref(name)) {
+		pol_add(p, iam, "*");
+		return;
+	}
+	arn = xasprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", p->part,
+	    p->region, p->account, name);
+	pol_add(p, iam, arn);
+	free(arn);
+}
+
+static void
 add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 {
 	const char *cl = req != NULL ? json_str(req, "cluster") : NULL;
@@ -170,6 +207,13 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 		pol_add(p, r->iam, is_ref(json_str(req, "resourceArn")) ? "*" :
 		    json_str(req, "resourceArn"));
 		break;
+	case RES_ALARM:
+		if (json_str(req, "AlarmName") != NULL)
+			add_alarm(p, r->iam, json_str(req, "AlarmName"));
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req,
+		    "AlarmNames"))
+			add_alarm(p, r->iam, cJSON_GetStringValue(it));
+		break;
 	}
 }
 
@@ -193,6 +237,51 @@ set_cond(struct pol *p, const char *iam, const char *op, const char *key,
 		cJSON_AddItemToArray(v, cJSON_CreateString(val));
 }
 
+/*
+ * Application Auto Scaling checks that the caller may do what it will do
+ * for it (ECS: describe and update the service, the target tracking
+ * alarms, the service-linked role on first use).
+ */
+static void
+add_implicit_aas(struct pol *p, const char *action, const cJSON *req)
+{
+	static const char *const cw[] = { "cloudwatch:PutMetricAlarm",
+	    "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", NULL };
+	const char *rid = json_str(req, "ResourceId"), *sl, *name;
+	const char *const *k;
+	char *cl, *arn;
+
+	if (rid == NULL || strncmp(rid, "service/", 8) != 0 ||
+	    (sl = strchr(rid + 8, '/')) == NULL)
+		return;
+	cl = xstrndup(rid + 8, (size_t)(sl - rid - 8));
+	name = sl + 1;
+	if (strcmp(action, IAMPOLICY_AAS "RegisterScalableTarget") == 0) {
+		add_service(p, "ecs:DescribeServices", cl, name);
+		add_service(p, "ecs:UpdateService", cl, name);
+		arn = xasprintf("arn:%s:iam::%s:role/aws-service-role/"
+		    IAMPOLICY_AAS_ECS "/"
+		    "AWSServiceRoleForApplicationAutoScaling_ECSService",
+		    p->part, p->account);
+		pol_add(p, "iam:CreateServiceLinkedRole", arn);
+		free(arn);
+		set_cond(p, "iam:CreateServiceLinkedRole", "StringEquals",
+		    "iam:AWSServiceName", IAMPOLICY_AAS_ECS);
+	}
+	if ((strcmp(action, IAMPOLICY_AAS "PutScalingPolicy") == 0 &&
+	    json_str(req, "PolicyType") != NULL &&
+	    strcmp(json_str(req, "PolicyType"), "TargetTrackingScaling") ==
+	    0) || strcmp(action, IAMPOLICY_AAS "DeregisterScalableTarget") ==
+	    0) {
+		arn = xasprintf("arn:%s:cloudwatch:%s:%s:alarm:TargetTracking-"
+		    "%s-*", p->part, p->region, p->account, rid);
+		for (k = cw; *k != NULL; k++)
+			pol_add(p, *k, arn);
+		free(arn);
+	}
+	free(cl);
+}
+
 /* What AWS authorises implicitly: tags on create, roles passed. */
 static void
 add_implicit(struct pol *p, const char *action, const cJSON *req)
@@ -201,6 +290,8 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req, "tags");
 	size_t i;
 
+	if (strncmp(action, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) == 0)
+		add_implicit_aas(p, action, req);
 	if ((strcmp(action, "ecs:CreateService") == 0 ||
 	    strcmp(action, "ecs:RegisterTaskDefinition") == 0) &&
 	    cJSON_GetArraySize(tags) > 0) {
@@ -299,6 +390,7 @@ iampolicy_write(struct xlate *x, const char *account)
 	const struct iam_row *r;
 	size_t i;
 	int rc;
+	bool aas = false;
 
 	memset(&p, 0, sizeof(p));
 	p.acts = cJSON_CreateObject();
@@ -320,6 +412,9 @@ iampolicy_write(struct xlate *x, const char *account)
 			cJSON_Delete(p.conds);
 			return -1;
 		}
+		if (strncmp(s->action, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) ==
+		    0)
+			aas = true;
 		req = request_json(x, s->request);
 		add_row(&p, r, req);
 		add_implicit(&p, s->action, req);
@@ -327,7 +422,8 @@ iampolicy_write(struct xlate *x, const char *account)
 	}
 	/* The executor's reads: preflight and reconcile, on every service. */
 	for (r = iam_table; r->op != NULL; r++) {
-		if (strncmp(r->op, "exec:", 5) != 0)
+		if (strncmp(r->op, "exec:", 5) != 0 || (!aas &&
+		    strncmp(r->iam, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) == 0))
 			continue;
 		if (r->res == RES_SERVICE) {
 			for (i = 0; i < x->nmig; i++) {

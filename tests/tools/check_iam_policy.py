@@ -30,6 +30,15 @@ PLAN = {
     "ec2:RevokeSecurityGroupEgress": "ec2:RevokeSecurityGroupEgress",
     "ec2:DeleteSecurityGroup": "ec2:DeleteSecurityGroup",
 }
+AAS_OPS = ["RegisterScalableTarget", "DeregisterScalableTarget",
+           "PutScalingPolicy", "DeleteScalingPolicy", "PutScheduledAction",
+           "DeleteScheduledAction"]
+PLAN.update({"application-autoscaling:" + o: "application-autoscaling:" + o
+             for o in AAS_OPS})
+PLAN.update({"cloudwatch:PutMetricAlarm": "cloudwatch:PutMetricAlarm",
+             "cloudwatch:DeleteAlarms": "cloudwatch:DeleteAlarms"})
+# Read by f2o-exec's preflight only for a bundle with scaling steps.
+AAS_READS = {"application-autoscaling:DescribeScalableTargets"}
 # f2o-exec's own reads: preflight (DescribeClusters, DescribeServices,
 # DescribeSecurityGroups) and reconcile (exec/reconcile.c).
 EXEC_READS = {"ecs:DescribeClusters", "ecs:DescribeServices",
@@ -51,7 +60,7 @@ def exec_reads():
             with open(os.path.join(src, f)) as fh:
                 for m in pat.finditer(fh.read()):
                     found.add("%s:%s" % (m.group(1).lower(), m.group(2)))
-    return found - set(PLAN.values())
+    return found - set(PLAN.values()) - AAS_READS
 
 
 _missing = exec_reads() - EXEC_READS
@@ -108,7 +117,7 @@ def check(bundle):
         res = st.get("Resource")
         res = [res] if isinstance(res, str) else res
         if not acts or not res or not all(isinstance(a, str) and
-                                          re.fullmatch(r"[a-z0-9]+:[A-Za-z]+", a)
+                                          re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", a)
                                           for a in acts):
             probs.append("statement %d: bad Action or Resource" % i)
             continue
@@ -129,6 +138,8 @@ def check(bundle):
             continue
         iam = PLAN[act]
         need.add(iam)
+        if act.startswith("application-autoscaling:"):
+            need |= AAS_READS
         req = {}
         if step.get("request"):
             with open(os.path.join(bundle, step["request"])) as f:
@@ -142,6 +153,36 @@ def check(bundle):
                 arn = "arn:aws:ecs:%s:%s:service/%s/%s" % (
                     region, account, req["cluster"], n)
                 if not covers(granted.get(iam, []), arn):
+                    probs.append("%s: %s on %s not granted" % (
+                        step["id"], iam, arn))
+        rid = req.get("ResourceId") or ""
+        if act == "application-autoscaling:RegisterScalableTarget":
+            # Application Auto Scaling's permission validation: the caller
+            # may describe and update the service; the role on first use.
+            cl, _, name = rid[len("service/"):].partition("/")
+            arn = "arn:aws:ecs:%s:%s:service/%s/%s" % (region, account, cl,
+                                                      name)
+            for a in ("ecs:DescribeServices", "ecs:UpdateService"):
+                need.add(a)
+                if not covers(granted.get(a, []), arn):
+                    probs.append("%s: %s on %s not granted" % (step["id"], a,
+                                                               arn))
+            need.add("iam:CreateServiceLinkedRole")
+        if (act == "application-autoscaling:PutScalingPolicy" and
+                req.get("PolicyType") == "TargetTrackingScaling") or \
+                act == "application-autoscaling:DeregisterScalableTarget":
+            arn = "arn:aws:cloudwatch:%s:%s:alarm:TargetTracking-%s-AlarmHigh" \
+                % (region, account, rid)
+            for a in ("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms",
+                      "cloudwatch:DeleteAlarms"):
+                need.add(a)
+                if not covers(granted.get(a, []), arn):
+                    probs.append("%s: %s on %s not granted" % (step["id"], a,
+                                                               arn))
+        if act.startswith("cloudwatch:"):
+            for n in [req.get("AlarmName")] + list(req.get("AlarmNames", [])):
+                arn = "arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, account, n)
+                if n and not covers(granted.get(iam, []), arn):
                     probs.append("%s: %s on %s not granted" % (
                         step["id"], iam, arn))
         if act in ("ecs:CreateService", "ecs:RegisterTaskDefinition") and \
@@ -161,6 +202,11 @@ def check(bundle):
     for a in sorted(set(granted) - need):
         probs.append("action %s granted but not needed" % a)
     for st in sts:
+        if st.get("Action") == "iam:CreateServiceLinkedRole" and \
+                st.get("Condition") != {"StringEquals": {"iam:AWSServiceName": [
+                    "ecs.application-autoscaling.amazonaws.com"]}}:
+            probs.append("iam:CreateServiceLinkedRole without its "
+                         "iam:AWSServiceName condition")
         if st.get("Action") == "iam:PassRole" and st.get("Condition") != {
                 "StringEquals": {"iam:PassedToService":
                                  ["ecs-tasks.amazonaws.com"]}}:
