@@ -25,6 +25,7 @@
 #include "ocean.h"
 #include "options.h"
 #include "service.h"
+#include "svcpolicy.h"
 #include "xalloc.h"
 
 struct chain {
@@ -179,6 +180,7 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	free(ref);
 	if (req == NULL)
 		goto out;
+	svcpol_recreate(s, req);
 	service_live_count(req, live);
 	STEP(ID("create"), "ecs:CreateService", xasprintf("create %s on EC2 "
 	    "with everything the original had (desiredCount: read live by "
@@ -226,6 +228,8 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	req = req_fargate(x, s, tmp, ID("fargate-temp"));
 	if (req == NULL)
 		goto out;
+	/* Beside the EC2 service that holds the names: a twin. */
+	svcpol_twin(req);
 	service_live_count(req, live);
 	ADD("fargate-temp", "ecs:CreateService", xasprintf("recreate Fargate "
 	    "%s from the export as %s, so traffic never lacks a task "
@@ -478,5 +482,6 @@ cutover_plan(struct xlate *x)
 	if (shared_rollback(x) == -1)
 		return -1;
 	phases_md(x);
+	svcpol_md(x);
 	return 0;
 }
