@@ -139,24 +139,27 @@ tag_owner(const char *k, const char *v, int idx, struct owner *o)
 	}
 }
 
-/* The owner named by tags (ECS key/value or EC2 Key/Value); rank 0: none. */
-static void
-tags_owner(const cJSON *tags, struct owner *o)
+char *
+iac_owner(const cJSON *tags, int *idx)
 {
 	const cJSON *t;
 	const char *k, *v;
+	struct owner o;
 	int i = 0;
 
-	memset(o, 0, sizeof(*o));
+	memset(&o, 0, sizeof(o));
 	cJSON_ArrayForEach(t, tags) {
 		k = json_str(t, "key") != NULL ? json_str(t, "key") :
 		    json_str(t, "Key");
 		v = json_str(t, "value") != NULL ? json_str(t, "value") :
 		    json_str(t, "Value");
 		if (k != NULL)
-			tag_owner(k, v != NULL ? v : "", i, o);
+			tag_owner(k, v != NULL ? v : "", i, &o);
 		i++;
 	}
+	if (idx != NULL)
+		*idx = o.idx;
+	return o.text;
 }
 
 struct iac {
@@ -175,9 +178,9 @@ resource(struct iac *c, enum iac_kind kind, const char *name,
     const char *subject, const char *file, const char *tpath,
     const cJSON *tags, bool sgstyle)
 {
-	struct owner o;
-	char *key = xasprintf("%d/%s", (int)kind, name), *path;
+	char *key = xasprintf("%d/%s", (int)kind, name), *path, *owner;
 	size_t had;
+	int idx;
 
 	if (hashmap_get(&c->seen, key, &had)) {
 		free(key);
@@ -193,36 +196,33 @@ resource(struct iac *c, enum iac_kind kind, const char *name,
 		return;
 	}
 	c->nchecked++;
-	tags_owner(tags, &o);
-	if (o.rank == 0) {
-		free(o.text);
+	if ((owner = iac_owner(tags, &idx)) == NULL)
 		return;
-	}
-	path = xasprintf("%s[%d].%s", tpath, o.idx, sgstyle ? "Key" : "key");
+	path = xasprintf("%s[%d].%s", tpath, idx, sgstyle ? "Key" : "key");
 	if (!c->allow) {
-		log_diag(1, file, path, o.text, "change it through its stack "
+		log_diag(1, file, path, owner, "change it through its stack "
 		    "(or take it out of the stack first), or pass "
 		    "--allow-iac-owned and bring the stack in line after the "
 		    "cutover (PLAN.md lists each resource)", "%s \"%s\" is "
-		    "owned by %s: %s", kind_name[kind], name, o.text,
+		    "owned by %s: %s", kind_name[kind], name, owner,
 		    drift[kind]);
 		c->bad++;
 	} else {
-		ctx_diag_warn(c->x, subject, file, path, o.text, "bring the "
+		ctx_diag_warn(c->x, subject, file, path, owner, "bring the "
 		    "stack in line after the cutover", "%s %s is owned by %s "
-		    "(--allow-iac-owned): %s", kind_name[kind], name, o.text,
+		    "(--allow-iac-owned): %s", kind_name[kind], name, owner,
 		    drift[kind]);
 		c->nowned++;
 		(void)strbuf_printf(&c->owned, "| %s | `", kind_name[kind]);
 		planmd_cell(&c->owned, name);
 		(void)strbuf_puts(&c->owned, "` | ");
-		planmd_cell(&c->owned, o.text);
+		planmd_cell(&c->owned, owner);
 		(void)strbuf_puts(&c->owned, " | ");
 		planmd_cell(&c->owned, drift[kind]);
 		(void)strbuf_puts(&c->owned, " |\n");
 	}
 	free(path);
-	free(o.text);
+	free(owner);
 }
 
 /* The task definition's tags: the sibling of "taskDefinition", or inside. */

@@ -5,6 +5,8 @@
  * security groups whose tags say a CloudFormation stack (CDK, Copilot) or
  * Terraform owns them.
  */
+#include <cjson/cJSON.h>
+
 #include "model.h"
 
 /*
@@ -14,5 +16,11 @@
  * resources and the ones whose tags the export does not carry.
  */
 int	iac_check(struct xlate *);
+/*
+ * The owner that tags (ECS [{key, value}] or EC2 [{Key, Value}]) name,
+ * such as "CloudFormation stack shop", or NULL when none; *idx (if not
+ * NULL) is the deciding tag's index. Free with free().
+ */
+char	*iac_owner(const cJSON *tags, int *idx);
 
 #endif
