@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""A Service Connect server through import, cutover and rollback (issue 15
+item 2): the bundle of tests/golden/svc-sc-gap (fixtures/svcpol/sc, with
+--accept-discovery-gap) replayed by tests/tools/replay_plan.py against the
+loopback peer, whose ECS refuses a second live service claiming the same
+discovery name in a namespace. The copy and the rollback's temporary
+Fargate service must join as clients only, the EC2 service and the
+restored original carry the whole configuration, and the rollback ends in
+the exported state. Ends with "N passed, N failed"; exit 1 on any failure.
+
+    /usr/bin/python3 tests/peers/test_svcpol_replay.py
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+ROOT = os.path.dirname(TESTS)
+sys.path.insert(0, HERE)
+
+import test_peer as tp  # noqa: E402
+import test_traffic as tt  # noqa: E402
+
+PY = sys.executable
+DEMO = os.path.join(ROOT, "fixtures", "demo")
+SC = os.path.join(ROOT, "fixtures", "svcpol", "sc", "services.json")
+NS = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/" \
+     "ns-shop0000000001"
+
+
+def seed_dir(tmp):
+    """The export the peer starts from: the Service Connect services with
+    the demo's task definitions and security groups."""
+    d = os.path.join(tmp, "seed")
+    os.makedirs(d)
+    shutil.copy(SC, os.path.join(d, "services.json"))
+    shutil.copy(os.path.join(DEMO, "security-groups.json"), d)
+    shutil.copytree(os.path.join(DEMO, "taskdefs"), os.path.join(d,
+                                                                 "taskdefs"))
+    return d
+
+
+def sc_of(ecs, name):
+    """The Service Connect configuration of name's PRIMARY deployment."""
+    svc = ecs.describe_services(cluster="shop", services=[name])[
+        "services"][0]
+    for d in svc.get("deployments", []):
+        if d.get("status") == "PRIMARY":
+            return d.get("serviceConnectConfiguration") or {}
+    return {}
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    tr = shutil.which("f2o-translate", path=os.path.join(ROOT, "build")) \
+        or shutil.which("f2o-translate", path=ROOT)
+    if tr is None:
+        print("note: f2o-translate not built, skipped")
+        print("0 passed, 0 failed")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="f2o-svcpol-") as tmp:
+        b = os.path.join(tmp, "bundle")
+        args = [a for a in open(os.path.join(
+            TESTS, "golden", "svc-sc-gap", "args")).read().split()]
+        rc = subprocess.call([tr, "--quiet"] + args + ["-o", b], cwd=ROOT,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        tp.check("translate svc-sc-gap", rc == 0, rc)
+        if rc != 0:
+            return 1
+        ports = tp.start_peer(tmp, "--seed", seed_dir(tmp),
+                              "--drain-seconds", "0.6")
+        rp = [PY, os.path.join(TESTS, "tools", "replay_plan.py"), b,
+              ports["aws"], ports["spot"], "--done", os.path.join(tmp, "done"),
+              "--interval", "0.1"]
+        try:
+            ecs = tp.client(tp.session(), "ecs", ports["aws"])
+            s0 = os.path.join(tmp, "s0.json")
+            with open(s0, "w") as f:
+                json.dump(tp.get_state(ports["aws"]), f)
+            # the peer's rule is live: a twin claiming "web" is refused
+            sc = dict(sc_of(ecs, "web"))
+            code, _, msg = tp.code_of(
+                ecs.create_service, cluster="shop", serviceName="twin",
+                taskDefinition="shop-web:12", desiredCount=1,
+                launchType="FARGATE", serviceConnectConfiguration=sc,
+                networkConfiguration=tt.NET)
+            tp.check("peer: a twin claiming the discovery name is refused",
+                     code == "InvalidParameterException" and
+                     "already claimed by service web" in msg, (code, msg))
+            rc = tt.run(rp + ["--phase", "import"],
+                        os.path.join(tmp, "import.log"))
+            tp.check("import: the copy joins as a client", rc == 0, rc)
+            c = sc_of(ecs, "sfm-web")
+            tp.check("copy sfm-web: enabled, no services[]",
+                     c.get("enabled") is True and not c.get("services") and
+                     c.get("namespace") == NS, c)
+            rc = tt.run(rp + ["--phase", "cutover"],
+                        os.path.join(tmp, "cutover.log"))
+            tp.check("cutover: the EC2 web claims the name", rc == 0, rc)
+            c = sc_of(ecs, "web")
+            tp.check("EC2 web: the whole configuration",
+                     [e.get("discoveryName") for e in c.get("services", [])]
+                     == ["web"], c)
+            rc = tt.run(rp + ["--phase", "rollback"],
+                        os.path.join(tmp, "rollback.log"))
+            with open(os.path.join(tmp, "rollback.log")) as f:
+                log = f.read()
+            tp.check("rollback: the temporary Fargate web is a client, the "
+                     "original gets the name back", rc == 0, log[-2000:])
+            s2 = os.path.join(tmp, "s2.json")
+            with open(s2, "w") as f:
+                json.dump(tp.get_state(ports["aws"]), f)
+            rc, out = tt.checker(["exported", s0, s2],
+                                 os.path.join(tmp, "e2"))
+            tp.check("after the rollback: the exported state",
+                     rc == 0 and "FAIL" not in out, out[-2000:])
+            c = sc_of(ecs, "web")
+            tp.check("Fargate web back with its discovery name",
+                     [e.get("discoveryName") for e in c.get("services", [])]
+                     == ["web"], c)
+        finally:
+            ports["proc"].send_signal(signal.SIGTERM)
+            try:
+                ports["proc"].wait(15)
+            except subprocess.TimeoutExpired:
+                ports["proc"].kill()
+    print("%d passed, %d failed" % (tp.passed, tp.failed))
+    return 1 if tp.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
