@@ -18,16 +18,12 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-ROOT = os.path.dirname(TESTS)
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_peer as tp  # noqa: E402
 import test_traffic as tt  # noqa: E402
 
-PY = sys.executable
-DEMO = os.path.join(ROOT, "fixtures", "demo")
+ROOT, TESTS, DEMO, PY = tt.ROOT, tt.TESTS, tt.DEMO, tt.PY
 SC = os.path.join(ROOT, "fixtures", "svcpol", "sc", "services.json")
 NS = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/" \
      "ns-shop0000000001"
@@ -125,11 +121,7 @@ def main():
                      [e.get("discoveryName") for e in c.get("services", [])]
                      == ["web"], c)
         finally:
-            ports["proc"].send_signal(signal.SIGTERM)
-            try:
-                ports["proc"].wait(15)
-            except subprocess.TimeoutExpired:
-                ports["proc"].kill()
+            tp.stop_peer(ports)
     print("%d passed, %d failed" % (tp.passed, tp.failed))
     return 1 if tp.failed else 0
 
