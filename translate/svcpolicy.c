@@ -25,9 +25,12 @@
 #define SVCPOL_PATH_MAX		512
 
 struct gap {
-	long long drain, inactive, start, total, stop, grace;
+	long long drain, inactive, start, bake, total, stop, grace;
 	bool	 lb;
 };
+
+static const char *strategy_of(const struct xsvc *);
+static bool	strategy_missing(const struct xsvc *, char *, size_t);
 
 static const cJSON *
 sc_config(const struct xsvc *s, char *path, size_t pathsz)
@@ -99,6 +102,39 @@ sc_names(const struct xsvc *s, struct strbuf *sb)
 }
 
 /*
+ * The waits of a strategy the re-created service keeps, seconds, counted
+ * in full (an upper bound: ECS may not shift traffic on a first
+ * deployment): the linear steps' or the canary's bake, then the bake time.
+ */
+static long long
+bake_of(const struct xsvc *s)
+{
+	const cJSON *dc = cJSON_GetObjectItemCaseSensitive(s->svc,
+	    "deploymentConfiguration"), *c;
+	const char *st = strategy_of(s);
+	char miss[SVCPOL_PATH_MAX];
+	long long min = 0, v;
+	double pct;
+
+	if (strcmp(st, "ROLLING") == 0 || strategy_missing(s, miss,
+	    sizeof(miss)))
+		return 0;
+	if (json_int(dc, "bakeTimeInMinutes", 0, 1440, &v) == 0)
+		min += v;
+	c = cJSON_GetObjectItemCaseSensitive(dc, "linearConfiguration");
+	pct = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c,
+	    "stepPercent"));
+	if (strcmp(st, "LINEAR") == 0 && pct >= 1 && pct <= 100 &&
+	    json_int(c, "stepBakeTimeInMinutes", 0, 1440, &v) == 0)
+		min += ((long long)((100 + pct - 1) / pct) - 1) * v;
+	c = cJSON_GetObjectItemCaseSensitive(dc, "canaryConfiguration");
+	if (strcmp(st, "CANARY") == 0 &&
+	    json_int(c, "canaryBakeTimeInMinutes", 0, 1440, &v) == 0)
+		min += v;
+	return min * 60;
+}
+
+/*
  * From the original's scale-down to the EC2 service being stable: its
  * tasks drain (the load balancer's deregistration delay, then the
  * containers' stop timeout), it turns INACTIVE, the EC2 service starts
@@ -128,7 +164,8 @@ gap_of(const struct xsvc *s, struct gap *g)
 	g->inactive = 2 * SVCPOL_POLL_S;
 	g->start = (g->grace > SVCPOL_START_S ? g->grace : SVCPOL_START_S) +
 	    SVCPOL_POLL_S;
-	g->total = g->drain + g->inactive + g->start;
+	g->bake = bake_of(s);
+	g->total = g->drain + g->inactive + g->start + g->bake;
 }
 
 int
@@ -355,11 +392,14 @@ svcpol_md(struct xlate *x)
 		    "not carry it, then the longest container `stopTimeout`, "
 		    "%d s if unset), the original turning INACTIVE, the start "
 		    "of the EC2 service's tasks (the health check grace period, "
-		    "at least %d s) and one %d s poll of f2o-exec after each. "
+		    "at least %d s), one %d s poll of f2o-exec after each, and "
+		    "the bake times of a BLUE_GREEN, LINEAR or CANARY strategy "
+		    "the EC2 service keeps (counted in full). "
 		    "Add about %d s when Ocean must launch an instance for the "
 		    "new tasks (no headroom beside the copy).\n\n"
 		    "| service | discovery names | drain | INACTIVE | start | "
-		    "expected window |\n|---|---|---:|---:|---:|---:|\n",
+		    "strategy | expected window |\n"
+		    "|---|---|---:|---:|---:|---:|---:|\n",
 		    SVCPOL_DEREG_S, SVCPOL_STOP_S, SVCPOL_START_S,
 		    SVCPOL_POLL_S, SVCPOL_INSTANCE_S);
 		for (i = 0; i < x->nmig; i++) {
@@ -379,8 +419,8 @@ svcpol_md(struct xlate *x)
 				(void)strbuf_printf(sb, "%d s deregistration + ",
 				    SVCPOL_DEREG_S);
 			(void)strbuf_printf(sb, "%lld s stop) | %lld s | %lld s "
-			    "(grace %lld s) | **%lld s** |\n", g.stop,
-			    g.inactive, g.start, g.grace, g.total);
+			    "(grace %lld s) | %lld s | **%lld s** |\n", g.stop,
+			    g.inactive, g.start, g.grace, g.bake, g.total);
 			strbuf_cleanup(&names);
 		}
 		(void)strbuf_puts(sb, "\n");
@@ -433,6 +473,7 @@ svcpol_report(const struct xsvc *s, cJSON *o)
 	json_add_num(d, "drainSeconds", (double)g.drain);
 	json_add_num(d, "inactiveSeconds", (double)g.inactive);
 	json_add_num(d, "startSeconds", (double)g.start);
+	json_add_num(d, "strategySeconds", (double)g.bake);
 	json_add_num(d, "newInstanceSeconds", SVCPOL_INSTANCE_S);
 	json_add_str(d, "why", "callers lose the names from the original's "
 	    "scale-down until the EC2 service is stable: drain (deregistration "
