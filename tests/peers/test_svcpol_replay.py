@@ -51,79 +51,103 @@ def sc_of(ecs, name):
     return {}
 
 
-def main():
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+def translate(tmp):
     tr = shutil.which("f2o-translate", path=os.path.join(ROOT, "build")) \
         or shutil.which("f2o-translate", path=ROOT)
     if tr is None:
-        print("note: f2o-translate not built, skipped")
-        print("0 passed, 0 failed")
-        return 0
-    with tempfile.TemporaryDirectory(prefix="f2o-svcpol-") as tmp:
-        b = os.path.join(tmp, "bundle")
-        args = [a for a in open(os.path.join(
-            TESTS, "golden", "svc-sc-gap", "args")).read().split()]
-        rc = subprocess.call([tr, "--quiet"] + args + ["-o", b], cwd=ROOT,
-                             stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        tp.check("translate svc-sc-gap", rc == 0, rc)
-        if rc != 0:
-            return 1
-        ports = tp.start_peer(tmp, "--seed", seed_dir(tmp),
-                              "--drain-seconds", "0.6")
-        rp = [PY, os.path.join(TESTS, "tools", "replay_plan.py"), b,
-              ports["aws"], ports["spot"], "--done", os.path.join(tmp, "done"),
-              "--interval", "0.1"]
-        try:
-            ecs = tp.client(tp.session(), "ecs", ports["aws"])
-            s0 = os.path.join(tmp, "s0.json")
-            with open(s0, "w") as f:
-                json.dump(tp.get_state(ports["aws"]), f)
+        return None
+    b = os.path.join(tmp, "bundle")
+    args = open(os.path.join(TESTS, "golden", "svc-sc-gap", "args")).read()
+    rc = subprocess.call([tr, "--quiet"] + args.split() + ["-o", b],
+                         cwd=ROOT, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    tp.check("translate svc-sc-gap", rc == 0, rc)
+    return b if rc == 0 else None
+
+
+def scenario(tmp, b, stop_before_create):
+    """Import, cutover (stopped between the delete of web and its EC2
+    re-creation when stop_before_create), rollback: the exported state."""
+    tag = "stopped before cut/web:create: " if stop_before_create else ""
+    ports = tp.start_peer(tmp, "--seed", seed_dir(tmp),
+                          "--drain-seconds", "0.6")
+    rp = [PY, os.path.join(TESTS, "tools", "replay_plan.py"), b,
+          ports["aws"], ports["spot"], "--done", os.path.join(tmp, "done"),
+          "--interval", "0.1"]
+    try:
+        ecs = tp.client(tp.session(), "ecs", ports["aws"])
+        s0 = os.path.join(tmp, "s0.json")
+        with open(s0, "w") as f:
+            json.dump(tp.get_state(ports["aws"]), f)
+        if not stop_before_create:
             # the peer's rule is live: a twin claiming "web" is refused
-            sc = dict(sc_of(ecs, "web"))
             code, _, msg = tp.code_of(
                 ecs.create_service, cluster="shop", serviceName="twin",
                 taskDefinition="shop-web:12", desiredCount=1,
-                launchType="FARGATE", serviceConnectConfiguration=sc,
+                launchType="FARGATE",
+                serviceConnectConfiguration=dict(sc_of(ecs, "web")),
                 networkConfiguration=tt.NET)
             tp.check("peer: a twin claiming the discovery name is refused",
                      code == "InvalidParameterException" and
                      "already claimed by service web" in msg, (code, msg))
-            rc = tt.run(rp + ["--phase", "import"],
-                        os.path.join(tmp, "import.log"))
-            tp.check("import: the copy joins as a client", rc == 0, rc)
-            c = sc_of(ecs, "sfm-web")
-            tp.check("copy sfm-web: enabled, no services[]",
-                     c.get("enabled") is True and not c.get("services") and
-                     c.get("namespace") == NS, c)
-            rc = tt.run(rp + ["--phase", "cutover"],
-                        os.path.join(tmp, "cutover.log"))
+        rc = tt.run(rp + ["--phase", "import"],
+                    os.path.join(tmp, "import.log"))
+        tp.check(tag + "import: the copy joins as a client", rc == 0, rc)
+        c = sc_of(ecs, "sfm-web")
+        tp.check(tag + "copy sfm-web: enabled, no services[]",
+                 c.get("enabled") is True and not c.get("services") and
+                 c.get("namespace") == NS, c)
+        if stop_before_create:
+            tp.post_json(ports["aws"] + "/_f2o/faults",
+                         {"fail_create": ["web"]})
+        rc = tt.run(rp + ["--phase", "cutover"],
+                    os.path.join(tmp, "cutover.log"))
+        with open(os.path.join(tmp, "cutover.log")) as f:
+            log = f.read()
+        if stop_before_create:
+            tp.check(tag + "the cutover stops at cut/web:create",
+                     rc == 1 and "failed  cut/web:create" in log and
+                     "ok      cut/web:delete" in log, log[-2000:])
+            tp.post_json(ports["aws"] + "/_f2o/faults", {})
+        else:
             tp.check("cutover: the EC2 web claims the name", rc == 0, rc)
             c = sc_of(ecs, "web")
             tp.check("EC2 web: the whole configuration",
                      [e.get("discoveryName") for e in c.get("services", [])]
                      == ["web"], c)
-            rc = tt.run(rp + ["--phase", "rollback"],
-                        os.path.join(tmp, "rollback.log"))
-            with open(os.path.join(tmp, "rollback.log")) as f:
-                log = f.read()
-            tp.check("rollback: the temporary Fargate web is a client, the "
-                     "original gets the name back", rc == 0, log[-2000:])
-            s2 = os.path.join(tmp, "s2.json")
-            with open(s2, "w") as f:
-                json.dump(tp.get_state(ports["aws"]), f)
-            rc, out = tt.checker(["exported", s0, s2],
-                                 os.path.join(tmp, "e2"))
-            tp.check("after the rollback: the exported state",
-                     rc == 0 and "FAIL" not in out, out[-2000:])
-            c = sc_of(ecs, "web")
-            tp.check("Fargate web back with its discovery name",
-                     [e.get("discoveryName") for e in c.get("services", [])]
-                     == ["web"], c)
-        finally:
-            tp.stop_peer(ports)
+        rc = tt.run(rp + ["--phase", "rollback"],
+                    os.path.join(tmp, "rollback.log"))
+        with open(os.path.join(tmp, "rollback.log")) as f:
+            log = f.read()
+        tp.check(tag + "rollback: temporary Fargate web a client, the "
+                 "original gets the name back", rc == 0, log[-2000:])
+        s2 = os.path.join(tmp, "s2.json")
+        with open(s2, "w") as f:
+            json.dump(tp.get_state(ports["aws"]), f)
+        rc, out = tt.checker(["exported", s0, s2], os.path.join(tmp, "e2"))
+        tp.check(tag + "after the rollback: the exported state",
+                 rc == 0 and "FAIL" not in out, out[-2000:])
+        c = sc_of(ecs, "web")
+        tp.check(tag + "Fargate web back with its discovery name",
+                 [e.get("discoveryName") for e in c.get("services", [])]
+                 == ["web"], c)
+    finally:
+        tp.stop_peer(ports)
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    with tempfile.TemporaryDirectory(prefix="f2o-svcpol-") as tmp:
+        b = translate(tmp)
+        if b is None:
+            print("note: f2o-translate not built or failed")
+        else:
+            for i, stop in enumerate((False, True)):
+                d = os.path.join(tmp, "run%d" % i)
+                os.makedirs(d)
+                scenario(d, b, stop)
     print("%d passed, %d failed" % (tp.passed, tp.failed))
-    return 1 if tp.failed else 0
+    return 1 if tp.failed or tp.passed == 0 else 0
 
 
 if __name__ == "__main__":
