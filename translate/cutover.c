@@ -26,6 +26,7 @@
 #include "ocean.h"
 #include "options.h"
 #include "service.h"
+#include "svcpolicy.h"
 #include "xalloc.h"
 
 struct chain {
@@ -182,6 +183,7 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	free(ref);
 	if (req == NULL)
 		goto out;
+	svcpol_recreate(s, req);
 	service_live_count(req, live);
 	STEP(ID("create"), "ecs:CreateService", xasprintf("create %s on EC2 "
 	    "with everything the original had (desiredCount: read live by "
@@ -232,6 +234,8 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	req = req_fargate(x, s, tmp, ID("fargate-temp"));
 	if (req == NULL)
 		goto out;
+	/* Beside the EC2 service that holds the names: a twin. */
+	svcpol_twin(req);
 	service_live_count(req, live);
 	ADD("fargate-temp", "ecs:CreateService", xasprintf("recreate Fargate "
 	    "%s from the export as %s, so traffic never lacks a task "
@@ -507,5 +511,6 @@ cutover_plan(struct xlate *x)
 	if (shared_rollback(x) == -1)
 		return -1;
 	phases_md(x);
+	svcpol_md(x);
 	return 0;
 }

@@ -282,6 +282,35 @@ add_implicit_aas(struct pol *p, const char *action, const cJSON *req)
 	free(cl);
 }
 
+static void
+add_ecs_role(struct pol *p, const char *r)
+{
+	if (r == NULL || r[0] == '\0')
+		return;
+	pol_add(p, "iam:PassRole", is_ref(r) ? "*" : r);
+	set_cond(p, "iam:PassRole", "StringEquals", "iam:PassedToService",
+	    "ecs.amazonaws.com");
+}
+
+/*
+ * An ECS-native blue/green, linear or canary service passes ECS the roles
+ * of its load balancers' advancedConfiguration and of its lifecycle hooks.
+ */
+static void
+add_deploy_roles(struct pol *p, const cJSON *req)
+{
+	const cJSON *lb, *h;
+
+	cJSON_ArrayForEach(lb, cJSON_GetObjectItemCaseSensitive(req,
+	    "loadBalancers"))
+		add_ecs_role(p, json_str(cJSON_GetObjectItemCaseSensitive(lb,
+		    "advancedConfiguration"), "roleArn"));
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(req, "deploymentConfiguration"),
+	    "lifecycleHooks"))
+		add_ecs_role(p, json_str(h, "roleArn"));
+}
+
 /* What AWS authorises implicitly: tags on create, roles passed. */
 static void
 add_implicit(struct pol *p, const char *action, const cJSON *req)
@@ -310,6 +339,8 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 		set_cond(p, "ec2:CreateTags", "StringEquals",
 		    "ec2:CreateAction", "CreateSecurityGroup");
 	}
+	if (strcmp(action, "ecs:CreateService") == 0)
+		add_deploy_roles(p, req);
 	if (strcmp(action, "ecs:RegisterTaskDefinition") != 0)
 		return;
 	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {

@@ -52,6 +52,16 @@ static const struct opt_def opt_table[] = {
 	  "leave out (with a warning) Application Auto Scaling step scaling "
 	  "policies whose CloudWatch alarms are not in the export (aws "
 	  "cloudwatch describe-alarms), instead of failing" },
+	{ "accept-discovery-gap", OPT_BOOL, NULL, NULL, true,
+	  "migrate Service Connect servers although callers lose their "
+	  "discovery names from the original's scale-down until the EC2 "
+	  "service is stable (PLAN.md and report.json give the window); "
+	  "without it they are refused" },
+	{ "allow-iac-owned", OPT_BOOL, NULL, NULL, true,
+	  "migrate services, task definitions and security groups that "
+	  "CloudFormation, CDK, Copilot or Terraform tags say a stack owns "
+	  "(PLAN.md lists each and the stack that will drift); without it "
+	  "they are refused" },
 	/* Target environment */
 	{ "region", OPT_STR, "REGION", NULL, true,
 	  "AWS region (default: from the export's ARNs)" },

@@ -10,9 +10,8 @@
 #include "planmd.h"
 #include "xalloc.h"
 
-/* Markdown table cells: no pipes or newlines. */
-static void
-cell(struct strbuf *sb, const char *s)
+void
+planmd_cell(struct strbuf *sb, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		if (*s == '|')
@@ -165,13 +164,13 @@ planmd_write(struct xlate *x)
 		const struct xsvc *s = x->mig[i];
 
 		(void)strbuf_puts(&sb, "| ");
-		cell(&sb, s->name);
+		planmd_cell(&sb, s->name);
 		(void)strbuf_puts(&sb, " | ");
-		cell(&sb, launch_of(s));
+		planmd_cell(&sb, launch_of(s));
 		(void)strbuf_puts(&sb, " | ");
-		cell(&sb, s->newname);
+		planmd_cell(&sb, s->newname);
 		(void)strbuf_puts(&sb, " | ");
-		cell(&sb, s->td->key);
+		planmd_cell(&sb, s->td->key);
 		(void)strbuf_printf(&sb, " | %lld |\n", s->desired);
 	}
 	for (i = 0, j = 0; i < x->ex->nsvcs; i++) {
@@ -217,7 +216,7 @@ planmd_write(struct xlate *x)
 				(void)strbuf_printf(&sb, " (only if `%s` was "
 				    "done)", st->undoes);
 			(void)strbuf_puts(&sb, " | ");
-			cell(&sb, st->title);
+			planmd_cell(&sb, st->title);
 			(void)strbuf_puts(&sb, " |\n");
 			md_flush(&sb, w, MD_CHUNK, &rc);
 		}

@@ -249,6 +249,13 @@ services(struct strbuf *sb, const cJSON *rep, const char *ec2key)
 		(void)strbuf_puts(sb, " on-demand, ");
 		money(sb, num(e, "savingsSpot"));
 		(void)strbuf_puts(sb, " spot / month</td></tr>\n");
+		if ((alt = O(s, "discoveryGap")) != NULL) {
+			(void)strbuf_printf(sb, "<tr><th>discovery gap</th><td>"
+			    "about %.0f s at cutover: callers lose ",
+			    num(alt, "seconds"));
+			esc(sb, str(alt, "discoveryNames"));
+			(void)strbuf_puts(sb, " (Service Connect)</td></tr>\n");
+		}
 		(void)strbuf_puts(sb, "</table>\n");
 		svc_chart(sb, s, ec2key);
 		(void)strbuf_puts(sb, "</div></section>\n");

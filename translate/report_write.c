@@ -12,6 +12,7 @@
 #include "report.h"
 #include "report_int.h"
 #include "strbuf.h"
+#include "svcpolicy.h"
 #include "taskdef.h"
 #include "xalloc.h"
 
@@ -107,6 +108,8 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 		json_add_num(e, "savingsSpot", cents(r->fargate_month - sp));
 		json_add_bool(e, "selected", sc == sel);
 	}
+	/* A Service Connect server's expected window at cutover. */
+	svcpol_report(r->s, o);
 	return o;
 }
 

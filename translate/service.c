@@ -16,6 +16,7 @@
 #include "ocean.h"
 #include "options.h"
 #include "service.h"
+#include "svcpolicy.h"
 #include "xalloc.h"
 
 #define SERVICE_NAME_MAX	255
@@ -67,9 +68,7 @@ prune_nulls(cJSON *item)
 int
 service_select(struct xlate *x, struct xsvc *s)
 {
-	const cJSON *dc = cJSON_GetObjectItemCaseSensitive(s->svc,
-	    "deploymentController");
-	const char *type = json_str(dc, "type"), *ref;
+	const char *ref;
 	const char *want = opt_str(x->opt, "ecs-cluster");
 
 	if (want != NULL && s->cluster != NULL && strcmp(want, s->cluster) != 0)
@@ -79,14 +78,8 @@ service_select(struct xlate *x, struct xsvc *s)
 		    "type or capacity provider): left alone");
 		return 0;
 	}
-	if (type != NULL && strcmp(type, "ECS") != 0) {
-		ctx_warn(x, s->name, "deployment controller %s cannot be "
-		    "copied side by side (its task sets are driven by %s): left "
-		    "alone; migrate it with that tool", type,
-		    strcmp(type, "CODE_DEPLOY") == 0 ? "CodeDeploy" :
-		    "an external controller");
-		return 0;
-	}
+	if (svcpol_controller(s) == -1)
+		return -1;
 	ref = json_str(s->svc, "taskDefinition");
 	if (ref == NULL) {
 		log_errx("%s: %s.taskDefinition: a Fargate service without a "
@@ -119,26 +112,7 @@ service_select(struct xlate *x, struct xsvc *s)
 	s->td->used = true;
 	s->svc_step = xasprintf("svc/%s", s->newname);
 	s->wait_step = xasprintf("wait/%s", s->newname);
-	return 1;
-}
-
-/* Service Connect: the copy may not claim the original's names. */
-static void
-service_connect(struct xlate *x, struct xsvc *s, cJSON *req, bool for_copy)
-{
-	cJSON *sc = cJSON_GetObjectItemCaseSensitive(req,
-	    "serviceConnectConfiguration");
-
-	if (!for_copy || sc == NULL)
-		return;
-	json_del(sc, "serviceConnectResources");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sc,
-	    "services")) > 0) {
-		json_del(sc, "services");
-		ctx_warn(x, s->name, "Service Connect: the copy %s joins the "
-		    "namespace as a client only: its discovery names stay with "
-		    "the original until cutover", s->newname);
-	}
+	return svcpol_check(x, s) == -1 ? -1 : 1;
 }
 
 static char *
@@ -186,7 +160,9 @@ service_request(struct xlate *x, struct xsvc *s, const char *name,
 			continue;
 		cJSON_AddItemToObject(req, *k, cJSON_Duplicate(src, 1));
 	}
-	service_connect(x, s, req, for_copy);
+	/* The copy may not claim the original's names or resources. */
+	if (for_copy)
+		svcpol_twin(req);
 	/* Land on the Ocean node group built for this service's tasks. */
 	pc = ocean_placement(s);
 	if (pc != NULL) {

@@ -16,6 +16,7 @@
 #include "digest.h"
 #include "export.h"
 #include "fsio.h"
+#include "iac.h"
 #include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -303,6 +304,9 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 			x->mig[x->nmig++] = &x->ex->svcs[i];
 		}
 	}
+	/* Owned by a stack: refused unless --allow-iac-owned. */
+	if (iac_check(x) == -1)
+		bad++;
 	if (bad > 0)
 		goto out;
 	if (x->nmig == 0) {

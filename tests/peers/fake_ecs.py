@@ -390,6 +390,38 @@ class Ecs:
                 d[k] = copy.deepcopy(params[k])
         return d
 
+    @staticmethod
+    def _sc_claims(sc):
+        """(namespace, discovery name) pairs a Service Connect server
+        claims: enabled with services[]; the name defaults to portName."""
+        if not sc or not sc.get("enabled") or not sc.get("services"):
+            return set()
+        return {(sc.get("namespace"), e.get("discoveryName") or
+                 e.get("portName")) for e in sc["services"]}
+
+    def _sc_unclaimed(self, cluster, sc):
+        """Refuse a Service Connect server whose discovery names a live
+        (ACTIVE or DRAINING) service of the cluster already claims, as
+        f2o assumes ECS does (one Cloud Map service per name)."""
+        want = self._sc_claims(sc)
+        for rec in self.s.services if want else []:
+            if rec["cluster"] != cluster:
+                continue
+            self.advance(rec)
+            if rec["svc"]["status"] == "INACTIVE":
+                continue
+            had = rec["params"].get("serviceConnectConfiguration")
+            for d in rec["svc"].get("deployments") or []:
+                if had is None and d.get("status") == "PRIMARY":
+                    had = d.get("serviceConnectConfiguration")
+            both = sorted(want & self._sc_claims(had), key=str)
+            if both:
+                raise _err("InvalidParameterException", "Service Connect "
+                           "discovery name %s in namespace %s is already "
+                           "claimed by service %s." % (
+                               both[0][1], both[0][0],
+                               rec["svc"]["serviceName"]))
+
     def CreateService(self, p):
         cluster = self.cluster_name(p.get("cluster"))
         name = p["serviceName"]
@@ -421,6 +453,7 @@ class Ecs:
             if old["svc"]["status"] in ("ACTIVE", "DRAINING"):
                 raise _err("InvalidParameterException",
                            "Creation of service was not idempotent.")
+        self._sc_unclaimed(cluster, p.get("serviceConnectConfiguration"))
         lt = p.get("launchType")
         cps = p.get("capacityProviderStrategy")
         if lt and cps:

@@ -127,6 +127,7 @@ def check(bundle):
         for a in acts:
             granted.setdefault(a, []).extend(res)
     need = set(EXEC_READS)
+    passed_to = set()
     region = man["parameters"]["region"]
     account = man["account"]
     for step in plan["steps"]:
@@ -190,13 +191,25 @@ def check(bundle):
             need.add("ecs:TagResource")
         if act == "ec2:CreateSecurityGroup" and req.get("TagSpecifications"):
             need.add("ec2:CreateTags")
+        roles = []
         if act == "ecs:RegisterTaskDefinition":
-            for k in ("taskRoleArn", "executionRoleArn"):
-                if req.get(k):
-                    need.add("iam:PassRole")
-                    if not covers(granted.get("iam:PassRole", []), req[k]):
-                        probs.append("%s: iam:PassRole on %s not granted" % (
-                            step["id"], req[k]))
+            roles = [(req.get(k), "ecs-tasks.amazonaws.com")
+                     for k in ("taskRoleArn", "executionRoleArn")]
+        if act == "ecs:CreateService":
+            # blue/green, linear, canary: roles ECS itself assumes
+            roles = [((lb.get("advancedConfiguration") or {}).get("roleArn"),
+                      "ecs.amazonaws.com")
+                     for lb in req.get("loadBalancers") or []]
+            roles += [(h.get("roleArn"), "ecs.amazonaws.com") for h in
+                      (req.get("deploymentConfiguration") or {})
+                      .get("lifecycleHooks") or []]
+        for r, svc in roles:
+            if r:
+                need.add("iam:PassRole")
+                passed_to.add(svc)
+                if not covers(granted.get("iam:PassRole", []), r):
+                    probs.append("%s: iam:PassRole on %s not granted" % (
+                        step["id"], r))
     for a in sorted(need - set(granted)):
         probs.append("missing action %s" % a)
     for a in sorted(set(granted) - need):
@@ -207,10 +220,13 @@ def check(bundle):
                     "ecs.application-autoscaling.amazonaws.com"]}}:
             probs.append("iam:CreateServiceLinkedRole without its "
                          "iam:AWSServiceName condition")
-        if st.get("Action") == "iam:PassRole" and st.get("Condition") != {
-                "StringEquals": {"iam:PassedToService":
-                                 ["ecs-tasks.amazonaws.com"]}}:
-            probs.append("iam:PassRole without iam:PassedToService condition")
+        cond = (st.get("Condition") or {}).get("StringEquals") or {}
+        if st.get("Action") == "iam:PassRole" and (
+                list(st["Condition"]) != ["StringEquals"] or
+                list(cond) != ["iam:PassedToService"] or
+                sorted(cond["iam:PassedToService"]) != sorted(passed_to)):
+            probs.append("iam:PassRole without iam:PassedToService condition "
+                         "naming exactly %s" % sorted(passed_to))
     return probs
 
 
