@@ -976,6 +976,15 @@ def test_ocean_teardown(tmp):
                           filter="attribute:f2o.vng == a")
         check("other filters refused", c == "InvalidParameterException", c)
         ecs.update_service(cluster="shop", service="placed", desiredCount=0)
+        # Ocean launches for tasks still placed: under load the tasks may
+        # not have stopped yet, so wait for them (bounded) before the
+        # delete, or reconcile starts a fresh instance for them.
+        for _ in range(100):
+            sv = ecs.describe_services(cluster="shop", services=["placed"])[
+                "services"][0]
+            if sv["runningCount"] == 0 and sv["pendingCount"] == 0:
+                break
+            time.sleep(0.05)
         st, env, _ = spot_req(sp, "DELETE", "/ocean/aws/ecs/launchSpec/%s"
                               "?deleteContainerInstances=true&accountId=%s"
                               % (lid, ACCT), acct=None)

@@ -268,7 +268,7 @@ def test_replay(tmp):
         # a gap: the EC2 web scaled to 0 with nothing else serving
         ecs = tp.client(tp.session(), "ecs", ports["aws"])
         ecs.update_service(cluster="shop", service="web", desiredCount=0)
-        wait_for(lambda: traffic(ports)["web"]["gaps"])
+        wait_for(lambda: traffic(ports)["web"]["gaps"], 30.0)
         snap("s3")
         rc, out = checker(["traffic", st["s3"]], os.path.join(tmp, "t3"))
         tp.check("cutover_check traffic catches a gap",
