@@ -1,6 +1,6 @@
 /*
- * Normalised fingerprints of ECS services and EC2 security groups and
- * their member-wise diff, shared by f2o-translate and f2o-exec.
+ * Normalised fingerprints of ECS services, EC2 security groups and
+ * scalable targets, and their member-wise diff, shared by both programs.
  */
 /*
  * Normalisation: arrays whose order AWS does not guarantee are sorted
@@ -329,6 +329,32 @@ fingerprint_sg(const cJSON *group)
 	    fp_permissions(group, "IpPermissionsEgress"));
 	cJSON_AddItemToObject(fp, "VpcId", dup_or_null(group, "VpcId"));
 	json_sort_keys(fp);
+	return fp;
+}
+
+cJSON *
+fingerprint_scalable_target(const cJSON *t)
+{
+	static const char *const susp[] = { "DynamicScalingInSuspended",
+	    "DynamicScalingOutSuspended", "ScheduledScalingSuspended", NULL };
+	const cJSON *in, *v;
+	cJSON *fp, *st;
+	size_t i;
+
+	if (!cJSON_IsObject(t))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "ResourceId", dup_or_null(t, "ResourceId"));
+	cJSON_AddItemToObject(fp, "MinCapacity", dup_or_null(t,
+	    "MinCapacity"));
+	cJSON_AddItemToObject(fp, "MaxCapacity", dup_or_null(t,
+	    "MaxCapacity"));
+	in = cJSON_GetObjectItemCaseSensitive(t, "SuspendedState");
+	st = cJSON_AddObjectToObject(fp, "SuspendedState");
+	for (i = 0; susp[i] != NULL; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(in, susp[i]);
+		cJSON_AddBoolToObject(st, susp[i], cJSON_IsTrue(v));
+	}
 	return fp;
 }
 
