@@ -332,32 +332,6 @@ fingerprint_sg(const cJSON *group)
 	return fp;
 }
 
-cJSON *
-fingerprint_scalable_target(const cJSON *t)
-{
-	static const char *const susp[] = { "DynamicScalingInSuspended",
-	    "DynamicScalingOutSuspended", "ScheduledScalingSuspended", NULL };
-	const cJSON *in, *v;
-	cJSON *fp, *st;
-	size_t i;
-
-	if (!cJSON_IsObject(t))
-		return NULL;
-	fp = cJSON_CreateObject();
-	cJSON_AddItemToObject(fp, "ResourceId", dup_or_null(t, "ResourceId"));
-	cJSON_AddItemToObject(fp, "MinCapacity", dup_or_null(t,
-	    "MinCapacity"));
-	cJSON_AddItemToObject(fp, "MaxCapacity", dup_or_null(t,
-	    "MaxCapacity"));
-	in = cJSON_GetObjectItemCaseSensitive(t, "SuspendedState");
-	st = cJSON_AddObjectToObject(fp, "SuspendedState");
-	for (i = 0; susp[i] != NULL; i++) {
-		v = cJSON_GetObjectItemCaseSensitive(in, susp[i]);
-		cJSON_AddBoolToObject(st, susp[i], cJSON_IsTrue(v));
-	}
-	return fp;
-}
-
 static int
 same(const cJSON *a, const cJSON *b)
 {
@@ -400,4 +374,30 @@ fingerprint_diff(const cJSON *want, const cJSON *have,
 			cb(m->string, NULL, m, arg);
 	}
 	return n;
+}
+
+cJSON *
+fingerprint_scalable_target(const cJSON *target)
+{
+	static const char *const susp[] = { "DynamicScalingInSuspended",
+	    "DynamicScalingOutSuspended", "ScheduledScalingSuspended", NULL };
+	const char *const *k;
+	const cJSON *ss;
+	cJSON *fp, *o;
+
+	if (!cJSON_IsObject(target))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "ResourceId", dup_or_null(target,
+	    "ResourceId"));
+	cJSON_AddItemToObject(fp, "MinCapacity", dup_or_null(target,
+	    "MinCapacity"));
+	cJSON_AddItemToObject(fp, "MaxCapacity", dup_or_null(target,
+	    "MaxCapacity"));
+	ss = cJSON_GetObjectItemCaseSensitive(target, "SuspendedState");
+	o = cJSON_AddObjectToObject(fp, "SuspendedState");
+	for (k = susp; *k != NULL; k++)
+		json_add_bool(o, *k, cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(ss, *k)));
+	return fp;
 }

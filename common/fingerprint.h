@@ -26,10 +26,10 @@ cJSON	*fingerprint_service(const cJSON *svc);
 cJSON	*fingerprint_sg(const cJSON *group);
 /*
  * From a describe-scalable-targets ScalableTarget object: {"ResourceId",
- * "MinCapacity", "MaxCapacity", "SuspendedState": {"DynamicScalingIn
- * Suspended", "DynamicScalingOutSuspended", "ScheduledScalingSuspended"}}
- * with a missing SuspendedState member as false (what AWS reports for a
- * target registered without one). NULL only when target is not an object.
+ * "MinCapacity", "MaxCapacity", "SuspendedState"}, SuspendedState with
+ * its three booleans (DynamicScalingInSuspended,
+ * DynamicScalingOutSuspended, ScheduledScalingSuspended), false when
+ * absent. NULL only when target is not an object.
  */
 cJSON	*fingerprint_scalable_target(const cJSON *target);
 /*

@@ -20,8 +20,8 @@ _cache = {}
 
 
 def service_model(name):
-    """botocore ServiceModel for "ecs", "ec2", "application-autoscaling"
-    or "cloudwatch" from tests/models."""
+    """botocore ServiceModel for "ecs", "ec2", "application-autoscaling" or
+    "cloudwatch" from tests/models."""
     if name not in _cache:
         sub = {"ecs": "ecs/2014-11-13", "ec2": "ec2/2016-11-15",
                "application-autoscaling": "application-autoscaling/2016-02-06",

@@ -29,35 +29,22 @@ PLAN = {
     "ec2:RevokeSecurityGroupIngress": "ec2:RevokeSecurityGroupIngress",
     "ec2:RevokeSecurityGroupEgress": "ec2:RevokeSecurityGroupEgress",
     "ec2:DeleteSecurityGroup": "ec2:DeleteSecurityGroup",
-    "application-autoscaling:RegisterScalableTarget":
-        "application-autoscaling:RegisterScalableTarget",
-    "application-autoscaling:DeregisterScalableTarget":
-        "application-autoscaling:DeregisterScalableTarget",
-    "application-autoscaling:PutScalingPolicy":
-        "application-autoscaling:PutScalingPolicy",
-    "application-autoscaling:DeleteScalingPolicy":
-        "application-autoscaling:DeleteScalingPolicy",
-    "application-autoscaling:PutScheduledAction":
-        "application-autoscaling:PutScheduledAction",
-    "application-autoscaling:DeleteScheduledAction":
-        "application-autoscaling:DeleteScheduledAction",
-    "cloudwatch:PutMetricAlarm": "cloudwatch:PutMetricAlarm",
-    "cloudwatch:DeleteAlarms": "cloudwatch:DeleteAlarms",
 }
+AAS_OPS = ["RegisterScalableTarget", "DeregisterScalableTarget",
+           "PutScalingPolicy", "DeleteScalingPolicy", "PutScheduledAction",
+           "DeleteScheduledAction"]
+PLAN.update({"application-autoscaling:" + o: "application-autoscaling:" + o
+             for o in AAS_OPS})
+PLAN.update({"cloudwatch:PutMetricAlarm": "cloudwatch:PutMetricAlarm",
+             "cloudwatch:DeleteAlarms": "cloudwatch:DeleteAlarms"})
+# Read by f2o-exec's preflight only for a bundle with scaling steps.
+AAS_READS = {"application-autoscaling:DescribeScalableTargets"}
 # f2o-exec's own reads: preflight (DescribeClusters, DescribeServices,
 # DescribeSecurityGroups) and reconcile (exec/reconcile.c).
 EXEC_READS = {"ecs:DescribeClusters", "ecs:DescribeServices",
               "ec2:DescribeSecurityGroups", "ecs:ListTaskDefinitions",
               "ecs:DescribeTaskDefinition", "ecs:ListTasks",
               "ecs:DescribeTasks"}
-# Reads f2o-exec makes only for bundles that hold such resources: IAM
-# action -> whether the bundle (manifest) needs it.
-COND_READS = {
-    "application-autoscaling:DescribeScalableTargets":
-        lambda man: bool(man.get("fingerprints", {}).get("scalableTargets")),
-}
-API_PREFIX = {"ECS": "ecs", "EC2": "ec2", "AAS": "application-autoscaling",
-              "CW": "cloudwatch"}
 
 
 def exec_reads():
@@ -68,17 +55,18 @@ def exec_reads():
     src = os.path.join(here, "..", "..", "exec")
     pat = re.compile(r'RUN_API_(ECS|EC2|AAS|CW)[A-Z_]*,\s*'
                      r'"((?:Describe|List)[A-Za-z]+)"')
+    prefix = {"ECS": "ecs", "EC2": "ec2", "AAS": "application-autoscaling",
+              "CW": "cloudwatch"}
     found = set()
     for f in sorted(os.listdir(src)):
         if f.endswith(".c"):
             with open(os.path.join(src, f)) as fh:
                 for m in pat.finditer(fh.read()):
-                    found.add("%s:%s" % (API_PREFIX[m.group(1)],
-                                         m.group(2)))
-    return found - set(PLAN.values())
+                    found.add("%s:%s" % (prefix[m.group(1)], m.group(2)))
+    return found - set(PLAN.values()) - AAS_READS
 
 
-_missing = exec_reads() - EXEC_READS - set(COND_READS)
+_missing = exec_reads() - EXEC_READS
 if _missing:
     raise SystemExit("check_iam_policy.py: f2o-exec calls %s, which "
                      "EXEC_READS (and translate/iampolicy.c) do not list"
@@ -132,7 +120,7 @@ def check(bundle):
         res = st.get("Resource")
         res = [res] if isinstance(res, str) else res
         if not acts or not res or not all(isinstance(a, str) and
-                                          re.fullmatch(r"[a-z0-9]+:[A-Za-z]+", a)
+                                          re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", a)
                                           for a in acts):
             probs.append("statement %d: bad Action or Resource" % i)
             continue
@@ -142,7 +130,6 @@ def check(bundle):
         for a in acts:
             granted.setdefault(a, []).extend(res)
     need = set(EXEC_READS)
-    need |= {a for a, f in COND_READS.items() if f(man)}
     region = man["parameters"]["region"]
     account = man["account"]
     for step in plan["steps"]:
@@ -154,6 +141,8 @@ def check(bundle):
             continue
         iam = PLAN[act]
         need.add(iam)
+        if act.startswith("application-autoscaling:"):
+            need |= AAS_READS
         req = {}
         if step.get("request"):
             with open(os.path.join(bundle, step["request"])) as f:
@@ -167,6 +156,12 @@ def check(bundle):
                 arn = "arn:aws:ecs:%s:%s:service/%s/%s" % (
                     region, account, req["cluster"], n)
                 if not covers(granted.get(iam, []), arn):
+                    probs.append("%s: %s on %s not granted" % (
+                        step["id"], iam, arn))
+        if act.startswith("cloudwatch:"):
+            for n in [req.get("AlarmName")] + list(req.get("AlarmNames", [])):
+                arn = "arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, account, n)
+                if n and not covers(granted.get(iam, []), arn):
                     probs.append("%s: %s on %s not granted" % (
                         step["id"], iam, arn))
         if act in ("ecs:CreateService", "ecs:RegisterTaskDefinition") and \
