@@ -12,6 +12,7 @@
 #include "export_int.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "utctime.h"
 #include "xalloc.h"
 
 enum want_type { W_STR, W_INT, W_OBJ, W_ARR, W_BOOL, W_TIME };
@@ -121,7 +122,6 @@ digits(const char *s, int n)
 static int
 iso_time(const char *s, double *out)
 {
-	struct tm tm;
 	double frac = 0, scale = 0.1;
 	int y, mo, d, h, mi, se, off = 0;
 	size_t len = strlen(s);
@@ -136,9 +136,6 @@ iso_time(const char *s, double *out)
 	h = digits(s + 11, 2);
 	mi = digits(s + 14, 2);
 	se = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
-	    h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-		return -1;
 	s += 19;
 	if (*s == '.') {
 		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
@@ -149,26 +146,21 @@ iso_time(const char *s, double *out)
 	else if (*s == '+' || *s == '-') {
 		int sign = *s == '-' ? -1 : 1, oh = digits(s + 1, 2), om;
 
+		/* digits() stops at the NUL: never step past it. */
+		if (oh < 0 || oh > 23)
+			return -1;
 		s += 3;
 		if (*s == ':')
 			s++;
 		om = digits(s, 2);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+		if (om < 0 || om > 59)
 			return -1;
 		s += 2;
 		off = sign * (oh * 3600 + om * 60);
 	}
 	if (*s != '\0')
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
+	if (utctime_make(y, mo, d, h, mi, se, &t) == -1)
 		return -1;
 	*out = (double)t - off + frac;
 	return 0;
@@ -243,7 +235,8 @@ check_item(const char *path, const cJSON *item, struct jpath *jp,
 		if (v != NULL && type_ok(v, w->type))
 			continue;
 		mark = jpath_key(jp, w->key);
-		shown = v != NULL ? json_print(v) : NULL;
+		shown = v == NULL ? NULL : cJSON_IsString(v) ?
+		    xstrdup(v->valuestring) : cJSON_PrintUnformatted(v);
 		if (v == NULL)
 			log_diag(1, path, jp->buf, NULL, hint, "a %s needs this "
 			    "member (%s)", kinds[kind].what, type_text(w->type));
@@ -288,9 +281,9 @@ add_item(struct export *ex, const char *path, cJSON *item, struct jpath *jp,
 	size_t i;
 
 	if (!cJSON_IsObject(item)) {
-		log_diag(1, path, jp->buf, json_type_name(item), "export it "
-		    "again with the AWS CLI", "a %s must be an object",
-		    kinds[kind].what);
+		log_diag(1, path, jp->buf, NULL, "export it again with the AWS "
+		    "CLI", "a %s must be an object, not %s", kinds[kind].what,
+		    json_type_name(item));
 		cJSON_Delete(item);
 		return -1;
 	}
@@ -345,8 +338,8 @@ each_item(struct export *ex, const char *path, cJSON *root, const char *key,
 		return 0;
 	mark = jpath_key(jp, key);
 	if (!cJSON_IsArray(arr)) {
-		log_diag(1, path, jp->buf, json_type_name(arr), "export it "
-		    "again with the AWS CLI", "must be an array");
+		log_diag(1, path, jp->buf, NULL, "export it again with the "
+		    "AWS CLI", "must be an array, not %s", json_type_name(arr));
 		jpath_pop(jp, mark);
 		return -1;
 	}
@@ -356,9 +349,10 @@ each_item(struct export *ex, const char *path, cJSON *root, const char *key,
 		if (kind < 0) {
 			/* Composite alarms never drive a scaling policy. */
 			if (!cJSON_IsObject(c)) {
-				log_diag(1, path, jp->buf, json_type_name(c),
-				    "export it again with the AWS CLI",
-				    "a composite alarm must be an object");
+				log_diag(1, path, jp->buf, NULL, "export it "
+				    "again with the AWS CLI", "a composite "
+				    "alarm must be an object, not %s",
+				    json_type_name(c));
 				rc = -1;
 			}
 			cJSON_Delete(c);
@@ -384,8 +378,9 @@ export_aas_page(struct export *ex, const char *path, cJSON *root,
 		size_t mark = jpath_key(jp, "NextToken");
 
 		if (!cJSON_IsString(tok)) {
-			log_diag(1, path, jp->buf, json_type_name(tok), "export "
-			    "it again with the AWS CLI", "must be a string");
+			log_diag(1, path, jp->buf, NULL, "export it again with "
+			    "the AWS CLI", "must be a string, not %s",
+			    json_type_name(tok));
 			rc = -1;
 		} else {
 			l->pages_token++;
