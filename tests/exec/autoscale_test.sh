@@ -4,7 +4,8 @@
 # fixtures/autoscaling (target tracking, step scaling with alarms, scheduled
 # actions, a suspended target, a target of a service left alone), with the
 # bundle f2o-translate makes of them (tests/golden/autoscaling-full/args):
-#  1. import (AAS and CloudWatch throttled and failing now and then), then
+#  1. check (exit 0, the targets compared); import (AAS and CloudWatch
+#     throttled, failing and dropping connections now and then), then
 #     cutover, then rollback; after each, the peer's autoscaling state is
 #     checked (tests/exec/autoscale_check.py): the copies carry the
 #     originals' targets, policies, scheduled actions and alarms; after the
@@ -103,15 +104,22 @@ curl_faults() { # json
 r = urllib.request.Request(sys.argv[1] + "/_f2o/faults", data=sys.argv[2].encode(), method="POST")
 urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" "$1"
 }
-curl_faults '{"seed":5,"rate":0.35,"kinds":["throttle","500","503"],"targets":["aas","cw"],"max":6}'
+phase "full: check" "$tmp/full-check.log" 0 check "$tmp/b-full"
+grep -qF "4 service(s), 4 security group(s) and 3 scalable target(s) as the bundle recorded them" \
+    "$tmp/full-check.log" && ok "full: check names the 3 scalable targets it compared" ||
+    { bad "full: check names the scalable targets"; cat "$tmp/full-check.log"; }
+# throttling, 5xx, and connections dropped before or after the peer acted
+# (every AAS/CloudWatch action is an upsert or a delete: resent)
+curl_faults '{"seed":18,"rate":0.5,"kinds":["throttle","500","503","drop","drop_after"],"targets":["aas","cw"],"max":6}'
 F2O_EXEC_ARGS="$F2O_EXEC_ARGS --max-attempts 8"
 phase "full: import" "$tmp/full-import.log" 0 run "$tmp/b-full"
 F2O_EXEC_ARGS=${F2O_EXEC_ARGS% --max-attempts 8}
 curl_faults '{}'
 astate full-import import
 n=$($PY -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["requests"]["faults"].values()))' "$tmp/full-import.json")
-[ "$n" -ge 3 ] && ok "full: the import met $n AAS/CloudWatch faults and retried" ||
-    bad "full: faults injected ($n)"
+kinds=$($PY -c 'import json,sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["requests"]["faults"])))' "$tmp/full-import.json")
+[ "$n" -ge 6 ] && ok "full: the import met $n AAS/CloudWatch faults ($kinds) and went on" ||
+    bad "full: faults injected ($n: $kinds)"
 phase "full: cutover" "$tmp/full-cut.log" 0 --phase cutover run "$tmp/b-full"
 astate full-cut cutover
 s1=$(count "$tmp/full-cut.json" aas:RegisterScalableTarget)
