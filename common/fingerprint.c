@@ -1,6 +1,6 @@
 /*
- * Normalised fingerprints of ECS services and EC2 security groups and
- * their member-wise diff, shared by f2o-translate and f2o-exec.
+ * Normalised fingerprints of ECS services, EC2 security groups and
+ * scalable targets, and their member-wise diff, shared by both programs.
  */
 /*
  * Normalisation: arrays whose order AWS does not guarantee are sorted

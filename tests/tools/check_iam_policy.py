@@ -53,13 +53,16 @@ def exec_reads():
     without a row in translate/iampolicy.c fails this check."""
     here = os.path.dirname(os.path.abspath(__file__))
     src = os.path.join(here, "..", "..", "exec")
-    pat = re.compile(r'RUN_API_(ECS|EC2)[A-Z_]*,\s*"((?:Describe|List)[A-Za-z]+)"')
+    pat = re.compile(r'RUN_API_(ECS|EC2|AAS|CW)[A-Z_]*,\s*'
+                     r'"((?:Describe|List)[A-Za-z]+)"')
+    prefix = {"ECS": "ecs", "EC2": "ec2", "AAS": "application-autoscaling",
+              "CW": "cloudwatch"}
     found = set()
     for f in sorted(os.listdir(src)):
         if f.endswith(".c"):
             with open(os.path.join(src, f)) as fh:
                 for m in pat.finditer(fh.read()):
-                    found.add("%s:%s" % (m.group(1).lower(), m.group(2)))
+                    found.add("%s:%s" % (prefix[m.group(1)], m.group(2)))
     return found - set(PLAN.values()) - AAS_READS
 
 
