@@ -1,6 +1,6 @@
 /*
- * Normalised fingerprints of ECS services and EC2 security groups and
- * their member-wise diff, shared by f2o-translate and f2o-exec.
+ * Normalised fingerprints of ECS services, EC2 security groups and
+ * scalable targets, and their member-wise diff, shared by both programs.
  */
 /*
  * Normalisation: arrays whose order AWS does not guarantee are sorted
@@ -374,4 +374,30 @@ fingerprint_diff(const cJSON *want, const cJSON *have,
 			cb(m->string, NULL, m, arg);
 	}
 	return n;
+}
+
+cJSON *
+fingerprint_scalable_target(const cJSON *target)
+{
+	static const char *const susp[] = { "DynamicScalingInSuspended",
+	    "DynamicScalingOutSuspended", "ScheduledScalingSuspended", NULL };
+	const char *const *k;
+	const cJSON *ss;
+	cJSON *fp, *o;
+
+	if (!cJSON_IsObject(target))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "ResourceId", dup_or_null(target,
+	    "ResourceId"));
+	cJSON_AddItemToObject(fp, "MinCapacity", dup_or_null(target,
+	    "MinCapacity"));
+	cJSON_AddItemToObject(fp, "MaxCapacity", dup_or_null(target,
+	    "MaxCapacity"));
+	ss = cJSON_GetObjectItemCaseSensitive(target, "SuspendedState");
+	o = cJSON_AddObjectToObject(fp, "SuspendedState");
+	for (k = susp; *k != NULL; k++)
+		json_add_bool(o, *k, cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(ss, *k)));
+	return fp;
 }

@@ -25,6 +25,14 @@ cJSON	*fingerprint_service(const cJSON *svc);
  */
 cJSON	*fingerprint_sg(const cJSON *group);
 /*
+ * From a describe-scalable-targets ScalableTarget object: {"ResourceId",
+ * "MinCapacity", "MaxCapacity", "SuspendedState"}, SuspendedState with
+ * its three booleans (DynamicScalingInSuspended,
+ * DynamicScalingOutSuspended, ScheduledScalingSuspended), false when
+ * absent. NULL only when target is not an object.
+ */
+cJSON	*fingerprint_scalable_target(const cJSON *target);
+/*
  * Compare two fingerprints member by member (canonical JSON); call cb for
  * every top-level member that differs (a member absent on one side is
  * passed as NULL). Returns the number of differences, -1 on bad input.

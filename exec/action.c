@@ -35,6 +35,35 @@ static const struct run_action actions[] = {
 	/* A read step (live/NAME): the live desiredCount the creates use. */
 	{ "ecs:DescribeServices", RUN_API_ECS, "DescribeServices", NULL, NULL,
 	    NULL, true, false, { NULL }, NULL },
+	/*
+	 * Application Auto Scaling and CloudWatch: upserts (Register, Put)
+	 * and deletes, all safe to resend, so none is a "create" to look up
+	 * when in doubt. A delete of something gone is done; CloudWatch's
+	 * DeleteAlarms already succeeds for missing names (ResourceNotFound
+	 * is kept as "gone" should it ever answer so).
+	 */
+	{ "application-autoscaling:RegisterScalableTarget", RUN_API_AAS,
+	    "RegisterScalableTarget", NULL, NULL, NULL, true, false,
+	    { NULL }, NULL },
+	{ "application-autoscaling:PutScalingPolicy", RUN_API_AAS,
+	    "PutScalingPolicy", NULL, NULL, NULL, true, false, { NULL },
+	    NULL },
+	{ "application-autoscaling:PutScheduledAction", RUN_API_AAS,
+	    "PutScheduledAction", NULL, NULL, NULL, true, false, { NULL },
+	    NULL },
+	{ "application-autoscaling:DeregisterScalableTarget", RUN_API_AAS,
+	    "DeregisterScalableTarget", NULL, NULL, NULL, true, false,
+	    { "ObjectNotFoundException", NULL }, NULL },
+	{ "application-autoscaling:DeleteScalingPolicy", RUN_API_AAS,
+	    "DeleteScalingPolicy", NULL, NULL, NULL, true, false,
+	    { "ObjectNotFoundException", NULL }, NULL },
+	{ "application-autoscaling:DeleteScheduledAction", RUN_API_AAS,
+	    "DeleteScheduledAction", NULL, NULL, NULL, true, false,
+	    { "ObjectNotFoundException", NULL }, NULL },
+	{ "cloudwatch:PutMetricAlarm", RUN_API_CW, "PutMetricAlarm", NULL,
+	    NULL, NULL, true, false, { NULL }, NULL },
+	{ "cloudwatch:DeleteAlarms", RUN_API_CW, "DeleteAlarms", NULL, NULL,
+	    NULL, true, false, { "ResourceNotFound", NULL }, NULL },
 	{ "ec2:CreateSecurityGroup", RUN_API_EC2, "CreateSecurityGroup", NULL,
 	    NULL, NULL, false, true, { NULL }, NULL },
 	{ "ec2:AuthorizeSecurityGroupIngress", RUN_API_EC2,

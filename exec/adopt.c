@@ -429,6 +429,21 @@ out:
 	return rc;
 }
 
+/*
+ * No look-up for Application Auto Scaling and CloudWatch steps (they are
+ * not "create" rows of action.c, so this is never called for them):
+ * RegisterScalableTarget, PutScalingPolicy, PutScheduledAction and
+ * PutMetricAlarm are upserts keyed by (namespace, resource id, dimension
+ * [, name]) or by alarm name, so sending one again, with or without a
+ * journal, leaves exactly one object in the state the request describes
+ * (a policy keeps its ARN); there is nothing to adopt and nothing made
+ * twice. What an upsert could revert is a change someone made after the
+ * export to an object of the ORIGINAL service: its scalable target (min,
+ * max, suspended state) is checked before the first write by the
+ * preflight (drift.c, manifest scalableTargets, exit 4); its policies,
+ * scheduled actions and alarms are not fingerprinted (AAS-CONTRACT.md)
+ * and are re-put from the export by the cutover and the rollback.
+ */
 int
 adopt_check(struct run_ctx *ctx, const struct plan_step *step,
     const cJSON *req, bool fresh, cJSON **outputs, bool *draining,

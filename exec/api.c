@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "aas.h"
 #include "api.h"
+#include "cw.h"
 #include "ec2.h"
 #include "ecs.h"
 #include "ratelimit.h"
@@ -32,6 +34,16 @@ static const struct api_desc apis[RUN_API__MAX] = {
 	    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", NULL, RUN_API_STS,
 	    RUN_API_STS, BACKOFF_API_EC2, RATELIMIT_EC2_RATE,
 	    RATELIMIT_EC2_BURST, sts_send },
+	/* awsJson like ECS: the same retry class (codes decide). */
+	[RUN_API_AAS] = { "application-autoscaling",
+	    "Application Auto Scaling endpoint", "application-autoscaling",
+	    "AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING", "AWS_ENDPOINT_URL",
+	    NULL, RUN_API_AAS, RUN_API_AAS, BACKOFF_API_ECS, RUN_AAS_RATE,
+	    RUN_AAS_BURST, aas_send },
+	[RUN_API_CW] = { "cloudwatch", "CloudWatch endpoint", "monitoring",
+	    "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL", NULL,
+	    RUN_API_CW, RUN_API_CW, BACKOFF_API_ECS, RUN_CW_RATE,
+	    RUN_CW_BURST, cw_send },
 };
 
 const struct api_desc *

@@ -23,6 +23,8 @@ enum run_api {
 	RUN_API_SPOT,
 	RUN_API_ECS_READ,	/* a token bucket only: ECS Describe*, List* */
 	RUN_API_STS,		/* GetCallerIdentity (preflight) */
+	RUN_API_AAS,		/* Application Auto Scaling */
+	RUN_API_CW,		/* CloudWatch (alarms) */
 	RUN_API__MAX
 };
 
@@ -34,6 +36,15 @@ enum run_api {
  */
 #define RUN_ECS_READ_RATE	10.0	/* tokens per second */
 #define RUN_ECS_READ_BURST	50U
+/*
+ * Application Auto Scaling and CloudWatch publish no per-API buckets for
+ * these calls; a few per second (AWS's documented defaults for the
+ * control planes are higher) keeps a large bundle from throttling.
+ */
+#define RUN_AAS_RATE		2.0
+#define RUN_AAS_BURST		10U
+#define RUN_CW_RATE		2.0
+#define RUN_CW_BURST		10U
 
 /*
  * Send one request over conn: op the operation (AWS), method and path

@@ -15,14 +15,18 @@ static const char *const throttle_codes[] = {
 	"TransactionInProgressException", "RequestLimitExceeded",
 	"BandwidthLimitExceeded", "LimitExceededException",
 	"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-	"EC2ThrottledException", NULL
+	"EC2ThrottledException",
+	"RateExceeded",		/* Application Auto Scaling */
+	NULL
 };
 
 /* botocore TRANSIENT_ERROR_CODES; EC2 server codes (aws-api.md 2.3). */
 static const char *const transient_codes[] = {
 	"RequestTimeout", "RequestTimeoutException", "ServerException",
 	"InternalError", "InternalFailure", "ServiceUnavailable",
-	"Unavailable", NULL
+	"Unavailable",
+	"ConcurrentUpdateException",	/* Application Auto Scaling */
+	NULL
 };
 
 static bool

@@ -63,6 +63,7 @@ run_check(struct run_ctx *ctx)
 		json_add_str(ev, "account", sum.account);
 		json_add_num(ev, "services", (double)sum.services);
 		json_add_num(ev, "securityGroups", (double)sum.groups);
+		json_add_num(ev, "scalableTargets", (double)sum.targets);
 		json_add_num(ev, "differences", (double)sum.diffs);
 		json_add_num(ev, "refused", (double)sum.refused);
 		json_add_num(ev, "exit", rc);
@@ -71,11 +72,17 @@ run_check(struct run_ctx *ctx)
 			printf("%s\n", s);
 		cJSON_free(s);
 		cJSON_Delete(ev);
-	} else if (rc == RUN_EXIT_OK)
+	} else if (rc == RUN_EXIT_OK && sum.targets == 0)
 		printf("check: ok: account %s, region %s: %zu service(s) and "
 		    "%zu security group(s) as the bundle recorded them; "
 		    "\"f2o-exec run\" may go on\n", sum.account, ctx->region,
 		    sum.services, sum.groups);
+	else if (rc == RUN_EXIT_OK)
+		printf("check: ok: account %s, region %s: %zu service(s), "
+		    "%zu security group(s) and %zu scalable target(s) as the "
+		    "bundle recorded them; \"f2o-exec run\" may go on\n",
+		    sum.account, ctx->region, sum.services, sum.groups,
+		    sum.targets);
 	else
 		printf("check: drift: %zu difference(s) and %zu failed "
 		    "precondition(s) (listed above, on stderr): \"f2o-exec "

@@ -441,3 +441,84 @@ drift_sg(struct drift *d, const char *id, const cJSON *fp, const cJSON *live)
 	cJSON_Delete(have);
 	return 0;
 }
+
+/*
+ * Apply a done RegisterScalableTarget request to the expected state:
+ * MinCapacity, MaxCapacity and each SuspendedState member it names.
+ */
+static void
+target_apply(cJSON *want, const cJSON *req)
+{
+	static const char *const caps[] = { "MinCapacity", "MaxCapacity",
+	    NULL };
+	const cJSON *v, *m;
+	cJSON *st;
+	size_t i;
+
+	for (i = 0; caps[i] != NULL; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(req, caps[i]);
+		if (cJSON_IsNumber(v))
+			cJSON_ReplaceItemInObjectCaseSensitive(want, caps[i],
+			    cJSON_Duplicate(v, 1));
+	}
+	st = cJSON_GetObjectItemCaseSensitive(want, "SuspendedState");
+	v = cJSON_GetObjectItemCaseSensitive(req, "SuspendedState");
+	cJSON_ArrayForEach(m, v)
+		if (cJSON_IsBool(m) && cJSON_HasObjectItem(st, m->string))
+			cJSON_ReplaceItemInObjectCaseSensitive(st, m->string,
+			    cJSON_Duplicate(m, 1));
+}
+
+int
+drift_scalable_target(struct drift *d, const struct journal *j,
+    const char *key, const cJSON *fp, const cJSON *live)
+{
+	const struct plan_step *st;
+	struct diffarg a;
+	cJSON *want, *have, *r;
+	const char *rid;
+	bool reg, mine = false, gone = false;
+	size_t i;
+
+	want = cJSON_Duplicate(fp, 1);
+	/* The resume rule: what f2o's done steps set on this target. */
+	for (i = 0; j != NULL && i < d->ctx->plan->nsteps; i++) {
+		st = &d->ctx->plan->steps[i];
+		reg = strcmp(st->action,
+		    "application-autoscaling:RegisterScalableTarget") == 0;
+		if ((!reg && strcmp(st->action,
+		    "application-autoscaling:DeregisterScalableTarget") != 0) ||
+		    journal_state(j, st->id) != JSTEP_DONE)
+			continue;
+		r = run_step_request(d->ctx, st, false);
+		rid = json_str(r, "ResourceId");
+		if (rid != NULL && strcmp(rid, key) == 0) {
+			mine = true;
+			gone = !reg;
+			if (reg)
+				target_apply(want, r);
+		}
+		cJSON_Delete(r);
+	}
+	if (gone) {
+		cJSON_Delete(want);
+		return 0;	/* f2o deregistered it: not looked at */
+	}
+	if (live == NULL) {
+		cJSON_Delete(want);
+		drift_refuse(d, "scalable-target", key, key, "MISSING", "the "
+		    "scalable target is missing; the bundle carries its scaling "
+		    "(policies, scheduled actions) from the export");
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.kind = "scalable target";
+	a.name = key;
+	a.note = mine ? "f2o" : NULL;
+	have = fingerprint_scalable_target(live);
+	(void)fingerprint_diff(want, have, one_diff, &a);
+	cJSON_Delete(have);
+	cJSON_Delete(want);
+	return 0;
+}

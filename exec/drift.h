@@ -1,9 +1,10 @@
 #ifndef F2O_DRIFT_H
 #define F2O_DRIFT_H
 /*
- * The drift rule of the preflight: what a service or security group must
- * look like live (the export's fingerprint, or, where the journal shows
- * f2o itself changed the service, what f2o made), the comparison, and
+ * The drift rule of the preflight: what a service, security group or
+ * scalable target must look like live (the export's fingerprint, or,
+ * where the journal shows f2o itself changed it, what f2o made), the
+ * comparison, and
  * the report: one diff line per difference on stderr and, under --json,
  * one JSON event per difference on stdout.
  *
@@ -68,6 +69,16 @@ int	drift_service(struct drift *, const struct journal *j,
 /* Compare a live security group (boto3 shape; NULL: missing) with fp. */
 int	drift_sg(struct drift *, const char *id, const cJSON *fp,
 	    const cJSON *live);
+/*
+ * Compare a live scalable target (DescribeScalableTargets shape; NULL:
+ * missing) with fingerprint fp of resource id key ("service/C/N"). Resume
+ * rule: the RegisterScalableTarget steps the journal j records as done
+ * for key (plan order) change what is expected (their MinCapacity,
+ * MaxCapacity, SuspendedState members); after a done
+ * DeregisterScalableTarget of key the target is not looked at.
+ */
+int	drift_scalable_target(struct drift *, const struct journal *j,
+	    const char *key, const cJSON *fp, const cJSON *live);
 /* A value for a diff line: strings bare, else compact JSON; shortened. */
 char	*drift_value_text(const cJSON *v);
 

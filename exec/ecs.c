@@ -1,5 +1,6 @@
 /*
- * ECS JSON 1.1 client, and the signed AWS POST shared with ec2.c.
+ * ECS JSON 1.1 client; the awsJson call shared with aas.c and cw.c, and
+ * the signed AWS POST shared with ec2.c and sts.c.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,8 +23,9 @@ static const char *const retry_codes[] = {
 	"ProvisionedThroughputExceededException",
 	"TransactionInProgressException", "RequestLimitExceeded",
 	"BandwidthLimitExceeded", "RequestThrottled", "SlowDown",
-	"PriorRequestNotComplete", "EC2ThrottledException",
-	"RequestTimeout", "RequestTimeoutException", "InternalError",
+	"PriorRequestNotComplete", "EC2ThrottledException", "RateExceeded",
+	"ConcurrentUpdateException", "RequestTimeout",
+	"RequestTimeoutException", "InternalError",
 	"ServiceUnavailable", "Unavailable", NULL
 };
 
@@ -171,8 +173,9 @@ ecs_error_parse(struct http_apierr *err, long status, const char *body,
 }
 
 int
-ecs_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
-    const char *op, const char *body, size_t len)
+ecs_json_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
+    const struct ecs_json_proto *proto, const char *op, const char *body,
+    size_t len)
 {
 	struct http_response resp;
 	struct http_header h[2];
@@ -182,12 +185,12 @@ ecs_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
 	*out = NULL;
 	memset(&resp, 0, sizeof(resp));
 	if (!ecs_op_valid(op)) {
-		log_errx("ecs: bad operation name \"%s\"", op);
+		log_errx("%s: bad operation name \"%s\"", proto->what, op);
 		http_apierr_set(err, 0, "InvalidOperation", NULL, false);
 		return -1;
 	}
-	target = xasprintf("%s.%s", ECS_TARGET_PREFIX, op);
-	h[0] = (struct http_header){ "Content-Type", ECS_CONTENT_TYPE };
+	target = xasprintf("%s.%s", proto->target_prefix, op);
+	h[0] = (struct http_header){ "Content-Type", proto->content_type };
 	h[1] = (struct http_header){ "X-Amz-Target", target };
 	if (ecs_aws_post(&resp, aws, h, 2, body, len) == -1) {
 		http_apierr_transport(err, &resp);
@@ -198,8 +201,8 @@ ecs_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
 		err->server_date = resp.date;
 		if (resp.request_id != NULL)
 			err->request_id = xstrdup(resp.request_id);
-		log_errx("ecs %s: HTTP %ld %s%s%s", op, resp.status, err->code,
-		    err->message != NULL ? ": " : "",
+		log_errx("%s %s: HTTP %ld %s%s%s", proto->what, op,
+		    resp.status, err->code, err->message != NULL ? ": " : "",
 		    err->message != NULL ? err->message : "");
 		goto out;
 	}
@@ -208,7 +211,7 @@ ecs_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
 	else
 		*out = json_parse_quiet(resp.body, resp.len);
 	if (*out == NULL || !cJSON_IsObject(*out)) {
-		log_errx("ecs %s: reply is not a JSON object", op);
+		log_errx("%s %s: reply is not a JSON object", proto->what, op);
 		cJSON_Delete(*out);
 		*out = NULL;
 		http_apierr_set(err, resp.status, "BadReply", NULL, false);
@@ -219,6 +222,16 @@ out:
 	free(target);
 	http_response_cleanup(&resp);
 	return rc;
+}
+
+int
+ecs_call(cJSON **out, struct http_apierr *err, const struct ecs_aws *aws,
+    const char *op, const char *body, size_t len)
+{
+	static const struct ecs_json_proto proto = { "ecs",
+	    ECS_TARGET_PREFIX, ECS_CONTENT_TYPE };
+
+	return ecs_json_call(out, err, aws, &proto, op, body, len);
 }
 
 int
@@ -277,27 +290,38 @@ ecs_services_check(const cJSON *reply, bool inactive, const char **why,
 }
 
 int
-ecs_send(const struct conn *c, const char *op, const char *method,
-    const char *path, const cJSON *req, cJSON **result,
+ecs_json_send(const struct ecs_json_proto *proto, const struct conn *c,
+    const char *op, const cJSON *req, cJSON **result,
     struct http_apierr *err)
 {
 	struct ecs_aws aws;
 	char *body;
 	int rc;
 
-	(void)method;
-	(void)path;
 	aws.region = c->region;
 	aws.creds = c->creds;
 	aws.url = c->url;
 	aws.service = c->service;
-	body = cJSON_PrintUnformatted(req);
+	body = req != NULL ? cJSON_PrintUnformatted(req) : NULL;
 	if (body == NULL) {
-		log_errx("ecs %s: cannot print the request", op);
+		log_errx("%s %s: cannot print the request", proto->what, op);
 		http_apierr_set(err, 0, "InvalidRequest", NULL, false);
 		return -1;
 	}
-	rc = ecs_call(result, err, &aws, op, body, strlen(body));
+	rc = ecs_json_call(result, err, &aws, proto, op, body, strlen(body));
 	cJSON_free(body);
 	return rc;
+}
+
+int
+ecs_send(const struct conn *c, const char *op, const char *method,
+    const char *path, const cJSON *req, cJSON **result,
+    struct http_apierr *err)
+{
+	static const struct ecs_json_proto proto = { "ecs",
+	    ECS_TARGET_PREFIX, ECS_CONTENT_TYPE };
+
+	(void)method;
+	(void)path;
+	return ecs_json_send(&proto, c, op, req, result, err);
 }

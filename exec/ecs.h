@@ -36,6 +36,24 @@ struct ecs_aws {
 int	ecs_aws_post(struct http_response *out, const struct ecs_aws *aws,
 	    const struct http_header *headers, size_t nheaders,
 	    const char *body, size_t len);
+/* One awsJson protocol: the name in messages, target prefix, type. */
+struct ecs_json_proto {
+	const char	*what;		/* "ecs", "application-autoscaling" */
+	const char	*target_prefix;	/* X-Amz-Target before ".Op" */
+	const char	*content_type;	/* application/x-amz-json-1.x */
+};
+
+/*
+ * Call operation op of an awsJson protocol (POST /, X-Amz-Target
+ * PREFIX.op) with the JSON request body; as ecs_call otherwise.
+ */
+int	ecs_json_call(cJSON **out, struct http_apierr *err,
+	    const struct ecs_aws *, const struct ecs_json_proto *,
+	    const char *op, const char *body, size_t len);
+/* ecs_json_call with req printed, over conn: the body of a *_send. */
+int	ecs_json_send(const struct ecs_json_proto *, const struct conn *,
+	    const char *op, const cJSON *req, cJSON **result,
+	    struct http_apierr *err);
 /*
  * Call operation op with the JSON request body. On HTTP 200 *out is the
  * parsed reply ({} when empty; free with cJSON_Delete) and 0 is

@@ -78,7 +78,8 @@ help(void)
 	    "  --poll-interval SEC  between DescribeServices polls (%.0f)\n"
 	    "  --max-attempts N     tries of one request (%u)\n"
 	    "  --rate-limit API=R[/B]  requests per second (burst) for ecs, "
-	    "ec2, spot, ecs-read\n"
+	    "ec2, spot, ecs-read, sts,\n"
+	    "                       application-autoscaling, cloudwatch\n"
 	    "  --profile NAME       AWS profile, like aws --profile (the "
 	    "environment's keys are then not used)\n"
 	    "  --progress MODE      auto (live on a terminal), live, plain\n"
@@ -293,7 +294,8 @@ main(int argc, char *argv[])
 		case 'r':
 			if (parse_rate(optarg, &opts) == -1) {
 				log_errx("--rate-limit: expected ecs|ec2|spot|"
-				    "ecs-read=RATE[/BURST], e.g. ecs=1/10");
+				    "ecs-read|sts|application-autoscaling|"
+				    "cloudwatch=RATE[/BURST], e.g. ecs=1/10");
 				return RUN_EXIT_USAGE;
 			}
 			break;

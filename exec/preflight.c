@@ -1,6 +1,7 @@
 /*
- * The read-only preflight: regions, account (STS), clusters, services and
- * security groups against the bundle's fingerprints, Spot. See preflight.h.
+ * The read-only preflight: regions, account (STS), clusters, services,
+ * security groups and scalable targets against the bundle's fingerprints,
+ * Spot. See preflight.h.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "aas.h"
 #include "call.h"
 #include "drift.h"
 #include "endpoint.h"
@@ -20,7 +22,8 @@
 #include "xalloc.h"
 
 #define ADVICE	"re-export the account (aws ecs describe-services, " \
-	"describe-task-definition, ec2 describe-security-groups) and " \
+	"describe-task-definition, ec2 describe-security-groups, " \
+	"application-autoscaling describe-scalable-targets) and " \
 	"translate again, then review the new plan; or revert the live " \
 	"change and run again"
 
@@ -29,8 +32,9 @@ struct pf {
 	struct drift	 d;
 	const cJSON	*fps;		/* fingerprints.services, or NULL */
 	const cJSON	*fpg;		/* fingerprints.securityGroups */
+	const cJSON	*fpt;		/* fingerprints.scalableTargets */
 	cJSON		*bad_clusters;	/* name -> true: not ACTIVE */
-	size_t		 nservices, ngroups;
+	size_t		 nservices, ngroups, ntargets;
 	char		*account;	/* STS Account */
 };
 
@@ -397,6 +401,76 @@ out:
 	return rc;
 }
 
+/*
+ * The scalable targets of the export, read before the bundle writes any
+ * (Application Auto Scaling DescribeScalableTargets, ResourceIds in
+ * batches, every page): a min/max or suspended state someone changed
+ * after the export is drift, so no restore reverts it.
+ */
+static int
+check_targets(struct pf *pf, const struct journal *j)
+{
+	struct http_apierr err;
+	cJSON *live, *req = NULL, *ids, *res = NULL;
+	const cJSON *fp, *start, *t, *tok;
+	const char *rid;
+	int n, pages, rc = -1;
+
+	if (cJSON_GetArraySize(pf->fpt) == 0)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	err.wait_seconds = -1;
+	live = cJSON_CreateObject();
+	for (start = pf->fpt->child; start != NULL; ) {
+		tok = NULL;
+		for (pages = 0; pages < PREFLIGHT_MAX_PAGES; pages++) {
+			cJSON_Delete(req);
+			req = cJSON_CreateObject();
+			json_add_str(req, "ServiceNamespace", AAS_NAMESPACE);
+			json_add_str(req, "ScalableDimension", AAS_DIMENSION);
+			ids = cJSON_AddArrayToObject(req, "ResourceIds");
+			for (fp = start, n = 0; fp != NULL &&
+			    n < PREFLIGHT_TARGET_BATCH; fp = fp->next, n++)
+				cJSON_AddItemToArray(ids,
+				    cJSON_CreateString(fp->string));
+			if (cJSON_IsString(tok))
+				json_add_str(req, "NextToken", tok->valuestring);
+			cJSON_Delete(res);
+			res = NULL;
+			if (run_call(pf->ctx, RUN_API_AAS,
+			    "DescribeScalableTargets", NULL, NULL, req, true,
+			    &res, &err, NULL) == -1) {
+				err_log("Application Auto Scaling "
+				    "DescribeScalableTargets", &err);
+				goto out;
+			}
+			cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(
+			    res, "ScalableTargets"))
+				if ((rid = json_str(t, "ResourceId")) != NULL &&
+				    !cJSON_HasObjectItem(live, rid))
+					cJSON_AddItemToObject(live, rid,
+					    cJSON_Duplicate(t, 1));
+			tok = cJSON_GetObjectItemCaseSensitive(res, "NextToken");
+			if (!cJSON_IsString(tok) || tok->valuestring[0] == '\0')
+				break;
+		}
+		start = fp;
+	}
+	cJSON_ArrayForEach(fp, pf->fpt) {
+		pf->ntargets++;
+		if (drift_scalable_target(&pf->d, j, fp->string, fp,
+		    cJSON_GetObjectItemCaseSensitive(live, fp->string)) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(req);
+	cJSON_Delete(res);
+	cJSON_Delete(live);
+	http_apierr_cleanup(&err);
+	return rc;
+}
+
 /* A refused token is an error (exit 1), like refused AWS credentials. */
 static int
 check_spot(struct pf *pf)
@@ -456,6 +530,7 @@ preflight_run(struct run_ctx *ctx, const struct journal *j,
 	fp = cJSON_GetObjectItemCaseSensitive(m, "fingerprints");
 	pf.fps = cJSON_GetObjectItemCaseSensitive(fp, "services");
 	pf.fpg = cJSON_GetObjectItemCaseSensitive(fp, "securityGroups");
+	pf.fpt = cJSON_GetObjectItemCaseSensitive(fp, "scalableTargets");
 	if (fp == NULL)
 		log_warnx("preflight: the bundle records no fingerprints (made "
 		    "by an older f2o-translate): drift is not checked");
@@ -478,7 +553,7 @@ preflight_run(struct run_ctx *ctx, const struct journal *j,
 			    (size_t)(strchr(c->string, '/') - c->string));
 	if (check_clusters(&pf, clusters) == -1 ||
 	    check_services(&pf, j) == -1 || check_groups(&pf) == -1 ||
-	    check_spot(&pf) == -1)
+	    check_targets(&pf, j) == -1 || check_spot(&pf) == -1)
 		goto out;
 verdict:
 	if (pf.d.nrefused > 0 || pf.d.ndiff > 0) {
@@ -492,6 +567,7 @@ verdict:
 		sum->account = xstrdup(pf.account != NULL ? pf.account : "?");
 		sum->services = pf.nservices;
 		sum->groups = pf.ngroups;
+		sum->targets = pf.ntargets;
 		sum->diffs = pf.d.ndiff;
 		sum->refused = pf.d.nrefused;
 	}

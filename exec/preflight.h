@@ -6,7 +6,8 @@
  * endpoint is the bundle's, STS GetCallerIdentity names the bundle's
  * account, the ECS clusters are ACTIVE, every fingerprinted service
  * (DescribeServices, batches of 10) and security group
- * (DescribeSecurityGroups) is as the bundle recorded it (drift.h: the
+ * (DescribeSecurityGroups) and scalable target (Application Auto Scaling
+ * DescribeScalableTargets) is as the bundle recorded it (drift.h: the
  * drift and resume rules), and a Spot read call proves the token may act
  * on the Spot account. It sends no write.
  */
@@ -16,12 +17,15 @@ struct journal;
 
 #define PREFLIGHT_BATCH		10	/* services per DescribeServices */
 #define PREFLIGHT_MAX_CLUSTERS	100	/* per DescribeClusters */
+#define PREFLIGHT_TARGET_BATCH	50	/* ResourceIds per request */
+#define PREFLIGHT_MAX_PAGES	100	/* NextToken pages per batch */
 
 /* What the preflight saw (for check's verdict). */
 struct preflight_sum {
 	char		*account;	/* STS Account, or "?"; free() */
 	size_t		 services;	/* compared */
 	size_t		 groups;
+	size_t		 targets;	/* scalable targets compared */
 	size_t		 diffs;		/* fields that differ */
 	size_t		 refused;	/* failed preconditions */
 };

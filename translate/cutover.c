@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoscale.h"
 #include "ctx.h"
 #include "cutover.h"
 #include "jsonutil.h"
@@ -159,6 +160,8 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	STEP(ID("copy-stable"), "wait:ServicesStable", xasprintf("check that "
 	    "%s is stable and healthy before touching %s", cp, n),
 	    req_names(x, cp), s->wait_step, NULL);
+	if (autoscale_cut_suspend(x, s, &c.prev) == -1)
+		goto out;
 	STEP(live, "ecs:DescribeServices", xasprintf("read the live "
 	    "desiredCount of %s before it is scaled to 0 (export had %lld)", n,
 	    s->desired), service_live_request(x, n), NULL, NULL);
@@ -187,6 +190,9 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	plan_step_output(st, "serviceArn", "service.serviceArn");
 	STEP(ID("stable"), "wait:ServicesStable", xasprintf("wait until the new "
 	    "%s is stable", n), req_names(x, n), NULL, NULL);
+	if (autoscale_cut_carry(x, s, &c.prev) == -1 ||
+	    autoscale_cut_copy_off(x, s, &c.prev) == -1)
+		goto out;
 	STEP(ID("copy-scale-down"), "ecs:UpdateService", xasprintf("scale the "
 	    "copy %s to 0", cp), req_scale(x, cp, 0), NULL, NULL);
 	STEP(ID("copy-drained"), "wait:ServicesStable", xasprintf("wait until %s "
@@ -232,6 +238,8 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	    "(desiredCount: read live by %s)", n, tmp, live), req, u_create);
 	ADD("fargate-temp-stable", "wait:ServicesStable", xasprintf("wait "
 	    "until %s is stable", tmp), req_names(x, tmp), u_create);
+	if (autoscale_rb_ec2_off(x, s, &c.prev) == -1)
+		goto out;
 	ADD("ec2-scale-down", "ecs:UpdateService", xasprintf("scale the EC2 "
 	    "service %s to 0", n), req_scale(x, n, 0), u_create);
 	ADD("ec2-drained", "wait:ServicesStable", xasprintf("wait until EC2 "
@@ -267,13 +275,17 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	    s->desired), req, u_down);
 	ADD("fargate-scaled", "wait:ServicesStable", xasprintf("wait until %s "
 	    "runs its desired count of tasks", n), req_names(x, n), u_down);
+	if (autoscale_rb_restore(x, s, &c.prev) == -1)
+		goto out;
 	ADD("temp-scale-down", "ecs:UpdateService", xasprintf("scale %s to 0",
 	    tmp), req_scale(x, tmp, 0), u_create);
 	ADD("temp-drained", "wait:ServicesStable", xasprintf("wait until %s "
 	    "has no task left", tmp), req_names(x, tmp), u_create);
 	ADD("temp-delete", "ecs:DeleteService", xasprintf("delete %s", tmp),
 	    req_delete(x, tmp), u_create);
-	/* The side-by-side copy. */
+	/* The side-by-side copy (its scaling first). */
+	if (autoscale_rb_copy_off(x, s, &c.prev) == -1)
+		goto out;
 	ADD("copy-scale-down", "ecs:UpdateService", xasprintf("scale the copy "
 	    "%s to 0", cp), req_scale(x, cp, 0), s->svc_step);
 	ADD("copy-drained", "wait:ServicesStable", xasprintf("wait until %s "

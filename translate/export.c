@@ -23,6 +23,7 @@ export_new(void)
 	hashmap_init(&ex->svc_idx);
 	hashmap_init(&ex->td_idx);
 	hashmap_init(&ex->sg_idx);
+	export_aas_init(ex);
 	return ex;
 }
 
@@ -89,6 +90,7 @@ export_free(struct export *ex)
 		free(ex->sgs[i].digest);
 	}
 	free(ex->sgs);
+	export_aas_free(ex);
 	free(ex->region);
 	free(ex->region_src);
 	free(ex->account);
@@ -236,6 +238,25 @@ classify(struct export *ex, const char *path, cJSON *root, struct jpath *jp,
 		rc = each(ex, path, root, "SecurityGroups", 'g', jp);
 		goto out;
 	}
+	/* Application Auto Scaling and CloudWatch describe-* pages. */
+	if (cJSON_GetObjectItemCaseSensitive(root, "ScalableTargets") != NULL) {
+		rc = export_aas_page(ex, path, root, jp, XAAS_TARGET);
+		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(root, "ScalingPolicies") != NULL) {
+		rc = export_aas_page(ex, path, root, jp, XAAS_POLICY);
+		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(root, "ScheduledActions") !=
+	    NULL) {
+		rc = export_aas_page(ex, path, root, jp, XAAS_ACTION);
+		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(root, "MetricAlarms") != NULL ||
+	    cJSON_GetObjectItemCaseSensitive(root, "CompositeAlarms") != NULL) {
+		rc = export_aas_page(ex, path, root, jp, XAAS_ALARM);
+		goto out;
+	}
 	if (cJSON_GetObjectItemCaseSensitive(root, "SecurityGroupRules") !=
 	    NULL) {
 		log_errx("%s: %s: this is `aws ec2 describe-security-group-rules` "
@@ -255,7 +276,10 @@ classify(struct export *ex, const char *path, cJSON *root, struct jpath *jp,
 	}
 	log_errx("%s: %s: not an export f2o reads (expected the output of aws "
 	    "ecs describe-services, aws ecs describe-task-definition or aws "
-	    "ec2 describe-security-groups)", path, jp->buf);
+	    "ec2 describe-security-groups; aws application-autoscaling "
+	    "describe-scalable-targets, describe-scaling-policies or "
+	    "describe-scheduled-actions; aws cloudwatch describe-alarms)",
+	    path, jp->buf);
 out:
 	cJSON_Delete(root);
 	return rc;
@@ -453,6 +477,8 @@ export_load(struct export **out, char *const *inputs, size_t n,
 	}
 	free(files);
 	free(disp);
+	if (rc == 0 && export_aas_finish(ex) == -1)
+		rc = -1;
 	if (rc == -1) {
 		export_free(ex);
 		return -1;

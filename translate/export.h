@@ -29,6 +29,11 @@ void	export_free(struct export *);
 struct xtd *export_find_td(const struct export *, const char *ref);
 /* Borrowed group by GroupId. */
 struct xsg *export_find_sg(const struct export *, const char *id);
+/*
+ * A timestamp of AWS CLI output (ISO 8601 string or seconds since 1970) as
+ * seconds since 1970. Returns 0, or -1 when v is neither.
+ */
+int	export_time(const cJSON *v, double *epoch);
 /* Sort services by name, task definitions by key, groups by id. */
 void	export_sort(struct export *);
 

@@ -12,6 +12,19 @@
 #include "jsonutil.h"
 #include "model.h"
 
+/* SHA-256 (hex) of item's canonical JSON; free with free(). */
+char	*export_digest(const cJSON *item);
+/*
+ * One page of describe-scalable-targets / -scaling-policies /
+ * -scheduled-actions / cloudwatch describe-alarms (root, not taken): each
+ * item of its array checked and added to ex->aas[kind]. 0 or -1 (logged).
+ */
+int	export_aas_page(struct export *ex, const char *path, cJSON *root,
+	    struct jpath *jp, enum xaas_kind kind);
+/* After every file: pages with a NextToken need their last page. */
+int	export_aas_finish(struct export *ex);
+void	export_aas_init(struct export *ex);
+void	export_aas_free(struct export *ex);
 /* The svc_idx key of a service: "cluster/name" (free with free()). */
 char	*export_svc_key(const char *cluster, const char *name);
 /*

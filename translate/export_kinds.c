@@ -12,8 +12,8 @@
 #include "log.h"
 #include "xalloc.h"
 
-static char *
-canon_digest(const cJSON *item)
+char *
+export_digest(const cJSON *item)
 {
 	char hex[DIGEST_HEX_LEN + 1], *c = json_canonical(item);
 
@@ -287,7 +287,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	s->arn = json_str(svc, "serviceArn") != NULL ?
 	    xstrdup(json_str(svc, "serviceArn")) : NULL;
 	s->cluster = cluster_name(svc);
-	s->digest = canon_digest(svc);
+	s->digest = export_digest(svc);
 	s->desired = desired;
 	ex->nsvcs++;
 	note_arn(ex, s->arn, path, jp->buf, true);
@@ -431,7 +431,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	t->family = xstrdup(family);
 	t->revision = rev;
 	t->key = key;
-	t->digest = canon_digest(td);
+	t->digest = export_digest(td);
 	return 0;
 fail:
 	cJSON_Delete(td);
@@ -487,6 +487,6 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 	g->src = xstrdup(path);
 	g->jpath = xstrdup(jp->buf);
 	g->id = xstrdup(id);
-	g->digest = canon_digest(sg);
+	g->digest = export_digest(sg);
 	return 0;
 }

@@ -25,7 +25,10 @@ enum res_kind {
 	RES_SG,			/* every security group of account and region */
 	RES_SG_VPC,		/* every security group, and the vpc VpcId */
 	RES_TAG_ARN,		/* the request's resourceArn, else "*" */
+	RES_ALARM,		/* alarm:NAME of AlarmName / AlarmNames */
 };
+
+#define IAMPOLICY_AAS	"application-autoscaling:"
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -61,6 +64,21 @@ static const struct iam_row iam_table[] = {
 	{ "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress",
 	    RES_SG },
 	{ "ec2:DeleteSecurityGroup", "ec2:DeleteSecurityGroup", RES_SG },
+	/* Application Auto Scaling has no resource-level permissions. */
+	{ "application-autoscaling:RegisterScalableTarget",
+	    "application-autoscaling:RegisterScalableTarget", RES_ANY },
+	{ "application-autoscaling:DeregisterScalableTarget",
+	    "application-autoscaling:DeregisterScalableTarget", RES_ANY },
+	{ "application-autoscaling:PutScalingPolicy",
+	    "application-autoscaling:PutScalingPolicy", RES_ANY },
+	{ "application-autoscaling:DeleteScalingPolicy",
+	    "application-autoscaling:DeleteScalingPolicy", RES_ANY },
+	{ "application-autoscaling:PutScheduledAction",
+	    "application-autoscaling:PutScheduledAction", RES_ANY },
+	{ "application-autoscaling:DeleteScheduledAction",
+	    "application-autoscaling:DeleteScheduledAction", RES_ANY },
+	{ "cloudwatch:PutMetricAlarm", "cloudwatch:PutMetricAlarm", RES_ALARM },
+	{ "cloudwatch:DeleteAlarms", "cloudwatch:DeleteAlarms", RES_ALARM },
 	/* f2o-exec's own reads. */
 	{ "exec:DescribeClusters", "ecs:DescribeClusters", RES_CLUSTER },
 	{ "exec:DescribeServices", "ecs:DescribeServices", RES_SERVICE },
@@ -72,6 +90,9 @@ static const struct iam_row iam_table[] = {
 	/* A wait that failed: stopped tasks and their reasons (waitdiag.c). */
 	{ "exec:ListTasks", "ecs:ListTasks", RES_ANY },
 	{ "exec:DescribeTasks", "ecs:DescribeTasks", RES_ANY },
+	/* Preflight of a bundle with scaling steps: the targets' drift. */
+	{ "exec:DescribeScalableTargets",
+	    "application-autoscaling:DescribeScalableTargets", RES_ANY },
 	{ NULL, NULL, RES_ANY }
 };
 
@@ -126,6 +147,21 @@ add_service(struct pol *p, const char *iam, const char *cluster,
 }
 
 static void
+add_alarm(struct pol *p, const char *iam, const char *name)
+{
+	char *arn;
+
+	if (is_ref(name)) {
+		pol_add(p, iam, "*");
+		return;
+	}
+	arn = xasprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", p->part,
+	    p->region, p->account, name);
+	pol_add(p, iam, arn);
+	free(arn);
+}
+
+static void
 add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 {
 	const char *cl = req != NULL ? json_str(req, "cluster") : NULL;
@@ -169,6 +205,13 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 	case RES_TAG_ARN:
 		pol_add(p, r->iam, is_ref(json_str(req, "resourceArn")) ? "*" :
 		    json_str(req, "resourceArn"));
+		break;
+	case RES_ALARM:
+		if (json_str(req, "AlarmName") != NULL)
+			add_alarm(p, r->iam, json_str(req, "AlarmName"));
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req,
+		    "AlarmNames"))
+			add_alarm(p, r->iam, cJSON_GetStringValue(it));
 		break;
 	}
 }
@@ -299,6 +342,7 @@ iampolicy_write(struct xlate *x, const char *account)
 	const struct iam_row *r;
 	size_t i;
 	int rc;
+	bool aas = false;
 
 	memset(&p, 0, sizeof(p));
 	p.acts = cJSON_CreateObject();
@@ -320,6 +364,9 @@ iampolicy_write(struct xlate *x, const char *account)
 			cJSON_Delete(p.conds);
 			return -1;
 		}
+		if (strncmp(s->action, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) ==
+		    0)
+			aas = true;
 		req = request_json(x, s->request);
 		add_row(&p, r, req);
 		add_implicit(&p, s->action, req);
@@ -327,7 +374,8 @@ iampolicy_write(struct xlate *x, const char *account)
 	}
 	/* The executor's reads: preflight and reconcile, on every service. */
 	for (r = iam_table; r->op != NULL; r++) {
-		if (strncmp(r->op, "exec:", 5) != 0)
+		if (strncmp(r->op, "exec:", 5) != 0 || (!aas &&
+		    strncmp(r->iam, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) == 0))
 			continue;
 		if (r->res == RES_SERVICE) {
 			for (i = 0; i < x->nmig; i++) {

@@ -51,6 +51,49 @@ struct xtd {				/* one exported task definition */
 	char	*step;			/* "td/<family>-<revision>" once planned */
 };
 
+/*
+ * Application Auto Scaling and CloudWatch inputs: describe-scalable-targets,
+ * describe-scaling-policies, describe-scheduled-actions (--service-namespace
+ * ecs) and cloudwatch describe-alarms, each item kept in export order.
+ */
+enum xaas_kind {
+	XAAS_TARGET,			/* ScalableTargets[] */
+	XAAS_POLICY,			/* ScalingPolicies[] */
+	XAAS_ACTION,			/* ScheduledActions[] */
+	XAAS_ALARM,			/* MetricAlarms[] */
+	XAAS__MAX
+};
+
+struct xaas {				/* one exported scaling item or alarm */
+	cJSON	*obj;			/* owned */
+	char	*src;
+	char	*srcname;
+	char	*jpath;
+	char	*key;			/* identity: ResourceId[/name], AlarmName */
+	char	*digest;
+};
+
+struct xaas_list {
+	struct xaas *items;
+	size_t	 n;
+	struct hashmap idx;		/* key -> index in items */
+	size_t	 pages;			/* files (pages) of this kind read */
+	size_t	 pages_token;		/* of which with a NextToken */
+	char	*token_src;		/* "file: $" of the last page with one */
+};
+
+/* What a migrated service's scaling carries (autoscale.c); borrowed. */
+struct xscaling {
+	const struct xaas *target;
+	const struct xaas **policies;	/* export order: policy-N, N from 1 */
+	bool	*dropped;		/* per policy: left out (--drop-...) */
+	size_t	 npolicies;
+	const struct xaas **actions;	/* action-N */
+	size_t	 nactions;
+	const struct xaas **alarms;	/* alarm-N: step scaling alarms */
+	size_t	 nalarms;
+};
+
 struct xsvc {				/* one exported service */
 	cJSON	*svc;			/* the service object, owned */
 	char	*src;
@@ -72,6 +115,7 @@ struct xsvc {				/* one exported service */
 	char	*newname;		/* prefix + name */
 	char	*svc_step;		/* "svc/<newname>" */
 	char	*wait_step;		/* "wait/<newname>" */
+	struct xscaling *scaling;	/* autoscale.c, or NULL: none */
 };
 
 struct xsg {				/* one exported security group */
@@ -98,6 +142,7 @@ struct export {
 	struct hashmap svc_idx;		/* "cluster/name" -> index in svcs */
 	struct hashmap td_idx;		/* key -> index in tds */
 	struct hashmap sg_idx;		/* GroupId -> index in sgs */
+	struct xaas_list aas[XAAS__MAX];	/* scaling inputs and alarms */
 	const char *display;		/* srcname of the file being parsed */
 	int	 dup;			/* enum json_dup for the files read */
 };

@@ -1,6 +1,6 @@
 /*
- * Requests checked against the ECS model's input shapes (ecs_shapes.c):
- * member names, types, required members and enum values.
+ * Requests checked against the model input shapes (ecs_shapes.c,
+ * aas_shapes.c, cw_shapes.c): member names, types, required members, enums.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,23 @@
 #include "log.h"
 #include "modelcheck.h"
 
+/* One model's generated tables. */
+struct mc_model {
+	const char	*name;		/* "ECS", as messages show it */
+	const struct ecsm_shape *shapes;
+	const struct ecsm_op *ops;
+	const size_t	*nops;
+};
+
+static const struct mc_model mc_ecs = { "ECS", ecsm_shapes, ecsm_ops,
+    &ecsm_nops };
+static const struct mc_model mc_aas = { "Application Auto Scaling",
+    aasm_shapes, aasm_ops, &aasm_nops };
+static const struct mc_model mc_cw = { "CloudWatch", cwm_shapes, cwm_ops,
+    &cwm_nops };
+
 struct mc {
+	const struct mc_model *model;
 	const char	*src;
 	struct jpath	 jp;
 	int		 errors;
@@ -37,11 +53,15 @@ unknown(struct mc *m, const char *value, const char *msg)
 		    "--allow-unknown-values: AWS may refuse it", "%s", msg);
 		return;
 	}
-	if (m->errors++ < MODELCHECK_MAX_ERRORS)
-		log_diag(1, m->src, m->jp.buf, value, "no describe output "
-		    "holds it and AWS would refuse it: fix the value, or pass "
-		    "--allow-unknown-values if it is newer than f2o's ECS "
-		    "model", "%s", msg);
+	if (m->errors++ < MODELCHECK_MAX_ERRORS) {
+		char hint[200];
+
+		(void)snprintf(hint, sizeof(hint), "no describe output holds "
+		    "it and AWS would refuse it: fix the value, or pass "
+		    "--allow-unknown-values if it is newer than f2o's %s model",
+		    m->model->name);
+		log_diag(1, m->src, m->jp.buf, value, hint, "%s", msg);
+	}
 }
 
 /* The model's min/max on a value, string length or list count. */
@@ -57,15 +77,17 @@ range(struct mc *m, const struct ecsm_shape *sh, double v, const char *what,
 	    !((sh->range & MODELCHECK_MAX) && v > sh->max))
 		return;
 	if (sh->range == (MODELCHECK_MIN | MODELCHECK_MAX))
-		(void)snprintf(msg, sizeof(msg), "%s out of the range of ECS "
-		    "model shape %s (from %g to %g)", what, sh->name, sh->min,
-		    sh->max);
+		(void)snprintf(msg, sizeof(msg), "%s out of the range of %s "
+		    "model shape %s (from %g to %g)", what, m->model->name,
+		    sh->name, sh->min, sh->max);
 	else if (sh->range & MODELCHECK_MIN)
-		(void)snprintf(msg, sizeof(msg), "%s below the minimum of ECS "
-		    "model shape %s (%g)", what, sh->name, sh->min);
+		(void)snprintf(msg, sizeof(msg), "%s below the minimum of %s "
+		    "model shape %s (%g)", what, m->model->name, sh->name,
+		    sh->min);
 	else
-		(void)snprintf(msg, sizeof(msg), "%s above the maximum of ECS "
-		    "model shape %s (%g)", what, sh->name, sh->max);
+		(void)snprintf(msg, sizeof(msg), "%s above the maximum of %s "
+		    "model shape %s (%g)", what, m->model->name, sh->name,
+		    sh->max);
 	unknown(m, shown, msg);
 }
 
@@ -110,8 +132,9 @@ wrong_type(struct mc *m, const struct ecsm_shape *sh, const cJSON *v)
 {
 	char detail[160];
 
-	(void)snprintf(detail, sizeof(detail), "%s, not %s (ECS model shape "
-	    "%s)", kind_name(sh->kind), json_type_name(v), sh->name);
+	(void)snprintf(detail, sizeof(detail), "%s, not %s (%s model shape "
+	    "%s)", kind_name(sh->kind), json_type_name(v), m->model->name,
+	    sh->name);
 	fault(m, "must be ", detail);
 }
 
@@ -135,7 +158,7 @@ check_struct(struct mc *m, const struct ecsm_shape *sh, const cJSON *v,
 		if (mem == NULL)
 			fault(m, "not a member of ", sh->name);
 		else
-			check(m, &ecsm_shapes[mem->shape], c, depth + 1);
+			check(m, &m->model->shapes[mem->shape], c, depth + 1);
 		jpath_pop(&m->jp, mark);
 	}
 	for (i = 0; i < sh->nmembers; i++) {
@@ -146,7 +169,9 @@ check_struct(struct mc *m, const struct ecsm_shape *sh, const cJSON *v,
 		    sh->members[i].name) != NULL)
 			continue;
 		mark = jpath_key(&m->jp, sh->members[i].name);
-		fault(m, "required by the ECS model and missing", NULL);
+		if (m->errors++ < MODELCHECK_MAX_ERRORS)
+			log_errx("%s: %s: required by the %s model and missing",
+			    m->src, m->jp.buf, m->model->name);
 		jpath_pop(&m->jp, mark);
 	}
 }
@@ -186,7 +211,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 		}
 		cJSON_ArrayForEach(c, v) {
 			mark = jpath_index(&m->jp, i++);
-			check(m, &ecsm_shapes[sh->member], c, depth + 1);
+			check(m, &m->model->shapes[sh->member], c, depth + 1);
 			jpath_pop(&m->jp, mark);
 		}
 		return;
@@ -197,7 +222,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 		}
 		cJSON_ArrayForEach(c, v) {
 			mark = jpath_key(&m->jp, c->string);
-			check(m, &ecsm_shapes[sh->value], c, depth + 1);
+			check(m, &m->model->shapes[sh->value], c, depth + 1);
 			jpath_pop(&m->jp, mark);
 		}
 		return;
@@ -216,9 +241,9 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 		{
 			char msg[160];
 
-			(void)snprintf(msg, sizeof(msg), "not a value the ECS "
-			    "model knows for %s (first: %s)", sh->name,
-			    sh->enums[0]);
+			(void)snprintf(msg, sizeof(msg), "not a value the %s "
+			    "model knows for %s (first: %s)", m->model->name,
+			    sh->name, sh->enums[0]);
 			unknown(m, v->valuestring, msg);
 		}
 		return;
@@ -262,27 +287,49 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 	}
 }
 
-int
-modelcheck_ecs(const char *op, const cJSON *req, const char *src,
-    const char *prefix)
+static int
+modelcheck_run(const struct mc_model *model, const char *op,
+    const cJSON *req, const char *src, const char *prefix)
 {
 	struct mc m;
 	size_t i;
 
-	for (i = 0; i < ecsm_nops; i++)
-		if (strcmp(ecsm_ops[i].name, op) == 0)
+	for (i = 0; i < *model->nops; i++)
+		if (strcmp(model->ops[i].name, op) == 0)
 			break;
-	if (i == ecsm_nops) {
-		log_errx("model check: ECS operation %s is not in the tables",
-		    op);
+	if (i == *model->nops) {
+		log_errx("model check: %s operation %s is not in the tables",
+		    model->name, op);
 		return -1;
 	}
 	memset(&m, 0, sizeof(m));
+	m.model = model;
 	m.src = src;
 	jpath_init(&m.jp, prefix);
-	check(&m, &ecsm_shapes[ecsm_ops[i].input], req, 0);
+	check(&m, &model->shapes[model->ops[i].input], req, 0);
 	if (m.errors > MODELCHECK_MAX_ERRORS)
 		log_errx("%s: %d more problems", src,
 		    m.errors - MODELCHECK_MAX_ERRORS);
 	return m.errors > 0 ? -1 : 0;
+}
+
+int
+modelcheck_ecs(const char *op, const cJSON *req, const char *src,
+    const char *prefix)
+{
+	return modelcheck_run(&mc_ecs, op, req, src, prefix);
+}
+
+int
+modelcheck_aas(const char *op, const cJSON *req, const char *src,
+    const char *prefix)
+{
+	return modelcheck_run(&mc_aas, op, req, src, prefix);
+}
+
+int
+modelcheck_cw(const char *op, const cJSON *req, const char *src,
+    const char *prefix)
+{
+	return modelcheck_run(&mc_cw, op, req, src, prefix);
 }

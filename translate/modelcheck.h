@@ -55,6 +55,16 @@ extern const struct ecsm_shape ecsm_shapes[];
 extern const size_t ecsm_nshapes;
 extern const struct ecsm_op ecsm_ops[];
 extern const size_t ecsm_nops;
+/* The same tables for Application Auto Scaling (aas_shapes.c) and
+ * CloudWatch (cw_shapes.c). */
+extern const struct ecsm_shape aasm_shapes[];
+extern const size_t aasm_nshapes;
+extern const struct ecsm_op aasm_ops[];
+extern const size_t aasm_nops;
+extern const struct ecsm_shape cwm_shapes[];
+extern const size_t cwm_nshapes;
+extern const struct ecsm_op cwm_ops[];
+extern const size_t cwm_nops;
 
 #define MODELCHECK_MAX_ERRORS	20	/* logged per request */
 #define MODELCHECK_MAX_DEPTH	32
@@ -68,6 +78,11 @@ extern const size_t ecsm_nops;
  */
 void	modelcheck_allow_unknown(int on);
 int	modelcheck_ecs(const char *op, const cJSON *req, const char *src,
+	    const char *prefix);
+/* The same against the Application Auto Scaling / CloudWatch model. */
+int	modelcheck_aas(const char *op, const cJSON *req, const char *src,
+	    const char *prefix);
+int	modelcheck_cw(const char *op, const cJSON *req, const char *src,
 	    const char *prefix);
 
 #endif

@@ -48,6 +48,10 @@ static const struct opt_def opt_table[] = {
 	{ "skip-missing-taskdef", OPT_BOOL, NULL, NULL, true,
 	  "skip (with a warning) a Fargate service whose task definition "
 	  "revision is not in the export, instead of failing" },
+	{ "drop-step-scaling", OPT_BOOL, NULL, NULL, false,
+	  "leave out (with a warning) Application Auto Scaling step scaling "
+	  "policies whose CloudWatch alarms are not in the export (aws "
+	  "cloudwatch describe-alarms), instead of failing" },
 	/* Target environment */
 	{ "region", OPT_STR, "REGION", NULL, true,
 	  "AWS region (default: from the export's ARNs)" },

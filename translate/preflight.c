@@ -122,7 +122,7 @@ fail:
 cJSON *
 preflight_fingerprints(const struct xlate *x)
 {
-	cJSON *fp = cJSON_CreateObject(), *svcs, *sgs, *f;
+	cJSON *fp = cJSON_CreateObject(), *svcs, *sgs, *f, *st;
 	size_t i, k, idx;
 
 	svcs = cJSON_AddObjectToObject(fp, "services");
@@ -148,6 +148,19 @@ preflight_fingerprints(const struct xlate *x)
 			if (f != NULL)
 				cJSON_AddItemToObject(sgs, s->sgs[k], f);
 		}
+	}
+	/* Only a bundle with scaling steps has the key (BUNDLE.md). */
+	for (i = 0, st = NULL; i < x->nmig; i++) {
+		const struct xsvc *s = x->mig[i];
+
+		if (s->scaling == NULL || s->scaling->target == NULL)
+			continue;
+		if (st == NULL)
+			st = cJSON_AddObjectToObject(fp, "scalableTargets");
+		f = fingerprint_scalable_target(s->scaling->target->obj);
+		if (f != NULL)
+			cJSON_AddItemToObject(st, json_str(
+			    s->scaling->target->obj, "ResourceId"), f);
 	}
 	json_sort_keys(fp);
 	return fp;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "autoscale.h"
 #include "consist.h"
 #include "ctx.h"
 #include "cutover.h"
@@ -141,8 +142,11 @@ resolve_target(struct xlate *x, struct options *opt)
 static cJSON *
 inputs_json(const struct export *ex)
 {
+	static const char *const aas_keys[XAAS__MAX] = { "scalableTargets",
+	    "scalingPolicies", "scheduledActions", "alarms" };
 	cJSON *in = cJSON_CreateObject(), *o;
 	size_t i;
+	int kind;
 
 	o = cJSON_AddObjectToObject(in, "services");
 	for (i = 0; i < ex->nsvcs; i++) {
@@ -158,6 +162,16 @@ inputs_json(const struct export *ex)
 	o = cJSON_AddObjectToObject(in, "securityGroups");
 	for (i = 0; i < ex->nsgs; i++)
 		json_add_str(o, ex->sgs[i].id, ex->sgs[i].digest);
+	/* Scaling inputs: only when given (BUNDLE.md "manifest.json"). */
+	for (kind = 0; kind < XAAS__MAX; kind++) {
+		const struct xaas_list *l = &ex->aas[kind];
+
+		if (l->pages == 0)
+			continue;
+		o = cJSON_AddObjectToObject(in, aas_keys[kind]);
+		for (i = 0; i < l->n; i++)
+			json_add_str(o, l->items[i].key, l->items[i].digest);
+	}
 	return in;
 }
 
@@ -194,6 +208,8 @@ xlate_cleanup(struct xlate *x)
 	strbuf_cleanup(&x->md_ocean);
 	strbuf_cleanup(&x->md_cost);
 	strbuf_cleanup(&x->md_phases);
+	for (i = 0; x->ex != NULL && i < x->ex->nsvcs; i++)
+		autoscale_free(x->ex->svcs[i].scaling);
 	export_free(x->ex);
 }
 
@@ -336,6 +352,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	if (ocean_plan(x) == -1)
 		goto out;
 	if (service_plan(x) == -1)
+		goto out;
+	if (autoscale_plan(x) == -1)
 		goto out;
 	if (cutover_plan(x) == -1)
 		goto out;

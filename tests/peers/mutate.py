@@ -21,6 +21,10 @@ Body: {"action": NAME, ...}; answers {"action": NAME, ...result}.
   sg_tags           groupId, tags [{Key, Value}] (replace all)
   cluster_status    cluster, status ACTIVE | INACTIVE | MISSING
   delete_group      groupId: the security group vanishes (no checks)
+  scalable_target   ResourceId, [ServiceNamespace ecs], [ScalableDimension],
+                    any of MinCapacity, MaxCapacity, SuspendedState
+                    {member: bool}: an operator moves a scalable target
+  delete_alarm      AlarmName: the CloudWatch alarm vanishes
 """
 import copy
 
@@ -154,9 +158,19 @@ def cluster_status(peer, doc):
     return {"cluster": doc["cluster"], "status": st}
 
 
+def scalable_target(peer, doc):
+    return peer.aas.mutate_target(doc)
+
+
+def delete_alarm(peer, doc):
+    peer.cw.DeleteAlarms({"AlarmNames": [doc["AlarmName"]]})
+    return {"AlarmName": doc["AlarmName"]}
+
+
 ACTIONS = {f.__name__: f for f in (register_taskdef, update_service,
                                    delete_service, sg_rules, sg_tags,
-                                   delete_group, cluster_status)}
+                                   delete_group, cluster_status,
+                                   scalable_target, delete_alarm)}
 
 
 def apply(peer, doc):

@@ -36,11 +36,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ApiError, Config, State, awsmodel  # noqa: E402
+import fake_aas  # noqa: E402
+import fake_cw  # noqa: E402
 import fake_ec2  # noqa: E402
 import fake_ecs  # noqa: E402
 import fake_spot  # noqa: E402
 import fake_sts  # noqa: E402  (credential sources, see fake_sts.py)
 import mutate  # noqa: E402
+import rpc  # noqa: E402  (Application Auto Scaling, CloudWatch)
 import traffic  # noqa: E402
 
 import botocore.auth  # noqa: E402
@@ -70,7 +73,7 @@ class Faults:
 
     Spec (JSON object, or "k=v,k=v" with list values joined by "+"):
       seed (int, 1), rate (0..1, 0), kinds (throttle 500 503 latency drop;
-      default throttle), targets (ecs ec2 spot; default all), ops (operation
+      default throttle), targets (ecs ec2 spot aas cw; default all), ops (operation
       names, default all), max (most faults injected, default unlimited),
       skip (first N matching requests never faulted, 0), latency (seconds
       added by "latency", 0.2), reset (Spot X-RateLimit-Reset seconds, 1),
@@ -125,7 +128,7 @@ class Faults:
                 "seed": int(spec.get("seed", 1)), "rate": rate,
                 "kinds": list(kinds),
                 "targets": list(spec.get("targets") or
-                                ["ecs", "ec2", "spot"]),
+                                ["ecs", "ec2", "spot", "aas", "cw"]),
                 "ops": list(spec.get("ops") or []),
                 "max": spec.get("max"), "skip": int(spec.get("skip", 0)),
                 "latency": float(spec.get("latency", 0.2)),
@@ -189,7 +192,9 @@ AUTH_RE = re.compile(
 
 def check_sigv4(cfg, method, path, headers, body, service):
     """Raise ApiError like ECS (service "ecs") or EC2 would; return region."""
-    ecs = service == "ecs"
+    # JSON protocols (ECS, Application Auto Scaling, CloudWatch) answer
+    # with the JSON codes; EC2 with its own
+    ecs = service in ("ecs", "application-autoscaling", "monitoring")
 
     def fail(ecs_code, ec2_code, msg, ec2_status=401):
         if ecs:
@@ -338,6 +343,9 @@ class Peer:
         self.spot = fake_spot.Spot(self.state)
         self.ecs.spot = self.spot
         self.ecs.ec2 = self.ec2
+        self.cw = fake_cw.Cw(self.state)
+        self.aas = fake_aas.Aas(self.state, self.ecs)
+        self.aas.cw = self.cw
         self.traffic = traffic.Traffic(self.state, self.ecs,
                                        getattr(cfg, "prefix", "sfm-"))
         self.urls = {}
@@ -440,6 +448,8 @@ class Peer:
                              "reads": s.kinds.get("read", 0),
                              "writes": s.kinds.get("write", 0),
                              "writesByOperation": dict(s.writes)},
+                "aas": self.aas.snapshot(),
+                "cw": self.cw.snapshot(),
                 "refusals": {k: dict(v) for k, v in self.refusals.items()},
                 "mutations": list(s.mutations),
                 "clockOffset": self.cfg.clock_offset,
@@ -470,6 +480,20 @@ class Peer:
                 with open(p, encoding="utf-8") as f:
                     for svc in json.load(f).get("services", []):
                         self.ecs.seed_service(svc)
+            # autoscaling exports, recognised by shape (any *.json name,
+            # also in an autoscaling/ folder)
+            for p in sorted(glob.glob(os.path.join(d, "*.json")) +
+                            glob.glob(os.path.join(d, "autoscaling",
+                                                   "*.json"))):
+                with open(p, encoding="utf-8") as f:
+                    doc = json.load(f)
+                if isinstance(doc, dict):
+                    self.aas.seed(doc)
+                    self.cw.seed(doc)
+            for pol in s.aas_policies.values():
+                for a in pol["_managed"]:
+                    if a["AlarmName"] in s.cw_alarms:
+                        s.cw_managed.add(a["AlarmName"])
             self.traffic.seed()
 
 
@@ -562,6 +586,9 @@ class Handler(BaseHTTPRequestHandler):
         # --
         if url.path.startswith("/_f2o/"):
             return self.control(url.path, body)
+        if self.server.role == "aws" and rpc.route(self, url, body,
+                                                   check_sigv4):
+            return
         if self.server.role == "aws":
             return self.aws(body)
         return self.spot(url, body)

@@ -30,6 +30,15 @@ PLAN = {
     "ec2:RevokeSecurityGroupEgress": "ec2:RevokeSecurityGroupEgress",
     "ec2:DeleteSecurityGroup": "ec2:DeleteSecurityGroup",
 }
+AAS_OPS = ["RegisterScalableTarget", "DeregisterScalableTarget",
+           "PutScalingPolicy", "DeleteScalingPolicy", "PutScheduledAction",
+           "DeleteScheduledAction"]
+PLAN.update({"application-autoscaling:" + o: "application-autoscaling:" + o
+             for o in AAS_OPS})
+PLAN.update({"cloudwatch:PutMetricAlarm": "cloudwatch:PutMetricAlarm",
+             "cloudwatch:DeleteAlarms": "cloudwatch:DeleteAlarms"})
+# Read by f2o-exec's preflight only for a bundle with scaling steps.
+AAS_READS = {"application-autoscaling:DescribeScalableTargets"}
 # f2o-exec's own reads: preflight (DescribeClusters, DescribeServices,
 # DescribeSecurityGroups) and reconcile (exec/reconcile.c).
 EXEC_READS = {"ecs:DescribeClusters", "ecs:DescribeServices",
@@ -44,14 +53,17 @@ def exec_reads():
     without a row in translate/iampolicy.c fails this check."""
     here = os.path.dirname(os.path.abspath(__file__))
     src = os.path.join(here, "..", "..", "exec")
-    pat = re.compile(r'RUN_API_(ECS|EC2)[A-Z_]*,\s*"((?:Describe|List)[A-Za-z]+)"')
+    pat = re.compile(r'RUN_API_(ECS|EC2|AAS|CW)[A-Z_]*,\s*'
+                     r'"((?:Describe|List)[A-Za-z]+)"')
+    prefix = {"ECS": "ecs", "EC2": "ec2", "AAS": "application-autoscaling",
+              "CW": "cloudwatch"}
     found = set()
     for f in sorted(os.listdir(src)):
         if f.endswith(".c"):
             with open(os.path.join(src, f)) as fh:
                 for m in pat.finditer(fh.read()):
-                    found.add("%s:%s" % (m.group(1).lower(), m.group(2)))
-    return found - set(PLAN.values())
+                    found.add("%s:%s" % (prefix[m.group(1)], m.group(2)))
+    return found - set(PLAN.values()) - AAS_READS
 
 
 _missing = exec_reads() - EXEC_READS
@@ -108,7 +120,7 @@ def check(bundle):
         res = st.get("Resource")
         res = [res] if isinstance(res, str) else res
         if not acts or not res or not all(isinstance(a, str) and
-                                          re.fullmatch(r"[a-z0-9]+:[A-Za-z]+", a)
+                                          re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", a)
                                           for a in acts):
             probs.append("statement %d: bad Action or Resource" % i)
             continue
@@ -129,6 +141,8 @@ def check(bundle):
             continue
         iam = PLAN[act]
         need.add(iam)
+        if act.startswith("application-autoscaling:"):
+            need |= AAS_READS
         req = {}
         if step.get("request"):
             with open(os.path.join(bundle, step["request"])) as f:
@@ -142,6 +156,12 @@ def check(bundle):
                 arn = "arn:aws:ecs:%s:%s:service/%s/%s" % (
                     region, account, req["cluster"], n)
                 if not covers(granted.get(iam, []), arn):
+                    probs.append("%s: %s on %s not granted" % (
+                        step["id"], iam, arn))
+        if act.startswith("cloudwatch:"):
+            for n in [req.get("AlarmName")] + list(req.get("AlarmNames", [])):
+                arn = "arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, account, n)
+                if n and not covers(granted.get(iam, []), arn):
                     probs.append("%s: %s on %s not granted" % (
                         step["id"], iam, arn))
         if act in ("ecs:CreateService", "ecs:RegisterTaskDefinition") and \

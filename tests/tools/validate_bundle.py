@@ -29,8 +29,9 @@ ID_RE = re.compile(r"^(?=.{1,300}$)[A-Za-z0-9_:-][A-Za-z0-9/_:-]*/"
 # value (e.g. a CloudFormation-style "${Partition}" in an environment value)
 REF_RE = re.compile(r"^\$\{([A-Za-z0-9/_:-]+)\.([A-Za-z0-9_]+)\}$")
 
-# action -> (kind, operation) for the actions that are not "ecs:<Op>" /
-# "ec2:<Op>" with Op in the model.
+# action -> (kind, operation) for the actions that are not "ecs:<Op>",
+# "ec2:<Op>", "application-autoscaling:<Op>" or "cloudwatch:<Op>" with Op in
+# the model.
 SPECIAL = {
     "wait:ServicesStable": ("ecs", "DescribeServices"),
     "wait:ServicesInactive": ("ecs", "DescribeServices"),
@@ -214,7 +215,8 @@ def _target(action):
         return None
     if action in SPECIAL:
         return SPECIAL[action]
-    m = re.match(r"^(ecs|ec2):([A-Za-z0-9]+)$", action)
+    m = re.match(r"^(ecs|ec2|application-autoscaling|cloudwatch):"
+                 r"([A-Za-z0-9]+)$", action)
     if m and awsmodel.has_operation(m.group(1), m.group(2)):
         return (m.group(1), m.group(2))
     return None

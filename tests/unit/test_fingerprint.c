@@ -194,6 +194,38 @@ test_diff(void **state)
 	cJSON_Delete(h);
 }
 
+static void
+test_scalable_target(void **state)
+{
+	cJSON *t, *fp, *t2, *fp2;
+	char *c;
+
+	(void)state;
+	assert_null(fingerprint_scalable_target(NULL));
+	t = parse("{\"ServiceNamespace\":\"ecs\",\"ResourceId\":"
+	    "\"service/shop/web\",\"ScalableDimension\":"
+	    "\"ecs:service:DesiredCount\",\"MinCapacity\":2,"
+	    "\"MaxCapacity\":10,\"RoleARN\":\"arn:r\",\"CreationTime\":"
+	    "1.5e9,\"SuspendedState\":{\"ScheduledScalingSuspended\":true}}");
+	fp = fingerprint_scalable_target(t);
+	c = json_canonical(fp);
+	assert_string_equal(c, "{\"MaxCapacity\":10,\"MinCapacity\":2,"
+	    "\"ResourceId\":\"service/shop/web\",\"SuspendedState\":{"
+	    "\"DynamicScalingInSuspended\":false,"
+	    "\"DynamicScalingOutSuspended\":false,"
+	    "\"ScheduledScalingSuspended\":true}}");
+	free(c);
+	/* no SuspendedState = all false; a moved max is one difference */
+	t2 = parse("{\"ResourceId\":\"service/shop/web\",\"MinCapacity\":2,"
+	    "\"MaxCapacity\":12}");
+	fp2 = fingerprint_scalable_target(t2);
+	assert_int_equal(fingerprint_diff(fp, fp2, NULL, NULL), 2);
+	cJSON_Delete(fp);
+	cJSON_Delete(fp2);
+	cJSON_Delete(t);
+	cJSON_Delete(t2);
+}
+
 int
 main(void)
 {
@@ -203,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_service_connect_primary),
 		cmocka_unit_test(test_sg_normalised),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_scalable_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,6 +229,77 @@ test_run_actions(void **state)
 	assert_non_null(run_action_find("ecs:UpdateService"));
 	assert_non_null(run_action_find("ecs:DeregisterTaskDefinition"));
 	assert_null(run_action_find("ecs:DeleteCluster"));
+	/* Application Auto Scaling, CloudWatch: upserts, deletes. */
+	a = run_action_find("application-autoscaling:RegisterScalableTarget");
+	assert_non_null(a);
+	assert_int_equal(a->api, RUN_API_AAS);
+	assert_true(a->idempotent);
+	assert_false(a->create);
+	assert_null(a->gone[0]);
+	a = run_action_find("application-autoscaling:PutScalingPolicy");
+	assert_true(a != NULL && a->idempotent && !a->create);
+	a = run_action_find("application-autoscaling:PutScheduledAction");
+	assert_true(a != NULL && a->idempotent && !a->create);
+	a = run_action_find("application-autoscaling:DeregisterScalableTarget");
+	assert_true(action_gone(a, "ObjectNotFoundException"));
+	a = run_action_find("application-autoscaling:DeleteScalingPolicy");
+	assert_true(action_gone(a, "ObjectNotFoundException"));
+	a = run_action_find("application-autoscaling:DeleteScheduledAction");
+	assert_true(action_gone(a, "ObjectNotFoundException"));
+	assert_false(action_gone(a, "ValidationException"));
+	a = run_action_find("cloudwatch:PutMetricAlarm");
+	assert_int_equal(a->api, RUN_API_CW);
+	assert_true(a->idempotent && !a->create);
+	a = run_action_find("cloudwatch:DeleteAlarms");
+	assert_true(action_gone(a, "ResourceNotFound"));
+	assert_string_equal(api_get(RUN_API_AAS)->service,
+	    "application-autoscaling");
+	assert_string_equal(api_get(RUN_API_CW)->service, "monitoring");
+	assert_int_equal(api_find("cloudwatch", 10), RUN_API_CW);
+}
+
+/* ${STEP.OUTPUT} as a whole string inside arrays (AlarmActions). */
+static void
+test_run_resolve_arrays(void **state)
+{
+	cJSON *outs, *req;
+	const cJSON *v;
+	char *s;
+
+	(void)state;
+	outs = cJSON_Parse("{\"as/sfm-web:policy-1\":{\"PolicyARN\":"
+	    "\"arn:p1\"},\"as/sfm-web:policy-2\":{\"PolicyARN\":"
+	    "\"arn:p2\"}}");
+	req = cJSON_Parse("{\"AlarmName\":\"f2o-sfm-web-hi\","
+	    "\"AlarmActions\":[\"${as/sfm-web:policy-1.PolicyARN}\","
+	    "\"arn:aws:sns:us-east-1:123456789012:ops\","
+	    "\"${as/sfm-web:policy-2.PolicyARN}\"],"
+	    "\"OKActions\":[],\"Deep\":[[{\"x\":"
+	    "[\"${as/sfm-web:policy-2.PolicyARN}\"]}]],"
+	    "\"Threshold\":70.5}");
+	assert_non_null(req);
+	assert_int_equal(run_resolve(req, outs, "t"), 0);
+	s = cJSON_PrintUnformatted(req);
+	assert_string_equal(s, "{\"AlarmName\":\"f2o-sfm-web-hi\","
+	    "\"AlarmActions\":[\"arn:p1\","
+	    "\"arn:aws:sns:us-east-1:123456789012:ops\",\"arn:p2\"],"
+	    "\"OKActions\":[],\"Deep\":[[{\"x\":[\"arn:p2\"]}]],"
+	    "\"Threshold\":70.5}");
+	cJSON_free(s);
+	v = run_path_get(req, "AlarmActions.0");
+	assert_string_equal(v->valuestring, "arn:p1");
+	cJSON_Delete(req);
+	/* a top-level array, and a reference that has no output yet */
+	req = cJSON_Parse("[\"${as/sfm-web:policy-1.PolicyARN}\",\"x\"]");
+	assert_int_equal(run_resolve(req, outs, "t"), 0);
+	assert_string_equal(cJSON_GetArrayItem(req, 0)->valuestring,
+	    "arn:p1");
+	cJSON_Delete(req);
+	req = cJSON_Parse("{\"AlarmActions\":[\"arn:x\","
+	    "\"${as/sfm-web:policy-9.PolicyARN}\"]}");
+	assert_int_equal(run_resolve(req, outs, "t"), -1);
+	cJSON_Delete(req);
+	cJSON_Delete(outs);
 }
 
 static void
@@ -271,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_run_inactive),
 		cmocka_unit_test(test_run_resolve_and_paths),
 		cmocka_unit_test(test_run_actions),
+		cmocka_unit_test(test_run_resolve_arrays),
 		cmocka_unit_test(test_run_lookup_keys),
 	};
 

@@ -1,0 +1,188 @@
+#!/bin/sh
+# Application Auto Scaling and CloudWatch carried over by f2o-exec (issue 15
+# item 1) against the loopback peers seeded with the demo export plus
+# fixtures/autoscaling (target tracking, step scaling with alarms, scheduled
+# actions, a suspended target, a target of a service left alone), with the
+# bundle f2o-translate makes of them (tests/golden/autoscaling-full/args):
+#  1. import (AAS and CloudWatch throttled and failing now and then), then
+#     cutover, then rollback; after each, the peer's autoscaling state is
+#     checked (tests/exec/autoscale_check.py): the copies carry the
+#     originals' targets, policies, scheduled actions and alarms; after the
+#     cutover the EC2 services have them and the copies' are gone; after the
+#     rollback the originals' are as exported and nothing of f2o's is left;
+#  2. a cutover killed right after cut/web:target (pause_kill.py), resumed:
+#     the preflight does not count f2o's own suspend/target as drift and the
+#     end state is that of 1;
+#  3. a cutover stopped right after cut/api:suspend, then rolled back: the
+#     suspended state of api's target is back to the export's;
+#  4. drift: someone moves web's max capacity after the export: run and
+#     check exit 4, no write, the diff names target, field and both values.
+# Ends with "N passed, N failed". Usage: BUILD=build sh tests/exec/autoscale_test.sh
+BUILD=${BUILD:-build}
+PY=/usr/bin/python3
+F2O_EXEC_ARGS=${F2O_EXEC_ARGS---parallel 4}
+pass=0
+fail=0
+
+. tests/exec/peerlib.inc
+. tests/exec/phaselib.inc
+RATES="$RATES --rate-limit application-autoscaling=100/100 --rate-limit cloudwatch=100/100"
+POLL=0.1
+
+need_phases
+SEED="$tmp/seed"
+cp -R fixtures/demo "$SEED"
+mkdir "$SEED/autoscaling"
+cp fixtures/autoscaling/*.json "$SEED/autoscaling/"
+EXPORT="$SEED/autoscaling"
+# shellcheck disable=SC2046
+if "$T" --quiet $(grep -v '^#' tests/golden/autoscaling-full/args) \
+    -o "$tmp/bundle.orig" >"$tmp/translate.out" 2>&1; then
+	ok "translate demo + autoscaling export"
+else
+	bad "translate demo + autoscaling export"; sed 's/^/    /' "$tmp/translate.out"
+	echo "$pass passed, $fail failed"; exit 1
+fi
+grep -q '"scalableTargets"' "$tmp/bundle.orig/manifest.json" &&
+    ok "the manifest fingerprints the scalable targets" ||
+    bad "the manifest fingerprints the scalable targets"
+
+astate() { # label phase [services]: check the peer's autoscaling state
+	state "$tmp/$1.json"
+	check_py "$tmp/$1.check" tests/exec/autoscale_check.py "$tmp/$1.json" \
+	    "$EXPORT" "$2" "${3:-}"
+}
+
+writes() { # -> requests.writes of the current peer
+	state "$tmp/w.json"
+	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/w.json"
+}
+
+count() { # state-file key -> requests.byOperation[key] (0 when absent)
+	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["byOperation"].get(sys.argv[2], 0))' "$1" "$2"
+}
+
+# A run of f2o-exec killed the moment it reports event EV (pause_kill.py).
+killed_at() { # label event args...
+	kl=$1; ev=$2; shift 2
+	h="$tmp/home-$(basename "$JOURNAL")"
+	mkdir -p "$h"
+	# shellcheck disable=SC2086
+	$PY tests/tools/pause_kill.py --timeout 120 --log "$tmp/$kl.log" -- \
+	    env -i PATH="$PATH" HOME="$h" F2O_EXEC_PAUSE_ON="$ev" \
+	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
+	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
+	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
+	    "$E" --poll-interval "$POLL" $RATES --journal "$JOURNAL" \
+	    --parallel 1 "$@" >"$tmp/$kl.out" 2>&1
+	if grep -q paused "$tmp/$kl.out"; then ok "$kl: killed at \"$ev\""
+	else bad "$kl: killed at \"$ev\""; cat "$tmp/$kl.out"; tail -n 20 "$tmp/$kl.log"; fi
+}
+
+# -- 1. import (with faults), cutover, rollback --------------------------------
+start_peer full || bad "full: peer"
+astate full-export export
+fresh_bundle "$tmp/b-full"
+JOURNAL="$tmp/j-full"
+curl_faults() { # json
+	$PY -c 'import sys,urllib.request
+r = urllib.request.Request(sys.argv[1] + "/_f2o/faults", data=sys.argv[2].encode(), method="POST")
+urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" "$1"
+}
+curl_faults '{"seed":5,"rate":0.35,"kinds":["throttle","500","503"],"targets":["aas","cw"],"max":6}'
+F2O_EXEC_ARGS="$F2O_EXEC_ARGS --max-attempts 8"
+phase "full: import" "$tmp/full-import.log" 0 run "$tmp/b-full"
+F2O_EXEC_ARGS=${F2O_EXEC_ARGS% --max-attempts 8}
+curl_faults '{}'
+astate full-import import
+n=$($PY -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["requests"]["faults"].values()))' "$tmp/full-import.json")
+[ "$n" -ge 3 ] && ok "full: the import met $n AAS/CloudWatch faults and retried" ||
+    bad "full: faults injected ($n)"
+phase "full: cutover" "$tmp/full-cut.log" 0 --phase cutover run "$tmp/b-full"
+astate full-cut cutover
+s1=$(count "$tmp/full-cut.json" aas:RegisterScalableTarget)
+phase "full: rollback" "$tmp/full-rb.log" 0 rollback "$tmp/b-full"
+astate full-rb rollback
+phase "full: a second rollback" "$tmp/full-rb2.log" 0 rollback "$tmp/b-full"
+state "$tmp/full-rb2.json"
+w1=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/full-rb.json")
+w2=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/full-rb2.json")
+[ "$w1" = "$w2" ] && ok "full: a second rollback writes nothing" ||
+    bad "full: a second rollback wrote $((w2 - w1)) request(s)"
+[ "$s1" -ge 6 ] && ok "full: RegisterScalableTarget sent by import + cutover ($s1)" ||
+    bad "full: RegisterScalableTarget count $s1"
+stop_peer
+
+# -- 2. a cutover killed after cut/web:target, resumed -------------------------
+start_peer resume || bad "resume: peer"
+fresh_bundle "$tmp/b-resume"
+JOURNAL="$tmp/j-resume"
+phase "resume: import" "$tmp/resume-import.log" 0 run "$tmp/b-resume"
+killed_at resume-kill "result cut/web:target" --phase cutover run "$tmp/b-resume"
+state "$tmp/resume-mid.json"
+$PY - "$tmp/resume-mid.json" >"$tmp/resume-mid.check" 2>&1 <<'PYEOF'
+import json, sys
+st = json.load(open(sys.argv[1]))
+t = {x["ResourceId"]: x for x in st["aas"]["scalableTargets"]}
+def chk(c, m): print(("ok   " if c else "FAIL ") + "resume: " + m)
+w = t.get("service/shop/web")
+chk(w is not None and not any(w["SuspendedState"].values()),
+    "mid-cutover: web's target registered anew, not suspended (%s)" % (w and w["SuspendedState"]))
+chk("service/shop/sfm-web" in t, "mid-cutover: the copy sfm-web still scales (not deregistered yet)")
+PYEOF
+tally "$tmp/resume-mid.check"
+phase "resume: cutover resumed" "$tmp/resume-cut.log" 0 --phase cutover run "$tmp/b-resume"
+if grep -q "scalable target" "$tmp/resume-cut.log"; then
+	bad "resume: no scalable target reported as drift"; grep "scalable target" "$tmp/resume-cut.log"
+else ok "resume: f2o's own suspend/target are not drift"; fi
+astate resume-cut cutover
+stop_peer
+
+# -- 3. rollback of a cutover stopped right after cut/api:suspend --------------
+start_peer susp || bad "susp: peer"
+fresh_bundle "$tmp/b-susp"
+JOURNAL="$tmp/j-susp"
+phase "susp: import" "$tmp/susp-import.log" 0 run "$tmp/b-susp"
+killed_at susp-kill "result cut/api:suspend" --phase cutover run "$tmp/b-susp"
+state "$tmp/susp-mid.json"
+$PY - "$tmp/susp-mid.json" >"$tmp/susp-mid.check" 2>&1 <<'PYEOF'
+import json, sys
+st = json.load(open(sys.argv[1]))
+t = {x["ResourceId"]: x for x in st["aas"]["scalableTargets"]}
+a = t.get("service/shop/api")
+def chk(c, m): print(("ok   " if c else "FAIL ") + "susp: " + m)
+chk(a is not None and all(a["SuspendedState"].values()),
+    "api's target fully suspended by cut/api:suspend (%s)" % (a and a["SuspendedState"]))
+PYEOF
+tally "$tmp/susp-mid.check"
+phase "susp: rollback" "$tmp/susp-rb.log" 0 rollback "$tmp/b-susp"
+astate susp-rb rollback
+stop_peer
+
+# -- 4. drift of a scalable target: exit 4, nothing written --------------------
+start_peer drift || bad "drift: peer"
+$PY -c 'import sys,urllib.request
+r = urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=sys.argv[2].encode(), method="POST")
+urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" \
+    '{"action":"scalable_target","ResourceId":"service/shop/web","MaxCapacity":12,"SuspendedState":{"ScheduledScalingSuspended":true}}' ||
+    bad "drift: mutate"
+fresh_bundle "$tmp/b-drift"
+JOURNAL="$tmp/j-drift"
+phase "drift: run" "$tmp/drift-run.log" 4 run "$tmp/b-drift"
+phase "drift: check" "$tmp/drift-check.log" 4 check "$tmp/b-drift"
+# nothing done yet: a rollback has nothing to undo and reads nothing
+phase "drift: rollback with nothing done" "$tmp/drift-rb.log" 0 rollback "$tmp/b-drift"
+for p in "scalable target service/shop/web: MaxCapacity: export 10 -> live 12" \
+    "scalable target service/shop/web: SuspendedState.ScheduledScalingSuspended: export false -> live true"; do
+	if grep -qF -- "$p" "$tmp/drift-run.log"; then ok "drift: run says \"$p\""
+	else bad "drift: run says \"$p\""; tail -n 15 "$tmp/drift-run.log"; fi
+done
+[ "$(writes)" = 0 ] && ok "drift: no write request reached the peers" ||
+    bad "drift: write requests reached the peers"
+n=$(count "$tmp/w.json" aas:DescribeScalableTargets)
+[ "$n" -ge 2 ] && ok "drift: each preflight read DescribeScalableTargets ($n)" ||
+    bad "drift: DescribeScalableTargets read $n time(s)"
+stop_peer
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
