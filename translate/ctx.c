@@ -51,6 +51,7 @@ static const char *
 ctx_display(const struct xlate *x, const char *file)
 {
 	size_t i;
+	int k;
 
 	if (x->ex == NULL || file == NULL)
 		return file;
@@ -60,6 +61,10 @@ ctx_display(const struct xlate *x, const char *file)
 	for (i = 0; i < x->ex->ntds; i++)
 		if (strcmp(x->ex->tds[i].src, file) == 0)
 			return x->ex->tds[i].srcname;
+	for (k = 0; k < XAAS__MAX; k++)
+		for (i = 0; i < x->ex->aas[k].n; i++)
+			if (strcmp(x->ex->aas[k].items[i].src, file) == 0)
+				return x->ex->aas[k].items[i].srcname;
 	return file;
 }
 

@@ -455,11 +455,22 @@ phases_md(struct xlate *x)
 		(void)strbuf_printf(sb, "| %s | %s | %s until step 4 is "
 		    "stable, then %s |\n", x->mig[i]->name, x->mig[i]->newname,
 		    x->mig[i]->newname, x->mig[i]->name);
-	(void)strbuf_puts(sb, "\nNot moved by f2o: Application Auto Scaling "
-	    "targets and policies of the originals (register them for the "
-	    "new services after cutover); a desired count changed by "
-	    "autoscaling after the export is not followed (the new service "
-	    "starts at the exported count).\n");
+	if (autoscale_any(x))
+		(void)strbuf_puts(sb, "\nApplication Auto Scaling (services "
+		    "with a scalable target in the export): the original's "
+		    "scaling is suspended (`cut/<name>:suspend`) before it is "
+		    "scaled down; once the EC2 service is stable it gets the "
+		    "target, policies, scheduled actions and step scaling "
+		    "alarms (`cut/<name>:target`, `:policy-N`, `:action-N`, "
+		    "`:alarm-N`); the copy is deregistered and its alarms "
+		    "deleted before it is scaled down. Services without a "
+		    "scalable target in the export get none.\n");
+	else
+		(void)strbuf_puts(sb, "\nNot moved by f2o: Application Auto "
+		    "Scaling targets and policies of the originals (register "
+		    "them for the new services after cutover); a desired count "
+		    "changed by autoscaling after the export is not followed "
+		    "(the new service starts at the exported count).\n");
 	(void)strbuf_printf(sb, "\n## Rollback (`f2o-exec rollback`)\n\n"
 	    "Undoes what the journal says was done, from any point, and "
 	    "never deletes what f2o did not create: each rollback step names "
@@ -469,11 +480,17 @@ phases_md(struct xlate *x)
 	    "before the EC2 service is removed; the original name then goes "
 	    "back to Fargate with its exported launch type, platform "
 	    "version, capacity providers and public IP setting; then the "
-	    "copy is removed. Last, the Ocean node groups (their instances "
+	    "copy is removed%s. Last, the Ocean node groups (their instances "
 	    "terminated: `deleteContainerInstances=true`), the cluster, a "
 	    "wait until the ECS cluster has no container instance f2o's "
 	    "Ocean launched, the instances' security group and the "
-	    "registered task definition revisions.\n", CUTOVER_TEMP_PREFIX);
+	    "registered task definition revisions.\n", CUTOVER_TEMP_PREFIX,
+	    autoscale_any(x) ? " (Application Auto Scaling: the EC2 "
+	    "service is deregistered before it is scaled down; the "
+	    "original's target, policies, scheduled actions and alarms are "
+	    "put back as exported once it runs on Fargate again, which also "
+	    "lifts the cutover's suspension; the copy is deregistered and "
+	    "its alarms deleted before it is scaled down)" : "");
 }
 
 int

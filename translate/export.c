@@ -477,7 +477,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 	}
 	free(files);
 	free(disp);
-	if (rc == 0 && export_aas_finish(ex) == -1)
+	if (nfiles > 0 && export_aas_finish(ex) == -1)
 		rc = -1;
 	if (rc == -1) {
 		export_free(ex);

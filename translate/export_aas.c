@@ -243,7 +243,8 @@ check_item(const char *path, const cJSON *item, struct jpath *jp,
 		if (v != NULL && type_ok(v, w->type))
 			continue;
 		mark = jpath_key(jp, w->key);
-		shown = v != NULL ? json_print(v) : NULL;
+		shown = v == NULL ? NULL : cJSON_IsString(v) ?
+		    xstrdup(v->valuestring) : cJSON_PrintUnformatted(v);
 		if (v == NULL)
 			log_diag(1, path, jp->buf, NULL, hint, "a %s needs this "
 			    "member (%s)", kinds[kind].what, type_text(w->type));
@@ -288,9 +289,9 @@ add_item(struct export *ex, const char *path, cJSON *item, struct jpath *jp,
 	size_t i;
 
 	if (!cJSON_IsObject(item)) {
-		log_diag(1, path, jp->buf, json_type_name(item), "export it "
-		    "again with the AWS CLI", "a %s must be an object",
-		    kinds[kind].what);
+		log_diag(1, path, jp->buf, NULL, "export it again with the AWS "
+		    "CLI", "a %s must be an object, not %s", kinds[kind].what,
+		    json_type_name(item));
 		cJSON_Delete(item);
 		return -1;
 	}
@@ -345,8 +346,8 @@ each_item(struct export *ex, const char *path, cJSON *root, const char *key,
 		return 0;
 	mark = jpath_key(jp, key);
 	if (!cJSON_IsArray(arr)) {
-		log_diag(1, path, jp->buf, json_type_name(arr), "export it "
-		    "again with the AWS CLI", "must be an array");
+		log_diag(1, path, jp->buf, NULL, "export it again with the "
+		    "AWS CLI", "must be an array, not %s", json_type_name(arr));
 		jpath_pop(jp, mark);
 		return -1;
 	}
@@ -356,9 +357,10 @@ each_item(struct export *ex, const char *path, cJSON *root, const char *key,
 		if (kind < 0) {
 			/* Composite alarms never drive a scaling policy. */
 			if (!cJSON_IsObject(c)) {
-				log_diag(1, path, jp->buf, json_type_name(c),
-				    "export it again with the AWS CLI",
-				    "a composite alarm must be an object");
+				log_diag(1, path, jp->buf, NULL, "export it "
+				    "again with the AWS CLI", "a composite "
+				    "alarm must be an object, not %s",
+				    json_type_name(c));
 				rc = -1;
 			}
 			cJSON_Delete(c);
@@ -384,8 +386,9 @@ export_aas_page(struct export *ex, const char *path, cJSON *root,
 		size_t mark = jpath_key(jp, "NextToken");
 
 		if (!cJSON_IsString(tok)) {
-			log_diag(1, path, jp->buf, json_type_name(tok), "export "
-			    "it again with the AWS CLI", "must be a string");
+			log_diag(1, path, jp->buf, NULL, "export it again with "
+			    "the AWS CLI", "must be a string, not %s",
+			    json_type_name(tok));
 			rc = -1;
 		} else {
 			l->pages_token++;

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -41,7 +42,10 @@ TOKEN = "f2o-test-spot-token"
 ACCOUNT = "act-f2o00001"
 GONE = ("ServiceNotFoundException", "ServiceNotActiveException",
         "InvalidGroup.NotFound", "CANT_GET_OCEAN_CLUSTER",
-        "CANT_GET_OCEAN_ECS_LAUNCH_SPEC")
+        "CANT_GET_OCEAN_ECS_LAUNCH_SPEC", "ObjectNotFoundException")
+# Application Auto Scaling and CloudWatch steps: botocore client names.
+AAS_APIS = {"application-autoscaling": "application-autoscaling",
+            "cloudwatch": "cloudwatch"}
 
 
 class StepError(Exception):
@@ -71,12 +75,25 @@ class Replayer:
         s = botocore.session.get_session()
         s.get_component("data_loader").search_paths.insert(
             0, os.path.join(TESTS, "models"))
+        # CloudWatch's model lists the CBOR protocol first, which Debian's
+        # botocore cannot speak: a copy that says JSON 1.0 comes first.
+        self.tmp = tempfile.TemporaryDirectory()
+        cw = os.path.join(TESTS, "models", "cloudwatch", "2010-08-01")
+        with open(os.path.join(cw, "service-2.json"), encoding="utf-8") as f:
+            model = json.load(f)
+        model["metadata"]["protocol"] = "json"
+        model["metadata"]["protocols"] = ["json"]
+        os.makedirs(os.path.join(self.tmp.name, "cloudwatch", "2010-08-01"))
+        with open(os.path.join(self.tmp.name, "cloudwatch", "2010-08-01",
+                               "service-2.json"), "w", encoding="utf-8") as f:
+            json.dump(model, f)
+        s.get_component("data_loader").search_paths.insert(0, self.tmp.name)
         s.set_credentials(AK, SK)
         cfg = botocore.config.Config(retries={"total_max_attempts": 3,
                                               "mode": "standard"})
         self.cl = {n: s.create_client(n, region_name="us-east-1",
                                       endpoint_url=self.aws, config=cfg)
-                   for n in ("ecs", "ec2")}
+                   for n in ("ecs", "ec2") + tuple(AAS_APIS.values())}
 
     def save(self):
         tmp = self.done_path + ".tmp"
@@ -185,6 +202,8 @@ class Replayer:
                 return {}
             if api in ("ecs", "ec2"):
                 return self.aws_call(api, op, req)
+            if api in AAS_APIS:
+                return self.aws_call(AAS_APIS[api], op, req)
             if act == "spot:CreateOceanCluster":
                 return self.spot_call("POST", "/ocean/aws/ecs/cluster", req)
             if act == "spot:CreateOceanLaunchSpec":
