@@ -132,7 +132,10 @@ parent=$(dirname "$out")
 work=$(mktemp -d "$parent/.f2o-export.XXXXXX") ||
     die "$parent: cannot create a temporary directory"
 old=""
+probe_pids=""
 cleanup() {
+	# shellcheck disable=SC2086
+	[ -z "$probe_pids" ] || kill $probe_pids 2>/dev/null || true
 	rm -rf "$work"
 	[ -z "$old" ] || [ ! -d "$old" ] || rm -rf "$old"
 }
@@ -230,6 +233,61 @@ batches() { # file n function
 	fi
 	return 0
 }
+
+# -- does the CLI know every member the translator carries? ----------------------
+# A CLI drops the response members its API model does not know (Debian 12's
+# awscli 2.9.19 drops availabilityZoneRebalancing and enableFaultInjection).
+# The members f2o-translate carries from the describe outputs into its
+# requests (in both the request and the output shape of its models:
+# tests/models, botocore 1.43; tests/exec/export_test.sh checks these lists
+# against them) are compared with the CLI's own input skeletons (made
+# locally, no call to AWS), started here in the background and read at the
+# end.
+ECS_SERVICE_MEMBERS="availabilityZoneRebalancing capacityProviderStrategy
+deploymentConfiguration deploymentController desiredCount enableECSManagedTags
+enableExecuteCommand healthCheckGracePeriodSeconds launchType loadBalancers
+networkConfiguration placementConstraints placementStrategy platformVersion
+propagateTags schedulingStrategy serviceName serviceRegistries tags
+taskDefinition"
+ECS_TASKDEF_MEMBERS="containerDefinitions cpu enableFaultInjection
+ephemeralStorage executionRoleArn family inferenceAccelerators ipcMode memory
+networkMode pidMode placementConstraints proxyConfiguration
+requiresCompatibilities runtimePlatform taskRoleArn volumes"
+ECS_CONTAINER_MEMBERS="command cpu credentialSpecs dependsOn disableNetworking
+dnsSearchDomains dnsServers dockerLabels dockerSecurityOptions entryPoint
+environment environmentFiles essential extraHosts firelensConfiguration
+healthCheck hostname image interactive links linuxParameters logConfiguration
+memory memoryReservation mountPoints name portMappings privileged
+pseudoTerminal readonlyRootFilesystem repositoryCredentials
+resourceRequirements restartPolicy secrets startTimeout stopTimeout
+systemControls ulimits user versionConsistency volumesFrom workingDirectory"
+AAS_TARGET_MEMBERS="MaxCapacity MinCapacity ResourceId RoleARN
+ScalableDimension ServiceNamespace SuspendedState"
+AAS_POLICY_MEMBERS="PolicyName PolicyType PredictiveScalingPolicyConfiguration
+ResourceId ScalableDimension ServiceNamespace StepScalingPolicyConfiguration
+TargetTrackingScalingPolicyConfiguration"
+AAS_ACTION_MEMBERS="EndTime ResourceId ScalableDimension ScalableTargetAction
+Schedule ScheduledActionName ServiceNamespace StartTime Timezone"
+CW_ALARM_MEMBERS="ActionsEnabled AlarmActions AlarmDescription AlarmName
+ComparisonOperator DatapointsToAlarm Dimensions
+EvaluateLowSampleCountPercentile EvaluationCriteria EvaluationInterval
+EvaluationPeriods ExtendedStatistic InsufficientDataActions MetricName Metrics
+Namespace OKActions Period Statistic Threshold ThresholdMetricId
+TreatMissingData Unit"
+probe() { # name aws-args...: the input skeleton into $scratch/skel-NAME.json
+	_n=$1
+	shift
+	aws "$@" --generate-cli-skeleton >"$scratch/skel-$_n.json" 2>/dev/null &
+	probe_pids="$probe_pids $!"
+}
+probe service ecs create-service
+probe taskdef ecs register-task-definition
+if [ "$aas" = 1 ]; then
+	probe target application-autoscaling register-scalable-target
+	probe policy application-autoscaling put-scaling-policy
+	probe action application-autoscaling put-scheduled-action
+	probe alarm cloudwatch put-metric-alarm
+fi
 
 # -- services ------------------------------------------------------------------
 say "cluster $cname: listing services"
@@ -359,53 +417,35 @@ else
 	rmdir "$work/autoscaling"
 fi
 
-# -- does the CLI know every member the translator carries? ----------------------
-# A CLI drops the response members its API model does not know (Debian 12's
-# awscli 2.9.19 drops availabilityZoneRebalancing and enableFaultInjection).
-# The members f2o-translate carries from describe-services and
-# describe-task-definition into CreateService and RegisterTaskDefinition,
-# from its ECS model (botocore 1.43.67; tests/exec/export_test.sh checks
-# these lists against tests/models/ecs), compared with the CLI's own input
-# skeletons (made locally, no call to AWS).
-ECS_SERVICE_MEMBERS="availabilityZoneRebalancing capacityProviderStrategy
-deploymentConfiguration deploymentController desiredCount enableECSManagedTags
-enableExecuteCommand healthCheckGracePeriodSeconds launchType loadBalancers
-networkConfiguration placementConstraints placementStrategy platformVersion
-propagateTags schedulingStrategy serviceName serviceRegistries tags
-taskDefinition"
-ECS_TASKDEF_MEMBERS="containerDefinitions cpu enableFaultInjection
-ephemeralStorage executionRoleArn family inferenceAccelerators ipcMode memory
-networkMode pidMode placementConstraints proxyConfiguration
-requiresCompatibilities runtimePlatform taskRoleArn volumes"
-ECS_CONTAINER_MEMBERS="command cpu credentialSpecs dependsOn disableNetworking
-dnsSearchDomains dnsServers dockerLabels dockerSecurityOptions entryPoint
-environment environmentFiles essential extraHosts firelensConfiguration
-healthCheck hostname image interactive links linuxParameters logConfiguration
-memory memoryReservation mountPoints name portMappings privileged
-pseudoTerminal readonlyRootFilesystem repositoryCredentials
-resourceRequirements restartPolicy secrets startTimeout stopTimeout
-systemControls ulimits user versionConsistency volumesFrom workingDirectory"
-cli_model_check() {
-	aws ecs create-service --generate-cli-skeleton >"$scratch/cs.json" \
-	    2>/dev/null || return 0
-	aws ecs register-task-definition --generate-cli-skeleton \
-	    >"$scratch/rt.json" 2>/dev/null || return 0
+for p in $probe_pids; do
+	wait "$p" || true
+done
+probe_pids=""
+lacking=""
+# model_check WORD MEMBERS NAME [PATH]: add to $lacking ("WORD MEMBER, ...")
+# the MEMBERS missing at PATH (a JSON array, default the top) of the
+# skeleton NAME (none when the CLI could not make it).
+model_check() {
 	# shellcheck disable=SC2016
-	lacks=$(jq -rn --slurpfile cs "$scratch/cs.json" \
-	    --slurpfile rt "$scratch/rt.json" --arg s "$ECS_SERVICE_MEMBERS" \
-	    --arg t "$ECS_TASKDEF_MEMBERS" --arg c "$ECS_CONTAINER_MEMBERS" '
-	    def want($x): $x | split("\n") | join(" ") | split(" ");
-	    def have($o): if ($o | type) == "object" then $o | keys else [] end;
-	    (want($s) - have($cs[0]) | map("service " + .)) +
-	    (want($t) - have($rt[0]) | map("task definition " + .)) +
-	    (want($c) - have($rt[0].containerDefinitions[0]) |
-	        map("container " + .)) | join(", ")' 2>/dev/null) || return 0
-	[ -z "$lacks" ] || warn "this AWS CLI ($(aws --version 2>&1 |
-	    sed -n '1s/ .*//p')) predates members f2o-translate carries and \
-drops them from what it prints: $lacks; the export lacks any of them the \
-cluster uses: use a newer AWS CLI"
+	_l=$(jq -r --arg w "$1" --arg m "$2" --argjson p "${4:-[]}" '
+	    (getpath($p) | if type == "object" then keys else null end) as $have
+	    | if $have == null then "" else
+	      [$m | splits("[ \n]+") | select(. != "")] - $have
+	      | map($w + " " + .) | join(", ") end' "$scratch/skel-$3.json" \
+	    2>/dev/null) || return 0
+	[ -z "$_l" ] || lacking="${lacking:+$lacking, }$_l"
 }
-cli_model_check
+model_check service "$ECS_SERVICE_MEMBERS" service
+model_check "task definition" "$ECS_TASKDEF_MEMBERS" taskdef
+model_check container "$ECS_CONTAINER_MEMBERS" taskdef '["containerDefinitions", 0]'
+[ "$ntgt" -eq 0 ] || model_check "scalable target" "$AAS_TARGET_MEMBERS" target
+[ "$npol" -eq 0 ] || model_check "scaling policy" "$AAS_POLICY_MEMBERS" policy
+[ "$nact" -eq 0 ] || model_check "scheduled action" "$AAS_ACTION_MEMBERS" action
+[ "$nalarm" -eq 0 ] || model_check alarm "$CW_ALARM_MEMBERS" alarm
+[ -z "$lacking" ] || warn "this AWS CLI ($(aws --version 2>&1 |
+    sed -n '1s/ .*//p')) predates members f2o-translate carries and \
+drops them from what it prints: $lacking; the export lacks any of them the \
+cluster uses: use a newer AWS CLI"
 
 # -- done: the directory appears whole -----------------------------------------
 rm -rf "$scratch"
