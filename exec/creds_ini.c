@@ -14,6 +14,7 @@
 #include "creds.h"
 #include "fsio.h"
 #include "log.h"
+#include "utctime.h"
 #include "xalloc.h"
 
 const char *
@@ -249,10 +250,8 @@ creds_files_cleanup(struct creds_files *f)
 int
 creds_time_parse(const char *s, time_t *out)
 {
-	struct tm tm;
 	const char *p;
 	int y, mo, d, h, mi, sec, n = 0;
-	time_t t;
 
 	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d,
 	    &h, &mi, &sec, &n) != 6 || n != 19)
@@ -266,19 +265,5 @@ creds_time_parse(const char *s, time_t *out)
 	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0 &&
 	    strcmp(p, "UTC") != 0 && strcmp(p, "+0000") != 0)
 		return -1;
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = t;
-	return 0;
+	return utctime_make(y, mo, d, h, mi, sec, out);
 }

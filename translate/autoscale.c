@@ -82,6 +82,14 @@ item_service(struct xlate *x, const struct xaas *a, int kind, int *bad)
 		return NULL;
 	}
 	key = xstrdup(p);
+	/* A service exported without its clusterArn is in --ecs-cluster. */
+	if (!hashmap_get(&x->ex->svc_idx, key, &i) &&
+	    opt_str(x->opt, "ecs-cluster") != NULL &&
+	    strlen(opt_str(x->opt, "ecs-cluster")) == (size_t)(q - p) &&
+	    strncmp(opt_str(x->opt, "ecs-cluster"), p, (size_t)(q - p)) == 0) {
+		free(key);
+		key = xstrdup(q);	/* "/NAME": export_svc_key(NULL, NAME) */
+	}
 	if (!hashmap_get(&x->ex->svc_idx, key, &i)) {
 		ctx_diag_warn(x, rid, a->src, a->jpath, rid, "add the "
 		    "service's `aws ecs describe-services` output to migrate "
@@ -206,7 +214,7 @@ step_alarms(struct xlate *x, struct xsvc *s, size_t pi, bool *used)
 	const struct xaas *p = s->scaling->policies[pi];
 	const struct xaas_list *al = &x->ex->aas[XAAS_ALARM];
 	const cJSON *c;
-	char names[512] = "", hint[900];
+	char names[512] = "", hint[900], why[700];
 	const char *missing = NULL;
 	size_t i, n = 0;
 	bool drop = opt_bool(x->opt, "drop-step-scaling");
@@ -221,11 +229,12 @@ step_alarms(struct xlate *x, struct xsvc *s, size_t pi, bool *used)
 		if (strlen(names) + strlen(name) + 2 < sizeof(names))
 			(void)snprintf(names + strlen(names), sizeof(names) -
 			    strlen(names), "%s%s", n++ > 0 ? " " : "", name);
-		if (al->pages > 0 && !hashmap_get(&al->idx, name, &i) &&
-		    missing == NULL)
-			missing = name;
-		else if (al->pages > 0 && hashmap_get(&al->idx, name, &i))
+		if (al->pages == 0)
+			continue;
+		if (hashmap_get(&al->idx, name, &i))
 			used[i] = true;
+		else if (missing == NULL)
+			missing = name;
 	}
 	for (i = 0; i < al->n; i++)
 		if (alarm_points_at(&al->items[i], json_str(p->obj,
@@ -238,15 +247,19 @@ step_alarms(struct xlate *x, struct xsvc *s, size_t pi, bool *used)
 	(void)snprintf(hint, sizeof(hint), "add the output of `" ALARMS_CMD
 	    "%s%s` to the inputs, or pass --drop-step-scaling to leave step "
 	    "scaling policies out", n > 0 ? " --alarm-names " : "", names);
+	if (missing != NULL)
+		(void)snprintf(why, sizeof(why), "alarm %s is not in the "
+		    ALARMS_CMD " export", missing);
+	else
+		(void)snprintf(why, sizeof(why), "no " ALARMS_CMD " export "
+		    "for alarms %s", names);
 	if (drop) {
 		s->scaling->dropped[pi] = true;
 		ctx_diag_warn(x, s->name, p->src, p->jpath, json_str(p->obj,
 		    "PolicyName"), "re-create it and its alarms by hand after "
 		    "the cutover", "step scaling policy of service %s left out "
-		    "by --drop-step-scaling (%s %s): neither the copy nor the "
-		    "EC2 service gets it", s->name, missing != NULL ? "alarm" :
-		    "no " ALARMS_CMD " export for alarms", missing != NULL ?
-		    missing : names);
+		    "by --drop-step-scaling (%s): neither the copy nor the EC2 "
+		    "service gets it", s->name, why);
 		return 1;
 	}
 	if (missing != NULL)

@@ -12,6 +12,7 @@
 #include "export_int.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "utctime.h"
 #include "xalloc.h"
 
 enum want_type { W_STR, W_INT, W_OBJ, W_ARR, W_BOOL, W_TIME };
@@ -121,7 +122,6 @@ digits(const char *s, int n)
 static int
 iso_time(const char *s, double *out)
 {
-	struct tm tm;
 	double frac = 0, scale = 0.1;
 	int y, mo, d, h, mi, se, off = 0;
 	size_t len = strlen(s);
@@ -136,9 +136,6 @@ iso_time(const char *s, double *out)
 	h = digits(s + 11, 2);
 	mi = digits(s + 14, 2);
 	se = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
-	    h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-		return -1;
 	s += 19;
 	if (*s == '.') {
 		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
@@ -149,26 +146,21 @@ iso_time(const char *s, double *out)
 	else if (*s == '+' || *s == '-') {
 		int sign = *s == '-' ? -1 : 1, oh = digits(s + 1, 2), om;
 
+		/* digits() stops at the NUL: never step past it. */
+		if (oh < 0 || oh > 23)
+			return -1;
 		s += 3;
 		if (*s == ':')
 			s++;
 		om = digits(s, 2);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+		if (om < 0 || om > 59)
 			return -1;
 		s += 2;
 		off = sign * (oh * 3600 + om * 60);
 	}
 	if (*s != '\0')
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
+	if (utctime_make(y, mo, d, h, mi, se, &t) == -1)
 		return -1;
 	*out = (double)t - off + frac;
 	return 0;

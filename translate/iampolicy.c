@@ -29,6 +29,7 @@ enum res_kind {
 };
 
 #define IAMPOLICY_AAS	"application-autoscaling:"
+#define IAMPOLICY_AAS_ECS	"ecs.application-autoscaling.amazonaws.com"
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -236,6 +237,51 @@ set_cond(struct pol *p, const char *iam, const char *op, const char *key,
 		cJSON_AddItemToArray(v, cJSON_CreateString(val));
 }
 
+/*
+ * Application Auto Scaling checks that the caller may do what it will do
+ * for it (ECS: describe and update the service, the target tracking
+ * alarms, the service-linked role on first use).
+ */
+static void
+add_implicit_aas(struct pol *p, const char *action, const cJSON *req)
+{
+	static const char *const cw[] = { "cloudwatch:PutMetricAlarm",
+	    "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", NULL };
+	const char *rid = json_str(req, "ResourceId"), *sl, *name;
+	const char *const *k;
+	char *cl, *arn;
+
+	if (rid == NULL || strncmp(rid, "service/", 8) != 0 ||
+	    (sl = strchr(rid + 8, '/')) == NULL)
+		return;
+	cl = xstrndup(rid + 8, (size_t)(sl - rid - 8));
+	name = sl + 1;
+	if (strcmp(action, IAMPOLICY_AAS "RegisterScalableTarget") == 0) {
+		add_service(p, "ecs:DescribeServices", cl, name);
+		add_service(p, "ecs:UpdateService", cl, name);
+		arn = xasprintf("arn:%s:iam::%s:role/aws-service-role/"
+		    IAMPOLICY_AAS_ECS "/"
+		    "AWSServiceRoleForApplicationAutoScaling_ECSService",
+		    p->part, p->account);
+		pol_add(p, "iam:CreateServiceLinkedRole", arn);
+		free(arn);
+		set_cond(p, "iam:CreateServiceLinkedRole", "StringEquals",
+		    "iam:AWSServiceName", IAMPOLICY_AAS_ECS);
+	}
+	if ((strcmp(action, IAMPOLICY_AAS "PutScalingPolicy") == 0 &&
+	    json_str(req, "PolicyType") != NULL &&
+	    strcmp(json_str(req, "PolicyType"), "TargetTrackingScaling") ==
+	    0) || strcmp(action, IAMPOLICY_AAS "DeregisterScalableTarget") ==
+	    0) {
+		arn = xasprintf("arn:%s:cloudwatch:%s:%s:alarm:TargetTracking-"
+		    "%s-*", p->part, p->region, p->account, rid);
+		for (k = cw; *k != NULL; k++)
+			pol_add(p, *k, arn);
+		free(arn);
+	}
+	free(cl);
+}
+
 /* What AWS authorises implicitly: tags on create, roles passed. */
 static void
 add_implicit(struct pol *p, const char *action, const cJSON *req)
@@ -244,6 +290,8 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req, "tags");
 	size_t i;
 
+	if (strncmp(action, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) == 0)
+		add_implicit_aas(p, action, req);
 	if ((strcmp(action, "ecs:CreateService") == 0 ||
 	    strcmp(action, "ecs:RegisterTaskDefinition") == 0) &&
 	    cJSON_GetArraySize(tags) > 0) {

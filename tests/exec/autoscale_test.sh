@@ -4,7 +4,8 @@
 # fixtures/autoscaling (target tracking, step scaling with alarms, scheduled
 # actions, a suspended target, a target of a service left alone), with the
 # bundle f2o-translate makes of them (tests/golden/autoscaling-full/args):
-#  1. import (AAS and CloudWatch throttled and failing now and then), then
+#  1. check (exit 0, the targets compared); import (AAS and CloudWatch
+#     throttled, failing and dropping connections now and then), then
 #     cutover, then rollback; after each, the peer's autoscaling state is
 #     checked (tests/exec/autoscale_check.py): the copies carry the
 #     originals' targets, policies, scheduled actions and alarms; after the
@@ -62,6 +63,20 @@ count() { # state-file key -> requests.byOperation[key] (0 when absent)
 	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["byOperation"].get(sys.argv[2], 0))' "$1" "$2"
 }
 
+# The current peer's target RID is suspended in all or none of the three ways.
+suspended() { # label state-file rid all|none message
+	state "$2"
+	$PY - "$2" "$3" "$4" "$1: $5" >"$2.check" 2>&1 <<'PYEOF'
+import json, sys
+st = json.load(open(sys.argv[1]))
+t = {x["ResourceId"]: x for x in st["aas"]["scalableTargets"]}.get(sys.argv[2])
+v = list(t["SuspendedState"].values()) if t else None
+good = v is not None and (all(v) if sys.argv[3] == "all" else not any(v))
+print(("ok   " if good else "FAIL ") + sys.argv[4] + " (%s)" % v)
+PYEOF
+	tally "$2.check"
+}
+
 # A run of f2o-exec killed the moment it reports event EV (pause_kill.py).
 killed_at() { # label event args...
 	kl=$1; ev=$2; shift 2
@@ -89,15 +104,22 @@ curl_faults() { # json
 r = urllib.request.Request(sys.argv[1] + "/_f2o/faults", data=sys.argv[2].encode(), method="POST")
 urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" "$1"
 }
-curl_faults '{"seed":5,"rate":0.35,"kinds":["throttle","500","503"],"targets":["aas","cw"],"max":6}'
+phase "full: check" "$tmp/full-check.log" 0 check "$tmp/b-full"
+grep -qF "4 service(s), 4 security group(s) and 3 scalable target(s) as the bundle recorded them" \
+    "$tmp/full-check.log" && ok "full: check names the 3 scalable targets it compared" ||
+    { bad "full: check names the scalable targets"; cat "$tmp/full-check.log"; }
+# throttling, 5xx, and connections dropped before or after the peer acted
+# (every AAS/CloudWatch action is an upsert or a delete: resent)
+curl_faults '{"seed":18,"rate":0.5,"kinds":["throttle","500","503","drop","drop_after"],"targets":["aas","cw"],"max":6}'
 F2O_EXEC_ARGS="$F2O_EXEC_ARGS --max-attempts 8"
 phase "full: import" "$tmp/full-import.log" 0 run "$tmp/b-full"
 F2O_EXEC_ARGS=${F2O_EXEC_ARGS% --max-attempts 8}
 curl_faults '{}'
 astate full-import import
 n=$($PY -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["requests"]["faults"].values()))' "$tmp/full-import.json")
-[ "$n" -ge 3 ] && ok "full: the import met $n AAS/CloudWatch faults and retried" ||
-    bad "full: faults injected ($n)"
+kinds=$($PY -c 'import json,sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["requests"]["faults"])))' "$tmp/full-import.json")
+[ "$n" -ge 6 ] && ok "full: the import met $n AAS/CloudWatch faults ($kinds) and went on" ||
+    bad "full: faults injected ($n: $kinds)"
 phase "full: cutover" "$tmp/full-cut.log" 0 --phase cutover run "$tmp/b-full"
 astate full-cut cutover
 s1=$(count "$tmp/full-cut.json" aas:RegisterScalableTarget)
@@ -119,18 +141,10 @@ fresh_bundle "$tmp/b-resume"
 JOURNAL="$tmp/j-resume"
 phase "resume: import" "$tmp/resume-import.log" 0 run "$tmp/b-resume"
 killed_at resume-kill "result cut/web:target" --phase cutover run "$tmp/b-resume"
-state "$tmp/resume-mid.json"
-$PY - "$tmp/resume-mid.json" >"$tmp/resume-mid.check" 2>&1 <<'PYEOF'
-import json, sys
-st = json.load(open(sys.argv[1]))
-t = {x["ResourceId"]: x for x in st["aas"]["scalableTargets"]}
-def chk(c, m): print(("ok   " if c else "FAIL ") + "resume: " + m)
-w = t.get("service/shop/web")
-chk(w is not None and not any(w["SuspendedState"].values()),
-    "mid-cutover: web's target registered anew, not suspended (%s)" % (w and w["SuspendedState"]))
-chk("service/shop/sfm-web" in t, "mid-cutover: the copy sfm-web still scales (not deregistered yet)")
-PYEOF
-tally "$tmp/resume-mid.check"
+suspended resume "$tmp/resume-mid.json" service/shop/web none \
+    "mid-cutover: web's target registered anew, not suspended"
+suspended resume "$tmp/resume-mid.json" service/shop/sfm-web none \
+    "mid-cutover: the copy sfm-web still scales (not deregistered yet)"
 phase "resume: cutover resumed" "$tmp/resume-cut.log" 0 --phase cutover run "$tmp/b-resume"
 if grep -q "scalable target" "$tmp/resume-cut.log"; then
 	bad "resume: no scalable target reported as drift"; grep "scalable target" "$tmp/resume-cut.log"
@@ -144,17 +158,8 @@ fresh_bundle "$tmp/b-susp"
 JOURNAL="$tmp/j-susp"
 phase "susp: import" "$tmp/susp-import.log" 0 run "$tmp/b-susp"
 killed_at susp-kill "result cut/api:suspend" --phase cutover run "$tmp/b-susp"
-state "$tmp/susp-mid.json"
-$PY - "$tmp/susp-mid.json" >"$tmp/susp-mid.check" 2>&1 <<'PYEOF'
-import json, sys
-st = json.load(open(sys.argv[1]))
-t = {x["ResourceId"]: x for x in st["aas"]["scalableTargets"]}
-a = t.get("service/shop/api")
-def chk(c, m): print(("ok   " if c else "FAIL ") + "susp: " + m)
-chk(a is not None and all(a["SuspendedState"].values()),
-    "api's target fully suspended by cut/api:suspend (%s)" % (a and a["SuspendedState"]))
-PYEOF
-tally "$tmp/susp-mid.check"
+suspended susp "$tmp/susp-mid.json" service/shop/api all \
+    "api's target fully suspended by cut/api:suspend"
 phase "susp: rollback" "$tmp/susp-rb.log" 0 rollback "$tmp/b-susp"
 astate susp-rb rollback
 stop_peer

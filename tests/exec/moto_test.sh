@@ -25,55 +25,10 @@ pass=0
 fail=0
 
 . tests/exec/peerlib.inc
+. tests/exec/motolib.inc
 
-# -- a Python that has moto and boto3 -----------------------------------------
-MPY=""
-for p in ${MOTO_PYTHON:-} python3 python3.11 "$HOME"/.pyenv/versions/*/bin/python3 \
-    /root/.pyenv/versions/*/bin/python3; do
-	c=$(command -v "$p" 2>/dev/null) || continue
-	# The interpreter itself (not a pyenv shim: each shim call costs time).
-	if MPY=$("$c" -c 'import importlib.util as u, sys
-sys.exit(1) if not all(u.find_spec(m) for m in ("moto", "boto3", "werkzeug", "flask")) else print(sys.executable)' 2>/dev/null) &&
-	    [ -x "$MPY" ]; then
-		break
-	fi
-	MPY=""
-done
-if [ -z "$MPY" ]; then
-	echo "SKIP: $(basename "$0"): no Python with moto and boto3 (tried \$MOTO_PYTHON, python3, python3.11, ~/.pyenv/versions/*/bin/python3)"
-	echo "0 passed, 0 failed, skipped (no moto)"
-	exit 0
-fi
-echo "moto $("$MPY" -c 'import moto; print(moto.__version__)') from $MPY"
-
-moto_pid=""
-moto_stop() {
-	if [ -n "$moto_pid" ]; then
-		kill "$moto_pid" 2>/dev/null
-		wait "$moto_pid" 2>/dev/null
-		moto_pid=""
-	fi
-}
-trap 'moto_stop; cleanup' EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-MENV=""	# extra VAR=value words for f2o-exec's environment (no spaces)
 RATES="--rate-limit ecs=100/100 --rate-limit ec2=100/100 --rate-limit spot=100/100 --rate-limit ecs-read=100/100"
-# f2o-exec with ECS, EC2 and STS at moto, Spot at our peer. AWS_ENDPOINT_URL
-# (any other AWS service) is a closed loopback port: nothing leaves 127.0.0.1.
-mrun() { # log-file f2o-exec-arguments... -> exit code of f2o-exec
-	log=$1; shift
-	mkdir -p "$tmp/home"
-	# shellcheck disable=SC2086
-	env -i PATH="$PATH" HOME="$tmp/home" \
-	    AWS_ENDPOINT_URL_ECS="$MOTO" AWS_ENDPOINT_URL_EC2="$MOTO" \
-	    AWS_ENDPOINT_URL_STS="$MOTO" AWS_ENDPOINT_URL=http://127.0.0.1:9 \
-	    SPOTINST_BASE_URL="$SPOT_URL" \
-	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
-	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
-	    AWS_EC2_METADATA_DISABLED=true $MENV \
-	    "$E" --progress plain --poll-interval 0.5 $RATES "$@" >"$log" 2>&1
-}
+# mrun (motolib.inc): f2o-exec against moto, Spot at our peer.
 mcheck() { # name checker-arguments...: run tests/moto/moto_check.py, tally
 	n=$1; shift
 	"$MPY" tests/moto/moto_check.py "$@" >"$tmp/$n.out" 2>&1
@@ -90,20 +45,7 @@ snap() { # file
 show() { sed 's/^/    /' "$1" | tail -n 30; }
 
 # -- moto, our Spot peer, the seed --------------------------------------------
-"$MPY" tests/moto/moto_serve.py --port-file "$tmp/moto.json" \
-    --steady-file "$tmp/steady" --max-seconds 300 2>"$tmp/moto.err" &
-moto_pid=$!
-i=0
-while [ ! -s "$tmp/moto.json" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-if [ ! -s "$tmp/moto.json" ]; then
-	bad "moto started within 10 s"; tail -n 20 "$tmp/moto.err"
-	echo "$pass passed, $fail failed"; exit 1
-fi
-MOTO=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$tmp/moto.json")
-case $MOTO in
-http://127.0.0.1:*) ok "moto listening on $MOTO" ;;
-*) bad "moto is not on 127.0.0.1: $MOTO"; echo "$pass passed, $fail failed"; exit 1 ;;
-esac
+moto_start --steady-file "$tmp/steady"
 if start_peer spot; then ok "Spot peer started"; else bad "Spot peer started"; fi
 if "$MPY" tests/moto/moto_seed.py "$MOTO" fixtures/demo "$tmp/export" >"$tmp/ids.json" 2>"$tmp/seed.err"; then
 	ok "moto seeded with the demo export ($(grep -c '"' "$tmp/ids.json") ids mapped)"

@@ -9,6 +9,7 @@ errors are ApiError(400, code, message). Called with state.lock held.
 """
 import copy
 import re
+import uuid
 
 from common import ApiError, now, parse_iso
 
@@ -135,7 +136,8 @@ class Cw:
 
     # -- used by the AAS fake --------------------------------------------------
     def managed_alarm(self, name, policy_arn, comparison, cfg):
-        """A target-tracking alarm AAS makes (not counted as created)."""
+        """A target-tracking alarm AAS makes (not counted as created); its
+        action is the policy ARN + ":createdBy/UUID", as AWS writes it."""
         pre = (cfg.get("PredefinedMetricSpecification") or {}).get(
             "PredefinedMetricType", "ECSServiceAverageCPUUtilization")
         metric = "MemoryUtilization" if "Memory" in pre else "CPUUtilization"
@@ -145,7 +147,8 @@ class Cw:
             "AlarmDescription": "DO NOT EDIT OR DELETE. For "
             "TargetTrackingScaling policy %s." % policy_arn,
             "ActionsEnabled": True, "OKActions": [],
-            "AlarmActions": [policy_arn], "InsufficientDataActions": [],
+            "AlarmActions": ["%s:createdBy/%s" % (policy_arn, uuid.uuid4())],
+            "InsufficientDataActions": [],
             "MetricName": metric, "Namespace": "AWS/ECS",
             "Statistic": "Average", "Dimensions": [], "Period": 60,
             "EvaluationPeriods": 3 if comparison.startswith("Greater")
@@ -166,7 +169,8 @@ class Cw:
     def alarms_acting_on(self, arn):
         return [{"AlarmName": n, "AlarmARN": a["AlarmArn"]}
                 for n, a in sorted(self.s.cw_alarms.items())
-                if any(arn in a.get(lst, []) for lst in ACTION_LISTS)]
+                if any(x == arn or x.startswith(arn + ":createdBy/")
+                       for lst in ACTION_LISTS for x in a.get(lst, []))]
 
     # -- state, seeding ---------------------------------------------------------
     def snapshot(self):

@@ -151,7 +151,9 @@ def test_aas(p):
     managed = [a for a in st["cw"]["alarms"] if a["managed"]]
     check("aas: target tracking makes two managed alarms",
           len(tt["Alarms"]) == 2 and len(managed) == 2 and
-          all(tt["PolicyARN"] in a["AlarmActions"] for a in managed),
+          all(a["AlarmActions"][0].startswith(tt["PolicyARN"] +
+                                              ":createdBy/")
+              for a in managed),
           managed)
     again = aas.put_scaling_policy(
         PolicyName="step out", ResourceId=WEB, PolicyType="StepScaling",

@@ -68,6 +68,62 @@ def has(problems, *words):
     return any(all(w in p for w in words) for p in problems)
 
 
+# Application Auto Scaling and CloudWatch steps (the autoscale stage).
+AAS = [
+    (step("as/sfm-web:target", "application-autoscaling:RegisterScalableTarget",
+          outputs={"ScalableTargetARN": "ScalableTargetARN"}),
+     {"ServiceNamespace": "ecs", "ResourceId": "service/shop/sfm-web",
+      "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1,
+      "MaxCapacity": 4, "SuspendedState": {"ScheduledScalingSuspended": False}}),
+    (step("as/sfm-web:policy-1", "application-autoscaling:PutScalingPolicy",
+          ["as/sfm-web:target"], outputs={"PolicyARN": "PolicyARN"}),
+     {"PolicyName": "out", "ServiceNamespace": "ecs",
+      "ResourceId": "service/shop/sfm-web",
+      "ScalableDimension": "ecs:service:DesiredCount",
+      "PolicyType": "StepScaling", "StepScalingPolicyConfiguration": {
+          "AdjustmentType": "ChangeInCapacity", "StepAdjustments": [
+              {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 2}]}}),
+    (step("as/sfm-web:action-1", "application-autoscaling:PutScheduledAction",
+          ["as/sfm-web:target"]),
+     {"ServiceNamespace": "ecs", "ScheduledActionName": "am",
+      "ResourceId": "service/shop/sfm-web", "Schedule": "cron(0 7 * * ? *)",
+      "ScalableDimension": "ecs:service:DesiredCount", "StartTime": 1793574000,
+      "ScalableTargetAction": {"MinCapacity": 2}}),
+    (step("cw/sfm-web:alarm-1", "cloudwatch:PutMetricAlarm",
+          ["as/sfm-web:policy-1"]),
+     {"AlarmName": "f2o-sfm-web-high", "MetricName": "CPUUtilization",
+      "Namespace": "AWS/ECS", "Statistic": "Average", "Period": 60,
+      "EvaluationPeriods": 2, "Threshold": 80,
+      "ComparisonOperator": "GreaterThanThreshold",
+      "AlarmActions": ["${as/sfm-web:policy-1.PolicyARN}",
+                       "arn:aws:sns:us-east-1:1:t"]}),
+    (step("cut/web:copy-alarms-delete", "cloudwatch:DeleteAlarms"),
+     {"AlarmNames": ["f2o-sfm-web-high"]}),
+]
+
+
+def aas_cases(tmp):
+    pr = validate_bundle.validate(write(os.path.join(tmp, "aas"), AAS))
+    check("autoscaling bundle: no problems", pr == [], pr)
+    bad = [list(x) for x in json.loads(json.dumps(AAS))]
+    bad[0][1]["MinCapacity"] = "1"
+    bad[1][1]["PolicyName"] = ""
+    bad[3][1]["AlarmActions"][0] = "${as/sfm-web:policy-1.Nope}"
+    bad[4][1] = {"AlarmName": "x"}
+    pr = validate_bundle.validate(write(os.path.join(tmp, "aasbad"), bad))
+    for p in pr:
+        print("    " + p)
+    check("autoscaling: type error",
+          has(pr, "requests/as/sfm-web:target.json: $.MinCapacity: invalid type"))
+    check("autoscaling: length below the model's minimum",
+          has(pr, "requests/as/sfm-web:policy-1.json: $.PolicyName", "length"))
+    check("autoscaling: reference inside an array",
+          has(pr, "$.AlarmActions[0]: step as/sfm-web:policy-1 has no output Nope"))
+    check("cloudwatch: unknown and missing member",
+          has(pr, "$.AlarmName: unknown field") and
+          has(pr, "$.AlarmNames: missing"))
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="f2o-vb-") as tmp:
         good = write(os.path.join(tmp, "good"), GOOD)
@@ -121,6 +177,7 @@ def main():
                             os.path.join(TOOLS, "validate_bundle.py"), good],
                            capture_output=True, text=True)
         check("CLI exits 0 on a good bundle", r.returncode == 0, r.stdout)
+        aas_cases(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -158,6 +158,30 @@ def check(bundle):
                 if not covers(granted.get(iam, []), arn):
                     probs.append("%s: %s on %s not granted" % (
                         step["id"], iam, arn))
+        rid = req.get("ResourceId") or ""
+        if act == "application-autoscaling:RegisterScalableTarget":
+            # Application Auto Scaling's permission validation: the caller
+            # may describe and update the service; the role on first use.
+            cl, _, name = rid[len("service/"):].partition("/")
+            arn = "arn:aws:ecs:%s:%s:service/%s/%s" % (region, account, cl,
+                                                      name)
+            for a in ("ecs:DescribeServices", "ecs:UpdateService"):
+                need.add(a)
+                if not covers(granted.get(a, []), arn):
+                    probs.append("%s: %s on %s not granted" % (step["id"], a,
+                                                               arn))
+            need.add("iam:CreateServiceLinkedRole")
+        if (act == "application-autoscaling:PutScalingPolicy" and
+                req.get("PolicyType") == "TargetTrackingScaling") or \
+                act == "application-autoscaling:DeregisterScalableTarget":
+            arn = "arn:aws:cloudwatch:%s:%s:alarm:TargetTracking-%s-AlarmHigh" \
+                % (region, account, rid)
+            for a in ("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms",
+                      "cloudwatch:DeleteAlarms"):
+                need.add(a)
+                if not covers(granted.get(a, []), arn):
+                    probs.append("%s: %s on %s not granted" % (step["id"], a,
+                                                               arn))
         if act.startswith("cloudwatch:"):
             for n in [req.get("AlarmName")] + list(req.get("AlarmNames", [])):
                 arn = "arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, account, n)
@@ -181,6 +205,11 @@ def check(bundle):
     for a in sorted(set(granted) - need):
         probs.append("action %s granted but not needed" % a)
     for st in sts:
+        if st.get("Action") == "iam:CreateServiceLinkedRole" and \
+                st.get("Condition") != {"StringEquals": {"iam:AWSServiceName": [
+                    "ecs.application-autoscaling.amazonaws.com"]}}:
+            probs.append("iam:CreateServiceLinkedRole without its "
+                         "iam:AWSServiceName condition")
         if st.get("Action") == "iam:PassRole" and st.get("Condition") != {
                 "StringEquals": {"iam:PassedToService":
                                  ["ecs-tasks.amazonaws.com"]}}:

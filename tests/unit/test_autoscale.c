@@ -12,7 +12,9 @@
 #include "bundle.h"
 #include "export.h"
 #include "export_int.h"
+#include "fingerprint.h"
 #include "jsonutil.h"
+#include "modelcheck.h"
 #include "options.h"
 #include "plan.h"
 #include "xalloc.h"
@@ -142,6 +144,73 @@ test_aas_time(void **state)
 	cJSON_Delete(v);
 }
 
+static cJSON *
+pj(const char *text)
+{
+	return json_parse_quiet(text, strlen(text));
+}
+
+static void
+test_aas_modelcheck(void **state)
+{
+	cJSON *r;
+
+	(void)state;
+	r = pj("{\"PolicyName\":\"p\",\"ServiceNamespace\":"
+	    "\"ecs\",\"ResourceId\":\"service/shop/web\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\","
+	    "\"PolicyType\":\"StepScaling\"}");
+	assert_non_null(r);
+	assert_int_equal(modelcheck_aas("PutScalingPolicy", r, "t", "$"), 0);
+	cJSON_ReplaceItemInObject(r, "PolicyType", cJSON_CreateString(
+	    "Sideways"));
+	assert_int_equal(modelcheck_aas("PutScalingPolicy", r, "t", "$"), -1);
+	cJSON_Delete(r);
+	r = pj("{\"AlarmName\":\"a\",\"Period\":0}");
+	assert_non_null(r);
+	/* Period below the model's minimum of 1. */
+	assert_int_equal(modelcheck_cw("PutMetricAlarm", r, "t", "$"), -1);
+	cJSON_Delete(r);
+	r = pj("{\"AlarmNames\":[\"a\"],\"x\":1}");
+	assert_non_null(r);
+	assert_int_equal(modelcheck_cw("DeleteAlarms", r, "t", "$"), -1);
+	assert_int_equal(modelcheck_cw("PutScalingPolicy", r, "t", "$"), -1);
+	cJSON_Delete(r);
+}
+
+static void
+test_aas_fingerprint(void **state)
+{
+	cJSON *t = pj(TARGET("web", 2, 8)), *live, *f, *g;
+	const cJSON *ss;
+
+	(void)state;
+	f = fingerprint_scalable_target(t);
+	assert_non_null(f);
+	assert_int_equal(cJSON_GetArraySize(f), 4);
+	assert_null(cJSON_GetObjectItem(f, "CreationTime"));
+	ss = cJSON_GetObjectItem(f, "SuspendedState");
+	assert_int_equal(cJSON_GetArraySize(ss), 3);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(ss,
+	    "DynamicScalingInSuspended")));
+	/* Live: the same with an explicit SuspendedState all false. */
+	live = pj("{\"ResourceId\":\"service/shop/web\",\"MinCapacity\":2,"
+	    "\"MaxCapacity\":8,\"SuspendedState\":{"
+	    "\"DynamicScalingInSuspended\":false,\"DynamicScalingOutSuspended\":"
+	    "false,\"ScheduledScalingSuspended\":false},\"RoleARN\":\"r\"}");
+	g = fingerprint_scalable_target(live);
+	assert_int_equal(fingerprint_diff(f, g, NULL, NULL), 0);
+	cJSON_Delete(g);
+	cJSON_ReplaceItemInObject(live, "MaxCapacity", cJSON_CreateNumber(9));
+	g = fingerprint_scalable_target(live);
+	assert_int_equal(fingerprint_diff(f, g, NULL, NULL), 1);
+	cJSON_Delete(g);
+	assert_null(fingerprint_scalable_target(NULL));
+	cJSON_Delete(f);
+	cJSON_Delete(live);
+	cJSON_Delete(t);
+}
+
 /* ---------------------------------------------------------------- */
 /* The stage on a parsed export with one migrated service "web". */
 
@@ -236,8 +305,10 @@ static void
 test_autoscale_import(void **state)
 {
 	static const char *const in[] = { "{\"ScalableTargets\":["
-	    TARGET("web", 2, 8) "," TARGET("ghost", 1, 2) "]}", POLICIES,
-	    ALARMS, NULL };
+	    TARGET("web", 2, 8) "," TARGET("ghost", 1, 2) ",{"
+	    "\"ServiceNamespace\":\"dynamodb\",\"ResourceId\":\"table/t\","
+	    "\"ScalableDimension\":\"dynamodb:table:ReadCapacityUnits\","
+	    "\"MinCapacity\":1,\"MaxCapacity\":5}]}", POLICIES, ALARMS, NULL };
 	struct tctx *t = tctx_new(false, in);
 	const struct plan_step *st;
 	cJSON *r, *a;
@@ -245,7 +316,9 @@ test_autoscale_import(void **state)
 	(void)state;
 	assert_int_equal(autoscale_plan(&t->x), 0);
 	assert_true(autoscale_any(&t->x));
-	assert_int_equal(t->x.nwarns, 1);	/* ghost: not in the export */
+	/* ghost: not in the export; table/t: another namespace. */
+	assert_int_equal(t->x.nwarns, 2);
+	assert_string_equal(t->x.warns[1].subject, "table/t");
 	st = plan_find(t->x.plan, "as/sfm-web:target");
 	assert_true(after(st, "svc/sfm-web"));
 	assert_true(after(plan_find(t->x.plan, "as/sfm-web:policy-1"),
@@ -330,6 +403,9 @@ test_autoscale_step_without_alarms(void **state)
 {
 	static const char *const in[] = { "{\"ScalableTargets\":["
 	    TARGET("web", 2, 8) "]}", POLICIES, NULL };
+	static const char *const lacking[] = { "{\"ScalableTargets\":["
+	    TARGET("web", 2, 8) "]}", POLICIES, "{\"MetricAlarms\":[{"
+	    "\"AlarmName\":\"other\"}]}", NULL };
 	struct tctx *t = tctx_new(false, in);
 
 	(void)state;
@@ -345,6 +421,16 @@ test_autoscale_step_without_alarms(void **state)
 	assert_null(plan_find(t->x.plan, "as/sfm-web:policy-2"));
 	assert_null(plan_find(t->x.plan, "cw/sfm-web:alarm-1"));
 	tctx_free(t);
+	/* An alarms export that lacks the policy's alarm: the same. */
+	t = tctx_new(false, lacking);
+	assert_int_equal(autoscale_plan(&t->x), -1);
+	tctx_free(t);
+	t = tctx_new(true, lacking);
+	assert_int_equal(autoscale_plan(&t->x), 0);
+	assert_int_equal(t->x.nwarns, 1);
+	assert_non_null(strstr(t->x.warns[0].message, "alarm web-high"));
+	assert_null(plan_find(t->x.plan, "as/sfm-web:policy-2"));
+	tctx_free(t);
 }
 
 static void
@@ -352,10 +438,42 @@ test_autoscale_policy_without_target(void **state)
 {
 	static const char *const in[] = { "{\"ScalableTargets\":[]}", POLICIES,
 	    ALARMS, NULL };
+	static const char *const bad_id[] = { "{\"ScalableTargets\":["
+	    "{\"ServiceNamespace\":\"ecs\",\"ResourceId\":\"service/shop\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\","
+	    "\"MinCapacity\":1,\"MaxCapacity\":2}]}", NULL };
 	struct tctx *t = tctx_new(false, in);
 
 	(void)state;
 	assert_int_equal(autoscale_plan(&t->x), -1);
+	tctx_free(t);
+	/* An ECS ResourceId that is not service/CLUSTER/NAME. */
+	t = tctx_new(false, bad_id);
+	assert_int_equal(autoscale_plan(&t->x), -1);
+	tctx_free(t);
+}
+
+static void
+test_autoscale_custom_role(void **state)
+{
+	static const char *const in[] = { "{\"ScalableTargets\":[{"
+	    "\"ServiceNamespace\":\"ecs\",\"ResourceId\":\"service/shop/web\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\","
+	    "\"MinCapacity\":0,\"MaxCapacity\":3,\"RoleARN\":"
+	    "\"arn:aws:iam::1:role/custom-scaling\"}]}", NULL };
+	struct tctx *t = tctx_new(false, in);
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(autoscale_plan(&t->x), 0);
+	assert_int_equal(t->x.nwarns, 1);
+	assert_non_null(strstr(t->x.warns[0].message, "custom-scaling"));
+	r = request(t, "as/sfm-web:target");
+	assert_null(cJSON_GetObjectItem(r, "RoleARN"));
+	assert_int_equal(cJSON_GetObjectItem(r, "MinCapacity")->valueint, 0);
+	cJSON_Delete(r);
+	/* No policy, action or alarm: the target alone. */
+	assert_null(plan_find(t->x.plan, "as/sfm-web:policy-1"));
 	tctx_free(t);
 }
 
@@ -366,10 +484,13 @@ main(void)
 		cmocka_unit_test(test_aas_pages),
 		cmocka_unit_test(test_aas_bad_input),
 		cmocka_unit_test(test_aas_time),
+		cmocka_unit_test(test_aas_modelcheck),
+		cmocka_unit_test(test_aas_fingerprint),
 		cmocka_unit_test(test_autoscale_import),
 		cmocka_unit_test(test_autoscale_cutover_rollback),
 		cmocka_unit_test(test_autoscale_step_without_alarms),
 		cmocka_unit_test(test_autoscale_policy_without_target),
+		cmocka_unit_test(test_autoscale_custom_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
