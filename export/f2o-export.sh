@@ -212,7 +212,8 @@ jq_to() {
 }
 
 # Read the lines of FILE in batches of N, calling FUNCTION BATCH-NUMBER
-# WORDS... for each batch (the words hold no white space: ARNs, ids).
+# WORDS... for each batch (the words hold no white space: ARNs, ids). The
+# number has six digits, so that the batches' files sort in their order.
 batches() { # file n function
 	_n=0 _b=0 _words=""
 	while IFS= read -r _w || [ -n "$_w" ]; do
@@ -222,14 +223,14 @@ batches() { # file n function
 		if [ "$_n" -eq "$2" ]; then
 			_b=$((_b + 1))
 			# shellcheck disable=SC2086
-			"$3" "$_b" $_words
+			"$3" "$(printf '%06d' "$_b")" $_words
 			_n=0 _words=""
 		fi
 	done <"$1"
 	if [ "$_n" -gt 0 ]; then
 		_b=$((_b + 1))
 		# shellcheck disable=SC2086
-		"$3" "$_b" $_words
+		"$3" "$(printf '%06d' "$_b")" $_words
 	fi
 	return 0
 }
