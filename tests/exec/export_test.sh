@@ -113,7 +113,9 @@ round_trip() {
 		expected=$tmp/b-reduced-$1
 		translate "$tmp/reduced-$1" "$expected"
 	fi
-	translate "$2" "$tmp/b-exp-$1"
+	if ! translate "$2" "$tmp/b-exp-$1"; then
+		bad "$1: the exported folder translates"; sed 's/^/    /' "$tmp/b-exp-$1.err"
+	fi
 	$PY tests/tools/bundle_same.py --label "$1 round trip" "$expected" "$tmp/b-exp-$1" >"$tmp/same-$1.out" 2>&1
 	tally "$tmp/same-$1.out"
 }

@@ -120,7 +120,12 @@ def rules(group):
 def compare(exp, act):
     man = {}
     for side, root in (("expected", exp), ("actual", act)):
-        man[side] = json.loads(read(os.path.join(root, "manifest.json")))
+        path = os.path.join(root, "manifest.json")
+        if not os.path.isfile(path):
+            check("%s bundle %s" % (side, root), ["no manifest.json: not a "
+                                                  "bundle"])
+            return
+        man[side] = json.loads(read(path))
     eid, aid = man["expected"]["bundleId"], man["actual"]["bundleId"]
 
     for f in TEXT_FILES:
