@@ -95,7 +95,9 @@ killed_at() { # label event args...
 }
 
 # -- 1. import (with faults), cutover, rollback --------------------------------
-start_peer full || bad "full: peer"
+# one scalable target per DescribeScalableTargets page: the preflight must
+# follow NextToken to find all three
+start_peer full --aas-page-size 1 || bad "full: peer"
 astate full-export export
 fresh_bundle "$tmp/b-full"
 JOURNAL="$tmp/j-full"
@@ -108,6 +110,10 @@ phase "full: check" "$tmp/full-check.log" 0 check "$tmp/b-full"
 grep -qF "4 service(s), 4 security group(s) and 3 scalable target(s) as the bundle recorded them" \
     "$tmp/full-check.log" && ok "full: check names the 3 scalable targets it compared" ||
     { bad "full: check names the scalable targets"; cat "$tmp/full-check.log"; }
+state "$tmp/full-check.json"
+n=$(count "$tmp/full-check.json" aas:DescribeScalableTargets)
+[ "$n" -eq 3 ] && ok "full: check read the 3 pages of DescribeScalableTargets" ||
+    bad "full: check read $n DescribeScalableTargets page(s), want 3"
 # throttling, 5xx, and connections dropped before or after the peer acted
 # (every AAS/CloudWatch action is an upsert or a delete: resent)
 curl_faults '{"seed":18,"rate":0.5,"kinds":["throttle","500","503","drop","drop_after"],"targets":["aas","cw"],"max":6}'

@@ -74,7 +74,8 @@ class Aas:
             if not tok.startswith("f2o-aas-") or not tok[8:].isdigit():
                 raise _err("InvalidNextTokenException", "Invalid token")
             start = int(tok[8:])
-        n = p.get("MaxResults", MAX_RESULTS)
+        n = p.get("MaxResults", getattr(self.cfg, "aas_page_size",
+                                        MAX_RESULTS))
         if n < 1 or n > MAX_RESULTS:
             raise _err("ValidationException", "1 validation error detected:"
                        " Value '%d' at 'maxResults' failed to satisfy "

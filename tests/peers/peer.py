@@ -962,6 +962,9 @@ def main(argv):
                     "is shutting-down this long first")
     ap.add_argument("--tasks-per-instance", type=int, default=4,
                     help="ECS tasks one Ocean instance holds (4)")
+    ap.add_argument("--aas-page-size", type=int, default=50,
+                    help="Application Auto Scaling Describe* page size "
+                    "without MaxResults (AWS: 50)")
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--prefix", default="sfm-",
                     help="name prefix of f2o's side-by-side copies, for "
@@ -989,6 +992,7 @@ def main(argv):
     cfg.ocean_instances = a.ocean_instances
     cfg.terminate_seconds = max(0.0, a.terminate_seconds)
     cfg.verbose = a.verbose
+    cfg.aas_page_size = min(50, max(1, a.aas_page_size))
     cfg.prefix = a.prefix
     cfg.sts = fake_sts.Registry(a, a.account, a.access_key)  # -- creds
 
