@@ -38,16 +38,22 @@ LIBCOMMON    = $(BUILD)/libcommon.a
 LIBTRANSLATE = $(BUILD)/libtranslate.a
 LIBEXEC      = $(BUILD)/libexec.a
 BINS = $(BUILD)/f2o-translate $(BUILD)/f2o-exec
+# f2o-export: a shell script on the AWS CLI, installed beside the binaries.
+SCRIPTS = $(BUILD)/f2o-export
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_REPLAY = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
 
 .PHONY: all test check shape bench fuzz install uninstall clean golden-update valgrind
 # Keep intermediate objects: no "rm" lines after the test summary.
 .SECONDARY:
-all: $(BINS) $(if $(filter build,$(BUILD)),f2o-translate f2o-exec)
+all: $(BINS) $(SCRIPTS) $(if $(filter build,$(BUILD)),f2o-translate f2o-exec f2o-export)
 
-f2o-translate f2o-exec: %: $(BUILD)/%
+f2o-translate f2o-exec f2o-export: %: $(BUILD)/%
 	@ln -sf $(BUILD)/$@ $@
+
+$(BUILD)/f2o-export: export/f2o-export.sh Makefile
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' export/f2o-export.sh >$@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
 
 $(BUILD)/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
@@ -123,16 +129,16 @@ golden-update: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/f2o/templates $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BINS) $(SCRIPTS) $(DESTDIR)$(BINDIR)/
 	cp -R templates/. $(DESTDIR)$(DATADIR)/f2o/templates/
-	for m in translate/f2o-translate.1 exec/f2o-exec.1; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
+	for m in translate/f2o-translate.1 exec/f2o-exec.1 export/f2o-export.1; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/f2o-translate $(DESTDIR)$(BINDIR)/f2o-exec
-	rm -f $(DESTDIR)$(MANDIR)/man1/f2o-translate.1 $(DESTDIR)$(MANDIR)/man1/f2o-exec.1
+	rm -f $(DESTDIR)$(BINDIR)/f2o-translate $(DESTDIR)$(BINDIR)/f2o-exec $(DESTDIR)$(BINDIR)/f2o-export
+	rm -f $(DESTDIR)$(MANDIR)/man1/f2o-translate.1 $(DESTDIR)$(MANDIR)/man1/f2o-exec.1 $(DESTDIR)$(MANDIR)/man1/f2o-export.1
 	rm -rf $(DESTDIR)$(DATADIR)/f2o
 
 clean:
-	rm -rf build f2o-translate f2o-exec
+	rm -rf build f2o-translate f2o-exec f2o-export
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -19,7 +19,7 @@ JOBS=${F2O_TEST_JOBS:-$((ncpu * 2))}
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=2
 # Started first (when selected): the longest programs, so that the run is
 # not left waiting on one of them at the end. Only the start order.
-FIRST="tests/exec/kill_phases_test.sh tests/exec/kill_test.sh tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/peers/test_peer.py"
+FIRST="tests/exec/kill_phases_test.sh tests/exec/export_test.sh tests/exec/kill_test.sh tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/peers/test_peer.py"
 pass=0
 fail=0
 failed_names=""
