@@ -208,8 +208,8 @@ type_text(enum want_type t)
 {
 	static const char *const names[] = { "a non-empty string",
 	    "a whole number from 0", "an object", "an array", "true or false",
-	    "a time (ISO 8601 such as 2026-01-31T08:00:00Z, or seconds since "
-	    "1970)" };
+	    ("a time (ISO 8601 such as 2026-01-31T08:00:00Z, or seconds "
+	    "since 1970)") };
 
 	return names[t];
 }

@@ -347,28 +347,37 @@ test_demo_figures(void **state)
 				near(jnum(s, "needed", "memoryMiB"), 896);
 				near(jnum(s, "waste", "vcpu"), 4 * 320 / 1024.0);
 			} else if (strcmp(name, "worker") == 0) {
-				near(v, 212.36);
+				/* FARGATE base 2 weight 1, FARGATE_SPOT weight
+				 * 3, 6 tasks: 2 + 1 on FARGATE, 3 on spot. */
+				near(v, 290.59);
 				near(jnum(s, "ephemeralBilledGiB", NULL), 30);
-				near(jnum(s, "fargateSpotShare", NULL), 0.75);
+				near(jnum(s, "fargateSpotShare", NULL), 0.5);
+				near(jnum(s, "onDemandPercent", NULL), 50);
 			} else
 				fail_msg("unexpected service %s", name);
 			f += v;
+			/* Spot figure: the on-demand share at on-demand
+			 * prices, the rest at on-demand x (1 - 0.65). */
+			{
+				double p = jnum(s, "onDemandPercent", NULL) / 100;
+
+				assert_true(fabs(jnum(s, ek, "monthlySpot") -
+				    jnum(s, ek, "monthlyOnDemand") *
+				    (p + (1 - p) * 0.35)) < 0.02);
+			}
 			sum_od += jnum(s, ek, "monthlyOnDemand");
 			sum_sp += jnum(s, ek, "monthlySpot");
 			n++;
 		}
 		assert_int_equal(n, 4);
-		near(jnum(t, "fargateMonthly", NULL), 731.35);
-		near(f, 731.35);
+		near(jnum(t, "fargateMonthly", NULL), 809.58);
+		near(f, 809.58);
 		/* Per-service EC2 shares add up to the cluster's cost. */
 		assert_true(fabs(sum_od - jnum(t, "oceanMonthlyOnDemand", NULL))
 		    < 0.05);
 		assert_true(fabs(sum_sp - jnum(t, "oceanMonthlySpot", NULL))
 		    < 0.05);
-		/* Spot = on-demand x (1 - 0.65). */
-		assert_true(fabs(jnum(t, "oceanMonthlySpot", NULL) -
-		    jnum(t, "oceanMonthlyOnDemand", NULL) * 0.35) < 0.02);
-		near(jnum(t, "savingsMonthlySpot", NULL), 731.35 -
+		near(jnum(t, "savingsMonthlySpot", NULL), 809.58 -
 		    jnum(t, "oceanMonthlySpot", NULL));
 		near(jnum(t, "wasteVcpu", NULL), 5.25);
 		near(jnum(t, "wasteGiB", NULL), 12.5);
