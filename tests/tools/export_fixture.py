@@ -346,9 +346,20 @@ def selected(cluster, services):
             "alarms": [x for x in m if x["AlarmName"] in names]}
 
 
+def with_tags(services):
+    """The services as `describe-services --include TAGS` prints them: a
+    service without tags still has its (empty) tags member, which tells
+    the translator its ownership was checked (PLAN.md, IaC section)."""
+    out = copy.deepcopy(services)
+    for s in out:
+        s.setdefault("tags", [])
+    return out
+
+
 def copy_demo(out):
-    dump(os.path.join(out, "services.json"),
-         load(os.path.join(DEMO, "services.json")))
+    demo = load(os.path.join(DEMO, "services.json"))
+    demo["services"] = with_tags(demo["services"])
+    dump(os.path.join(out, "services.json"), demo)
     shutil.copy(os.path.join(DEMO, "security-groups.json"), out)
     os.makedirs(os.path.join(out, "taskdefs"), exist_ok=True)
     for f in sorted(os.listdir(os.path.join(DEMO, "taskdefs"))):
@@ -404,7 +415,7 @@ def main():
 
     hand = os.path.join(out, "bulk")
     dump(os.path.join(hand, "services.json"),
-         {"services": bulk, "failures": []})
+         {"services": with_tags(bulk), "failures": []})
     used = {s["taskDefinition"] for s in bulk}
     for f in sorted(os.listdir(os.path.join(DEMO, "taskdefs"))):
         td = load(os.path.join(DEMO, "taskdefs", f))
