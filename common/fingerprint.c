@@ -13,6 +13,7 @@
 
 #include "fingerprint.h"
 #include "jsonutil.h"
+#include "utctime.h"
 
 #define FP_MAX_ITEMS	10000	/* bound on arrays we sort */
 
@@ -399,5 +400,166 @@ fingerprint_scalable_target(const cJSON *target)
 	for (k = susp; *k != NULL; k++)
 		json_add_bool(o, *k, cJSON_IsTrue(
 		    cJSON_GetObjectItemCaseSensitive(ss, *k)));
+	return fp;
+}
+
+const char *const fingerprint_alarm_members[] = {
+	"AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
+	"InsufficientDataActions", "MetricName", "Namespace", "Statistic",
+	"ExtendedStatistic", "Dimensions", "Period", "Unit",
+	"EvaluationPeriods", "DatapointsToAlarm", "Threshold",
+	"ComparisonOperator", "TreatMissingData",
+	"EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId",
+	"EvaluationCriteria", "EvaluationInterval", NULL
+};
+
+/* Absent, null, or an empty object or array. */
+static int
+unset(const cJSON *v)
+{
+	return v == NULL || cJSON_IsNull(v) || ((cJSON_IsObject(v) ||
+	    cJSON_IsArray(v)) && v->child == NULL);
+}
+
+cJSON *
+fingerprint_scaling_policy(const cJSON *policy)
+{
+	static const char *const confs[] = { "StepScalingPolicyConfiguration",
+	    "TargetTrackingScalingPolicyConfiguration",
+	    "PredictiveScalingPolicyConfiguration", NULL };
+	const char *const *k;
+	const cJSON *c;
+	cJSON *fp, *d;
+
+	if (!cJSON_IsObject(policy))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "PolicyName", dup_or_null(policy,
+	    "PolicyName"));
+	cJSON_AddItemToObject(fp, "PolicyType", dup_or_null(policy,
+	    "PolicyType"));
+	for (k = confs; *k != NULL; k++) {
+		c = cJSON_GetObjectItemCaseSensitive(policy, *k);
+		if (unset(c))
+			continue;
+		d = cJSON_Duplicate(c, 1);
+		if (k == confs + 1)
+			default_bool(d, "DisableScaleIn", 0);
+		json_sort_keys(d);
+		cJSON_AddItemToObject(fp, *k, d);
+	}
+	json_sort_keys(fp);
+	return fp;
+}
+
+/* A time member as seconds since 1970 (ISO string or number), or null. */
+static cJSON *
+fp_time(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double t;
+
+	if (cJSON_IsNumber(v))
+		return cJSON_CreateNumber(v->valuedouble);
+	if (cJSON_IsString(v) && utctime_iso(v->valuestring, &t) == 0)
+		return cJSON_CreateNumber(t);
+	return unset(v) ? cJSON_CreateNull() : cJSON_Duplicate(v, 1);
+}
+
+cJSON *
+fingerprint_scheduled_action(const cJSON *action)
+{
+	const cJSON *c;
+	cJSON *fp;
+
+	if (!cJSON_IsObject(action))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "ScheduledActionName", dup_or_null(action,
+	    "ScheduledActionName"));
+	cJSON_AddItemToObject(fp, "Schedule", dup_or_null(action,
+	    "Schedule"));
+	c = cJSON_GetObjectItemCaseSensitive(action, "Timezone");
+	cJSON_AddItemToObject(fp, "Timezone", unset(c) ?
+	    cJSON_CreateString("UTC") : cJSON_Duplicate(c, 1));
+	cJSON_AddItemToObject(fp, "StartTime", fp_time(action, "StartTime"));
+	cJSON_AddItemToObject(fp, "EndTime", fp_time(action, "EndTime"));
+	c = cJSON_GetObjectItemCaseSensitive(action, "ScalableTargetAction");
+	cJSON_AddItemToObject(fp, "ScalableTargetAction", unset(c) ?
+	    cJSON_CreateNull() : cJSON_Duplicate(c, 1));
+	json_sort_keys(fp);
+	return fp;
+}
+
+/*
+ * An Application Auto Scaling policy ARN in an alarm's actions ->
+ * "scalingPolicy:<resource part>" (the policy's resource id and name,
+ * which stay when the policy is re-created; the UUID does not), or NULL
+ * to leave the action out when its resource part is not there.
+ */
+static cJSON *
+fp_action(const cJSON *a)
+{
+	const char *s, *r;
+	char *t;
+	cJSON *o;
+
+	if (!cJSON_IsString(a) || strstr(a->valuestring, ":scalingPolicy:") ==
+	    NULL)
+		return cJSON_Duplicate(a, 1);
+	s = a->valuestring;
+	r = strstr(s, ":resource/");
+	if (r == NULL)
+		return NULL;
+	t = malloc(strlen(r) + 16);
+	if (t == NULL)
+		return NULL;
+	memcpy(t, "scalingPolicy:", 14);
+	memcpy(t + 14, r + 10, strlen(r + 10) + 1);
+	o = cJSON_CreateString(t);
+	free(t);
+	return o;
+}
+
+cJSON *
+fingerprint_alarm(const cJSON *alarm)
+{
+	static const char *const lists[] = { "AlarmActions", "OKActions",
+	    "InsufficientDataActions", NULL };
+	const char *const *k;
+	const cJSON *c, *a;
+	cJSON *fp, *l, *x;
+
+	if (!cJSON_IsObject(alarm))
+		return NULL;
+	fp = cJSON_CreateObject();
+	cJSON_AddItemToObject(fp, "AlarmName", dup_or_null(alarm,
+	    "AlarmName"));
+	for (k = fingerprint_alarm_members; *k != NULL; k++) {
+		c = cJSON_GetObjectItemCaseSensitive(alarm, *k);
+		if (c != NULL && !cJSON_IsNull(c))
+			cJSON_AddItemToObject(fp, *k, cJSON_Duplicate(c, 1));
+	}
+	/* What AWS fills in when PutMetricAlarm leaves a member out. */
+	for (k = lists; *k != NULL; k++) {
+		c = cJSON_GetObjectItemCaseSensitive(alarm, *k);
+		l = cJSON_CreateArray();
+		cJSON_ArrayForEach(a, c)
+			if ((x = fp_action(a)) != NULL)
+				cJSON_AddItemToArray(l, x);
+		sort_array(l, NULL);
+		cJSON_DeleteItemFromObjectCaseSensitive(fp, *k);
+		cJSON_AddItemToObject(fp, *k, l);
+	}
+	default_bool(fp, "ActionsEnabled", 1);
+	default_str(fp, "TreatMissingData", "missing");
+	if (cJSON_GetObjectItemCaseSensitive(fp, "Metrics") == NULL &&
+	    cJSON_GetObjectItemCaseSensitive(fp, "Dimensions") == NULL)
+		cJSON_AddItemToObject(fp, "Dimensions", cJSON_CreateArray());
+	sort_array(cJSON_GetObjectItemCaseSensitive(fp, "Dimensions"), "Name");
+	c = cJSON_GetObjectItemCaseSensitive(fp, "EvaluationPeriods");
+	if (cJSON_IsNumber(c))
+		default_num(fp, "DatapointsToAlarm", c->valuedouble);
+	json_sort_keys(fp);
 	return fp;
 }

@@ -33,6 +33,35 @@ cJSON	*fingerprint_sg(const cJSON *group);
  */
 cJSON	*fingerprint_scalable_target(const cJSON *target);
 /*
+ * From a describe-scaling-policies ScalingPolicy (or a PutScalingPolicy
+ * request): {"PolicyName", "PolicyType"} and whichever of
+ * StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration
+ * (DisableScaleIn default false), PredictiveScalingPolicyConfiguration it
+ * has; no ARN, alarms or creation time.
+ */
+cJSON	*fingerprint_scaling_policy(const cJSON *policy);
+/*
+ * From a describe-scheduled-actions ScheduledAction (or a
+ * PutScheduledAction request): {"ScheduledActionName", "Schedule",
+ * "Timezone" (default "UTC"), "StartTime", "EndTime" (seconds since 1970
+ * from an ISO string or a number; null when absent),
+ * "ScalableTargetAction" (null when absent)}.
+ */
+cJSON	*fingerprint_scheduled_action(const cJSON *action);
+/*
+ * From a describe-alarms MetricAlarm (or a PutMetricAlarm request):
+ * AlarmName and the members of fingerprint_alarm_members it has; the
+ * three action lists always (sorted, an Application Auto Scaling policy
+ * ARN as "scalingPolicy:" + its resource part, without the UUID that
+ * changes when the policy is re-created), ActionsEnabled default true,
+ * TreatMissingData default "missing", DatapointsToAlarm default
+ * EvaluationPeriods, Dimensions sorted by Name (default []). No state,
+ * ARN or timestamps.
+ */
+cJSON	*fingerprint_alarm(const cJSON *alarm);
+/* PutMetricAlarm members a describe-alarms MetricAlarm carries (NULL-ended). */
+extern const char *const fingerprint_alarm_members[];
+/*
  * Compare two fingerprints member by member (canonical JSON); call cb for
  * every top-level member that differs (a member absent on one side is
  * passed as NULL). Returns the number of differences, -1 on bad input.

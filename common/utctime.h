@@ -11,5 +11,11 @@
  * Returns 0, or -1 when a field is out of range.
  */
 int	utctime_make(int y, int mo, int d, int h, int mi, int s, time_t *out);
+/*
+ * "YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|+HHMM]" (a space for the T, no zone
+ * = UTC), as the AWS CLI prints timestamps, into *out (seconds since 1970,
+ * the fraction kept). Returns 0, or -1 when s is not such a time.
+ */
+int	utctime_iso(const char *s, double *out);
 
 #endif

@@ -10,21 +10,12 @@
 #include "autoscale_int.h"
 #include "ctx.h"
 #include "export.h"
+#include "fingerprint.h"
 #include "jsonutil.h"
 #include "modelcheck.h"
 #include "options.h"
 #include "xalloc.h"
 
-/* PutMetricAlarm members a describe-alarms MetricAlarm carries. */
-static const char *const alarm_members[] = {
-	"AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
-	"InsufficientDataActions", "MetricName", "Namespace", "Statistic",
-	"ExtendedStatistic", "Dimensions", "Period", "Unit",
-	"EvaluationPeriods", "DatapointsToAlarm", "Threshold",
-	"ComparisonOperator", "TreatMissingData",
-	"EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId",
-	"EvaluationCriteria", "EvaluationInterval", NULL
-};
 static const char *const action_lists[] = { "AlarmActions", "OKActions",
 	"InsufficientDataActions", NULL };
 static const char *const policy_configs[] = {
@@ -266,7 +257,7 @@ as_req_alarm(const struct xlate *x, const struct xsvc *s, size_t i,
 	    "AlarmName")) : xstrdup(json_str(al->obj, "AlarmName"));
 	json_add_str(r, "AlarmName", name);
 	free(name);
-	for (k = alarm_members; *k != NULL; k++) {
+	for (k = fingerprint_alarm_members; *k != NULL; k++) {
 		c = cJSON_GetObjectItemCaseSensitive(al->obj, *k);
 		if (c != NULL && !cJSON_IsNull(c))
 			cJSON_AddItemToObject(r, *k, cJSON_Duplicate(c, 1));

@@ -119,6 +119,61 @@ fail:
 	return NULL;
 }
 
+/* fp.KEY, created on first use. */
+static cJSON *
+fp_member(cJSON *fp, const char *key)
+{
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(fp, key);
+
+	return m != NULL ? m : cJSON_AddObjectToObject(fp, key);
+}
+
+/*
+ * The policies and scheduled actions of s's target, each kind when the
+ * export has its file (an empty object: none), and the step scaling
+ * alarms the bundle re-creates, when the export has an alarms file.
+ */
+static void
+scaling_fingerprints(const struct xlate *x, const struct xsvc *s, cJSON *fp)
+{
+	const struct xscaling *sc = s->scaling;
+	const char *rid = json_str(sc->target->obj, "ResourceId");
+	cJSON *m, *f;
+	size_t i;
+
+	if (x->ex->aas[XAAS_POLICY].pages > 0) {
+		m = cJSON_AddObjectToObject(fp_member(fp, "scalingPolicies"),
+		    rid);
+		for (i = 0; i < sc->npolicies; i++) {
+			f = fingerprint_scaling_policy(sc->policies[i]->obj);
+			if (f != NULL)
+				cJSON_AddItemToObject(m, json_str(
+				    sc->policies[i]->obj, "PolicyName"), f);
+		}
+	}
+	if (x->ex->aas[XAAS_ACTION].pages > 0) {
+		m = cJSON_AddObjectToObject(fp_member(fp, "scheduledActions"),
+		    rid);
+		for (i = 0; i < sc->nactions; i++) {
+			f = fingerprint_scheduled_action(sc->actions[i]->obj);
+			if (f != NULL)
+				cJSON_AddItemToObject(m, json_str(
+				    sc->actions[i]->obj, "ScheduledActionName"),
+				    f);
+		}
+	}
+	if (x->ex->aas[XAAS_ALARM].pages == 0)
+		return;
+	m = fp_member(fp, "alarms");
+	for (i = 0; i < sc->nalarms; i++) {
+		f = fingerprint_alarm(sc->alarms[i]->obj);
+		if (f != NULL && !cJSON_HasObjectItem(m, sc->alarms[i]->key))
+			cJSON_AddItemToObject(m, sc->alarms[i]->key, f);
+		else
+			cJSON_Delete(f);
+	}
+}
+
 cJSON *
 preflight_fingerprints(const struct xlate *x)
 {
@@ -161,6 +216,7 @@ preflight_fingerprints(const struct xlate *x)
 		if (f != NULL)
 			cJSON_AddItemToObject(st, json_str(
 			    s->scaling->target->obj, "ResourceId"), f);
+		scaling_fingerprints(x, s, fp);
 	}
 	json_sort_keys(fp);
 	return fp;
