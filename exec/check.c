@@ -64,6 +64,7 @@ run_check(struct run_ctx *ctx)
 		json_add_num(ev, "services", (double)sum.services);
 		json_add_num(ev, "securityGroups", (double)sum.groups);
 		json_add_num(ev, "scalableTargets", (double)sum.targets);
+		json_add_num(ev, "scalingItems", (double)sum.scaling);
 		json_add_num(ev, "differences", (double)sum.diffs);
 		json_add_num(ev, "refused", (double)sum.refused);
 		json_add_num(ev, "exit", rc);
@@ -79,10 +80,11 @@ run_check(struct run_ctx *ctx)
 		    sum.services, sum.groups);
 	else if (rc == RUN_EXIT_OK)
 		printf("check: ok: account %s, region %s: %zu service(s), "
-		    "%zu security group(s) and %zu scalable target(s) as the "
+		    "%zu security group(s) and %zu scalable target(s) (%zu "
+		    "scaling policies, scheduled actions and alarms) as the "
 		    "bundle recorded them; \"f2o-exec run\" may go on\n",
 		    sum.account, ctx->region, sum.services, sum.groups,
-		    sum.targets);
+		    sum.targets, sum.scaling);
 	else
 		printf("check: drift: %zu difference(s) and %zu failed "
 		    "precondition(s) (listed above, on stderr): \"f2o-exec "

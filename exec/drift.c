@@ -209,6 +209,27 @@ one_diff(const char *field, const cJSON *want, const cJSON *have, void *arg)
 	cJSON_Delete(added);
 }
 
+void
+drift_compare(struct drift *d, const char *kind, const char *name, bool mine,
+    const cJSON *want, const cJSON *have)
+{
+	struct diffarg a;
+
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.kind = kind;
+	a.name = name;
+	a.note = mine ? "f2o" : NULL;
+	if (want == NULL && have == NULL)
+		return;
+	if (want == NULL || have == NULL) {
+		leaf_diff(want == NULL ? "(added live)" : "(deleted live)",
+		    want, have, &a);
+		return;
+	}
+	(void)fingerprint_diff(want, have, one_diff, &a);
+}
+
 /* "arn:aws:ecs:r:a:service/cluster/name" or "name" -> name (borrowed). */
 static const char *
 last_part(const char *s)

@@ -79,6 +79,36 @@ int	drift_sg(struct drift *, const char *id, const cJSON *fp,
  */
 int	drift_scalable_target(struct drift *, const struct journal *j,
 	    const char *key, const cJSON *fp, const cJSON *live);
+/* The scaling items drift_aas() compares. */
+enum drift_aas {
+	DRIFT_AAS_POLICY = 0,	/* scaling policies of a ResourceId */
+	DRIFT_AAS_ACTION,	/* scheduled actions of a ResourceId */
+	DRIFT_AAS_ALARM,	/* step scaling alarms (by name) */
+	DRIFT_AAS__MAX
+};
+/*
+ * Compare the live items (name -> describe object; for alarms only the
+ * names of fp that exist) with fp (name -> fingerprint; the manifest's
+ * scalingPolicies[rid], scheduledActions[rid], or alarms with rid NULL).
+ * Resume rule: the steps the journal j records as done, in plan order,
+ * change what is expected: a Put* of a name (of rid; for alarms a
+ * fingerprinted name) expects the fingerprint of f2o's resolved request,
+ * a Delete* expects it gone, a DeregisterScalableTarget of rid expects
+ * none of rid's policies and actions. A name expected and missing live,
+ * or live and not expected, is a difference too. Returns 0, or -1 on an
+ * error (logged).
+ */
+int	drift_aas(struct drift *, const struct journal *j,
+	    enum drift_aas kind, const char *rid, const cJSON *fp,
+	    const cJSON *live);
+/*
+ * Report the differences of fingerprint have (live) from want (expected;
+ * mine: as f2o's journal made it) under kind ("scaling policy") and
+ * name; want NULL: the item exists live only ("(added live)"), have
+ * NULL: it is gone live ("(deleted live)").
+ */
+void	drift_compare(struct drift *, const char *kind, const char *name,
+	    bool mine, const cJSON *want, const cJSON *have);
 /* A value for a diff line: strings bare, else compact JSON; shortened. */
 char	*drift_value_text(const cJSON *v);
 

@@ -1,7 +1,7 @@
 /*
  * The read-only preflight: regions, account (STS), clusters, services,
- * security groups and scalable targets against the bundle's fingerprints,
- * Spot. See preflight.h.
+ * security groups and scaling against the bundle's fingerprints, Spot.
+ * See preflight.h.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,7 +23,9 @@
 
 #define ADVICE	"re-export the account (aws ecs describe-services, " \
 	"describe-task-definition, ec2 describe-security-groups, " \
-	"application-autoscaling describe-scalable-targets) and " \
+	"application-autoscaling describe-scalable-targets, " \
+	"describe-scaling-policies, describe-scheduled-actions, cloudwatch " \
+	"describe-alarms) and " \
 	"translate again, then review the new plan; or revert the live " \
 	"change and run again"
 
@@ -34,7 +36,8 @@ struct pf {
 	const cJSON	*fpg;		/* fingerprints.securityGroups */
 	const cJSON	*fpt;		/* fingerprints.scalableTargets */
 	cJSON		*bad_clusters;	/* name -> true: not ACTIVE */
-	size_t		 nservices, ngroups, ntargets;
+	const cJSON	*fp;		/* fingerprints */
+	size_t		 nservices, ngroups, ntargets, nscaling;
 	char		*account;	/* STS Account */
 };
 
@@ -528,6 +531,7 @@ preflight_run(struct run_ctx *ctx, const struct journal *j,
 	params = cJSON_GetObjectItemCaseSensitive(m, "parameters");
 	breg = json_str(params, "region");
 	fp = cJSON_GetObjectItemCaseSensitive(m, "fingerprints");
+	pf.fp = fp;
 	pf.fps = cJSON_GetObjectItemCaseSensitive(fp, "services");
 	pf.fpg = cJSON_GetObjectItemCaseSensitive(fp, "securityGroups");
 	pf.fpt = cJSON_GetObjectItemCaseSensitive(fp, "scalableTargets");
@@ -553,7 +557,8 @@ preflight_run(struct run_ctx *ctx, const struct journal *j,
 			    (size_t)(strchr(c->string, '/') - c->string));
 	if (check_clusters(&pf, clusters) == -1 ||
 	    check_services(&pf, j) == -1 || check_groups(&pf) == -1 ||
-	    check_targets(&pf, j) == -1 || check_spot(&pf) == -1)
+	    check_targets(&pf, j) == -1 || preflight_aas(ctx, &pf.d, j, pf.fp,
+	    &pf.nscaling, &pf_retryable) == -1 || check_spot(&pf) == -1)
 		goto out;
 verdict:
 	if (pf.d.nrefused > 0 || pf.d.ndiff > 0) {
@@ -568,6 +573,7 @@ verdict:
 		sum->services = pf.nservices;
 		sum->groups = pf.ngroups;
 		sum->targets = pf.ntargets;
+		sum->scaling = pf.nscaling;
 		sum->diffs = pf.d.ndiff;
 		sum->refused = pf.d.nrefused;
 	}

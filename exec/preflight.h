@@ -7,18 +7,23 @@
  * account, the ECS clusters are ACTIVE, every fingerprinted service
  * (DescribeServices, batches of 10) and security group
  * (DescribeSecurityGroups) and scalable target (Application Auto Scaling
- * DescribeScalableTargets) is as the bundle recorded it (drift.h: the
+ * DescribeScalableTargets) with its scaling policies, scheduled actions
+ * (DescribeScalingPolicies / DescribeScheduledActions per ResourceId) and
+ * step scaling alarms (CloudWatch DescribeAlarms) is as the bundle
+ * recorded it (drift.h: the
  * drift and resume rules), and a Spot read call proves the token may act
  * on the Spot account. It sends no write.
  */
 #include "ctx.h"
 
+struct drift;
 struct journal;
 
 #define PREFLIGHT_BATCH		10	/* services per DescribeServices */
 #define PREFLIGHT_MAX_CLUSTERS	100	/* per DescribeClusters */
 #define PREFLIGHT_TARGET_BATCH	50	/* ResourceIds per request */
 #define PREFLIGHT_MAX_PAGES	100	/* NextToken pages per batch */
+#define PREFLIGHT_ALARM_BATCH	100	/* AlarmNames per DescribeAlarms */
 
 /* What the preflight saw (for check's verdict). */
 struct preflight_sum {
@@ -26,6 +31,7 @@ struct preflight_sum {
 	size_t		 services;	/* compared */
 	size_t		 groups;
 	size_t		 targets;	/* scalable targets compared */
+	size_t		 scaling;	/* policies, actions, alarms compared */
 	size_t		 diffs;		/* fields that differ */
 	size_t		 refused;	/* failed preconditions */
 };
@@ -41,4 +47,14 @@ struct preflight_sum {
  */
 int	preflight_run(struct run_ctx *, const struct journal *j,
 	    struct preflight_sum *sum);
+/*
+ * preflight_aas.c: read the scaling policies and scheduled actions of
+ * every resource id of fingerprints.scalingPolicies / scheduledActions
+ * (every page) and the alarms of fingerprints.alarms, and compare them
+ * (drift_aas). *nitems counts the fingerprinted items; *retryable is set
+ * when a read failed in a way a rerun may fix. Returns 0 or -1 (logged).
+ */
+int	preflight_aas(struct run_ctx *, struct drift *d,
+	    const struct journal *j, const cJSON *fingerprints,
+	    size_t *nitems, bool *retryable);
 #endif

@@ -94,6 +94,11 @@ static const struct iam_row iam_table[] = {
 	/* Preflight of a bundle with scaling steps: the targets' drift. */
 	{ "exec:DescribeScalableTargets",
 	    "application-autoscaling:DescribeScalableTargets", RES_ANY },
+	/* ... and of their policies and scheduled actions (preflight_aas.c) */
+	{ "exec:DescribeScalingPolicies",
+	    "application-autoscaling:DescribeScalingPolicies", RES_ANY },
+	{ "exec:DescribeScheduledActions",
+	    "application-autoscaling:DescribeScheduledActions", RES_ANY },
 	{ NULL, NULL, RES_ANY }
 };
 
@@ -467,6 +472,16 @@ iampolicy_write(struct xlate *x, const char *account)
 			}
 		} else
 			add_row(&p, r, NULL);
+	}
+	/* The preflight reads the alarms the manifest fingerprints. */
+	for (i = 0; x->ex->aas[XAAS_ALARM].pages > 0 && i < x->nmig; i++) {
+		const struct xscaling *sc = x->mig[i]->scaling;
+		size_t k;
+
+		for (k = 0; sc != NULL && sc->target != NULL &&
+		    k < sc->nalarms; k++)
+			add_alarm(&p, "cloudwatch:DescribeAlarms",
+			    sc->alarms[k]->key);
 	}
 	doc = pol_document(&p);
 	rc = bundle_add_json(x->bundle, "iam-policy.json", doc);

@@ -107,8 +107,8 @@ r = urllib.request.Request(sys.argv[1] + "/_f2o/faults", data=sys.argv[2].encode
 urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" "$1"
 }
 phase "full: check" "$tmp/full-check.log" 0 check "$tmp/b-full"
-grep -qF "4 service(s), 4 security group(s) and 3 scalable target(s) as the bundle recorded them" \
-    "$tmp/full-check.log" && ok "full: check names the 3 scalable targets it compared" ||
+grep -qF "4 service(s), 4 security group(s) and 3 scalable target(s) (8 scaling policies, scheduled actions and alarms) as the bundle recorded them" \
+    "$tmp/full-check.log" && ok "full: check names the 3 scalable targets and 8 scaling items it compared" ||
     { bad "full: check names the scalable targets"; cat "$tmp/full-check.log"; }
 state "$tmp/full-check.json"
 n=$(count "$tmp/full-check.json" aas:DescribeScalableTargets)

@@ -38,7 +38,11 @@ PLAN.update({"application-autoscaling:" + o: "application-autoscaling:" + o
 PLAN.update({"cloudwatch:PutMetricAlarm": "cloudwatch:PutMetricAlarm",
              "cloudwatch:DeleteAlarms": "cloudwatch:DeleteAlarms"})
 # Read by f2o-exec's preflight only for a bundle with scaling steps.
-AAS_READS = {"application-autoscaling:DescribeScalableTargets"}
+AAS_READS = {"application-autoscaling:DescribeScalableTargets",
+             "application-autoscaling:DescribeScalingPolicies",
+             "application-autoscaling:DescribeScheduledActions"}
+# Read by the preflight for the alarms manifest.json fingerprints.
+CW_READS = {"cloudwatch:DescribeAlarms"}
 # f2o-exec's own reads: preflight (DescribeClusters, DescribeServices,
 # DescribeSecurityGroups) and reconcile (exec/reconcile.c).
 EXEC_READS = {"ecs:DescribeClusters", "ecs:DescribeServices",
@@ -63,7 +67,7 @@ def exec_reads():
             with open(os.path.join(src, f)) as fh:
                 for m in pat.finditer(fh.read()):
                     found.add("%s:%s" % (prefix[m.group(1)], m.group(2)))
-    return found - set(PLAN.values()) - AAS_READS
+    return found - set(PLAN.values()) - AAS_READS - CW_READS
 
 
 _missing = exec_reads() - EXEC_READS
@@ -213,6 +217,12 @@ def check(bundle):
                 if not covers(granted.get("iam:PassRole", []), r):
                     probs.append("%s: iam:PassRole on %s not granted" % (
                         step["id"], r))
+    for n in sorted((man.get("fingerprints") or {}).get("alarms") or {}):
+        need |= CW_READS
+        arn = "arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, account, n)
+        if not covers(granted.get("cloudwatch:DescribeAlarms", []), arn):
+            probs.append("preflight: cloudwatch:DescribeAlarms on %s not "
+                         "granted" % arn)
     for a in sorted(need - set(granted)):
         probs.append("missing action %s" % a)
     for a in sorted(set(granted) - need):
