@@ -17,7 +17,13 @@
 #  3. a cutover stopped right after cut/api:suspend, then rolled back: the
 #     suspended state of api's target is back to the export's;
 #  4. drift: someone moves web's max capacity after the export: run and
-#     check exit 4, no write, the diff names target, field and both values.
+#     check exit 4, no write, the diff names target, field and both values;
+#  5. a cutover killed after worker's scaling was put again and a rollback
+#     killed after rb/worker:policy-1, both resumed: f2o's own changes to
+#     policies, scheduled actions and alarms are not drift;
+#  6. drift of a policy, a scheduled action and an alarm (one at a time),
+#     a scheduled action added live, a policy deleted live: exit 4, no
+#     write, the diff names each.
 # Ends with "N passed, N failed". Usage: BUILD=build sh tests/exec/autoscale_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -193,6 +199,83 @@ done
 n=$(count "$tmp/w.json" aas:DescribeScalableTargets)
 [ "$n" -ge 2 ] && ok "drift: each preflight read DescribeScalableTargets ($n)" ||
     bad "drift: DescribeScalableTargets read $n time(s)"
+stop_peer
+
+# -- 5. scaling re-created by f2o is not drift on a resume --------------------
+# A cutover killed once worker's policies, scheduled action and alarms were
+# put again, resumed; then a rollback killed right after rb/worker:policy-1
+# (the EC2 service's target deregistered, one of the original's policies
+# re-created with a new ARN, the other not yet), resumed.
+no_scaling_drift() { # label log
+	if grep -E "warning: (scaling policy|scheduled action|alarm) " "$2"; then
+		bad "$1: f2o's own scaling changes reported as drift"
+	else ok "$1: f2o's own scaling changes are not drift"; fi
+}
+start_peer rsc || bad "rsc: peer"
+fresh_bundle "$tmp/b-rsc"
+JOURNAL="$tmp/j-rsc"
+phase "rsc: import" "$tmp/rsc-import.log" 0 run "$tmp/b-rsc"
+killed_at rsc-cut-kill "result cut/worker:alarm-2" --phase cutover run "$tmp/b-rsc"
+phase "rsc: cutover resumed" "$tmp/rsc-cut.log" 0 --phase cutover run "$tmp/b-rsc"
+no_scaling_drift "rsc: cutover resumed" "$tmp/rsc-cut.log"
+killed_at rsc-rb-kill "result rb/worker:policy-1" rollback "$tmp/b-rsc"
+phase "rsc: rollback resumed" "$tmp/rsc-rb.log" 0 rollback "$tmp/b-rsc"
+no_scaling_drift "rsc: rollback resumed" "$tmp/rsc-rb.log"
+astate rsc-rb rollback
+stop_peer
+
+# -- 6. drift of a policy, a scheduled action, an alarm ------------------------
+# Each changed by someone after the export (then put back): run exits 4,
+# nothing is written, the diff names the service, the item, field and
+# both values; also a scheduled action added live and a policy deleted.
+mutate() { # json
+	$PY -c 'import sys,urllib.request
+r = urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=sys.argv[2].encode(), method="POST")
+urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" "$1"
+}
+start_peer sdrift --aas-page-size 1 || bad "sdrift: peer"
+fresh_bundle "$tmp/b-sdrift"
+JOURNAL="$tmp/j-sdrift"
+sdrift() { # label change undo expected-line
+	mutate "$2" || bad "sdrift $1: mutate"
+	phase "sdrift $1: run" "$tmp/sdrift-$1.log" 4 --json run "$tmp/b-sdrift"
+	if grep -qF -- "$4" "$tmp/sdrift-$1.log"; then ok "sdrift $1: run says \"$4\""
+	else bad "sdrift $1: run says \"$4\""; grep -v '^{' "$tmp/sdrift-$1.log" | tail -n 8; fi
+	n=$(grep -c '^{"event":"drift"' "$tmp/sdrift-$1.log")
+	[ "$n" -ge 1 ] && ok "sdrift $1: $n drift event(s) under --json" ||
+	    bad "sdrift $1: no drift event under --json"
+	[ "$(writes)" = 0 ] && ok "sdrift $1: no write request reached the peers" ||
+	    bad "sdrift $1: write requests reached the peers"
+	[ -z "$3" ] || mutate "$3" || bad "sdrift $1: undo"
+}
+sdrift policy \
+    '{"action":"scaling_policy","ResourceId":"service/shop/web","PolicyName":"web-cpu-60","set":{"TargetTrackingScalingPolicyConfiguration.TargetValue":75}}' \
+    '{"action":"scaling_policy","ResourceId":"service/shop/web","PolicyName":"web-cpu-60","set":{"TargetTrackingScalingPolicyConfiguration.TargetValue":60}}' \
+    "scaling policy web-cpu-60 of service/shop/web: TargetTrackingScalingPolicyConfiguration.TargetValue: export 60 -> live 75"
+sdrift action \
+    '{"action":"scheduled_action","ResourceId":"service/shop/web","ScheduledActionName":"web-business-hours","set":{"Schedule":"cron(0 6 ? * MON-FRI *)"}}' \
+    '{"action":"scheduled_action","ResourceId":"service/shop/web","ScheduledActionName":"web-business-hours","set":{"Schedule":"cron(0 7 ? * MON-FRI *)"}}' \
+    "scheduled action web-business-hours of service/shop/web: Schedule: export cron(0 7 ? * MON-FRI *) -> live cron(0 6 ? * MON-FRI *)"
+sdrift alarm \
+    '{"action":"alarm","AlarmName":"worker-queue-high","set":{"Threshold":150}}' \
+    '{"action":"alarm","AlarmName":"worker-queue-high","set":{"Threshold":100}}' \
+    "alarm worker-queue-high: Threshold: export 100 -> live 150"
+sdrift action-added \
+    '{"action":"scheduled_action","ResourceId":"service/shop/api","ScheduledActionName":"api-extra","new":true,"set":{"Schedule":"rate(1 day)","ScalableTargetAction":{"MinCapacity":1}}}' \
+    '{"action":"scheduled_action","ResourceId":"service/shop/api","ScheduledActionName":"api-extra","delete":true}' \
+    "scheduled action api-extra of service/shop/api: (added live): export (none) -> live"
+sdrift policy-deleted \
+    '{"action":"scaling_policy","ResourceId":"service/shop/worker","PolicyName":"worker-queue-in","delete":true}' "" \
+    "scaling policy worker-queue-in of service/shop/worker: (deleted live): export"
+grep -q '"resource":"scaling policy","name":"worker-queue-in of service/shop/worker","field":"(deleted live)"' \
+    "$tmp/sdrift-policy-deleted.log" && ok "sdrift: the JSON event names the deleted policy" ||
+    bad "sdrift: the JSON event names the deleted policy"
+state "$tmp/sdrift.json"
+for op in aas:DescribeScalingPolicies aas:DescribeScheduledActions cw:DescribeAlarms; do
+	n=$(count "$tmp/sdrift.json" "$op")
+	[ "$n" -ge 5 ] && ok "sdrift: the preflights read $op ($n pages)" ||
+	    bad "sdrift: $op read $n time(s)"
+done
 stop_peer
 
 echo "$pass passed, $fail failed"

@@ -25,8 +25,15 @@ Body: {"action": NAME, ...}; answers {"action": NAME, ...result}.
                     any of MinCapacity, MaxCapacity, SuspendedState
                     {member: bool}: an operator moves a scalable target
   delete_alarm      AlarmName: the CloudWatch alarm vanishes
+  scaling_policy    ResourceId, PolicyName, [set {"dotted.path": value}]
+                    (null deletes the member), [delete true]: an operator
+                    edits or deletes a scaling policy (its ARN stays)
+  scheduled_action  ResourceId, ScheduledActionName, [set], [delete true],
+                    [new true: create it, set must give Schedule]
+  alarm             AlarmName, set: an operator edits a CloudWatch alarm
 """
 import copy
+import uuid
 
 from common import ApiError, now
 
@@ -167,10 +174,65 @@ def delete_alarm(peer, doc):
     return {"AlarmName": doc["AlarmName"]}
 
 
+def _set_paths(obj, sets):
+    """{"a.b.0.c": v}: set (None: delete) each member, dicts made on the
+    way; a numeric component indexes a list."""
+    for path, v in (sets or {}).items():
+        keys = path.split(".")
+        cur = obj
+        for k in keys[:-1]:
+            cur = cur[int(k)] if isinstance(cur, list) else \
+                cur.setdefault(k, {})
+        last = keys[-1]
+        if isinstance(cur, list):
+            cur[int(last)] = copy.deepcopy(v)
+        elif v is None:
+            cur.pop(last, None)
+        else:
+            cur[last] = copy.deepcopy(v)
+
+
+def _aas_item(table, doc, name_key, new=None):
+    k = (doc.get("ServiceNamespace", "ecs"), doc["ResourceId"],
+         doc.get("ScalableDimension", "ecs:service:DesiredCount"),
+         doc[name_key])
+    if doc.get("delete"):
+        del table[k]
+        return {name_key: k[3], "deleted": True}
+    if k not in table:
+        if new is None or not doc.get("new"):
+            raise KeyError("no %s %s of %s" % (name_key, k[3], k[1]))
+        table[k] = new(k)
+    _set_paths(table[k], doc.get("set"))
+    return {name_key: k[3]}
+
+
+def scaling_policy(peer, doc):
+    return _aas_item(peer.state.aas_policies, doc, "PolicyName")
+
+
+def scheduled_action(peer, doc):
+    def new(k):
+        return {"ScheduledActionName": k[3], "ServiceNamespace": k[0],
+                "ResourceId": k[1], "ScalableDimension": k[2],
+                "ScheduledActionARN": "arn:aws:autoscaling:us-east-1:"
+                "000000000000:scheduledAction:%s:resource/%s/%s:"
+                "scheduledActionName/%s" % (uuid.uuid4(), k[0], k[1], k[3]),
+                "CreationTime": now()}
+    return _aas_item(peer.state.aas_actions, doc, "ScheduledActionName", new)
+
+
+def alarm(peer, doc):
+    a = peer.state.cw_alarms[doc["AlarmName"]]
+    _set_paths(a, doc.get("set"))
+    return {"AlarmName": doc["AlarmName"]}
+
+
 ACTIONS = {f.__name__: f for f in (register_taskdef, update_service,
                                    delete_service, sg_rules, sg_tags,
                                    delete_group, cluster_status,
-                                   scalable_target, delete_alarm)}
+                                   scalable_target, delete_alarm,
+                                   scaling_policy, scheduled_action, alarm)}
 
 
 def apply(peer, doc):
