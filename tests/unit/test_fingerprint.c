@@ -226,6 +226,161 @@ test_scalable_target(void **state)
 	cJSON_Delete(t2);
 }
 
+/* Canonical fingerprint text of a JSON text made by fn. */
+static char *
+fp_of(cJSON *(*fn)(const cJSON *), const char *text)
+{
+	cJSON *j = parse(text), *fp = fn(j);
+	char *c;
+
+	assert_non_null(fp);
+	c = json_canonical(fp);
+	cJSON_Delete(fp);
+	cJSON_Delete(j);
+	return c;
+}
+
+static void
+test_scaling_policy(void **state)
+{
+	char *a, *b;
+
+	(void)state;
+	assert_null(fingerprint_scaling_policy(NULL));
+	/* describe output: no ARN, alarms, creation time; defaults */
+	a = fp_of(fingerprint_scaling_policy, "{\"PolicyARN\":\"arn:aws:"
+	    "autoscaling:us-east-1:1:scalingPolicy:u1:resource/ecs/service/"
+	    "s/web:policyName/cpu\",\"PolicyName\":\"cpu\",\"ServiceNamespace\":"
+	    "\"ecs\",\"ResourceId\":\"service/s/web\",\"PolicyType\":"
+	    "\"TargetTrackingScaling\",\"TargetTrackingScalingPolicyConfiguration"
+	    "\":{\"TargetValue\":60.0,\"ScaleInCooldown\":300},\"Alarms\":[{"
+	    "\"AlarmName\":\"TargetTracking-x\"}],\"CreationTime\":1.7e9}");
+	assert_string_equal(a, "{\"PolicyName\":\"cpu\",\"PolicyType\":"
+	    "\"TargetTrackingScaling\",\"TargetTrackingScalingPolicyConfiguration"
+	    "\":{\"DisableScaleIn\":false,\"ScaleInCooldown\":300,\"TargetValue\":"
+	    "60}}");
+	/* the PutScalingPolicy request f2o sends gives the same */
+	b = fp_of(fingerprint_scaling_policy, "{\"PolicyName\":\"cpu\","
+	    "\"ServiceNamespace\":\"ecs\",\"ResourceId\":\"service/s/web\","
+	    "\"ScalableDimension\":\"ecs:service:DesiredCount\",\"PolicyType\":"
+	    "\"TargetTrackingScaling\",\"TargetTrackingScalingPolicyConfiguration"
+	    "\":{\"ScaleInCooldown\":300,\"TargetValue\":60,\"DisableScaleIn\":"
+	    "false}}");
+	assert_string_equal(a, b);
+	free(b);
+	/* another target value differs */
+	b = fp_of(fingerprint_scaling_policy, "{\"PolicyName\":\"cpu\","
+	    "\"PolicyType\":\"TargetTrackingScaling\","
+	    "\"TargetTrackingScalingPolicyConfiguration\":{\"TargetValue\":75,"
+	    "\"ScaleInCooldown\":300}}");
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+	/* an empty configuration of the other type is not a member */
+	a = fp_of(fingerprint_scaling_policy, "{\"PolicyName\":\"q\","
+	    "\"PolicyType\":\"StepScaling\",\"StepScalingPolicyConfiguration\":"
+	    "{\"Cooldown\":60},\"TargetTrackingScalingPolicyConfiguration\":{}}");
+	assert_string_equal(a, "{\"PolicyName\":\"q\",\"PolicyType\":"
+	    "\"StepScaling\",\"StepScalingPolicyConfiguration\":{\"Cooldown\":"
+	    "60}}");
+	free(a);
+}
+
+static void
+test_scheduled_action(void **state)
+{
+	char *a, *b;
+
+	(void)state;
+	assert_null(fingerprint_scheduled_action(NULL));
+	/* ISO times (with an offset) = seconds; no Timezone = UTC */
+	a = fp_of(fingerprint_scheduled_action, "{\"ScheduledActionName\":"
+	    "\"night\",\"ScheduledActionARN\":\"arn:x\",\"Schedule\":"
+	    "\"cron(0 22 * * ? *)\",\"StartTime\":\"2026-11-02T01:00:00+01:00\","
+	    "\"ScalableTargetAction\":{\"MinCapacity\":4},\"CreationTime\":"
+	    "\"2026-10-02T10:00:00Z\"}");
+	assert_string_equal(a, "{\"EndTime\":null,\"ScalableTargetAction\":{"
+	    "\"MinCapacity\":4},\"Schedule\":\"cron(0 22 * * ? *)\","
+	    "\"ScheduledActionName\":\"night\",\"StartTime\":1793577600,"
+	    "\"Timezone\":\"UTC\"}");
+	/* what DescribeScheduledActions returns (epoch) and f2o sends */
+	b = fp_of(fingerprint_scheduled_action, "{\"ScheduledActionName\":"
+	    "\"night\",\"Schedule\":\"cron(0 22 * * ? *)\",\"Timezone\":\"UTC\","
+	    "\"StartTime\":1793577600,\"ScalableTargetAction\":{\"MinCapacity\":"
+	    "4}}");
+	assert_string_equal(a, b);
+	free(b);
+	/* another schedule, end time or capacity differs */
+	b = fp_of(fingerprint_scheduled_action, "{\"ScheduledActionName\":"
+	    "\"night\",\"Schedule\":\"cron(0 23 * * ? *)\",\"StartTime\":"
+	    "1793577600,\"ScalableTargetAction\":{\"MinCapacity\":4}}");
+	assert_string_not_equal(a, b);
+	free(b);
+	b = fp_of(fingerprint_scheduled_action, "{\"ScheduledActionName\":"
+	    "\"night\",\"Schedule\":\"cron(0 22 * * ? *)\",\"StartTime\":"
+	    "1793577600,\"ScalableTargetAction\":{\"MinCapacity\":5}}");
+	assert_string_not_equal(a, b);
+	free(b);
+	free(a);
+}
+
+static void
+test_alarm(void **state)
+{
+	char *a, *b;
+
+	(void)state;
+	assert_null(fingerprint_alarm(NULL));
+	/* describe-alarms: state, ARN, timestamps left out; the policy ARN
+	 * without its UUID; SNS actions kept and sorted */
+	a = fp_of(fingerprint_alarm, "{\"AlarmName\":\"q-high\",\"AlarmArn\":"
+	    "\"arn:aws:cloudwatch:us-east-1:1:alarm:q-high\",\"StateValue\":"
+	    "\"OK\",\"StateUpdatedTimestamp\":\"2026-10-01T09:16:00Z\","
+	    "\"AlarmConfigurationUpdatedTimestamp\":1.7e9,\"ActionsEnabled\":"
+	    "true,\"OKActions\":[],\"InsufficientDataActions\":[],"
+	    "\"AlarmActions\":[\"arn:aws:sns:us-east-1:1:oncall\",\"arn:aws:"
+	    "autoscaling:us-east-1:1:scalingPolicy:6d89-u1:resource/ecs/service/"
+	    "s/worker:policyName/out\"],\"MetricName\":\"Backlog\",\"Namespace\":"
+	    "\"Shop\",\"Statistic\":\"Average\",\"Dimensions\":[{\"Name\":"
+	    "\"ServiceName\",\"Value\":\"worker\"},{\"Name\":\"ClusterName\","
+	    "\"Value\":\"s\"}],\"Period\":60,\"EvaluationPeriods\":2,"
+	    "\"Threshold\":100.0,\"ComparisonOperator\":\"GreaterThanThreshold\","
+	    "\"TreatMissingData\":\"missing\"}");
+	assert_string_equal(a, "{\"ActionsEnabled\":true,\"AlarmActions\":["
+	    "\"arn:aws:sns:us-east-1:1:oncall\",\"scalingPolicy:ecs/service/s/"
+	    "worker:policyName/out\"],\"AlarmName\":\"q-high\","
+	    "\"ComparisonOperator\":\"GreaterThanThreshold\",\"DatapointsToAlarm"
+	    "\":2,\"Dimensions\":[{\"Name\":\"ClusterName\",\"Value\":\"s\"},{"
+	    "\"Name\":\"ServiceName\",\"Value\":\"worker\"}],\"EvaluationPeriods"
+	    "\":2,\"InsufficientDataActions\":[],\"MetricName\":\"Backlog\","
+	    "\"Namespace\":\"Shop\",\"OKActions\":[],\"Period\":60,\"Statistic\":"
+	    "\"Average\",\"Threshold\":100,\"TreatMissingData\":\"missing\"}");
+	/* f2o's PutMetricAlarm (policy re-created: another UUID; defaults
+	 * left out) gives the same */
+	b = fp_of(fingerprint_alarm, "{\"AlarmName\":\"q-high\","
+	    "\"AlarmActions\":[\"arn:aws:autoscaling:us-east-1:1:scalingPolicy:"
+	    "ffff-u2:resource/ecs/service/s/worker:policyName/out\",\"arn:aws:"
+	    "sns:us-east-1:1:oncall\"],\"MetricName\":\"Backlog\",\"Namespace\":"
+	    "\"Shop\",\"Statistic\":\"Average\",\"Dimensions\":[{\"Name\":"
+	    "\"ClusterName\",\"Value\":\"s\"},{\"Name\":\"ServiceName\",\"Value\":"
+	    "\"worker\"}],\"Period\":60,\"EvaluationPeriods\":2,\"Threshold\":100,"
+	    "\"ComparisonOperator\":\"GreaterThanThreshold\"}");
+	assert_string_equal(a, b);
+	free(b);
+	/* another threshold, or pointing at another policy, differs */
+	b = fp_of(fingerprint_alarm, "{\"AlarmName\":\"q-high\","
+	    "\"AlarmActions\":[\"arn:aws:autoscaling:us-east-1:1:scalingPolicy:"
+	    "u3:resource/ecs/service/s/worker:policyName/in\",\"arn:aws:sns:us-"
+	    "east-1:1:oncall\"],\"MetricName\":\"Backlog\",\"Namespace\":"
+	    "\"Shop\",\"Statistic\":\"Average\",\"Dimensions\":[{\"Name\":"
+	    "\"ClusterName\",\"Value\":\"s\"},{\"Name\":\"ServiceName\",\"Value\":"
+	    "\"worker\"}],\"Period\":60,\"EvaluationPeriods\":2,\"Threshold\":100,"
+	    "\"ComparisonOperator\":\"GreaterThanThreshold\"}");
+	assert_string_not_equal(a, b);
+	free(b);
+	free(a);
+}
+
 int
 main(void)
 {
@@ -236,6 +391,9 @@ main(void)
 		cmocka_unit_test(test_sg_normalised),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_scalable_target),
+		cmocka_unit_test(test_scaling_policy),
+		cmocka_unit_test(test_scheduled_action),
+		cmocka_unit_test(test_alarm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
