@@ -51,7 +51,10 @@ int	preflight_run(struct run_ctx *, const struct journal *j,
  * preflight_aas.c: read the scaling policies and scheduled actions of
  * every resource id of fingerprints.scalingPolicies / scheduledActions
  * (every page) and the alarms of fingerprints.alarms, and compare them
- * (drift_aas). *nitems counts the fingerprinted items; *retryable is set
+ * (drift_aas), and report a step scaling alarm a live step policy lists
+ * that fingerprints.alarms lacks (added live; with --drop-step-scaling only
+ * for policies a fingerprinted alarm acts on). *nitems counts the
+ * fingerprinted items; *retryable is set
  * when a read failed in a way a rerun may fix. Returns 0 or -1 (logged).
  */
 int	preflight_aas(struct run_ctx *, struct drift *d,

@@ -3,6 +3,7 @@
  * Auto Scaling) and step scaling alarms (CloudWatch), compared by drift_aas.c.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aas.h"
@@ -11,10 +12,13 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "preflight.h"
+#include "xalloc.h"
 
 struct rd {
 	struct run_ctx	*ctx;
 	bool		*retryable;
+	const cJSON	*fpa;		/* fingerprints.alarms, or NULL */
+	bool		 drop;		/* made with --drop-step-scaling */
 };
 
 /*
@@ -64,6 +68,64 @@ out:
 	return rc;
 }
 
+/* True when a fingerprinted alarm of fpa acts on policy name of rid. */
+static bool
+tracked(const cJSON *fpa, const char *rid, const char *name)
+{
+	const cJSON *a, *x;
+	char *want;
+	bool found = false;
+
+	want = xasprintf("scalingPolicy:ecs/%s:policyName/%s", rid, name);
+	cJSON_ArrayForEach(a, fpa)
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(a,
+		    "AlarmActions"))
+			if (cJSON_IsString(x) && strcmp(x->valuestring, want) ==
+			    0)
+				found = true;
+	free(want);
+	return found;
+}
+
+/*
+ * A step scaling alarm added live: one the live step policy of rid lists
+ * that fingerprints.alarms lacks (target tracking alarms belong to AWS).
+ * With --drop-step-scaling only policies a fingerprinted alarm acts on
+ * are looked at: a dropped one's alarms were never exported.
+ */
+static void
+check_added_alarms(struct drift *d, const cJSON *fpa, bool drop,
+    const char *rid, const cJSON *live)
+{
+	const cJSON *p, *a;
+	const char *pn, *an;
+	cJSON *have;
+	char *name;
+
+	if (fpa == NULL)
+		return;
+	cJSON_ArrayForEach(p, live) {
+		pn = json_str(p, "PolicyName");
+		if (pn == NULL || json_str(p, "PolicyType") == NULL ||
+		    strcmp(json_str(p, "PolicyType"), "StepScaling") != 0 ||
+		    (drop && !tracked(fpa, rid, pn)))
+			continue;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(p,
+		    "Alarms")) {
+			an = json_str(a, "AlarmName");
+			if (an == NULL || strncmp(an, "TargetTracking-", 15) ==
+			    0 || cJSON_HasObjectItem(fpa, an))
+				continue;
+			name = xasprintf("%s (acting on scaling policy %s of %s)",
+			    an, pn, rid);
+			have = cJSON_Duplicate(a, 1);
+			drift_compare(d, "alarm", name, false, NULL, have);
+			cJSON_Delete(have);
+			free(name);
+		}
+	}
+}
+
 /*
  * The policies or scheduled actions of every resource id of fps (op: the
  * Describe call, list and name: its items and their name member).
@@ -86,6 +148,9 @@ check_scoped(struct rd *rd, struct drift *d, const struct journal *j,
 		if (read_pages(rd, api, op, req, list, name, live) == -1 ||
 		    drift_aas(d, j, kind, fp->string, fp, live) == -1)
 			rc = -1;
+		else if (kind == DRIFT_AAS_POLICY)
+			check_added_alarms(d, rd->fpa, rd->drop, fp->string,
+			    live);
 		*n += (size_t)cJSON_GetArraySize(fp);
 		cJSON_Delete(live);
 		cJSON_Delete(req);
@@ -130,7 +195,12 @@ int
 preflight_aas(struct run_ctx *ctx, struct drift *d, const struct journal *j,
     const cJSON *fingerprints, size_t *nitems, bool *retryable)
 {
-	struct rd rd = { ctx, retryable };
+	struct rd rd = { ctx, retryable, NULL, false };
+
+	rd.fpa = cJSON_GetObjectItemCaseSensitive(fingerprints, "alarms");
+	rd.drop = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(ctx->bundle->meta, "parameters"),
+	    "drop-step-scaling"));
 
 	if (check_scoped(&rd, d, j, DRIFT_AAS_POLICY, RUN_API_AAS,
 	    "DescribeScalingPolicies", "ScalingPolicies", "PolicyName",

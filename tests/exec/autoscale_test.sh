@@ -22,8 +22,8 @@
 #     killed after rb/worker:policy-1, both resumed: f2o's own changes to
 #     policies, scheduled actions and alarms are not drift;
 #  6. drift of a policy, a scheduled action and an alarm (one at a time),
-#     a scheduled action added live, a policy deleted live: exit 4, no
-#     write, the diff names each.
+#     a scheduled action and a step scaling alarm added live, a policy
+#     deleted live: exit 4, no write, the diff names each.
 # Ends with "N passed, N failed". Usage: BUILD=build sh tests/exec/autoscale_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -227,7 +227,8 @@ stop_peer
 # -- 6. drift of a policy, a scheduled action, an alarm ------------------------
 # Each changed by someone after the export (then put back): run exits 4,
 # nothing is written, the diff names the service, the item, field and
-# both values; also a scheduled action added live and a policy deleted.
+# both values; also a scheduled action and an alarm added live (the alarm
+# acting on a step policy of the export), and a policy deleted.
 mutate() { # json
 	$PY -c 'import sys,urllib.request
 r = urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=sys.argv[2].encode(), method="POST")
@@ -264,6 +265,10 @@ sdrift action-added \
     '{"action":"scheduled_action","ResourceId":"service/shop/api","ScheduledActionName":"api-extra","new":true,"set":{"Schedule":"rate(1 day)","ScalableTargetAction":{"MinCapacity":1}}}' \
     '{"action":"scheduled_action","ResourceId":"service/shop/api","ScheduledActionName":"api-extra","delete":true}' \
     "scheduled action api-extra of service/shop/api: (added live): export (none) -> live"
+sdrift alarm-added \
+    '{"action":"alarm","AlarmName":"worker-queue-extra","new":true,"set":{"MetricName":"QueueBacklogPerTask","Namespace":"Shop/Worker","Statistic":"Average","Period":60,"EvaluationPeriods":1,"Threshold":500,"ComparisonOperator":"GreaterThanThreshold","AlarmActions":["arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:9f0e1d2c-3b4a-4958-8776-65544332211f:resource/ecs/service/shop/worker:policyName/worker-queue-out"]}}' \
+    '{"action":"delete_alarm","AlarmName":"worker-queue-extra"}' \
+    "alarm worker-queue-extra (acting on scaling policy worker-queue-out of service/shop/worker): (added live)"
 sdrift policy-deleted \
     '{"action":"scaling_policy","ResourceId":"service/shop/worker","PolicyName":"worker-queue-in","delete":true}' "" \
     "scaling policy worker-queue-in of service/shop/worker: (deleted live): export"

@@ -30,7 +30,8 @@ Body: {"action": NAME, ...}; answers {"action": NAME, ...result}.
                     edits or deletes a scaling policy (its ARN stays)
   scheduled_action  ResourceId, ScheduledActionName, [set], [delete true],
                     [new true: create it, set must give Schedule]
-  alarm             AlarmName, set: an operator edits a CloudWatch alarm
+  alarm             AlarmName, set, [new true: create it]: an operator
+                    edits (or adds) a CloudWatch alarm
 """
 import copy
 import uuid
@@ -223,9 +224,19 @@ def scheduled_action(peer, doc):
 
 
 def alarm(peer, doc):
-    a = peer.state.cw_alarms[doc["AlarmName"]]
-    _set_paths(a, doc.get("set"))
-    return {"AlarmName": doc["AlarmName"]}
+    name = doc["AlarmName"]
+    if name not in peer.state.cw_alarms and doc.get("new"):
+        t = now()
+        peer.state.cw_alarms[name] = {
+            "AlarmName": name, "AlarmArn": "arn:aws:cloudwatch:us-east-1:"
+            "123456789012:alarm:%s" % name, "ActionsEnabled": True,
+            "OKActions": [], "AlarmActions": [], "InsufficientDataActions": [],
+            "Dimensions": [], "StateValue": "INSUFFICIENT_DATA",
+            "StateReason": "created by another actor",
+            "StateUpdatedTimestamp": t, "StateTransitionedTimestamp": t,
+            "AlarmConfigurationUpdatedTimestamp": t}
+    _set_paths(peer.state.cw_alarms[name], doc.get("set"))
+    return {"AlarmName": name}
 
 
 ACTIONS = {f.__name__: f for f in (register_taskdef, update_service,
