@@ -535,9 +535,10 @@ fingerprint_alarm(const cJSON *alarm)
 	fp = cJSON_CreateObject();
 	cJSON_AddItemToObject(fp, "AlarmName", dup_or_null(alarm,
 	    "AlarmName"));
+	/* An empty list or object is absent (moto answers "Metrics": []). */
 	for (k = fingerprint_alarm_members; *k != NULL; k++) {
 		c = cJSON_GetObjectItemCaseSensitive(alarm, *k);
-		if (c != NULL && !cJSON_IsNull(c))
+		if (!unset(c))
 			cJSON_AddItemToObject(fp, *k, cJSON_Duplicate(c, 1));
 	}
 	/* What AWS fills in when PutMetricAlarm leaves a member out. */

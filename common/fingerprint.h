@@ -50,7 +50,8 @@ cJSON	*fingerprint_scaling_policy(const cJSON *policy);
 cJSON	*fingerprint_scheduled_action(const cJSON *action);
 /*
  * From a describe-alarms MetricAlarm (or a PutMetricAlarm request):
- * AlarmName and the members of fingerprint_alarm_members it has; the
+ * AlarmName and the members of fingerprint_alarm_members it has (an
+ * empty list or object counts as absent); the
  * three action lists always (sorted, an Application Auto Scaling policy
  * ARN as "scalingPolicy:" + its resource part, without the UUID that
  * changes when the policy is re-created), ActionsEnabled default true,
