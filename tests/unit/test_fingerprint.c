@@ -356,8 +356,8 @@ test_alarm(void **state)
 	    "\"Namespace\":\"Shop\",\"OKActions\":[],\"Period\":60,\"Statistic\":"
 	    "\"Average\",\"Threshold\":100,\"TreatMissingData\":\"missing\"}");
 	/* f2o's PutMetricAlarm (policy re-created: another UUID; defaults
-	 * left out) gives the same */
-	b = fp_of(fingerprint_alarm, "{\"AlarmName\":\"q-high\","
+	 * left out; an empty Metrics as moto answers) gives the same */
+	b = fp_of(fingerprint_alarm, "{\"AlarmName\":\"q-high\",\"Metrics\":[],"
 	    "\"AlarmActions\":[\"arn:aws:autoscaling:us-east-1:1:scalingPolicy:"
 	    "ffff-u2:resource/ecs/service/s/worker:policyName/out\",\"arn:aws:"
 	    "sns:us-east-1:1:oncall\"],\"MetricName\":\"Backlog\",\"Namespace\":"
