@@ -221,6 +221,33 @@ def test_aas(p):
     check("aas: /_f2o/mutate scalable_target moves min/max",
           out["ScalableTarget"]["MaxCapacity"] == 12 and
           t[0]["MinCapacity"] == 3 and t[0]["MaxCapacity"] == 12, t)
+    # another actor edits a policy and a scheduled action, adds one
+    arn0 = aas.describe_scaling_policies(ServiceNamespace=NS, ResourceId=WEB,
+                                         PolicyNames=["cpu50"])[
+        "ScalingPolicies"][0]["PolicyARN"]
+    tp.post_json(url + "/_f2o/mutate", {
+        "action": "scaling_policy", "ResourceId": WEB, "PolicyName": "cpu50",
+        "set": {"TargetTrackingScalingPolicyConfiguration.TargetValue": 75}})
+    p = aas.describe_scaling_policies(ServiceNamespace=NS, ResourceId=WEB,
+                                      PolicyNames=["cpu50"])[
+        "ScalingPolicies"][0]
+    check("aas: /_f2o/mutate scaling_policy edits a policy, ARN kept",
+          p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] ==
+          75 and p["PolicyARN"] == arn0, p)
+    tp.post_json(url + "/_f2o/mutate", {
+        "action": "scheduled_action", "ResourceId": WEB,
+        "ScheduledActionName": "night-0",
+        "set": {"Schedule": "cron(0 3 * * ? *)"}})
+    tp.post_json(url + "/_f2o/mutate", {
+        "action": "scheduled_action", "ResourceId": WEB,
+        "ScheduledActionName": "extra", "new": True,
+        "set": {"Schedule": "rate(1 day)"}})
+    acts = {a["ScheduledActionName"]: a for a in aas.describe_scheduled_actions(
+        ServiceNamespace=NS, ResourceId=WEB,
+        ScheduledActionNames=["night-0", "extra"])["ScheduledActions"]}
+    check("aas: /_f2o/mutate scheduled_action edits and adds actions",
+          acts.get("night-0", {}).get("Schedule") == "cron(0 3 * * ? *)" and
+          acts.get("extra", {}).get("Schedule") == "rate(1 day)", acts)
     aas.deregister_scalable_target(ResourceId=WEB, **tgt)
     st = tp.get_state(url)
     check("aas: deregister removes the target, its policies, actions and "
@@ -303,6 +330,11 @@ def test_cw_query(p):
                       AlarmActions=["${as/x:policy-1.PolicyARN}"], **ALARM)
     check("cw query: an action that is no ARN is refused", code[0] ==
           "ValidationError", code)
+    tp.post_json(url + "/_f2o/mutate", {"action": "alarm", "AlarmName": "q2",
+                                        "set": {"Threshold": 7}})
+    r = cw.describe_alarms(AlarmNames=["q2"])["MetricAlarms"]
+    check("cw: /_f2o/mutate alarm edits an alarm", r and
+          r[0]["Threshold"] == 7, r)
     cw.delete_alarms(AlarmNames=["q1", "q2", "never-existed"])
     check("cw query: DeleteAlarms (a missing name is no error)",
           cw.describe_alarms(AlarmNamePrefix="q")["MetricAlarms"] == [])
