@@ -23,7 +23,8 @@ differences under a FAIL). What must be equal, and the only normalisations:
   AWS CLI prints members in the API model's order, a hand-made file in any
   order).
 - manifest.json: parameters, account, templates, the list of files and
-  the service fingerprints equal; the same security groups fingerprinted,
+  the fingerprints of services, scalable targets, scaling policies,
+  scheduled actions and alarms equal; the same security groups fingerprinted,
   each equal rule by rule (one rule per source, as drift detection
   compares them: AWS prints the rules of one protocol and port range as
   one permission, a hand-made export may split them). The inputs'
@@ -172,8 +173,9 @@ def compare(exp, act):
     if sorted(me.get("files", {})) != sorted(ma.get("files", {})):
         probs.append("manifest.files: the lists of files differ")
     fe, fa = me.get("fingerprints", {}), ma.get("fingerprints", {})
-    diff_json(fe.get("services"), fa.get("services"),
-              "manifest.fingerprints.services", probs)
+    for k in ("services", "scalableTargets", "scalingPolicies",
+              "scheduledActions", "alarms"):
+        diff_json(fe.get(k), fa.get(k), "manifest.fingerprints." + k, probs)
     ge, ga = fe.get("securityGroups", {}), fa.get("securityGroups", {})
     for g in sorted(set(ge) | set(ga)):
         if g not in ga:
