@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "digest.h"
 #include "fsio.h"
+#include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
@@ -173,6 +174,7 @@ ctx_request(struct xlate *x, const char *step_id, const cJSON *req)
 		free(path);
 		return NULL;
 	}
+	iampolicy_note(x, path, req);
 	return path;
 }
 

@@ -23,6 +23,7 @@
 #include "strbuf.h"
 
 struct options;
+struct iampolicy;
 
 #define MODEL_PHASE_IMPORT	"import"
 #define MODEL_PHASE_CUTOVER	"cutover"
@@ -120,6 +121,7 @@ struct xlate {
 	cJSON	*resolved;		/* defaults the stages resolved */
 	char	*templates_dir;		/* resolved templates directory */
 	char	*bundle_id;		/* 16 hex: parameters + inputs, for tags */
+	struct iampolicy *iam;		/* IAM policy so far (iampolicy.h) */
 	/* Set by sg_plan: references to the instances' group ids. */
 	char	**instance_sgs;		/* "${sg/instances.GroupId}" ... */
 	size_t	 ninstance_sgs;

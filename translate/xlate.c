@@ -178,6 +178,7 @@ xlate_cleanup(struct xlate *x)
 	cJSON_Delete(x->resolved);
 	free(x->templates_dir);
 	free(x->bundle_id);
+	iampolicy_free(x->iam);
 	for (i = 0; i < x->ninstance_sgs; i++)
 		free(x->instance_sgs[i]);
 	free(x->instance_sgs);
@@ -261,6 +262,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	x->templates = cJSON_CreateObject();
 	x->resolved = cJSON_CreateObject();
 	x->templates_dir = default_templates_dir();
+	x->iam = iampolicy_new();
 	strbuf_init(&x->md_steps_intro, MODEL_MD_MAX);
 	strbuf_init(&x->md_services, MODEL_MD_MAX);
 	strbuf_init(&x->md_sg, MODEL_MD_MAX);
