@@ -127,18 +127,28 @@ md_flush(struct strbuf *sb, struct bundle_wfile *w, size_t least, int *rc)
 
 #define MD_CHUNK	(1024 * 1024)
 
-/* strbuf_add(sb, part) without copying part into sb: written after sb. */
+static int
+md_wwrite(void *w, const void *data, size_t len)
+{
+	return bundle_wwrite(w, data, len);
+}
+
+/*
+ * strbuf_add(sb, part) without copying part into sb: written after sb
+ * (part may be spilled, strbuf_spill()).
+ */
 static void
-md_put(struct strbuf *sb, struct bundle_wfile *w, const struct strbuf *part,
+md_put(struct strbuf *sb, struct bundle_wfile *w, struct strbuf *part,
     int *rc)
 {
-	if (part->len == 0 || part->len > sb->max ||
-	    sb->len > sb->max - part->len)
+	size_t n = part->spilled + part->len;
+
+	if (n == 0 || n > sb->max || sb->len > sb->max - n)
 		return;		/* what strbuf_add would refuse */
 	md_flush(sb, w, 0, rc);
 	if (*rc == 0)
-		*rc = bundle_wwrite(w, part->buf, part->len);
-	sb->max -= part->len;
+		*rc = strbuf_drain(part, md_wwrite, w);
+	sb->max -= n;
 }
 
 int

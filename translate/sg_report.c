@@ -11,6 +11,9 @@
 #include "sg_int.h"
 #include "strbuf.h"
 
+/* PLAN.md's section moves to a temporary file this much at a time. */
+#define SG_MD_CHUNK	(1024 * 1024)
+
 /* ---- PLAN.md ----------------------------------------------------- */
 
 static void
@@ -222,11 +225,15 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 		    "destination | description | from groups | services |\n"
 		    "|---|---|---|---|---|---|\n");
 		sg_quota_share(c->nin, capin, k, &lo, &cnt);
-		for (i = lo; i < lo + cnt; i++)
+		for (i = lo; i < lo + cnt; i++) {
 			md_rule_row(sb, c, c->in[i]);
+			strbuf_spill(sb, SG_MD_CHUNK);
+		}
 		sg_quota_share(c->nout, capeg, k, &lo, &cnt);
-		for (i = lo; i < lo + cnt; i++)
+		for (i = lo; i < lo + cnt; i++) {
 			md_rule_row(sb, c, c->out[i]);
+			strbuf_spill(sb, SG_MD_CHUNK);
+		}
 		(void)strbuf_puts(sb, "\n");
 		free(id);
 		free(name);
@@ -255,6 +262,7 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 
 			if (r->container < 0)
 				continue;
+			strbuf_spill(sb, SG_MD_CHUNK);
 			(void)strbuf_puts(sb, "- ");
 			md_rule_line(sb, r);
 			(void)strbuf_puts(sb, " (");
@@ -282,6 +290,7 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 		if (n == 0)
 			(void)strbuf_puts(sb, " nothing");
 		(void)strbuf_puts(sb, "\n");
+		strbuf_spill(sb, SG_MD_CHUNK);
 	}
 	(void)strbuf_puts(sb, "\n");
 }
