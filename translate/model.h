@@ -110,10 +110,11 @@ struct xwarn {
 
 struct xlate {
 	const struct options *opt;
-	struct export *ex;
+	struct export *ex;		/* NULL once the manifest is made */
 	struct xsvc **mig;		/* migrated services, name order */
 	size_t	 nmig;
-	struct plan *plan;
+	struct plan *plan;		/* NULL once the manifest is made */
+	size_t	 nsteps;		/* its steps, then */
 	struct bundle *bundle;
 	struct xwarn *warns;
 	size_t	 nwarns;

@@ -243,6 +243,15 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	json_add_str(meta, "account", acct);
 	free(acct);
 	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
+	/*
+	 * All the manifest needs is in meta and the bundle: the plan and the
+	 * export leave memory before its text, the largest, is made.
+	 */
+	x->nsteps = x->plan->nsteps;
+	plan_free(x->plan);
+	x->plan = NULL;
+	export_free(x->ex);
+	x->ex = NULL;
 	return bundle_seal(x->bundle, meta);
 }
 
@@ -360,7 +369,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	    opt_bool(opt, "force")) == -1)
 		goto out;
 	log_info("%zu services to migrate, %zu steps, %zu warnings",
-	    x->nmig, x->plan->nsteps, x->nwarns);
+	    x->nmig, x->nsteps, x->nwarns);
 	log_info("bundle written to %s", opt_str(opt, "output"));
 	printf("%s\n", x->bundle->digest);
 	if (fflush(stdout) != 0)
