@@ -24,6 +24,7 @@
 
 struct options;
 struct iampolicy;
+struct ctx_index;
 
 #define MODEL_PHASE_IMPORT	"import"
 #define MODEL_PHASE_CUTOVER	"cutover"
@@ -123,6 +124,7 @@ struct xlate {
 	char	*templates_dir;		/* resolved templates directory */
 	char	*bundle_id;		/* 16 hex: parameters + inputs, for tags */
 	struct iampolicy *iam;		/* IAM policy so far (iampolicy.h) */
+	struct ctx_index *where;	/* the export by name (ctx.c) */
 	/* Set by sg_plan: references to the instances' group ids. */
 	char	**instance_sgs;		/* "${sg/instances.GroupId}" ... */
 	size_t	 ninstance_sgs;

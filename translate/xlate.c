@@ -179,6 +179,7 @@ xlate_cleanup(struct xlate *x)
 	free(x->templates_dir);
 	free(x->bundle_id);
 	iampolicy_free(x->iam);
+	ctx_cleanup(x);
 	for (i = 0; i < x->ninstance_sgs; i++)
 		free(x->instance_sgs[i]);
 	free(x->instance_sgs);
