@@ -32,8 +32,10 @@ strbuf_cleanup(struct strbuf *sb)
 int
 strbuf_add(struct strbuf *sb, const void *p, size_t n)
 {
-	if (n > sb->max || sb->len > sb->max - n)
+	if (n > sb->max || sb->len > sb->max - n) {
+		sb->full = true;
 		return -1;
+	}
 	if (sb->len + n + 1 > sb->cap) {
 		size_t cap = sb->cap == 0 ? 256 : sb->cap;
 

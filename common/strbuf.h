@@ -13,6 +13,7 @@ struct strbuf {
 	FILE	*spill;		/* strbuf_spill: the text before buf */
 	size_t	 spilled;	/* bytes in spill */
 	bool	 spill_failed;
+	bool	 full;		/* an append was refused: the text is cut */
 };
 
 void	strbuf_init(struct strbuf *, size_t max);

@@ -8,6 +8,7 @@
 #include "hashmap.h"
 #include "jsonutil.h"
 #include "options.h"
+#include "log.h"
 #include "planmd.h"
 #include "xalloc.h"
 
@@ -181,8 +182,14 @@ md_put(struct strbuf *sb, struct bundle_wfile *w, struct strbuf *part,
 {
 	size_t n = part->spilled + part->len;
 
-	if (n == 0 || n > sb->max || sb->len > sb->max - n)
-		return;		/* what strbuf_add would refuse */
+	if (part->full)
+		sb->full = true;
+	if (n == 0)
+		return;
+	if (n > sb->max || sb->len > sb->max - n) {
+		sb->full = true;	/* what strbuf_add would refuse */
+		return;
+	}
 	md_flush(sb, w, 0, rc);
 	if (*rc == 0)
 		*rc = strbuf_drain(part, md_wwrite, w);
@@ -291,6 +298,13 @@ planmd_write(struct xlate *x)
 		(void)strbuf_printf(&sb, "- **%s**: %s\n", x->warns[i].subject,
 		    x->warns[i].message);
 	md_flush(&sb, w, 0, &rc);
+	if (sb.full && rc == 0) {
+		/* never a cut PLAN.md: reviewers approve what it says */
+		log_errx("PLAN.md: over %lu MiB for %zu services: translate "
+		    "the export in parts (fewer services per bundle)",
+		    (unsigned long)(MODEL_MD_MAX >> 20), x->nmig);
+		rc = -1;
+	}
 	strbuf_cleanup(&sb);
 	if (bundle_wclose(w) == -1)
 		rc = -1;
