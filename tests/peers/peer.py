@@ -394,7 +394,7 @@ class Peer:
             return
         srv.socket = sock
         threading.Thread(target=srv.serve_forever,
-                         kwargs={"poll_interval": 0.2}, daemon=True).start()
+                         kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def snapshot(self):
         s = self.state
@@ -983,7 +983,7 @@ def main(argv):
         peer.servers[role] = srv
         peer.urls[role] = "http://127.0.0.1:%d" % srv.server_address[1]
     threads = [threading.Thread(target=s.serve_forever,
-                                kwargs={"poll_interval": 0.2}, daemon=True)
+                                kwargs={"poll_interval": 0.05}, daemon=True)
                for s in servers]
     for t in threads:
         t.start()
