@@ -19,7 +19,9 @@ JOBS=${F2O_TEST_JOBS:-$((ncpu * 2))}
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=2
 # Started first (when selected): the longest programs, so that the run is
 # not left waiting on one of them at the end. Only the start order.
-FIRST="tests/exec/kill_phases_test.sh tests/exec/kill_test.sh tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/peers/test_peer.py"
+# Longest wall first, as measured by the timing table (the jobs that wait
+# on peers for minutes, then the CPU-heavy ones); "make" is the live fuzz.
+FIRST="tests/exec/kill_phases_test.sh tests/exec/adopt_test.sh tests/exec/preflight_test.sh tests/exec/translate_memory_test.sh tests/exec/creds_e2e.sh tests/exec/kill_test.sh tests/exec/moto_test.sh tests/exec/rollback_fail_test.sh tests/peers/test_peer.py tests/golden.sh make tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/exec/phase_test.sh"
 pass=0
 fail=0
 failed_names=""
