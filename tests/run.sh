@@ -3,7 +3,8 @@
 # Usage: sh tests/run.sh [shape|unit|golden|realworld|fuzz|py|exec ...]  (from the repo root)
 # Environment: BUILD (default build), VALGRIND (a prefix for unit tests),
 # F2O_TEST_JOBS (test programs run at once; default twice the CPUs, at
-# least 2; 1 runs them one after the other).
+# least 2; 1 runs them one after the other), F2O_TEST_TIMES (0: no table
+# of each job's wall and CPU seconds before the closing line).
 #
 # Every test program (a unit binary, a corpus replay, a tier script, a
 # Python test, an exec script) is one job with its own log; up to
