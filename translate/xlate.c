@@ -176,6 +176,18 @@ inputs_json(const struct export *ex)
 	return in;
 }
 
+/* The parsed export and what stages hung on its services leave memory. */
+static void
+drop_export(struct xlate *x)
+{
+	size_t i;
+
+	for (i = 0; x->ex != NULL && i < x->ex->nsvcs; i++)
+		autoscale_free(x->ex->svcs[i].scaling);
+	export_free(x->ex);
+	x->ex = NULL;
+}
+
 static void
 xlate_cleanup(struct xlate *x)
 {
@@ -211,9 +223,7 @@ xlate_cleanup(struct xlate *x)
 	strbuf_cleanup(&x->md_ocean);
 	strbuf_cleanup(&x->md_cost);
 	strbuf_cleanup(&x->md_phases);
-	for (i = 0; x->ex != NULL && i < x->ex->nsvcs; i++)
-		autoscale_free(x->ex->svcs[i].scaling);
-	export_free(x->ex);
+	drop_export(x);
 }
 
 static int
@@ -268,8 +278,7 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	x->nsteps = x->plan->nsteps;
 	plan_free(x->plan);
 	x->plan = NULL;
-	export_free(x->ex);
-	x->ex = NULL;
+	drop_export(x);
 	return bundle_seal(x->bundle, meta);
 }
 
