@@ -38,10 +38,8 @@ bundle_free(struct bundle *b)
 
 	if (b == NULL)
 		return;
-	for (i = 0; i < b->nfiles; i++) {
-		free(b->files[i].name);
-		free(b->files[i].data);
-	}
+	for (i = 0; i < b->nfiles; i++)
+		free(b->files[i].data);	/* names: kept by b->names */
 	free(b->files);
 	hashmap_cleanup(&b->names);
 	bundle_out_free(b->out);
@@ -93,8 +91,7 @@ void
 bundle_entry_commit(struct bundle *b, struct bundle_file *f,
     const char *name)
 {
-	f->name = xstrdup(name);
-	hashmap_put(&b->names, f->name, b->nfiles);
+	f->name = hashmap_intern(&b->names, name, b->nfiles);
 	b->nfiles++;
 }
 

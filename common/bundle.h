@@ -27,7 +27,8 @@
 #define BUNDLE_MAX_TOTAL	(2UL * 1024 * 1024 * 1024) /* bytes, all */
 
 struct bundle_file {
-	char	*name;			/* relative path, fsio_safe_relpath */
+	char	*name;			/* relative path, fsio_safe_relpath;
+					   kept by the bundle's names map */
 	char	*data;			/* NUL-terminated copy; NULL once
 					   streamed out (bundle_stream) */
 	size_t	 len;

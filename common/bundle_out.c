@@ -23,6 +23,8 @@
 
 /* Folders of a staged directory kept open for openat (then by path). */
 #define OUT_MAX_OPEN_DIRS	64
+/* Bytes gathered before one write to the spool (files are small). */
+#define OUT_SPOOL_BUF		(1024 * 1024)
 
 struct bundle_out {
 	char	*path;		/* the target */
@@ -37,7 +39,9 @@ struct bundle_out {
 	size_t	 nfds;
 	/* archive */
 	int	 spool;		/* unlinked file beside path, or -1 */
-	long long spool_len;
+	long long spool_len;	/* bytes in it, with those in sbuf */
+	char	*sbuf;		/* its last bytes, not written yet */
+	size_t	 sbuf_len;
 	bool	 writing;	/* a bundle_wfile is open */
 };
 
@@ -99,8 +103,41 @@ bundle_out_free(struct bundle_out *o)
 	}
 	if (o->spool != -1)
 		(void)close(o->spool);
+	free(o->sbuf);
 	free(o->path);
 	free(o);
+}
+
+/* Write what the spool buffer holds. */
+static int
+spool_flush(struct bundle_out *o)
+{
+	if (o->sbuf_len == 0)
+		return 0;
+	if (fsio_write_all(o->spool, o->sbuf, o->sbuf_len,
+	    "bundle spool") == -1)
+		return -1;
+	o->sbuf_len = 0;
+	return 0;
+}
+
+/* Append to the spool, a buffer of small files at a time. */
+static int
+spool_put(struct bundle_out *o, const void *data, size_t len)
+{
+	if (o->sbuf_len + len > OUT_SPOOL_BUF && spool_flush(o) == -1)
+		return -1;
+	if (len >= OUT_SPOOL_BUF) {
+		if (fsio_write_all(o->spool, data, len, "bundle spool") == -1)
+			return -1;
+	} else {
+		if (o->sbuf == NULL)
+			o->sbuf = xmalloc(OUT_SPOOL_BUF);
+		memcpy(o->sbuf + o->sbuf_len, data, len);
+		o->sbuf_len += len;
+	}
+	o->spool_len += (long long)len;
+	return 0;
 }
 
 /* What bundle_write refuses about path, checked before and after. */
@@ -276,10 +313,7 @@ bundle_out_put(const struct bundle *b, struct bundle_file *f,
 	if (!o->tar)
 		return put_dir(o, name, data, f->len);
 	f->off = o->spool_len;
-	if (fsio_write_all(o->spool, data, f->len, "bundle spool") == -1)
-		return -1;
-	o->spool_len += (long long)f->len;
-	return 0;
+	return spool_put(o, data, f->len);
 }
 
 static int
@@ -311,7 +345,7 @@ spool_read(const struct bundle_out *o, const struct bundle_file *f,
 char *
 bundle_out_read(const struct bundle *b, const struct bundle_file *f)
 {
-	const struct bundle_out *o = b->out;
+	struct bundle_out *o = b->out;
 	char *buf = NULL, *p;
 	size_t len;
 
@@ -320,6 +354,8 @@ bundle_out_read(const struct bundle *b, const struct bundle_file *f)
 		return NULL;
 	}
 	if (o->tar) {
+		if (spool_flush(o) == -1)
+			return NULL;
 		buf = xmalloc(f->len + 1);
 		if (spool_read(o, f, buf) == -1) {
 			free(buf);
@@ -496,7 +532,8 @@ finish(const struct bundle *b, struct bundle_out *o)
 	size_t i;
 
 	if (o->tar) {
-		if (check_target(o->path, true, o->force) == -1 ||
+		if (spool_flush(o) == -1 ||
+		    check_target(o->path, true, o->force) == -1 ||
 		    fsio_atomic_open(&a, o->path) == -1)
 			return -1;
 		if (write_tar(b, a.fd, o->path, o->gz) == -1) {
@@ -622,12 +659,11 @@ bundle_wwrite(struct bundle_wfile *w, const void *data, size_t len)
 			w->buf = xrealloc(w->buf, w->cap);
 		}
 		memcpy(w->buf + w->len, data, len);
-	} else if (fsio_write_all(o->tar ? o->spool : w->fd, data, len,
-	    w->name) == -1) {
+	} else if (o->tar ? spool_put(o, data, len) == -1 :
+	    fsio_write_all(w->fd, data, len, w->name) == -1) {
 		w->failed = true;
 		return -1;
-	} else if (o->tar)
-		o->spool_len += (long long)len;
+	}
 	w->len += len;
 	return 0;
 }

@@ -67,8 +67,8 @@ grow(struct hashmap *m)
 	*m = n;
 }
 
-void
-hashmap_put(struct hashmap *m, const char *key, size_t val)
+char *
+hashmap_intern(struct hashmap *m, const char *key, size_t val)
 {
 	size_t j;
 
@@ -78,13 +78,20 @@ hashmap_put(struct hashmap *m, const char *key, size_t val)
 	while (m->keys[j] != NULL) {
 		if (strcmp(m->keys[j], key) == 0) {
 			m->vals[j] = val;
-			return;
+			return m->keys[j];
 		}
 		j = (j + 1) & (m->cap - 1);
 	}
 	m->keys[j] = xstrdup(key);
 	m->vals[j] = val;
 	m->len++;
+	return m->keys[j];
+}
+
+void
+hashmap_put(struct hashmap *m, const char *key, size_t val)
+{
+	(void)hashmap_intern(m, key, val);
 }
 
 bool

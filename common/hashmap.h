@@ -18,6 +18,11 @@ void	hashmap_init(struct hashmap *);
 void	hashmap_cleanup(struct hashmap *);	/* NULL-safe */
 /* Insert or overwrite. */
 void	hashmap_put(struct hashmap *, const char *key, size_t val);
+/*
+ * hashmap_put, returning the map's own copy of key: one copy serves both
+ * (never free it; it lives until hashmap_cleanup).
+ */
+char	*hashmap_intern(struct hashmap *, const char *key, size_t val);
 /* True and *val set when key is present. */
 bool	hashmap_get(const struct hashmap *, const char *key, size_t *val);
 

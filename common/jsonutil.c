@@ -326,12 +326,17 @@ char *
 json_print(const cJSON *item)
 {
 	char *s = cJSON_Print(item), *r;
+	size_t n;
 
 	if (s == NULL) {
 		fputs("f2o: out of memory\n", stderr);
 		abort();
 	}
-	r = xasprintf("%s\n", s);
+	n = strlen(s);
+	r = xmalloc(n + 2);
+	memcpy(r, s, n);
+	r[n] = '\n';
+	r[n + 1] = '\0';
 	cJSON_free(s);
 	return r;
 }

@@ -19,6 +19,7 @@ plan_new(void)
 	struct plan *p = xcalloc(1, sizeof(struct plan));
 
 	hashmap_init(&p->ids);
+	hashmap_init(&p->atoms);
 	return p;
 }
 
@@ -27,9 +28,6 @@ step_cleanup(struct plan_step *s)
 {
 	size_t i;
 
-	free(s->id);
-	free(s->phase);
-	free(s->action);
 	free(s->title);
 	free(s->request);
 	free(s->undoes);
@@ -58,6 +56,7 @@ plan_free(struct plan *p)
 		step_cleanup(&p->steps[i]);
 	free(p->steps);
 	hashmap_cleanup(&p->ids);
+	hashmap_cleanup(&p->atoms);
 	free(p);
 }
 
@@ -113,12 +112,13 @@ plan_add(struct plan *p, const char *id, const char *phase,
 		p->cap = p->cap == 0 ? 64 : p->cap * 2;
 		p->steps = xreallocarray(p->steps, p->cap, sizeof(*p->steps));
 	}
-	hashmap_put(&p->ids, id, p->nsteps);
-	s = &p->steps[p->nsteps++];
+	s = &p->steps[p->nsteps];
 	memset(s, 0, sizeof(*s));
-	s->id = xstrdup(id);
-	s->phase = xstrdup(phase);
-	s->action = xstrdup(action);
+	/* Kept once, by the maps (a few phases and actions, many steps). */
+	s->id = hashmap_intern(&p->ids, id, p->nsteps);
+	s->phase = hashmap_intern(&p->atoms, phase, 0);
+	s->action = hashmap_intern(&p->atoms, action, 0);
+	p->nsteps++;
 	s->title = xstrdup(title != NULL ? title : "");
 	s->request = request != NULL ? xstrdup(request) : NULL;
 	for (; after != NULL && *after != NULL; after++)

@@ -36,7 +36,7 @@ struct plan_output {
 	char	*path;		/* e.g. "taskDefinition.taskDefinitionArn" */
 };
 
-struct plan_step {
+struct plan_step {		/* id, phase, action: kept by the plan */
 	char	*id;
 	char	*phase;
 	char	*action;
@@ -57,6 +57,7 @@ struct plan {
 	size_t	 nsteps;
 	size_t	 cap;
 	struct hashmap ids;	/* id -> index into steps */
+	struct hashmap atoms;	/* the phases and actions of the steps */
 };
 
 struct plan	*plan_new(void);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -23,14 +24,18 @@ strbuf_cleanup(struct strbuf *sb)
 	if (sb == NULL)
 		return;
 	free(sb->buf);
+	if (sb->spill != NULL)
+		(void)fclose(sb->spill);
 	memset(sb, 0, sizeof(*sb));
 }
 
 int
 strbuf_add(struct strbuf *sb, const void *p, size_t n)
 {
-	if (n > sb->max || sb->len > sb->max - n)
+	if (n > sb->max || sb->len > sb->max - n) {
+		sb->full = true;
 		return -1;
+	}
 	if (sb->len + n + 1 > sb->cap) {
 		size_t cap = sb->cap == 0 ? 256 : sb->cap;
 
@@ -90,4 +95,57 @@ strbuf_take(struct strbuf *sb, size_t *len)
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
 	return p;
+}
+
+void
+strbuf_spill(struct strbuf *sb, size_t least)
+{
+	if (sb->len < least || sb->len == 0 || sb->spill_failed)
+		return;
+	if (sb->spill == NULL && (sb->spill = tmpfile()) == NULL)
+		return;		/* kept in memory */
+	if (fwrite(sb->buf, 1, sb->len, sb->spill) != sb->len) {
+		log_err("temporary file");
+		sb->spill_failed = true;
+		return;
+	}
+	sb->spilled += sb->len;
+	sb->max -= sb->len;
+	sb->len = 0;
+	sb->buf[0] = '\0';
+}
+
+int
+strbuf_drain(struct strbuf *sb, int (*put)(void *, const void *, size_t),
+    void *arg)
+{
+	char chunk[65536];
+	size_t left = sb->spilled, n;
+
+	if (sb->spill_failed)
+		return -1;
+	if (sb->spill != NULL) {
+		if (fflush(sb->spill) != 0 || fseek(sb->spill, 0, SEEK_SET)) {
+			log_err("temporary file");
+			return -1;
+		}
+		while (left > 0) {
+			n = fread(chunk, 1, left < sizeof(chunk) ? left :
+			    sizeof(chunk), sb->spill);
+			if (n == 0) {
+				log_errx("temporary file: truncated");
+				return -1;
+			}
+			if (put(arg, chunk, n) == -1)
+				return -1;
+			left -= n;
+		}
+		if (fseek(sb->spill, 0, SEEK_END) != 0) {
+			log_err("temporary file");
+			return -1;
+		}
+	}
+	if (sb->len > 0 && put(arg, sb->buf, sb->len) == -1)
+		return -1;
+	return 0;
 }

@@ -1,13 +1,19 @@
 #ifndef F2O_STRBUF_H
 #define F2O_STRBUF_H
 /* A growable NUL-terminated buffer with a hard maximum (curl's dynbuf). */
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct strbuf {
 	char	*buf;
 	size_t	 len;
 	size_t	 cap;
 	size_t	 max;		/* bytes; appends beyond fail */
+	FILE	*spill;		/* strbuf_spill: the text before buf */
+	size_t	 spilled;	/* bytes in spill */
+	bool	 spill_failed;
+	bool	 full;		/* an append was refused: the text is cut */
 };
 
 void	strbuf_init(struct strbuf *, size_t max);
@@ -19,5 +25,19 @@ int	strbuf_printf(struct strbuf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Take the buffer (never NULL); the strbuf is reset. Free with free(). */
 char	*strbuf_take(struct strbuf *, size_t *len);
+/*
+ * A large text kept out of memory: once sb holds at least least bytes they
+ * move to an unlinked temporary file (buf then holds only what follows;
+ * max still counts them), or stay if no file can be made. The whole text
+ * is then read with strbuf_drain() only: spilled + len bytes.
+ */
+void	strbuf_spill(struct strbuf *, size_t least);
+/*
+ * Pass the whole text, spilled and held, to put in order (pieces of at
+ * most 64 KiB). Returns 0, or -1: put's -1, or a spill that failed
+ * (logged).
+ */
+int	strbuf_drain(struct strbuf *, int (*put)(void *, const void *, size_t),
+	    void *arg);
 
 #endif

@@ -2,7 +2,9 @@
  * Retry policy: retryable outcomes, botocore-style jittered delays, the
  * retry quota; pure (no I/O, no clock). See backoff.h.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backoff.h"
@@ -173,4 +175,31 @@ backoff_next(struct backoff *b, enum backoff_api api, unsigned attempt,
 		d = (unsigned)o->reset_s * 1000;
 	*delay_ms = d;
 	return true;
+}
+
+int
+backoff_set_ms(struct backoff *b, const char *v)
+{
+	unsigned long base, cap;
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	base = strtoul(v, &end, 10);
+	cap = base;
+	if (*end == ',') {
+		v = end + 1;
+		if (*v < '0' || *v > '9')
+			return -1;
+		cap = strtoul(v, &end, 10);
+	}
+	if (errno != 0 || *end != '\0' || base < 1 || cap < base ||
+	    cap > BACKOFF_CAP_MS)
+		return -1;
+	b->base_ms = (unsigned)base;
+	b->cap_ms = (unsigned)cap;
+	return 0;
 }

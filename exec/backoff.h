@@ -86,6 +86,12 @@ struct backoff {
 
 /* Defaults above; max_attempts 0 means BACKOFF_DEFAULT_ATTEMPTS. */
 void	backoff_init(struct backoff *, unsigned max_attempts, uint64_t seed);
+/*
+ * F2O_EXEC_BACKOFF_MS (tests and tuning): "BASE[,CAP]" in ms replaces the
+ * base and cap (CAP defaults to BASE). 0 when applied or v is NULL or
+ * empty; -1, nothing changed, unless 1 <= BASE <= CAP <= BACKOFF_CAP_MS.
+ */
+int	backoff_set_ms(struct backoff *, const char *v);
 /* Next PRNG value (splitmix64). */
 uint64_t backoff_random(struct backoff *);
 /* Classify one outcome. */

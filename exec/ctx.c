@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "log.h"
 #include "xalloc.h"
 
 const char *
@@ -48,6 +49,10 @@ ctx_hooks_init(struct run_ctx *ctx)
 	pa = getenv("F2O_EXEC_EVENT_LOG");
 	if (pa != NULL && *pa != '\0')
 		ctx->event_log = xstrdup(pa);
+	pa = getenv("F2O_EXEC_BACKOFF_MS");
+	if (backoff_set_ms(&ctx->backoff, pa) == -1)
+		log_warnx("F2O_EXEC_BACKOFF_MS=%s: want BASE[,CAP] in ms, 1 <= "
+		    "BASE <= CAP <= %u; ignored", pa, BACKOFF_CAP_MS);
 }
 
 /* Sleep ms milliseconds in slices; false when a stop was requested. */

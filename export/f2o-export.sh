@@ -275,20 +275,45 @@ EvaluateLowSampleCountPercentile EvaluationCriteria EvaluationInterval
 EvaluationPeriods ExtendedStatistic InsufficientDataActions MetricName Metrics
 Namespace OKActions Period Statistic Threshold ThresholdMetricId
 TreatMissingData Unit"
+# Each skeleton costs a CLI start (about a second of CPU): they are kept
+# per CLI version under ${XDG_CACHE_HOME:-~/.cache}/f2o-export (written
+# whole, then renamed), so later exports with the same CLI reuse them.
 probe() { # name aws-args...: the input skeleton into $scratch/skel-NAME.json
 	_n=$1
 	shift
-	aws "$@" --generate-cli-skeleton >"$scratch/skel-$_n.json" 2>/dev/null &
-	probe_pids="$probe_pids $!"
+	if [ -n "$skel_cache" ] && [ -s "$skel_cache/skel-$_n.json" ]; then
+		cp "$skel_cache/skel-$_n.json" "$scratch/skel-$_n.json"
+		return 0
+	fi
+	aws "$@" --generate-cli-skeleton >"$scratch/skel-$_n.json" 2>/dev/null ||
+	    return 0
+	[ -n "$skel_cache" ] || return 0
+	if mkdir -p "$skel_cache" 2>/dev/null &&
+	    cp "$scratch/skel-$_n.json" "$skel_cache/.skel-$_n.$$" 2>/dev/null
+	then
+		mv -f "$skel_cache/.skel-$_n.$$" "$skel_cache/skel-$_n.json" \
+		    2>/dev/null || rm -f "$skel_cache/.skel-$_n.$$"
+	fi
 }
-probe service ecs create-service
-probe taskdef ecs register-task-definition
-if [ "$aas" = 1 ]; then
-	probe target application-autoscaling register-scalable-target
-	probe policy application-autoscaling put-scaling-policy
-	probe action application-autoscaling put-scheduled-action
-	probe alarm cloudwatch put-metric-alarm
-fi
+probe_all() {
+	skel_cache=""
+	_cache=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
+	if [ -n "$_cache" ]; then
+		_v=$(aws --version 2>&1 | head -n 1 | cksum | cut -d' ' -f1)
+		[ -z "$_v" ] || skel_cache="$_cache/f2o-export/cli-$_v"
+	fi
+	probe service ecs create-service &
+	probe taskdef ecs register-task-definition &
+	if [ "$aas" = 1 ]; then
+		probe target application-autoscaling register-scalable-target &
+		probe policy application-autoscaling put-scaling-policy &
+		probe action application-autoscaling put-scheduled-action &
+		probe alarm cloudwatch put-metric-alarm &
+	fi
+	wait
+}
+probe_all &
+probe_pids="$!"
 
 # -- services ------------------------------------------------------------------
 say "cluster $cname: listing services"

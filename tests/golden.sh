@@ -15,6 +15,10 @@ update=0
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cases=${*:-$(ls tests/golden)}
+# First every case's translation and comparisons (problems in $tmp/$c.pb),
+# then one validate_bundle.py over all the bundles (one Python start-up,
+# not one per case), then the results in case order.
+valid=""
 for c in $cases; do
 	d=tests/golden/$c
 	[ -f "$d/args" ] || continue
@@ -45,11 +49,37 @@ for c in $cases; do
 		if [ -f "$d/expected.warnings" ]; then
 			cmp -s "$tmp/$c.err" "$d/expected.warnings" || problems="$problems warnings-differ"
 		fi
-		if [ -f tests/tools/validate_bundle.py ]; then
-			$PY tests/tools/validate_bundle.py "$out" >"$tmp/$c.val" 2>&1 || problems="$problems invalid-requests"
-		fi
+		[ -d "$out" ] && valid="$valid $out"
 		$PY tests/tools/check_iam_policy.py "$out" >"$tmp/$c.iam" 2>&1 || { problems="$problems iam-policy"; cat "$tmp/$c.iam" >>"$tmp/$c.val"; }
 	fi
+	echo "$problems" >"$tmp/$c.pb"
+done
+# validate_bundle.py prints each bundle's problems, then its line
+# "validate_bundle: $tmp/CASE: N problems": each case gets its own.
+if [ -n "$valid" ] && [ -f tests/tools/validate_bundle.py ]; then
+	# shellcheck disable=SC2086
+	$PY tests/tools/validate_bundle.py $valid >"$tmp/validate.all" 2>&1
+	vrc=$?
+	awk -v tmp="$tmp/" '
+	/^validate_bundle: / {
+		b = $2; sub(/:$/, "", b); c = substr(b, length(tmp) + 1)
+		if ($3 != "0") { printf "%s", buf >> (tmp c ".val"); print c }
+		buf = ""; next }
+	{ buf = buf $0 "\n" }' "$tmp/validate.all" >"$tmp/invalid"
+	n=$(grep -c '^validate_bundle: ' "$tmp/validate.all")
+	if [ "$n" -ne "$(echo $valid | wc -w)" ] || { [ "$vrc" -ne 0 ] && [ ! -s "$tmp/invalid" ]; }; then
+		# it did not report every bundle: every case fails
+		echo "validate_bundle.py (exit $vrc) reported $n bundles of $(echo $valid | wc -w):"
+		tail -n 20 "$tmp/validate.all"
+		for b in $valid; do echo "${b#"$tmp"/}"; done >"$tmp/invalid"
+	fi
+	while read -r c; do
+		echo "$(cat "$tmp/$c.pb") invalid-requests" >"$tmp/$c.pb"
+	done <"$tmp/invalid"
+fi
+for c in $cases; do
+	[ -f "$tmp/$c.pb" ] || continue
+	problems=$(cat "$tmp/$c.pb")
 	if [ -z "$problems" ]; then
 		echo "ok   $c"; pass=$((pass + 1))
 	else

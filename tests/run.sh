@@ -3,7 +3,8 @@
 # Usage: sh tests/run.sh [shape|unit|golden|realworld|fuzz|py|exec ...]  (from the repo root)
 # Environment: BUILD (default build), VALGRIND (a prefix for unit tests),
 # F2O_TEST_JOBS (test programs run at once; default twice the CPUs, at
-# least 2; 1 runs them one after the other).
+# least 2; 1 runs them one after the other), F2O_TEST_TIMES (0: no table
+# of each job's wall and CPU seconds before the closing line).
 #
 # Every test program (a unit binary, a corpus replay, a tier script, a
 # Python test, an exec script) is one job with its own log; up to
@@ -19,7 +20,9 @@ JOBS=${F2O_TEST_JOBS:-$((ncpu * 2))}
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=2
 # Started first (when selected): the longest programs, so that the run is
 # not left waiting on one of them at the end. Only the start order.
-FIRST="tests/exec/kill_phases_test.sh tests/exec/export_test.sh tests/exec/kill_test.sh tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/peers/test_peer.py"
+# Longest wall first, as measured by the timing table (the jobs that wait
+# on peers for minutes, then the CPU-heavy ones); "make" is the live fuzz.
+FIRST="tests/exec/kill_phases_test.sh tests/exec/export_test.sh tests/exec/adopt_test.sh tests/exec/autoscale_test.sh tests/exec/moto_aas_test.sh tests/exec/preflight_test.sh tests/exec/translate_memory_test.sh tests/exec/creds_e2e.sh tests/exec/kill_test.sh tests/exec/moto_test.sh tests/exec/rollback_fail_test.sh tests/peers/test_peer.py tests/golden.sh make tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/exec/phase_test.sh"
 pass=0
 fail=0
 failed_names=""
@@ -91,7 +94,7 @@ run_job() { # id program
 		fi
 		# Its own make: none of a calling make's variables (make check
 		# passes BUILD and sanitizer CFLAGS down through MAKEFLAGS).
-		exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s BUILD=build \
+		exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j"$ncpu" BUILD=build \
 		    fuzz FUZZTIME="$ft" FUZZ_TARGETS=fuzz_export ;;
 	shape) exec sh "$2" --self-test ;;
 	cli|golden) exec sh "$2" ;;
@@ -103,6 +106,7 @@ run_job() { # id program
 
 # A token per free slot in a FIFO: a job takes one to start and gives it
 # back when it ends, so the next one starts at once (no polling).
+run_t0=$(date +%s%N)
 mkfifo "$log/slots"
 exec 3<>"$log/slots"
 rm -f "$log/slots"
@@ -111,11 +115,17 @@ while [ "$i" -lt "$JOBS" ]; do echo >&3; i=$((i + 1)); done
 start_job() { # id program
 	read -r _ <&3
 	(
+		t0=$(date +%s%N)
 		run_job "$1" "$2" >"$log/$1.out" 2>&1 3>&- </dev/null &
 		c=$!
 		trap 'kill "$c" 2>/dev/null' INT TERM
 		wait "$c"
 		echo $? >"$log/$1.rc"
+		# Wall and CPU (user + system of the job and everything it
+		# waited for: its peers, its f2o runs) for the timing table.
+		t1=$(date +%s%N)
+		times >"$log/$1.cpu"
+		echo "$t0 $t1" >"$log/$1.wall"
 		echo >&3
 	) &
 	pids="$pids $!"
@@ -215,6 +225,25 @@ while read -r id prog; do
 		;;
 	esac
 done <"$log/jobs"
+# Per-job wall and CPU time, longest wall first (F2O_TEST_TIMES=0 leaves
+# it out): where the run's time goes, and the CPU sum it needs.
+if [ "${F2O_TEST_TIMES:-1}" != 0 ]; then
+	while read -r id prog; do
+		[ -f "$log/$id.wall" ] && [ -f "$log/$id.cpu" ] || continue
+		echo "$id $(cat "$log/$id.wall") $(tail -n 1 "$log/$id.cpu")"
+	done <"$log/jobs" | awk -v start="$run_t0" -v end="$(date +%s%N)" '
+	function sec(t,  m) { m = t; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", t); sub(/s$/, "", t); return m * 60 + t }
+	{ w = ($3 - $2) / 1e9; c = sec($4) + sec($5); tc += c
+	  line[NR] = sprintf("%8.1f %8.1f  %s", w, c, $1); key[NR] = w }
+	END {
+		n = NR
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && key[j] > key[j-1]; j--) {
+			t = key[j]; key[j] = key[j-1]; key[j-1] = t
+			t = line[j]; line[j] = line[j-1]; line[j-1] = t }
+		print "timing (s):   wall      cpu  job"
+		for (i = 1; i <= n; i++) print "timing: " line[i]
+		printf "timing: %d jobs, %.1f s wall, %.1f s cpu in all\n", n, (end - start) / 1e9, tc }'
+fi
 [ -n "$failed_names" ] && echo "failing:$failed_names"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,6 +3,7 @@
  * templates (with their digests for the manifest), resolved parameters, tags.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "ctx.h"
 #include "digest.h"
 #include "fsio.h"
+#include "hashmap.h"
+#include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
@@ -18,9 +21,69 @@
 
 #define CTX_MAX_TEMPLATE	(16UL * 1024 * 1024)
 
+/*
+ * Services and task definitions by name, key and file, for the warnings
+ * (one look-up each, not a pass over the export): "n" name, "k" task
+ * definition key, "s" / "t" file of a service / task definition -> the
+ * first index. Made once the export is loaded.
+ */
+struct ctx_index {
+	const struct export *ex;
+	struct hashmap m;
+};
+
+void
+ctx_cleanup(struct xlate *x)
+{
+	if (x->where == NULL)
+		return;
+	hashmap_cleanup(&x->where->m);
+	free(x->where);
+	x->where = NULL;
+}
+
+static void
+ctx_index_put(struct hashmap *m, char kind, const char *s, size_t i)
+{
+	char *k = xasprintf("%c%s", kind, s);
+
+	hashmap_put(m, k, i);
+	free(k);
+}
+
+/* Whether kind + s is in the index (x->ex loaded), and where. */
+static bool
+ctx_index_get(struct xlate *x, char kind, const char *s, size_t *i)
+{
+	struct ctx_index *ix = x->where;
+	size_t j;
+	char *k;
+	bool found;
+
+	if (ix == NULL || ix->ex != x->ex) {
+		ctx_cleanup(x);
+		ix = x->where = xcalloc(1, sizeof(*ix));
+		hashmap_init(&ix->m);
+		ix->ex = x->ex;
+		/* Backwards: the first of equal names wins. */
+		for (j = x->ex->nsvcs; j-- > 0; ) {
+			ctx_index_put(&ix->m, 'n', x->ex->svcs[j].name, j);
+			ctx_index_put(&ix->m, 's', x->ex->svcs[j].src, j);
+		}
+		for (j = x->ex->ntds; j-- > 0; ) {
+			ctx_index_put(&ix->m, 'k', x->ex->tds[j].key, j);
+			ctx_index_put(&ix->m, 't', x->ex->tds[j].src, j);
+		}
+	}
+	k = xasprintf("%c%s", kind, s);
+	found = hashmap_get(&ix->m, k, i);
+	free(k);
+	return found;
+}
+
 /* The file and JSON path of the service or task definition subject. */
 static void
-ctx_where(const struct xlate *x, const char *subject, const char **file,
+ctx_where(struct xlate *x, const char *subject, const char **file,
     const char **path)
 {
 	size_t i;
@@ -29,18 +92,13 @@ ctx_where(const struct xlate *x, const char *subject, const char **file,
 	*path = NULL;
 	if (x->ex == NULL || subject == NULL)
 		return;
-	for (i = 0; i < x->ex->nsvcs; i++)
-		if (strcmp(x->ex->svcs[i].name, subject) == 0) {
-			*file = x->ex->svcs[i].src;
-			*path = x->ex->svcs[i].jpath;
-			return;
-		}
-	for (i = 0; i < x->ex->ntds; i++)
-		if (strcmp(x->ex->tds[i].key, subject) == 0) {
-			*file = x->ex->tds[i].src;
-			*path = x->ex->tds[i].jpath;
-			return;
-		}
+	if (ctx_index_get(x, 'n', subject, &i)) {
+		*file = x->ex->svcs[i].src;
+		*path = x->ex->svcs[i].jpath;
+	} else if (ctx_index_get(x, 'k', subject, &i)) {
+		*file = x->ex->tds[i].src;
+		*path = x->ex->tds[i].jpath;
+	}
 }
 
 /*
@@ -48,19 +106,17 @@ ctx_where(const struct xlate *x, const char *subject, const char **file,
  * argument (the same however the path was spelled), else file itself.
  */
 static const char *
-ctx_display(const struct xlate *x, const char *file)
+ctx_display(struct xlate *x, const char *file)
 {
 	size_t i;
 	int k;
 
 	if (x->ex == NULL || file == NULL)
 		return file;
-	for (i = 0; i < x->ex->nsvcs; i++)
-		if (strcmp(x->ex->svcs[i].src, file) == 0)
-			return x->ex->svcs[i].srcname;
-	for (i = 0; i < x->ex->ntds; i++)
-		if (strcmp(x->ex->tds[i].src, file) == 0)
-			return x->ex->tds[i].srcname;
+	if (ctx_index_get(x, 's', file, &i))
+		return x->ex->svcs[i].srcname;
+	if (ctx_index_get(x, 't', file, &i))
+		return x->ex->tds[i].srcname;
 	for (k = 0; k < XAAS__MAX; k++)
 		for (i = 0; i < x->ex->aas[k].n; i++)
 			if (strcmp(x->ex->aas[k].items[i].src, file) == 0)
@@ -178,6 +234,7 @@ ctx_request(struct xlate *x, const char *step_id, const cJSON *req)
 		free(path);
 		return NULL;
 	}
+	iampolicy_note(x, path, req);
 	return path;
 }
 

@@ -53,6 +53,8 @@ cJSON	*ctx_template_json(struct xlate *, const char *name);
  * (value is taken); the manifest's "parameters" shows it.
  */
 void	ctx_resolved(struct xlate *, const char *name, cJSON *value);
+/* Free what these services keep in x (an index of the export). */
+void	ctx_cleanup(struct xlate *);
 /* The f2o tags put on everything created: [{"key":..,"value":..}]. */
 cJSON	*ctx_tags(const struct xlate *, const char *keyname,
 	    const char *valname);

@@ -7,10 +7,11 @@
  * action and resource kind; a new operation is one row. Statements are
  * one per IAM action, resources sorted, so the document is deterministic.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx.h"
+#include "hashmap.h"
 #include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -30,6 +31,7 @@ enum res_kind {
 
 #define IAMPOLICY_AAS	"application-autoscaling:"
 #define IAMPOLICY_AAS_ECS	"ecs.application-autoscaling.amazonaws.com"
+#define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -102,10 +104,34 @@ static const struct iam_row iam_table[] = {
 	{ NULL, NULL, RES_ANY }
 };
 
-struct pol {
-	cJSON	*acts;		/* IAM action -> {resource: true} */
+/* A request summary waiting for the plan step that sends it. */
+struct iam_pending {
+	char	*path;		/* the request file */
+	cJSON	*req;		/* the members this file reads */
+};
+
+/*
+ * The policy taken in a step at a time, in plan order, as the stages add
+ * them: each request is summarised when ctx_request() stores it, so no
+ * request file is read back.
+ */
+struct iampolicy {
+	/*
+	 * "ACTION Lresource" (as written) or "ACTION Tsvc:rest" (an ARN of
+	 * this account, "arn:PART:svc:REGION:ACCOUNT:rest", completed once
+	 * the account is known); the set of each action is sorted at the end.
+	 */
+	struct hashmap seen;
 	cJSON	*conds;		/* IAM action -> Condition */
-	const char *part, *region, *account, *cluster;
+	size_t	 next;		/* first plan step not taken in yet */
+	struct iam_pending pend[IAM_MAX_PENDING];
+	size_t	 npend;
+	bool	 aas;		/* the plan has Application Auto Scaling steps */
+};
+
+struct pol {
+	struct iampolicy *ip;
+	const char *part, *region, *cluster;
 };
 
 static const struct iam_row *
@@ -120,14 +146,31 @@ row_find(const char *op)
 }
 
 static void
+pol_key(struct pol *p, const char *iam, char kind, const char *res)
+{
+	char *key = xasprintf("%s %c%s", iam, kind, res);
+	size_t v;
+
+	if (!hashmap_get(&p->ip->seen, key, &v))
+		hashmap_put(&p->ip->seen, key, 0);
+	free(key);
+}
+
+/* Add res to iam's set, as written. */
+static void
 pol_add(struct pol *p, const char *iam, const char *res)
 {
-	cJSON *set = cJSON_GetObjectItemCaseSensitive(p->acts, iam);
+	pol_key(p, iam, 'L', res);
+}
 
-	if (set == NULL)
-		set = cJSON_AddObjectToObject(p->acts, iam);
-	if (cJSON_GetObjectItemCaseSensitive(set, res) == NULL)
-		cJSON_AddTrueToObject(set, res);
+/* Add "arn:PART:svc:REGION:ACCOUNT:rest" to iam's set. */
+static void
+pol_arn(struct pol *p, const char *iam, const char *svc, const char *rest)
+{
+	char *r = xasprintf("%s:%s", svc, rest);
+
+	pol_key(p, iam, 'T', r);
+	free(r);
 }
 
 static int
@@ -140,31 +183,29 @@ static void
 add_service(struct pol *p, const char *iam, const char *cluster,
     const char *name)
 {
-	char *arn;
+	char *rest;
 
 	if (is_ref(name) || is_ref(cluster)) {
 		pol_add(p, iam, "*");
 		return;
 	}
-	arn = xasprintf("arn:%s:ecs:%s:%s:service/%s/%s", p->part, p->region,
-	    p->account, cluster, name);
-	pol_add(p, iam, arn);
-	free(arn);
+	rest = xasprintf("service/%s/%s", cluster, name);
+	pol_arn(p, iam, "ecs", rest);
+	free(rest);
 }
 
 static void
 add_alarm(struct pol *p, const char *iam, const char *name)
 {
-	char *arn;
+	char *rest;
 
 	if (is_ref(name)) {
 		pol_add(p, iam, "*");
 		return;
 	}
-	arn = xasprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", p->part,
-	    p->region, p->account, name);
-	pol_add(p, iam, arn);
-	free(arn);
+	rest = xasprintf("alarm:%s", name);
+	pol_arn(p, iam, "cloudwatch", rest);
+	free(rest);
 }
 
 static void
@@ -172,7 +213,7 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 {
 	const char *cl = req != NULL ? json_str(req, "cluster") : NULL;
 	const cJSON *it;
-	char *arn;
+	char *rest;
 
 	if (cl == NULL)
 		cl = p->cluster;
@@ -190,23 +231,18 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 			add_service(p, r->iam, cl, cJSON_GetStringValue(it));
 		break;
 	case RES_CLUSTER:
-		arn = xasprintf("arn:%s:ecs:%s:%s:cluster/%s", p->part,
-		    p->region, p->account, p->cluster);
-		pol_add(p, r->iam, arn);
-		free(arn);
+		rest = xasprintf("cluster/%s", p->cluster);
+		pol_arn(p, r->iam, "ecs", rest);
+		free(rest);
 		break;
 	case RES_SG_VPC:
-		arn = xasprintf("arn:%s:ec2:%s:%s:vpc/%s", p->part, p->region,
-		    p->account, is_ref(json_str(req, "VpcId")) ? "*" :
-		    json_str(req, "VpcId"));
-		pol_add(p, r->iam, arn);
-		free(arn);
+		rest = xasprintf("vpc/%s", is_ref(json_str(req, "VpcId")) ?
+		    "*" : json_str(req, "VpcId"));
+		pol_arn(p, r->iam, "ec2", rest);
+		free(rest);
 		/* FALLTHROUGH */
 	case RES_SG:
-		arn = xasprintf("arn:%s:ec2:%s:%s:security-group/*", p->part,
-		    p->region, p->account);
-		pol_add(p, r->iam, arn);
-		free(arn);
+		pol_arn(p, r->iam, "ec2", "security-group/*");
 		break;
 	case RES_TAG_ARN:
 		pol_add(p, r->iam, is_ref(json_str(req, "resourceArn")) ? "*" :
@@ -226,10 +262,11 @@ static void
 set_cond(struct pol *p, const char *iam, const char *op, const char *key,
     const char *val)
 {
-	cJSON *c = cJSON_GetObjectItemCaseSensitive(p->conds, iam), *se, *v;
+	cJSON *c = cJSON_GetObjectItemCaseSensitive(p->ip->conds, iam), *se,
+	    *v;
 
 	if (c == NULL) {
-		c = cJSON_AddObjectToObject(p->conds, iam);
+		c = cJSON_AddObjectToObject(p->ip->conds, iam);
 		se = cJSON_AddObjectToObject(c, op);
 		cJSON_AddItemToObject(se, key, cJSON_CreateArray());
 	}
@@ -264,12 +301,9 @@ add_implicit_aas(struct pol *p, const char *action, const cJSON *req)
 	if (strcmp(action, IAMPOLICY_AAS "RegisterScalableTarget") == 0) {
 		add_service(p, "ecs:DescribeServices", cl, name);
 		add_service(p, "ecs:UpdateService", cl, name);
-		arn = xasprintf("arn:%s:iam::%s:role/aws-service-role/"
-		    IAMPOLICY_AAS_ECS "/"
-		    "AWSServiceRoleForApplicationAutoScaling_ECSService",
-		    p->part, p->account);
-		pol_add(p, "iam:CreateServiceLinkedRole", arn);
-		free(arn);
+		pol_arn(p, "iam:CreateServiceLinkedRole", "iam",
+		    "role/aws-service-role/" IAMPOLICY_AAS_ECS "/"
+		    "AWSServiceRoleForApplicationAutoScaling_ECSService");
 		set_cond(p, "iam:CreateServiceLinkedRole", "StringEquals",
 		    "iam:AWSServiceName", IAMPOLICY_AAS_ECS);
 	}
@@ -278,10 +312,9 @@ add_implicit_aas(struct pol *p, const char *action, const cJSON *req)
 	    strcmp(json_str(req, "PolicyType"), "TargetTrackingScaling") ==
 	    0) || strcmp(action, IAMPOLICY_AAS "DeregisterScalableTarget") ==
 	    0) {
-		arn = xasprintf("arn:%s:cloudwatch:%s:%s:alarm:TargetTracking-"
-		    "%s-*", p->part, p->region, p->account, rid);
+		arn = xasprintf("alarm:TargetTracking-%s-*", rid);
 		for (k = cw; *k != NULL; k++)
-			pol_add(p, *k, arn);
+			pol_arn(p, *k, "cloudwatch", arn);
 		free(arn);
 	}
 	free(cl);
@@ -336,11 +369,7 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 	if (strcmp(action, "ec2:CreateSecurityGroup") == 0 &&
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(req,
 	    "TagSpecifications")) > 0) {
-		char *arn = xasprintf("arn:%s:ec2:%s:%s:security-group/*",
-		    p->part, p->region, p->account);
-
-		pol_add(p, "ec2:CreateTags", arn);
-		free(arn);
+		pol_arn(p, "ec2:CreateTags", "ec2", "security-group/*");
 		set_cond(p, "ec2:CreateTags", "StringEquals",
 		    "ec2:CreateAction", "CreateSecurityGroup");
 	}
@@ -359,13 +388,135 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 	}
 }
 
-/* A request file of the bundle (streamed files are read back). */
-static cJSON *
-request_json(const struct xlate *x, const char *path)
+/* The members of a request that add_row() and add_implicit() read. */
+static const char *const req_members[] = {
+	"cluster", "serviceName", "service", "services", "VpcId",
+	"resourceArn", "tags", "TagSpecifications", "taskRoleArn",
+	"executionRoleArn", "ResourceId", "PolicyType", "AlarmName",
+	"AlarmNames", "loadBalancers", "deploymentConfiguration", NULL
+};
+
+struct iampolicy *
+iampolicy_new(void)
 {
-	if (path == NULL)
-		return NULL;
-	return bundle_json(x->bundle, path);
+	struct iampolicy *ip = xcalloc(1, sizeof(*ip));
+
+	hashmap_init(&ip->seen);
+	ip->conds = cJSON_CreateObject();
+	return ip;
+}
+
+static void
+pend_drop(struct iampolicy *ip, size_t i)
+{
+	free(ip->pend[i].path);
+	cJSON_Delete(ip->pend[i].req);
+	memmove(&ip->pend[i], &ip->pend[i + 1], (ip->npend - i - 1) *
+	    sizeof(ip->pend[0]));
+	ip->npend--;
+}
+
+void
+iampolicy_free(struct iampolicy *ip)
+{
+	if (ip == NULL)
+		return;
+	while (ip->npend > 0)
+		pend_drop(ip, ip->npend - 1);
+	hashmap_cleanup(&ip->seen);
+	cJSON_Delete(ip->conds);
+	free(ip);
+}
+
+/* The summary noted for path (taken: free it), or NULL. */
+static cJSON *
+pend_take(struct iampolicy *ip, const char *path)
+{
+	cJSON *req;
+	size_t i;
+
+	for (i = 0; i < ip->npend; i++)
+		if (strcmp(ip->pend[i].path, path) == 0) {
+			req = ip->pend[i].req;
+			ip->pend[i].req = NULL;
+			pend_drop(ip, i);
+			return req;
+		}
+	return NULL;
+}
+
+/*
+ * Take in the plan steps added since the last call, in plan order. Before
+ * the end (final false) stop at a step whose request file is not made yet
+ * or whose action has no row: the end reports that. A request noted by
+ * iampolicy_note() is used as noted; any other is read back.
+ */
+static int
+take_steps(struct xlate *x, struct iampolicy *ip, bool final)
+{
+	struct pol p;
+	const struct iam_row *r;
+	cJSON *req;
+
+	p.ip = ip;
+	p.part = x->ex != NULL && x->ex->partition != NULL ?
+	    x->ex->partition : "aws";
+	p.region = opt_str(x->opt, "region");
+	p.cluster = opt_str(x->opt, "ecs-cluster");
+	for (; ip->next < x->plan->nsteps; ip->next++) {
+		const struct plan_step *s = &x->plan->steps[ip->next];
+
+		if (strncmp(s->action, "spot:", 5) == 0)
+			continue;	/* Spot API: not IAM */
+		r = row_find(s->action);
+		if (r == NULL) {
+			if (!final)
+				return 0;
+			log_errx("%s: no IAM mapping for action %s "
+			    "(translate/iampolicy.c)", s->id, s->action);
+			return -1;
+		}
+		req = NULL;
+		if (s->request != NULL) {
+			req = pend_take(ip, s->request);
+			if (req == NULL && !final &&
+			    bundle_find(x->bundle, s->request) == NULL)
+				return 0;
+			if (req == NULL)
+				req = bundle_json(x->bundle, s->request);
+		}
+		if (strncmp(s->action, IAMPOLICY_AAS,
+		    strlen(IAMPOLICY_AAS)) == 0)
+			ip->aas = true;
+		add_row(&p, r, req);
+		add_implicit(&p, s->action, req);
+		cJSON_Delete(req);
+	}
+	return 0;
+}
+
+void
+iampolicy_note(struct xlate *x, const char *path, const cJSON *req)
+{
+	struct iampolicy *ip = x->iam;
+	const char *const *k;
+	const cJSON *m;
+	cJSON *sum;
+
+	if (ip == NULL)
+		return;
+	(void)take_steps(x, ip, false);
+	if (ip->npend == IAM_MAX_PENDING)
+		pend_drop(ip, 0);	/* read back at the end */
+	sum = cJSON_CreateObject();
+	for (k = req_members; *k != NULL; k++) {
+		m = cJSON_GetObjectItemCaseSensitive(req, *k);
+		if (m != NULL)
+			cJSON_AddItemToObject(sum, *k, cJSON_Duplicate(m, 1));
+	}
+	ip->pend[ip->npend].path = xstrdup(path);
+	ip->pend[ip->npend].req = sum;
+	ip->npend++;
 }
 
 /* "ecs:CreateService" -> "EcsCreateService" */
@@ -384,81 +535,111 @@ sid_of(const char *iam)
 	return s;
 }
 
-static cJSON *
-pol_document(struct pol *p)
+struct iam_res {
+	char	*act;		/* IAM action */
+	char	*res;		/* resource, complete */
+};
+
+static int
+cmp_res(const void *a, const void *b)
 {
-	cJSON *doc = cJSON_CreateObject(), *sts, *st, *a, *r, *c;
+	const struct iam_res *x = a, *y = b;
+	int c = strcmp(x->act, y->act);
+
+	return c != 0 ? c : strcmp(x->res, y->res);
+}
+
+/*
+ * The statements: one per action in name order, its resources complete,
+ * sorted and unique ("*" alone when the set holds "*").
+ */
+static cJSON *
+pol_document(struct xlate *x, struct iampolicy *ip, const char *account)
+{
+	cJSON *doc = cJSON_CreateObject(), *sts, *st = NULL, *arr = NULL, *c;
+	const char *part = x->ex != NULL && x->ex->partition != NULL ?
+	    x->ex->partition : "aws", *region = opt_str(x->opt, "region");
+	struct iam_res *v = xreallocarray(NULL, ip->seen.len + 1, sizeof(*v));
+	size_t i, j, n = 0;
+	const char *key, *sp, *colon;
 	char *sid;
 
-	json_sort_keys(p->acts);
+	for (i = 0; i < ip->seen.cap; i++) {
+		if (ip->seen.keys[i] == NULL)
+			continue;
+		key = ip->seen.keys[i];
+		sp = strchr(key, ' ');
+		v[n].act = xstrndup(key, (size_t)(sp - key));
+		if (sp[1] == 'T') {
+			colon = strchr(sp + 2, ':');
+			/* IAM is global: its ARNs name no region */
+			v[n].res = xasprintf("arn:%s:%.*s:%s:%s:%s", part,
+			    (int)(colon - (sp + 2)), sp + 2,
+			    strncmp(sp + 2, "iam:", 4) == 0 ? "" : region,
+			    account, colon + 1);
+		} else
+			v[n].res = xstrdup(sp + 2);
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_res);
 	json_add_str(doc, "Version", "2012-10-17");
 	sts = cJSON_AddArrayToObject(doc, "Statement");
-	cJSON_ArrayForEach(a, p->acts) {
+	for (i = 0; i < n; i = j) {
+		bool any = false;
+
+		for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0; j++)
+			if (strcmp(v[j].res, "*") == 0)
+				any = true;
 		st = cJSON_CreateObject();
-		sid = sid_of(a->string);
+		sid = sid_of(v[i].act);
 		json_add_str(st, "Sid", sid);
 		free(sid);
 		json_add_str(st, "Effect", "Allow");
-		json_add_str(st, "Action", a->string);
-		if (cJSON_GetObjectItemCaseSensitive(a, "*") != NULL)
+		json_add_str(st, "Action", v[i].act);
+		if (any)
 			json_add_str(st, "Resource", "*");
 		else {
-			cJSON *arr = cJSON_AddArrayToObject(st, "Resource");
-
-			cJSON_ArrayForEach(r, a)
-				cJSON_AddItemToArray(arr,
-				    cJSON_CreateString(r->string));
+			arr = cJSON_AddArrayToObject(st, "Resource");
+			for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0;
+			    j++)
+				if (j == i || strcmp(v[j].res,
+				    v[j - 1].res) != 0)
+					cJSON_AddItemToArray(arr,
+					    cJSON_CreateString(v[j].res));
 		}
-		c = cJSON_GetObjectItemCaseSensitive(p->conds, a->string);
+		c = cJSON_GetObjectItemCaseSensitive(ip->conds, v[i].act);
 		if (c != NULL)
 			cJSON_AddItemToObject(st, "Condition",
 			    cJSON_Duplicate(c, 1));
 		cJSON_AddItemToArray(sts, st);
 	}
+	for (i = 0; i < n; i++) {
+		free(v[i].act);
+		free(v[i].res);
+	}
+	free(v);
 	return doc;
 }
 
 int
 iampolicy_write(struct xlate *x, const char *account)
 {
+	struct iampolicy *ip = x->iam != NULL ? x->iam : iampolicy_new();
 	struct pol p;
-	cJSON *doc, *req;
+	cJSON *doc;
 	const struct iam_row *r;
 	size_t i;
-	int rc;
-	bool aas = false;
+	int rc = -1;
 
-	memset(&p, 0, sizeof(p));
-	p.acts = cJSON_CreateObject();
-	p.conds = cJSON_CreateObject();
+	if (take_steps(x, ip, true) == -1)
+		goto out;
+	p.ip = ip;
 	p.part = x->ex->partition != NULL ? x->ex->partition : "aws";
 	p.region = opt_str(x->opt, "region");
-	p.account = account;
 	p.cluster = opt_str(x->opt, "ecs-cluster");
-	for (i = 0; i < x->plan->nsteps; i++) {
-		const struct plan_step *s = &x->plan->steps[i];
-
-		if (strncmp(s->action, "spot:", 5) == 0)
-			continue;	/* Spot API: not IAM */
-		r = row_find(s->action);
-		if (r == NULL) {
-			log_errx("%s: no IAM mapping for action %s "
-			    "(translate/iampolicy.c)", s->id, s->action);
-			cJSON_Delete(p.acts);
-			cJSON_Delete(p.conds);
-			return -1;
-		}
-		if (strncmp(s->action, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) ==
-		    0)
-			aas = true;
-		req = request_json(x, s->request);
-		add_row(&p, r, req);
-		add_implicit(&p, s->action, req);
-		cJSON_Delete(req);
-	}
 	/* The executor's reads: preflight and reconcile, on every service. */
 	for (r = iam_table; r->op != NULL; r++) {
-		if (strncmp(r->op, "exec:", 5) != 0 || (!aas &&
+		if (strncmp(r->op, "exec:", 5) != 0 || (!ip->aas &&
 		    strncmp(r->iam, IAMPOLICY_AAS, strlen(IAMPOLICY_AAS)) == 0))
 			continue;
 		if (r->res == RES_SERVICE) {
@@ -483,10 +664,11 @@ iampolicy_write(struct xlate *x, const char *account)
 			add_alarm(&p, "cloudwatch:DescribeAlarms",
 			    sc->alarms[k]->key);
 	}
-	doc = pol_document(&p);
+	doc = pol_document(x, ip, account);
 	rc = bundle_add_json(x->bundle, "iam-policy.json", doc);
 	cJSON_Delete(doc);
-	cJSON_Delete(p.acts);
-	cJSON_Delete(p.conds);
+out:
+	if (ip != x->iam)
+		iampolicy_free(ip);
 	return rc;
 }

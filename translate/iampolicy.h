@@ -6,6 +6,16 @@
  */
 #include "model.h"
 
+/*
+ * The policy is taken in as the plan grows: x->iam (iampolicy_new(), NULL-
+ * safe iampolicy_free()) keeps what the steps so far need, and
+ * ctx_request() notes each request file it stores (req is not taken), so
+ * that no request is read back. Without x->iam, iampolicy_write() reads
+ * every request back from the bundle.
+ */
+struct iampolicy *iampolicy_new(void);
+void	iampolicy_free(struct iampolicy *);
+void	iampolicy_note(struct xlate *, const char *path, const cJSON *req);
 /* Build the policy from x->plan and its requests, add it to the bundle. */
 int	iampolicy_write(struct xlate *, const char *account);
 

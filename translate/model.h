@@ -23,6 +23,8 @@
 #include "strbuf.h"
 
 struct options;
+struct iampolicy;
+struct ctx_index;
 
 #define MODEL_PHASE_IMPORT	"import"
 #define MODEL_PHASE_CUTOVER	"cutover"
@@ -156,10 +158,11 @@ struct xwarn {
 
 struct xlate {
 	const struct options *opt;
-	struct export *ex;
+	struct export *ex;		/* NULL once the manifest is made */
 	struct xsvc **mig;		/* migrated services, name order */
 	size_t	 nmig;
-	struct plan *plan;
+	struct plan *plan;		/* NULL once the manifest is made */
+	size_t	 nsteps;		/* its steps, then */
 	struct bundle *bundle;
 	struct xwarn *warns;
 	size_t	 nwarns;
@@ -167,6 +170,8 @@ struct xlate {
 	cJSON	*resolved;		/* defaults the stages resolved */
 	char	*templates_dir;		/* resolved templates directory */
 	char	*bundle_id;		/* 16 hex: parameters + inputs, for tags */
+	struct iampolicy *iam;		/* IAM policy so far (iampolicy.h) */
+	struct ctx_index *where;	/* the export by name (ctx.c) */
 	/* Set by sg_plan: references to the instances' group ids. */
 	char	**instance_sgs;		/* "${sg/instances.GroupId}" ... */
 	size_t	 ninstance_sgs;

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "jsonutil.h"
 #include "options.h"
+#include "log.h"
 #include "planmd.h"
 #include "xalloc.h"
 
@@ -30,14 +32,45 @@ launch_of(const struct xsvc *s)
 	    json_str(s->svc, "launchType") : "capacity providers";
 }
 
+/* The warnings by subject: the first of each, then the next of the same. */
+#define NO_WARN	((size_t)-1)
+
+struct warn_index {
+	struct hashmap first;	/* subject -> its first warning */
+	size_t	*next;		/* warning -> the next of its subject */
+};
+
 static void
-service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s)
+warns_index(struct warn_index *wi, const struct xlate *x)
+{
+	size_t i, j;
+
+	hashmap_init(&wi->first);
+	wi->next = xreallocarray(NULL, x->nwarns + 1, sizeof(*wi->next));
+	for (i = x->nwarns; i-- > 0; ) {
+		wi->next[i] = hashmap_get(&wi->first, x->warns[i].subject, &j) ?
+		    j : NO_WARN;
+		hashmap_put(&wi->first, x->warns[i].subject, i);
+	}
+}
+
+static size_t
+warns_first(const struct warn_index *wi, const char *subject)
+{
+	size_t i;
+
+	return hashmap_get(&wi->first, subject, &i) ? i : NO_WARN;
+}
+
+static void
+service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s,
+    const struct warn_index *wi)
 {
 	const cJSON *net = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(s->svc, "networkConfiguration"),
 	    "awsvpcConfiguration");
 	const char *pub = json_str(net, "assignPublicIp");
-	size_t i;
+	size_t i, a, b;
 
 	(void)strbuf_printf(sb, "### %s -> %s\n\n", s->name, s->newname);
 	(void)strbuf_printf(sb, "- Source: `%s` (%s)\n", s->srcname, s->jpath);
@@ -89,11 +122,18 @@ service_changes(struct xlate *x, struct strbuf *sb, const struct xsvc *s)
 		(void)strbuf_puts(sb, ", service registries");
 	(void)strbuf_puts(sb, ", deployment configuration, placement, tags, "
 	    "managed tags, execute command.\n");
-	for (i = 0; i < x->nwarns; i++)
-		if (strcmp(x->warns[i].subject, s->name) == 0 ||
-		    strcmp(x->warns[i].subject, s->td->key) == 0)
-			(void)strbuf_printf(sb, "- Warning: %s\n",
-			    x->warns[i].message);
+	/* Its warnings and its task definition's, in warning order. */
+	a = warns_first(wi, s->name);
+	b = warns_first(wi, s->td->key);
+	while (a != NO_WARN || b != NO_WARN) {
+		i = a < b ? a : b;
+		(void)strbuf_printf(sb, "- Warning: %s\n",
+		    x->warns[i].message);
+		if (a == i)
+			a = wi->next[a];
+		if (b == i)
+			b = wi->next[b];
+	}
 	(void)strbuf_puts(sb, "\n");
 }
 
@@ -126,24 +166,41 @@ md_flush(struct strbuf *sb, struct bundle_wfile *w, size_t least, int *rc)
 
 #define MD_CHUNK	(1024 * 1024)
 
-/* strbuf_add(sb, part) without copying part into sb: written after sb. */
+static int
+md_wwrite(void *w, const void *data, size_t len)
+{
+	return bundle_wwrite(w, data, len);
+}
+
+/*
+ * strbuf_add(sb, part) without copying part into sb: written after sb
+ * (part may be spilled, strbuf_spill()).
+ */
 static void
-md_put(struct strbuf *sb, struct bundle_wfile *w, const struct strbuf *part,
+md_put(struct strbuf *sb, struct bundle_wfile *w, struct strbuf *part,
     int *rc)
 {
-	if (part->len == 0 || part->len > sb->max ||
-	    sb->len > sb->max - part->len)
-		return;		/* what strbuf_add would refuse */
+	size_t n = part->spilled + part->len;
+
+	if (part->full)
+		sb->full = true;
+	if (n == 0)
+		return;
+	if (n > sb->max || sb->len > sb->max - n) {
+		sb->full = true;	/* what strbuf_add would refuse */
+		return;
+	}
 	md_flush(sb, w, 0, rc);
 	if (*rc == 0)
-		*rc = bundle_wwrite(w, part->buf, part->len);
-	sb->max -= part->len;
+		*rc = strbuf_drain(part, md_wwrite, w);
+	sb->max -= n;
 }
 
 int
 planmd_write(struct xlate *x)
 {
 	struct bundle_wfile *w = bundle_wopen(x->bundle, "PLAN.md");
+	struct warn_index wi;
 	struct strbuf sb;
 	size_t i, j, p;
 	int rc = 0;
@@ -222,10 +279,13 @@ planmd_write(struct xlate *x)
 		}
 	}
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
+	warns_index(&wi, x);
 	for (i = 0; i < x->nmig; i++) {
-		service_changes(x, &sb, x->mig[i]);
+		service_changes(x, &sb, x->mig[i], &wi);
 		md_flush(&sb, w, MD_CHUNK, &rc);
 	}
+	hashmap_cleanup(&wi.first);
+	free(wi.next);
 	md_put(&sb, w, &x->md_services, &rc);
 	md_put(&sb, w, &x->md_sg, &rc);
 	md_put(&sb, w, &x->md_ocean, &rc);
@@ -238,6 +298,13 @@ planmd_write(struct xlate *x)
 		(void)strbuf_printf(&sb, "- **%s**: %s\n", x->warns[i].subject,
 		    x->warns[i].message);
 	md_flush(&sb, w, 0, &rc);
+	if (sb.full && rc == 0) {
+		/* never a cut PLAN.md: reviewers approve what it says */
+		log_errx("PLAN.md: over %lu MiB for %zu services: translate "
+		    "the export in parts (fewer services per bundle)",
+		    (unsigned long)(MODEL_MD_MAX >> 20), x->nmig);
+		rc = -1;
+	}
 	strbuf_cleanup(&sb);
 	if (bundle_wclose(w) == -1)
 		rc = -1;

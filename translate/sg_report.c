@@ -10,6 +10,10 @@
 #include "options.h"
 #include "sg_int.h"
 #include "strbuf.h"
+#include "xalloc.h"
+
+/* PLAN.md's section moves to a temporary file this much at a time. */
+#define SG_MD_CHUNK	(1024 * 1024)
 
 /* ---- PLAN.md ----------------------------------------------------- */
 
@@ -130,7 +134,7 @@ md_rule_line(struct strbuf *sb, const struct sg_rule *r)
 void
 sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 {
-	struct strbuf *sb = &c->x->md_sg;
+	struct strbuf *sb = &c->x->md_sg, *lines;
 	const char *first = SG_STEP;
 	size_t i, j, k, lo, cnt, n, ndropped = 0;
 	long long maxin = opt_int(c->x->opt, "sg-max-ingress");
@@ -222,11 +226,15 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 		    "destination | description | from groups | services |\n"
 		    "|---|---|---|---|---|---|\n");
 		sg_quota_share(c->nin, capin, k, &lo, &cnt);
-		for (i = lo; i < lo + cnt; i++)
+		for (i = lo; i < lo + cnt; i++) {
 			md_rule_row(sb, c, c->in[i]);
+			strbuf_spill(sb, SG_MD_CHUNK);
+		}
 		sg_quota_share(c->nout, capeg, k, &lo, &cnt);
-		for (i = lo; i < lo + cnt; i++)
+		for (i = lo; i < lo + cnt; i++) {
 			md_rule_row(sb, c, c->out[i]);
+			strbuf_spill(sb, SG_MD_CHUNK);
+		}
 		(void)strbuf_puts(sb, "\n");
 		free(id);
 		free(name);
@@ -255,6 +263,7 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 
 			if (r->container < 0)
 				continue;
+			strbuf_spill(sb, SG_MD_CHUNK);
 			(void)strbuf_puts(sb, "- ");
 			md_rule_line(sb, r);
 			(void)strbuf_puts(sb, " (");
@@ -269,6 +278,12 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 	}
 	(void)strbuf_puts(sb, "What each service's instances gain (inbound "
 	    "rules that come only from other services' groups):\n\n");
+	/* Each rule's text once, not once per service. */
+	lines = xcalloc(c->nin + 1, sizeof(*lines));
+	for (i = 0; i < c->nin; i++) {
+		strbuf_init(&lines[i], MODEL_MD_MAX);
+		md_rule_line(&lines[i], c->in[i]);
+	}
 	for (j = 0; j < c->x->nmig; j++) {
 		const struct xsvc *s = c->x->mig[j];
 
@@ -277,11 +292,20 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 			if (svc_has_origin(s, c->in[i]))
 				continue;
 			(void)strbuf_puts(sb, n++ > 0 ? "; " : " ");
-			md_rule_line(sb, c->in[i]);
+			/* Piece by piece where the limit may cut it. */
+			if (lines[i].len <= sb->max - sb->len)
+				(void)strbuf_add(sb, lines[i].buf,
+				    lines[i].len);
+			else
+				md_rule_line(sb, c->in[i]);
 		}
 		if (n == 0)
 			(void)strbuf_puts(sb, " nothing");
 		(void)strbuf_puts(sb, "\n");
+		strbuf_spill(sb, SG_MD_CHUNK);
 	}
 	(void)strbuf_puts(sb, "\n");
+	for (i = 0; i < c->nin; i++)
+		strbuf_cleanup(&lines[i]);
+	free(lines);
 }

@@ -176,6 +176,18 @@ inputs_json(const struct export *ex)
 	return in;
 }
 
+/* The parsed export and what stages hung on its services leave memory. */
+static void
+drop_export(struct xlate *x)
+{
+	size_t i;
+
+	for (i = 0; x->ex != NULL && i < x->ex->nsvcs; i++)
+		autoscale_free(x->ex->svcs[i].scaling);
+	export_free(x->ex);
+	x->ex = NULL;
+}
+
 static void
 xlate_cleanup(struct xlate *x)
 {
@@ -193,6 +205,8 @@ xlate_cleanup(struct xlate *x)
 	cJSON_Delete(x->resolved);
 	free(x->templates_dir);
 	free(x->bundle_id);
+	iampolicy_free(x->iam);
+	ctx_cleanup(x);
 	for (i = 0; i < x->ninstance_sgs; i++)
 		free(x->instance_sgs[i]);
 	free(x->instance_sgs);
@@ -209,9 +223,7 @@ xlate_cleanup(struct xlate *x)
 	strbuf_cleanup(&x->md_ocean);
 	strbuf_cleanup(&x->md_cost);
 	strbuf_cleanup(&x->md_phases);
-	for (i = 0; x->ex != NULL && i < x->ex->nsvcs; i++)
-		autoscale_free(x->ex->svcs[i].scaling);
-	export_free(x->ex);
+	drop_export(x);
 }
 
 static int
@@ -259,6 +271,14 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	json_add_str(meta, "account", acct);
 	free(acct);
 	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
+	/*
+	 * All the manifest needs is in meta and the bundle: the plan and the
+	 * export leave memory before its text, the largest, is made.
+	 */
+	x->nsteps = x->plan->nsteps;
+	plan_free(x->plan);
+	x->plan = NULL;
+	drop_export(x);
 	return bundle_seal(x->bundle, meta);
 }
 
@@ -278,6 +298,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	x->templates = cJSON_CreateObject();
 	x->resolved = cJSON_CreateObject();
 	x->templates_dir = default_templates_dir();
+	x->iam = iampolicy_new();
 	strbuf_init(&x->md_steps_intro, MODEL_MD_MAX);
 	strbuf_init(&x->md_services, MODEL_MD_MAX);
 	strbuf_init(&x->md_sg, MODEL_MD_MAX);
@@ -380,7 +401,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	    opt_bool(opt, "force")) == -1)
 		goto out;
 	log_info("%zu services to migrate, %zu steps, %zu warnings",
-	    x->nmig, x->plan->nsteps, x->nwarns);
+	    x->nmig, x->nsteps, x->nwarns);
 	log_info("bundle written to %s", opt_str(opt, "output"));
 	printf("%s\n", x->bundle->digest);
 	if (fflush(stdout) != 0)

@@ -258,6 +258,13 @@ if [ "$n" = 108 ]; then ok "bulk: 108 alarms"; else bad "bulk: 108 alarms (got $
 # once, DescribeAlarms 100 + 8 names (the first batch answered in 2 pages).
 calls bulk "$tmp/b0.json" "$tmp/b1.json" "aas:DescribeScalableTargets=2 aas:DescribeScalingPolicies=2 aas:DescribeScheduledActions=2 cw:DescribeAlarms=3 ec2:DescribeSecurityGroups=1 ecs:DescribeServices=3 ecs:DescribeTaskDefinition=2 ecs:ListServices=3"
 if no_leftovers "$tmp"; then ok "no temporary directory left"; else bad "temporary directory left"; ls -A "$tmp"; fi
+# The CLI's input skeletons are kept per CLI version for later exports.
+n=$(ls "$tmp"/home/.cache/f2o-export/cli-*/skel-*.json 2>/dev/null | wc -l)
+if [ "$n" -eq 6 ] && ! ls -A "$tmp"/home/.cache/f2o-export/cli-* | grep -q '^\.'; then
+	ok "the 6 CLI skeletons cached under ~/.cache/f2o-export, no partial file"
+else
+	bad "skeleton cache: $n files"; ls -laR "$tmp/home/.cache" 2>&1 | head
+fi
 
 round_trip shop "$tmp/exp-shop" "$tmp/fx/shop" "$tmp/b-shop" "$tmp/shop.err"
 round_trip bulk "$tmp/exp-bulk" "$tmp/fx/bulk" "$tmp/b-bulk" "$tmp/bulk.err"

@@ -16,6 +16,10 @@ fail=0
 
 F2O_EXEC_ARGS="--poll-interval 0.2 --max-attempts 10 --rate-limit ecs=20/20 --rate-limit ec2=20/20 --rate-limit spot=20/20 --json"
 export F2O_EXEC_ARGS
+# retry backoff of 50 ms doubling up to 1 s (F2O_EXEC_BACKOFF_MS), not 1 s
+# to 20 s: the same retries, without seconds of sleep (Spot's
+# X-RateLimit-Reset of 1 s is still waited for)
+BACKOFF_MS=50,1000
 
 if "$T" --quiet --config fixtures/demo/f2o.json fixtures/demo/services.json \
     fixtures/demo/taskdefs fixtures/demo/security-groups.json \

@@ -92,7 +92,9 @@ drift_case controller "" \
 drift_case tag "" \
     '{"action":"update_service","cluster":"shop","service":"api","tags":[{"key":"team","value":"payments"}]}' \
     'service shop/api: tags: export [{"key":"team","value":"checkout"}] -> live [{"key":"team","value":"payments"}]'
-drift_case missing "" \
+# the deleted service must still be DRAINING when the preflight looks (a
+# drain of 0.5 s, start_peer's, ended first on a loaded machine)
+drift_case missing "--drain-seconds 30" \
     '{"action":"delete_service","cluster":"shop","service":"worker"}' \
     "preflight: shop/worker: the service is DRAINING; the bundle was made from an ACTIVE service"
 drift_case cluster "" \

@@ -62,6 +62,9 @@ fi
 # A fresh peer holds nothing: start from a fresh journal too (the runs above
 # recorded everything as done in $tmp/bundle.journal).
 rm -f "$tmp/bundle.journal"
+# Retry backoff 50 ms doubling up to 1 s (F2O_EXEC_BACKOFF_MS), not 1 s to
+# 20 s: the same retries without seconds of sleep.
+BACKOFF_MS=50,1000
 # Exit 3 means "stopped early, rerun resumes": rerun, at most 10 times.
 i=0
 while :; do

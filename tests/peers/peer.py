@@ -402,7 +402,7 @@ class Peer:
             return
         srv.socket = sock
         threading.Thread(target=srv.serve_forever,
-                         kwargs={"poll_interval": 0.2}, daemon=True).start()
+                         kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def snapshot(self):
         s = self.state
@@ -460,8 +460,8 @@ class Peer:
             return json.loads(json.dumps(out, default=str))
 
     def seed(self, d):
-        """Load an export folder: services.json, taskdefs/*.json,
-        security-groups.json (all optional)."""
+        """Load an export folder: services.json or services/*.json,
+        taskdefs/*.json, security-groups.json (all optional)."""
         s = self.state
         with s.lock:
             p = os.path.join(d, "security-groups.json")
@@ -475,8 +475,11 @@ class Peer:
             for p in sorted(glob.glob(os.path.join(d, "taskdefs", "*.json"))):
                 with open(p, encoding="utf-8") as f:
                     self.ecs.seed_taskdef(json.load(f))
+            # services.json, or pages of DescribeServices answers in
+            # services/ (tests/bench/gen_export.py's layout)
+            pages = sorted(glob.glob(os.path.join(d, "services", "*.json")))
             p = os.path.join(d, "services.json")
-            if os.path.isfile(p):
+            for p in ([p] if os.path.isfile(p) else []) + pages:
                 with open(p, encoding="utf-8") as f:
                     for svc in json.load(f).get("services", []):
                         self.ecs.seed_service(svc)
@@ -1014,7 +1017,7 @@ def main(argv):
         peer.servers[role] = srv
         peer.urls[role] = "http://127.0.0.1:%d" % srv.server_address[1]
     threads = [threading.Thread(target=s.serve_forever,
-                                kwargs={"poll_interval": 0.2}, daemon=True)
+                                kwargs={"poll_interval": 0.05}, daemon=True)
                for s in servers]
     for t in threads:
         t.start()

@@ -203,6 +203,20 @@ def main():
                             os.path.join(TOOLS, "validate_bundle.py"), good],
                            capture_output=True, text=True)
         check("CLI exits 0 on a good bundle", r.returncode == 0, r.stdout)
+        # Several bundles in one run (tests/golden.sh): each one's problems
+        # then its own summary line; exit 1 when any has a problem.
+        bad = os.path.join(tmp, "bad")
+        r = subprocess.run([sys.executable,
+                            os.path.join(TOOLS, "validate_bundle.py"),
+                            good, bad, good], capture_output=True, text=True)
+        sums = [ln for ln in r.stdout.splitlines()
+                if ln.startswith("validate_bundle: ")]
+        check("CLI with three bundles: exit 1, a summary line each",
+              r.returncode == 1 and sums == [
+                  "validate_bundle: %s: 0 problems" % good,
+                  "validate_bundle: %s: 9 problems" % bad,
+                  "validate_bundle: %s: 0 problems" % good] and
+              len(r.stdout.splitlines()) == 12, r.stdout)
         aas_cases(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

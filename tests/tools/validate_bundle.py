@@ -2,7 +2,7 @@
 """Validate an f2o bundle's request files against the AWS models and the
 Spot schemas kept in tests/.
 
-Usage: /usr/bin/python3 tests/tools/validate_bundle.py BUNDLE_DIR_OR_TAR
+Usage: /usr/bin/python3 tests/tools/validate_bundle.py BUNDLE_DIR_OR_TAR...
 
 Prints one line per problem, "FILE: JSONPATH: reason", then a summary line;
 exits 1 when there is any problem, 2 on usage errors.
@@ -305,15 +305,21 @@ def _check_request(req, body, target, step, seen, problems):
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1].startswith("-"):
-        sys.stderr.write("usage: validate_bundle.py BUNDLE_DIR_OR_TAR\n")
+    """Each bundle's problems, then its "validate_bundle: B: N problems"
+    line; several bundles in one process (one start-up, not one each)."""
+    if len(argv) < 2 or any(a.startswith("-") for a in argv[1:]):
+        sys.stderr.write("usage: validate_bundle.py BUNDLE_DIR_OR_TAR...\n")
         return 2
-    problems = validate(argv[1])
-    for p in problems:
-        print(p)
-    print("validate_bundle: %s: %d problem%s" % (
-        argv[1], len(problems), "" if len(problems) == 1 else "s"))
-    return 1 if problems else 0
+    rc = 0
+    for b in argv[1:]:
+        problems = validate(b)
+        for p in problems:
+            print(p)
+        print("validate_bundle: %s: %d problem%s" % (
+            b, len(problems), "" if len(problems) == 1 else "s"))
+        if problems:
+            rc = 1
+    return rc
 
 
 if __name__ == "__main__":

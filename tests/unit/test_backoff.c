@@ -268,6 +268,41 @@ test_backoff_quota(void **state)
 	assert_true(backoff_next(&b, BACKOFF_API_ECS, 1, &o, &c, &d));
 }
 
+/* F2O_EXEC_BACKOFF_MS: BASE[,CAP] in ms; anything else leaves the defaults. */
+static void
+test_backoff_env_knob(void **state)
+{
+	static const char *bad[] = { "x", "0", "5,4", "5,", ",5", "10,20001",
+	    "20001", "5;10", "-1", "5,10,20", "99999999999999999999" };
+	struct backoff b;
+	unsigned n, i, d;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		backoff_init(&b, 0, 1);
+		assert_int_equal(backoff_set_ms(&b, bad[i]), -1);
+		assert_int_equal(b.base_ms, BACKOFF_BASE_MS);
+		assert_int_equal(b.cap_ms, BACKOFF_CAP_MS);
+	}
+	backoff_init(&b, 0, 1);
+	assert_int_equal(backoff_set_ms(&b, NULL), 0);
+	assert_int_equal(backoff_set_ms(&b, ""), 0);
+	assert_int_equal(b.base_ms, BACKOFF_BASE_MS);
+	assert_int_equal(b.cap_ms, BACKOFF_CAP_MS);
+	assert_int_equal(backoff_set_ms(&b, "50"), 0);
+	assert_int_equal(b.base_ms, 50);
+	assert_int_equal(b.cap_ms, 50);
+	assert_int_equal(backoff_set_ms(&b, "10,80"), 0);
+	assert_int_equal(b.base_ms, 10);
+	assert_int_equal(b.cap_ms, 80);
+	/* The delays follow: below min(10 * 2^(n-1), 80) ms. */
+	for (i = 0; i < 500; i++)
+		for (n = 1; n < 8; n++) {
+			d = backoff_delay_ms(&b, n);
+			assert_true(d < (n >= 4 ? 80U : 10U << (n - 1)));
+		}
+}
+
 int
 main(void)
 {
@@ -279,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_backoff_spot_reset_honoured),
 		cmocka_unit_test(test_backoff_retry_after_stretch),
 		cmocka_unit_test(test_backoff_quota),
+		cmocka_unit_test(test_backoff_env_knob),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
