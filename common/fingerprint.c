@@ -14,6 +14,7 @@
 #include "fingerprint.h"
 #include "jsonutil.h"
 #include "utctime.h"
+#include "xalloc.h"
 
 #define FP_MAX_ITEMS	10000	/* bound on arrays we sort */
 
@@ -511,11 +512,7 @@ fp_action(const cJSON *a)
 	r = strstr(s, ":resource/");
 	if (r == NULL)
 		return NULL;
-	t = malloc(strlen(r) + 16);
-	if (t == NULL)
-		return NULL;
-	memcpy(t, "scalingPolicy:", 14);
-	memcpy(t + 14, r + 10, strlen(r + 10) + 1);
+	t = xasprintf("scalingPolicy:%s", r + strlen(":resource/"));
 	o = cJSON_CreateString(t);
 	free(t);
 	return o;

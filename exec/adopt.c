@@ -438,11 +438,10 @@ out:
  * journal, leaves exactly one object in the state the request describes
  * (a policy keeps its ARN); there is nothing to adopt and nothing made
  * twice. What an upsert could revert is a change someone made after the
- * export to an object of the ORIGINAL service: its scalable target (min,
- * max, suspended state) is checked before the first write by the
- * preflight (drift.c, manifest scalableTargets, exit 4); its policies,
- * scheduled actions and alarms are not fingerprinted (AAS-CONTRACT.md)
- * and are re-put from the export by the cutover and the rollback.
+ * export to an object of the ORIGINAL service: its scalable target,
+ * policies, scheduled actions and step scaling alarms are fingerprinted
+ * in the manifest and checked before the first write by the preflight
+ * (preflight_aas.c, drift_aas.c: exit 4 on drift).
  */
 int
 adopt_check(struct run_ctx *ctx, const struct plan_step *step,

@@ -413,51 +413,28 @@ out:
 static int
 check_targets(struct pf *pf, const struct journal *j)
 {
-	struct http_apierr err;
-	cJSON *live, *req = NULL, *ids, *res = NULL;
-	const cJSON *fp, *start, *t, *tok;
-	const char *rid;
-	int n, pages, rc = -1;
+	cJSON *live, *req, *ids;
+	const cJSON *fp, *start;
+	int n, rc = -1;
 
 	if (cJSON_GetArraySize(pf->fpt) == 0)
 		return 0;
-	memset(&err, 0, sizeof(err));
-	err.wait_seconds = -1;
 	live = cJSON_CreateObject();
-	for (start = pf->fpt->child; start != NULL; ) {
-		tok = NULL;
-		for (pages = 0; pages < PREFLIGHT_MAX_PAGES; pages++) {
-			cJSON_Delete(req);
-			req = cJSON_CreateObject();
-			json_add_str(req, "ServiceNamespace", AAS_NAMESPACE);
-			json_add_str(req, "ScalableDimension", AAS_DIMENSION);
-			ids = cJSON_AddArrayToObject(req, "ResourceIds");
-			for (fp = start, n = 0; fp != NULL &&
-			    n < PREFLIGHT_TARGET_BATCH; fp = fp->next, n++)
-				cJSON_AddItemToArray(ids,
-				    cJSON_CreateString(fp->string));
-			if (cJSON_IsString(tok))
-				json_add_str(req, "NextToken", tok->valuestring);
-			cJSON_Delete(res);
-			res = NULL;
-			if (run_call(pf->ctx, RUN_API_AAS,
-			    "DescribeScalableTargets", NULL, NULL, req, true,
-			    &res, &err, NULL) == -1) {
-				err_log("Application Auto Scaling "
-				    "DescribeScalableTargets", &err);
-				goto out;
-			}
-			cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(
-			    res, "ScalableTargets"))
-				if ((rid = json_str(t, "ResourceId")) != NULL &&
-				    !cJSON_HasObjectItem(live, rid))
-					cJSON_AddItemToObject(live, rid,
-					    cJSON_Duplicate(t, 1));
-			tok = cJSON_GetObjectItemCaseSensitive(res, "NextToken");
-			if (!cJSON_IsString(tok) || tok->valuestring[0] == '\0')
-				break;
-		}
-		start = fp;
+	for (start = pf->fpt->child; start != NULL; start = fp) {
+		req = cJSON_CreateObject();
+		json_add_str(req, "ServiceNamespace", AAS_NAMESPACE);
+		json_add_str(req, "ScalableDimension", AAS_DIMENSION);
+		ids = cJSON_AddArrayToObject(req, "ResourceIds");
+		for (fp = start, n = 0; fp != NULL && n < PREFLIGHT_TARGET_BATCH;
+		    fp = fp->next, n++)
+			cJSON_AddItemToArray(ids,
+			    cJSON_CreateString(fp->string));
+		n = preflight_read_pages(pf->ctx, &pf_retryable, RUN_API_AAS,
+		    "DescribeScalableTargets", req, "ScalableTargets",
+		    "ResourceId", live);
+		cJSON_Delete(req);
+		if (n == -1)
+			goto out;
 	}
 	cJSON_ArrayForEach(fp, pf->fpt) {
 		pf->ntargets++;
@@ -467,10 +444,7 @@ check_targets(struct pf *pf, const struct journal *j)
 	}
 	rc = 0;
 out:
-	cJSON_Delete(req);
-	cJSON_Delete(res);
 	cJSON_Delete(live);
-	http_apierr_cleanup(&err);
 	return rc;
 }
 

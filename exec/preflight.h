@@ -60,4 +60,13 @@ int	preflight_run(struct run_ctx *, const struct journal *j,
 int	preflight_aas(struct run_ctx *, struct drift *d,
 	    const struct journal *j, const cJSON *fingerprints,
 	    size_t *nitems, bool *retryable);
+/*
+ * preflight_aas.c: every page of the read op (req gets each NextToken)
+ * into live, the items of list by their member name, the first of a name
+ * kept. *retryable is set when the call failed in a way a rerun may fix.
+ * Returns 0 or -1 (logged).
+ */
+int	preflight_read_pages(struct run_ctx *, bool *retryable,
+	    enum run_api api, const char *op, cJSON *req, const char *list,
+	    const char *name, cJSON *live);
 #endif

@@ -21,13 +21,10 @@ struct rd {
 	bool		 drop;		/* made with --drop-step-scaling */
 };
 
-/*
- * Every page of op (req gets each NextToken) into live: the items of
- * list by their member name, the first of a name kept.
- */
-static int
-read_pages(struct rd *rd, enum run_api api, const char *op, cJSON *req,
-    const char *list, const char *name, cJSON *live)
+int
+preflight_read_pages(struct run_ctx *ctx, bool *retryable, enum run_api api,
+    const char *op, cJSON *req, const char *list, const char *name,
+    cJSON *live)
 {
 	struct http_apierr err;
 	cJSON *res = NULL;
@@ -40,10 +37,10 @@ read_pages(struct rd *rd, enum run_api api, const char *op, cJSON *req,
 	for (pages = 0; pages < PREFLIGHT_MAX_PAGES; pages++) {
 		cJSON_Delete(res);
 		res = NULL;
-		if (run_call(rd->ctx, api, op, NULL, NULL, req, true, &res, &err,
+		if (run_call(ctx, api, op, NULL, NULL, req, true, &res, &err,
 		    NULL) == -1) {
 			if (err.retryable)
-				*rd->retryable = true;
+				*retryable = true;
 			log_errx("preflight: %s: %s%s%s", op, err.code != NULL ?
 			    err.code : "failed", err.message != NULL ? ": " :
 			    "", err.message != NULL ? err.message : "");
@@ -145,7 +142,8 @@ check_scoped(struct rd *rd, struct drift *d, const struct journal *j,
 		json_add_str(req, "ResourceId", fp->string);
 		json_add_str(req, "ScalableDimension", AAS_DIMENSION);
 		live = cJSON_CreateObject();
-		if (read_pages(rd, api, op, req, list, name, live) == -1 ||
+		if (preflight_read_pages(rd->ctx, rd->retryable, api, op, req,
+		    list, name, live) == -1 ||
 		    drift_aas(d, j, kind, fp->string, fp, live) == -1)
 			rc = -1;
 		else if (kind == DRIFT_AAS_POLICY)
@@ -180,8 +178,8 @@ check_alarms(struct rd *rd, struct drift *d, const struct journal *j,
 			cJSON_AddItemToArray(names,
 			    cJSON_CreateString(fp->string));
 		json_add_num(req, "MaxRecords", PREFLIGHT_ALARM_BATCH);
-		rc = read_pages(rd, RUN_API_CW, "DescribeAlarms", req,
-		    "MetricAlarms", "AlarmName", live);
+		rc = preflight_read_pages(rd->ctx, rd->retryable, RUN_API_CW,
+		    "DescribeAlarms", req, "MetricAlarms", "AlarmName", live);
 		cJSON_Delete(req);
 	}
 	if (rc == 0)
