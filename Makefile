@@ -43,7 +43,7 @@ SCRIPTS = $(BUILD)/f2o-export
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_REPLAY = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
 
-.PHONY: all test check shape bench fuzz install uninstall clean golden-update valgrind
+.PHONY: all test check shape bench bench-big fuzz install uninstall clean golden-update valgrind
 # Keep intermediate objects: no "rm" lines after the test summary.
 .SECONDARY:
 all: $(BINS) $(SCRIPTS) $(if $(filter build,$(BUILD)),f2o-translate f2o-exec f2o-export)
@@ -129,6 +129,10 @@ fuzz:
 
 bench: all
 	sh tests/bench.sh
+
+# The 100,000-service memory test (tests/bench_big.sh): minutes, gigabytes.
+bench-big: all
+	sh tests/bench_big.sh
 
 golden-update: all
 	sh tests/golden.sh --update

@@ -19,17 +19,19 @@
 
 #include <cjson/cJSON.h>
 
+#include "bundle.h"
 #include "hashmap.h"
 
 #define PLAN_FORMAT_VERSION	1
-#define PLAN_MAX_STEPS		1000000
+/* One request file at most per step: as many steps as bundle files. */
+#define PLAN_MAX_STEPS		BUNDLE_MAX_ENTRIES
 /*
  * A rollback step can wait for every service (rb/vng/ARCH): as many
  * "after" as steps.
  */
 #define PLAN_MAX_AFTER		PLAN_MAX_STEPS
 #define PLAN_ID_MAX		300
-#define PLAN_MAX_TEXT		(256UL * 1024 * 1024)	/* plan.json bytes */
+#define PLAN_MAX_TEXT		BUNDLE_MAX_FILE	/* plan.json bytes */
 
 struct plan_output {
 	char	*name;		/* e.g. "taskDefinitionArn" */

@@ -55,9 +55,14 @@
 #define JOURNAL_HEADER_SIZE	16
 #define JOURNAL_TRAILER_SIZE	4
 #define JOURNAL_MAX_PAYLOAD	65536U			/* bytes, one record */
-#define JOURNAL_MAX_SIZE	(256UL * 1024 * 1024)	/* bytes, whole file */
-#define JOURNAL_MAX_RECORDS	2000000U
-#define JOURNAL_MAX_STEPS	200000U		/* distinct step ids */
+/*
+ * A journal holds every step a bundle can have (PLAN_MAX_STEPS, 10
+ * million), each with an INTENT and a RESULT (about 400 bytes) and room
+ * for a retry; it is read whole when opened.
+ */
+#define JOURNAL_MAX_SIZE	(8UL << 30)		/* bytes, whole file */
+#define JOURNAL_MAX_RECORDS	40000000U
+#define JOURNAL_MAX_STEPS	10000000U	/* distinct step ids */
 #define JOURNAL_MAX_ATTEMPT	10000U		/* INTENTs per step */
 #define JOURNAL_MAX_OUTPUTS	64U		/* members of "outputs" */
 #define JOURNAL_MAX_STRING	4096U		/* output value, note text */

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hashmap.h"
 #include "jrecord.h"
 
 enum journal_scan_status {
@@ -31,7 +32,7 @@ struct journal_scan_info {
 
 /* State of one step id, from its records so far. */
 struct jstep {
-	char	*id;
+	char	*id;		/* kept by the journal's ids map */
 	enum journal_step_state state;
 	unsigned attempt;	/* of the last INTENT, 0 if none */
 	char	*request;	/* digest in the last INTENT */
@@ -48,9 +49,10 @@ struct journal {
 	size_t	 nrec;
 	char	*bundle;	/* from OPEN, or NULL */
 	char	*version;	/* f2o version from OPEN, or NULL */
-	struct jstep *steps;	/* sorted by id */
+	struct jstep *steps;	/* in the order first named */
 	size_t	 nsteps;
 	size_t	 capsteps;
+	struct hashmap ids;	/* step id -> index into steps */
 };
 
 

@@ -2,13 +2,13 @@
 # make bench: translate a large synthetic export (BENCH_SERVICES, default
 # 10000 services with their task definitions and security groups; made
 # once by the deterministic tests/bench/gen_export.py and kept in
-# build/bench) and compare with `jq .` reading the same files, alternating
-# f2o and jq for BENCH_ROUNDS rounds (default 3). Prints the medians of wall
-# time and peak RSS, their ratios to jq's, and peak RSS over the input size,
-# for directory and .tar output. BENCH_BIG=1 adds one .tar run over
-# BENCH_BIG_SERVICES (default 100000) services: generating that export
-# takes minutes once, the run several minutes and gigabytes of memory.
-# Then the f2o-exec benchmark (tests/bench_exec.sh).
+# BENCH_DIR, default build/bench) and compare with `jq .` reading the same
+# files, alternating f2o and jq for BENCH_ROUNDS rounds (default 3). Prints
+# the medians of wall time and peak RSS, their ratios to jq's, and peak RSS
+# over the input size, for directory and .tar output. BENCH_BIG=1 adds the
+# 100,000-service memory test, tests/bench_big.sh (also `make bench-big`;
+# its variables there): minutes to generate once, minutes to run, and
+# gigabytes of memory. Then the f2o-exec benchmark (tests/bench_exec.sh).
 # Figures only: nothing here passes or fails on speed. Issue 17 targets:
 # time <= 0.5x jq, peak RSS <= 2x the input size.
 set -eu
@@ -16,7 +16,7 @@ BUILD=${BUILD:-build}
 N=${BENCH_SERVICES:-10000}
 ROUNDS=${BENCH_ROUNDS:-3}
 BIG=${BENCH_BIG_SERVICES:-100000}
-dir=$BUILD/bench
+dir=${BENCH_DIR:-$BUILD/bench}
 CFG="--config fixtures/demo/f2o.json"
 mkdir -p "$dir"
 
@@ -85,20 +85,9 @@ echo "  (targets, issue 17: time <= 0.5x jq, RSS <= 2x the input size)"
 rm -rf "$dir/bundle" "$dir/bundle.tar"
 
 if [ "${BENCH_BIG:-0}" = 1 ]; then
-	N=$BIG
-	export_of "$N"
-	bytes=$(du -sb "$dir/export-$N" | cut -f1)
-	rm -f "$dir/t.big"
-	f2o big "$dir/bundle-big.tar"
-	read -r s kb <"$dir/t.big"
-	awk -v n="$N" -v s="$s" -v kb="$kb" -v inb="$bytes" 'BEGIN {
-		f = "f2o -o bundle.tar, %d services (%d bytes): %.1f s wall,"
-		f = f " %d MiB peak RSS (%.1f x input)\n"
-		printf f, n, inb, s,
-		    kb / 1024, kb * 1024 / inb }'
-	rm -f "$dir/bundle-big.tar"
+	BUILD=$BUILD BENCH_DIR=$dir sh tests/bench_big.sh
 else
-	echo "(BENCH_BIG=1 adds a $BIG-service run: minutes, gigabytes)"
+	echo "(BENCH_BIG=1 adds the $BIG-service memory test, make bench-big)"
 fi
 # f2o-exec against the peers (figures only): tests/bench_exec.sh
 BUILD=$BUILD sh tests/bench_exec.sh

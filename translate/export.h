@@ -8,7 +8,11 @@
  */
 #include "model.h"
 
-#define EXPORT_MAX_FILES	100000
+/*
+ * Input files (100,000 services exported one task definition a file, as
+ * f2o-export does, are 110,000) and items of one kind in one file.
+ */
+#define EXPORT_MAX_FILES	1000000
 #define EXPORT_MAX_OBJECTS	1000000
 
 /*

@@ -190,6 +190,7 @@ struct xlate {
 	struct strbuf md_phases;	/* cutover / rollback explanation */
 };
 
-#define MODEL_MD_MAX	(256UL * 1024 * 1024)
+/* PLAN.md, and so each of its sections: one bundle file. */
+#define MODEL_MD_MAX	BUNDLE_MAX_FILE
 
 #endif

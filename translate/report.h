@@ -14,7 +14,11 @@
 
 #include "model.h"
 
-#define REPORT_MAX_TASKS	200000	/* tasks packed per architecture */
+/*
+ * Tasks packed per architecture: the largest desiredCount the export
+ * accepts (1,000,000), or 100,000 services of 20 tasks each.
+ */
+#define REPORT_MAX_TASKS	2000000
 #define REPORT_MAX_TYPES	4096	/* candidate instance types */
 /*
  * What an ECS container instance keeps for itself: the OS and kernel take

@@ -13,11 +13,12 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "log.h"
 #include "report.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-#define HTML_MAX	(64UL * 1024 * 1024)
+#define HTML_MAX	BUNDLE_MAX_FILE	/* report.html: one bundle file */
 #define BAR_W		280.0	/* px of the longest bar */
 
 #define O(o, k)	cJSON_GetObjectItemCaseSensitive(o, k)
@@ -461,5 +462,11 @@ report_html(const cJSON *rep, size_t *len)
 		(void)strbuf_puts(&sb, "</li>\n");
 	}
 	(void)strbuf_puts(&sb, "</ul>\n</body></html>\n");
+	if (sb.full) {
+		/* never a cut report: it would misstate the totals */
+		log_errx("report.html: over %lu MiB", HTML_MAX >> 20);
+		strbuf_cleanup(&sb);
+		return NULL;
+	}
 	return strbuf_take(&sb, len);
 }

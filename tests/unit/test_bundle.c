@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "bundle_int.h"
 #include "fsio.h"
 #include "jsonutil.h"
 #include "plan.h"
@@ -233,6 +234,24 @@ test_bundle_rejects_unsafe_names(void **state)
 	assert_false(fsio_safe_relpath(""));
 }
 
+/*
+ * The size limit of one file (BUNDLE.md "Limits"): a PLAN.md of 100,000
+ * services is 1.5 GB, over the old 256 MiB; past 4 GiB a file is refused.
+ * bundle_entry checks before anything is allocated.
+ */
+static void
+test_bundle_file_limit(void **state)
+{
+	struct bundle *b = bundle_new();
+
+	(void)state;
+	assert_non_null(bundle_entry(b, "t", "PLAN.md", (1536UL << 20)));
+	assert_non_null(bundle_entry(b, "t", "PLAN.md", BUNDLE_MAX_FILE));
+	assert_null(bundle_entry(b, "t", "PLAN.md", BUNDLE_MAX_FILE + 1));
+	assert_int_equal(b->nfiles, 0);		/* none committed */
+	bundle_free(b);
+}
+
 static void
 test_bundle_rejects_garbage_archive(void **state)
 {
@@ -314,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_bundle_existing_dir_needs_force),
 		cmocka_unit_test(test_bundle_rejects_unsafe_names),
 		cmocka_unit_test(test_bundle_rejects_garbage_archive),
+		cmocka_unit_test(test_bundle_file_limit),
 		cmocka_unit_test(test_plan_roundtrip_and_refs),
 		cmocka_unit_test(test_plan_parse_rejects_forward_after),
 	};

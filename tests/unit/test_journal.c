@@ -25,6 +25,7 @@
 #include "digest.h"
 #include "fsio.h"
 #include "journal.h"
+#include "jstate.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -690,6 +691,62 @@ test_journal_scan_exhaustive(void **state)
  * that: on a loaded machine a fixed delay from fork() could end every
  * child before its first step.
  */
+/*
+ * A journal holds every step a bundle may have (10k services make 350,000,
+ * 100k 3.5 million): past the old cap of 200,000 step ids, named in
+ * descending order (the worst case of a sorted insert), replayed quickly.
+ */
+static void
+test_journal_many_steps(void **state)
+{
+	const unsigned n = 250000;
+	struct journal *j = jstate_new();
+	char id[32], why[JOURNAL_REASON_MAX], d[65];
+	struct jrec rec;
+	unsigned k;
+
+	(void)state;
+	digest_of(d, "many");
+	memset(&rec, 0, sizeof(rec));
+	rec.type = JREC_OPEN;
+	rec.bundle = d;
+	rec.version = "test";
+	assert_int_equal(jstate_check(j, &rec, why), 0);
+	jstate_commit(j, &rec);
+	for (k = n; k-- > 0;) {
+		snprintf(id, sizeof(id), "svc/s%07u", k);
+		memset(&rec, 0, sizeof(rec));
+		rec.type = JREC_INTENT;
+		rec.step = id;
+		rec.attempt = 1;
+		rec.request = d;
+		assert_int_equal(jstate_check(j, &rec, why), 0);
+		jstate_commit(j, &rec);
+		memset(&rec, 0, sizeof(rec));
+		rec.type = JREC_RESULT;
+		rec.step = id;
+		rec.status = JOURNAL_OK;
+		assert_int_equal(jstate_check(j, &rec, why), 0);
+		jstate_commit(j, &rec);
+	}
+	assert_int_equal(journal_nrecords(j), 2 * (size_t)n + 1);
+	assert_int_equal(j->nsteps, n);
+	for (k = 0; k < n; k += 997) {
+		snprintf(id, sizeof(id), "svc/s%07u", k);
+		assert_int_equal(journal_state(j, id), JSTEP_DONE);
+		assert_int_equal(journal_attempts(j, id), 1);
+	}
+	assert_int_equal(journal_state(j, "svc/other"), JSTEP_PENDING);
+	/* A second INTENT of a done step is still refused. */
+	memset(&rec, 0, sizeof(rec));
+	rec.type = JREC_INTENT;
+	rec.step = "svc/s0000000";
+	rec.attempt = 2;
+	rec.request = d;
+	assert_int_equal(jstate_check(j, &rec, why), -1);
+	jstate_free(j);
+}
+
 static void
 test_journal_kill_loop(void **state)
 {
@@ -781,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_journal_scan_fixtures),
 		cmocka_unit_test(test_journal_scan_exhaustive),
 		cmocka_unit_test(test_journal_kill_loop),
+		cmocka_unit_test(test_journal_many_steps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -96,6 +96,36 @@ test_pack_eni_limit(void **state)
 	report_pack_free(p);
 }
 
+/*
+ * 100,000 services of the bench pack 214,000 x86 tasks, past the old
+ * limit of 200,000; one over REPORT_MAX_TASKS is refused before anything
+ * is allocated.
+ */
+static void
+test_pack_limit(void **state)
+{
+	const struct report_itype ty[] = {
+		{ "L", 4096, 8192, 16, 0.15 },
+	};
+	const struct report_item it[] = {
+		{ 256, 512, 0, 150000 }, { 512, 1024, 1, 100000 },
+	};
+	const struct report_item over[] = {
+		{ 256, 512, 0, REPORT_MAX_TASKS / 2 },
+		{ 256, 512, 1, REPORT_MAX_TASKS / 2 + 1 },
+	};
+	struct report_pack *p = pack(it, 2, ty, 1);
+
+	(void)state;
+	assert_int_equal(p->ntasks, 250000);
+	assert_int_equal(p->unplaced, 0);
+	/* 100,000 tasks of 512 CPU fill 12,500 of 4096; the rest 16 a bin */
+	assert_int_equal(p->nbins, 12500 + 9375);
+	report_pack_free(p);
+	assert_int_equal(report_pack(&p, over, 2, ty, 1), -1);
+	assert_null(p);
+}
+
 /* Tie on price -> fewer instances; then the last instance right-sized. */
 static void
 test_pack_mix(void **state)
@@ -415,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_pack_one_large),
 		cmocka_unit_test(test_pack_eni_limit),
 		cmocka_unit_test(test_pack_mix),
+		cmocka_unit_test(test_pack_limit),
 		cmocka_unit_test(test_pack_ffd_order),
 		cmocka_unit_test(test_pack_unplaced),
 		cmocka_unit_test(test_container_size),
