@@ -10,12 +10,14 @@
 # time, CPU time (user + sys) and peak RSS of both, and the bundle's files,
 # steps and bytes. Exits 1 when either program fails (over the limit, or a
 # cap of BUNDLE.md "Limits" reached), 0 otherwise. Needs minutes and, for
-# f2o-exec verify (no ulimit: it holds the whole bundle), gigabytes of
-# memory; run one at a time, niced (BENCH_NICE, default 10).
+# f2o-exec verify (it holds the whole bundle: ulimit -v
+# BENCH_BIG_VERIFY_VMEM_MIB, default below), gigabytes of memory; run one
+# at a time, niced (BENCH_NICE, default 10).
 set -eu
 BUILD=${BUILD:-build}
 N=${BENCH_BIG_SERVICES:-100000}
 VMEM=${BENCH_BIG_VMEM_MIB:-6144}
+XVMEM=${BENCH_BIG_VERIFY_VMEM_MIB:-16384}
 OUT=${BENCH_BIG_OUT:-tar}
 NICE=${BENCH_NICE:-10}
 dir=${BENCH_DIR:-$BUILD/bench}
@@ -37,14 +39,16 @@ fi
 files=$(find "$ex" -name '*.json' | wc -l)
 bytes=$(du -sb "$ex" | cut -f1)
 
-# report WHAT TIMEFILE: "wall s, CPU s (user + sys), peak RSS MiB"
+# report WHAT TIMEFILE BYTES OF: "wall s, CPU s (user + sys), peak RSS MiB
+# (RSS / BYTES x OF)"
 report() {
 	read -r e u s kb <"$2"
 	awk -v w="$1" -v e="$e" -v u="$u" -v s="$s" -v kb="$kb" \
-	    -v inb="$bytes" 'BEGIN {
-		printf "  %s: %.1f s wall, %.1f s CPU (%.1f user + %.1f sys),"
-		printf " %d MiB peak RSS (%.1f x input)\n", w, e, u + s, u, s,
-		    kb / 1024, kb * 1024 / inb }' </dev/null
+	    -v inb="$3" -v of="$4" 'BEGIN {
+		f = "  %s: %.1f s wall, %.1f s CPU (%.1f user + %.1f sys),"
+		f = f " %d MiB peak RSS (%.1f x %s)\n"
+		printf f, w, e, u + s, u, s, kb / 1024, kb * 1024 / inb, of
+	}' </dev/null
 }
 
 rm -rf "$bundle"
@@ -62,7 +66,7 @@ if [ "$rc" -ne 0 ]; then
 	grep -v '^Command' "$dir/big.err" | tail -5
 	exit 1
 fi
-report f2o-translate "$dir/t.big"
+report f2o-translate "$dir/t.big" "$bytes" input
 if [ "$OUT" = tar ]; then
 	bb=$(stat -c %s "$bundle")
 else
@@ -70,13 +74,14 @@ else
 fi
 echo "  bundle: $bb bytes, digest $(cat "$dir/big.out")"
 
-nice -n "$NICE" /usr/bin/time -f '%e %U %S %M' -o "$dir/t.verify" \
-    "$BUILD/f2o-exec" verify "$bundle" >"$dir/verify.out" \
-    2>"$dir/verify.err" || rc=$?
+# shellcheck disable=SC3045
+(ulimit -v $((XVMEM * 1024)) && exec nice -n "$NICE" /usr/bin/time \
+    -f '%e %U %S %M' -o "$dir/t.verify" "$BUILD/f2o-exec" verify \
+    "$bundle") >"$dir/verify.out" 2>"$dir/verify.err" || rc=$?
 if [ "$rc" -ne 0 ]; then
-	echo "FAIL: f2o-exec verify exit $rc:"
+	echo "FAIL: f2o-exec verify exit $rc under ulimit -v $XVMEM MiB:"
 	grep -v '^Command' "$dir/verify.err" | tail -5
 	exit 1
 fi
-report "f2o-exec verify" "$dir/t.verify"
+report "f2o-exec verify" "$dir/t.verify" "$bb" bundle
 echo "  $(cat "$dir/verify.out")"
