@@ -25,7 +25,7 @@
 /*
  * Bounds on what either program writes or accepts (BUNDLE.md, "Limits"),
  * sized for 100,000 services with room: the bench's 100,000 services make
- * 3.5 million files (35 a service), a 1.5 GB PLAN.md, 4.3 GB of files and
+ * 3.5 million files (35 a service), a 1.5 GB PLAN.md, 4.1 GB of files and
  * a 7.4 GB .tar. BUNDLE_MAX_TOTAL bounds both the files' bytes and the
  * archive read (a .tar is larger than its files).
  */
