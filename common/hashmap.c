@@ -61,9 +61,7 @@ hashmap_cleanup(struct hashmap *m)
 		next = b->next;
 		free(b);
 	}
-	free(m->keys);
-	free(m->vals);
-	free(m->hashes);
+	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -99,57 +97,50 @@ static void
 grow(struct hashmap *m)
 {
 	size_t i, j, cap = m->cap == 0 ? 64 : m->cap * 2;
-	char **keys = xcalloc(cap, sizeof(*keys));
-	size_t *vals = xcalloc(cap, sizeof(*vals));
-	uint32_t *hashes = xcalloc(cap, sizeof(*hashes));
+	struct hashmap_slot *slots = xcalloc(cap, sizeof(*slots));
 
 	for (i = 0; i < m->cap; i++) {
-		if (m->keys[i] == NULL)
+		if (m->slots[i].key == NULL)
 			continue;
-		j = m->hashes[i] & (cap - 1);
-		while (keys[j] != NULL)
+		j = m->slots[i].hash & (cap - 1);
+		while (slots[j].key != NULL)
 			j = (j + 1) & (cap - 1);
-		keys[j] = m->keys[i];
-		vals[j] = m->vals[i];
-		hashes[j] = m->hashes[i];
+		slots[j] = m->slots[i];
 	}
-	free(m->keys);
-	free(m->vals);
-	free(m->hashes);
-	m->keys = keys;
-	m->vals = vals;
-	m->hashes = hashes;
+	free(m->slots);
+	m->slots = slots;
 	m->cap = cap;
 }
 
 /* The slot of key (hash h), or of the empty slot where it would go. */
-static size_t
+static struct hashmap_slot *
 find(const struct hashmap *m, const char *key, uint32_t h)
 {
 	size_t j = h & (m->cap - 1);
 
-	while (m->keys[j] != NULL &&
-	    (m->hashes[j] != h || strcmp(m->keys[j], key) != 0))
+	while (m->slots[j].key != NULL && (m->slots[j].hash != h ||
+	    strcmp(m->slots[j].key, key) != 0))
 		j = (j + 1) & (m->cap - 1);
-	return j;
+	return &m->slots[j];
 }
 
 char *
 hashmap_intern(struct hashmap *m, const char *key, size_t val)
 {
-	size_t j, len;
+	struct hashmap_slot *sl;
+	size_t len;
 	uint32_t h = slot_hash(fnv1a(key, &len));
 
 	if ((m->len + 1) * 2 > m->cap)
 		grow(m);
-	j = find(m, key, h);
-	if (m->keys[j] == NULL) {
-		m->keys[j] = copy_key(m, key, len);
-		m->hashes[j] = h;
+	sl = find(m, key, h);
+	if (sl->key == NULL) {
+		sl->key = copy_key(m, key, len);
+		sl->hash = h;
 		m->len++;
 	}
-	m->vals[j] = val;
-	return m->keys[j];
+	sl->val = val;
+	return sl->key;
 }
 
 void
@@ -161,13 +152,14 @@ hashmap_put(struct hashmap *m, const char *key, size_t val)
 bool
 hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 {
-	size_t j, len;
+	const struct hashmap_slot *sl;
+	size_t len;
 
 	if (m->cap == 0)
 		return false;
-	j = find(m, key, slot_hash(fnv1a(key, &len)));
-	if (m->keys[j] == NULL)
+	sl = find(m, key, slot_hash(fnv1a(key, &len)));
+	if (sl->key == NULL)
 		return false;
-	*val = m->vals[j];
+	*val = sl->val;
 	return true;
 }

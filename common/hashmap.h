@@ -13,10 +13,14 @@
 
 struct hashmap_block;
 
+struct hashmap_slot {
+	char	*key;		/* NULL: empty */
+	size_t	 val;
+	uint32_t hash;
+};
+
 struct hashmap {
-	char	**keys;		/* NULL: empty slot */
-	size_t	 *vals;
-	uint32_t *hashes;
+	struct hashmap_slot *slots;	/* one cache line holds a probe's */
 	size_t	  cap;		/* power of two */
 	size_t	  len;
 	struct hashmap_block *blocks;	/* the keys' text, newest first */
