@@ -61,7 +61,9 @@ hashmap_cleanup(struct hashmap *m)
 		next = b->next;
 		free(b);
 	}
-	free(m->slots);
+	free(m->keys);
+	free(m->vals);
+	free(m->hashes);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -97,50 +99,57 @@ static void
 grow(struct hashmap *m)
 {
 	size_t i, j, cap = m->cap == 0 ? 64 : m->cap * 2;
-	struct hashmap_slot *slots = xcalloc(cap, sizeof(*slots));
+	char **keys = xcalloc(cap, sizeof(*keys));
+	size_t *vals = xcalloc(cap, sizeof(*vals));
+	uint32_t *hashes = xcalloc(cap, sizeof(*hashes));
 
 	for (i = 0; i < m->cap; i++) {
-		if (m->slots[i].key == NULL)
+		if (m->keys[i] == NULL)
 			continue;
-		j = m->slots[i].hash & (cap - 1);
-		while (slots[j].key != NULL)
+		j = m->hashes[i] & (cap - 1);
+		while (keys[j] != NULL)
 			j = (j + 1) & (cap - 1);
-		slots[j] = m->slots[i];
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+		hashes[j] = m->hashes[i];
 	}
-	free(m->slots);
-	m->slots = slots;
+	free(m->keys);
+	free(m->vals);
+	free(m->hashes);
+	m->keys = keys;
+	m->vals = vals;
+	m->hashes = hashes;
 	m->cap = cap;
 }
 
 /* The slot of key (hash h), or of the empty slot where it would go. */
-static struct hashmap_slot *
+static size_t
 find(const struct hashmap *m, const char *key, uint32_t h)
 {
 	size_t j = h & (m->cap - 1);
 
-	while (m->slots[j].key != NULL && (m->slots[j].hash != h ||
-	    strcmp(m->slots[j].key, key) != 0))
+	while (m->keys[j] != NULL &&
+	    (m->hashes[j] != h || strcmp(m->keys[j], key) != 0))
 		j = (j + 1) & (m->cap - 1);
-	return &m->slots[j];
+	return j;
 }
 
 char *
 hashmap_intern(struct hashmap *m, const char *key, size_t val)
 {
-	struct hashmap_slot *sl;
-	size_t len;
+	size_t j, len;
 	uint32_t h = slot_hash(fnv1a(key, &len));
 
 	if ((m->len + 1) * 2 > m->cap)
 		grow(m);
-	sl = find(m, key, h);
-	if (sl->key == NULL) {
-		sl->key = copy_key(m, key, len);
-		sl->hash = h;
+	j = find(m, key, h);
+	if (m->keys[j] == NULL) {
+		m->keys[j] = copy_key(m, key, len);
+		m->hashes[j] = h;
 		m->len++;
 	}
-	sl->val = val;
-	return sl->key;
+	m->vals[j] = val;
+	return m->keys[j];
 }
 
 void
@@ -152,14 +161,13 @@ hashmap_put(struct hashmap *m, const char *key, size_t val)
 bool
 hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 {
-	const struct hashmap_slot *sl;
-	size_t len;
+	size_t j, len;
 
 	if (m->cap == 0)
 		return false;
-	sl = find(m, key, slot_hash(fnv1a(key, &len)));
-	if (sl->key == NULL)
+	j = find(m, key, slot_hash(fnv1a(key, &len)));
+	if (m->keys[j] == NULL)
 		return false;
-	*val = sl->val;
+	*val = m->vals[j];
 	return true;
 }

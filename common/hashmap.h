@@ -13,14 +13,10 @@
 
 struct hashmap_block;
 
-struct hashmap_slot {
-	char	*key;		/* NULL: empty */
-	size_t	 val;
-	uint32_t hash;
-};
-
 struct hashmap {
-	struct hashmap_slot *slots;	/* one cache line holds a probe's */
+	char	**keys;		/* NULL: empty slot */
+	size_t	 *vals;
+	uint32_t *hashes;
 	size_t	  cap;		/* power of two */
 	size_t	  len;
 	struct hashmap_block *blocks;	/* the keys' text, newest first */

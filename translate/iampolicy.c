@@ -599,9 +599,9 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account)
 	char *sid;
 
 	for (i = 0; i < ip->seen.cap; i++) {
-		if (ip->seen.slots[i].key == NULL)
+		if (ip->seen.keys[i] == NULL)
 			continue;
-		key = ip->seen.slots[i].key;
+		key = ip->seen.keys[i];
 		sp = strchr(key, ' ');
 		v[n].act = xstrndup(key, (size_t)(sp - key));
 		if (sp[1] == 'T') {
