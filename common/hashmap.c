@@ -1,6 +1,6 @@
 /*
  * String -> size_t map (open addressing, FNV-1a) for identity look-ups
- * on large exports; keys are copied. See hashmap.h.
+ * on large exports; keys are copied into blocks it owns. See hashmap.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,16 +9,39 @@
 #include "hashmap.h"
 #include "xalloc.h"
 
+/* Key blocks: the first small, each next twice as large up to this. */
+#define HASHMAP_BLOCK_MIN	256
+#define HASHMAP_BLOCK_MAX	(64 * 1024)
+
+struct hashmap_block {
+	struct hashmap_block *next;
+	size_t	 size;		/* of text */
+	char	 text[];
+};
+
+/* FNV-1a over key; *len set to its length. */
 static uint64_t
-fnv1a(const char *s)
+fnv1a(const char *s, size_t *len)
 {
 	uint64_t h = 1469598103934665603ULL;
+	const char *p;
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
+	for (p = s; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
 		h *= 1099511628211ULL;
 	}
+	*len = (size_t)(p - s);
 	return h;
+}
+
+/*
+ * The slot hash: FNV-1a's low 32 bits, which index the slots as the full
+ * hash did (slot order, which iampolicy.c walks, is unchanged).
+ */
+static uint32_t
+slot_hash(uint64_t h)
+{
+	return (uint32_t)h;
 }
 
 void
@@ -30,61 +53,102 @@ hashmap_init(struct hashmap *m)
 void
 hashmap_cleanup(struct hashmap *m)
 {
-	size_t i;
+	struct hashmap_block *b, *next;
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->cap; i++)
-		free(m->keys[i]);
+	for (b = m->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	memset(m, 0, sizeof(*m));
+}
+
+/* A copy of key (len bytes and its NUL) in the map's blocks. */
+static char *
+copy_key(struct hashmap *m, const char *key, size_t len)
+{
+	struct hashmap_block *b;
+	size_t size;
+	char *p;
+
+	if (len + 1 > m->room) {
+		size = m->blocks == NULL ? HASHMAP_BLOCK_MIN :
+		    m->blocks->size * 2;
+		if (size > HASHMAP_BLOCK_MAX)
+			size = HASHMAP_BLOCK_MAX;
+		if (size < len + 1)
+			size = len + 1;
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->next = m->blocks;
+		m->blocks = b;
+		m->room = size;
+	}
+	b = m->blocks;
+	p = b->text + (b->size - m->room);
+	memcpy(p, key, len + 1);
+	m->room -= len + 1;
+	return p;
 }
 
 static void
 grow(struct hashmap *m)
 {
-	struct hashmap n;
-	size_t i;
+	size_t i, j, cap = m->cap == 0 ? 64 : m->cap * 2;
+	char **keys = xcalloc(cap, sizeof(*keys));
+	size_t *vals = xcalloc(cap, sizeof(*vals));
+	uint32_t *hashes = xcalloc(cap, sizeof(*hashes));
 
-	n.cap = m->cap == 0 ? 64 : m->cap * 2;
-	n.len = 0;
-	n.keys = xcalloc(n.cap, sizeof(char *));
-	n.vals = xcalloc(n.cap, sizeof(size_t));
 	for (i = 0; i < m->cap; i++) {
-		if (m->keys[i] != NULL) {
-			size_t j = fnv1a(m->keys[i]) & (n.cap - 1);
-
-			while (n.keys[j] != NULL)
-				j = (j + 1) & (n.cap - 1);
-			n.keys[j] = m->keys[i];
-			n.vals[j] = m->vals[i];
-			n.len++;
-		}
+		if (m->keys[i] == NULL)
+			continue;
+		j = m->hashes[i] & (cap - 1);
+		while (keys[j] != NULL)
+			j = (j + 1) & (cap - 1);
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+		hashes[j] = m->hashes[i];
 	}
 	free(m->keys);
 	free(m->vals);
-	*m = n;
+	free(m->hashes);
+	m->keys = keys;
+	m->vals = vals;
+	m->hashes = hashes;
+	m->cap = cap;
+}
+
+/* The slot of key (hash h), or of the empty slot where it would go. */
+static size_t
+find(const struct hashmap *m, const char *key, uint32_t h)
+{
+	size_t j = h & (m->cap - 1);
+
+	while (m->keys[j] != NULL &&
+	    (m->hashes[j] != h || strcmp(m->keys[j], key) != 0))
+		j = (j + 1) & (m->cap - 1);
+	return j;
 }
 
 char *
 hashmap_intern(struct hashmap *m, const char *key, size_t val)
 {
-	size_t j;
+	size_t j, len;
+	uint32_t h = slot_hash(fnv1a(key, &len));
 
 	if ((m->len + 1) * 2 > m->cap)
 		grow(m);
-	j = fnv1a(key) & (m->cap - 1);
-	while (m->keys[j] != NULL) {
-		if (strcmp(m->keys[j], key) == 0) {
-			m->vals[j] = val;
-			return m->keys[j];
-		}
-		j = (j + 1) & (m->cap - 1);
+	j = find(m, key, h);
+	if (m->keys[j] == NULL) {
+		m->keys[j] = copy_key(m, key, len);
+		m->hashes[j] = h;
+		m->len++;
 	}
-	m->keys[j] = xstrdup(key);
 	m->vals[j] = val;
-	m->len++;
 	return m->keys[j];
 }
 
@@ -97,17 +161,13 @@ hashmap_put(struct hashmap *m, const char *key, size_t val)
 bool
 hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 {
-	size_t j;
+	size_t j, len;
 
 	if (m->cap == 0)
 		return false;
-	j = fnv1a(key) & (m->cap - 1);
-	while (m->keys[j] != NULL) {
-		if (strcmp(m->keys[j], key) == 0) {
-			*val = m->vals[j];
-			return true;
-		}
-		j = (j + 1) & (m->cap - 1);
-	}
-	return false;
+	j = find(m, key, slot_hash(fnv1a(key, &len)));
+	if (m->keys[j] == NULL)
+		return false;
+	*val = m->vals[j];
+	return true;
 }

@@ -2,16 +2,25 @@
 #define F2O_HASHMAP_H
 /*
  * String -> size_t map (open addressing, FNV-1a), for identity lookups
- * that would otherwise be quadratic on large exports. Keys are copied.
+ * that would otherwise be quadratic on large exports. Keys are copied
+ * into blocks the map owns (no allocation per key); each slot keeps its
+ * key's hash, so growing never hashes again and a probe compares the
+ * text only when the hashes agree.
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct hashmap_block;
 
 struct hashmap {
-	char	**keys;
+	char	**keys;		/* NULL: empty slot */
 	size_t	 *vals;
+	uint32_t *hashes;
 	size_t	  cap;		/* power of two */
 	size_t	  len;
+	struct hashmap_block *blocks;	/* the keys' text, newest first */
+	size_t	  room;		/* bytes left in blocks */
 };
 
 void	hashmap_init(struct hashmap *);

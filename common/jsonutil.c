@@ -322,25 +322,6 @@ json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
 	return -1;
 }
 
-char *
-json_print(const cJSON *item)
-{
-	char *s = cJSON_Print(item), *r;
-	size_t n;
-
-	if (s == NULL) {
-		fputs("f2o: out of memory\n", stderr);
-		abort();
-	}
-	n = strlen(s);
-	r = xmalloc(n + 2);
-	memcpy(r, s, n);
-	r[n] = '\n';
-	r[n + 1] = '\0';
-	cJSON_free(s);
-	return r;
-}
-
 static int
 cmp_items(const void *a, const void *b)
 {
@@ -373,28 +354,6 @@ json_sort_keys(cJSON *item)
 	}
 	item->child = v[0];
 	free(v);
-}
-
-char *
-json_canonical(const cJSON *item)
-{
-	cJSON *dup = cJSON_Duplicate(item, 1);
-	char *s, *r;
-
-	if (dup == NULL) {
-		fputs("f2o: out of memory\n", stderr);
-		abort();
-	}
-	json_sort_keys(dup);
-	s = cJSON_PrintUnformatted(dup);
-	cJSON_Delete(dup);
-	if (s == NULL) {
-		fputs("f2o: out of memory\n", stderr);
-		abort();
-	}
-	r = xstrdup(s);
-	cJSON_free(s);
-	return r;
 }
 
 const char *

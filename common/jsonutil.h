@@ -42,10 +42,18 @@ int	json_parse_dup(cJSON **out, const char *path, const char *buf,
 size_t	json_dedup(cJSON *root, const char *path, enum json_dup dup);
 /* Parse silently; for fuzzers and our own formats. NULL on error. */
 cJSON	*json_parse_quiet(const char *buf, size_t len);
-/* Pretty text with a final newline; free with free(). */
+/*
+ * Pretty text with a final newline; free with free(). The text is
+ * cJSON_Print's, byte for byte (jsonprint.c).
+ */
 char	*json_print(const cJSON *item);
 /* Compact text with keys sorted at every level; free with free(). */
 char	*json_canonical(const cJSON *item);
+/*
+ * cJSON_PrintUnformatted's text, made faster; NULL where it gives NULL.
+ * Free with free().
+ */
+char	*json_print_compact(const cJSON *item);
 /* Sort object members by key, recursively, in place. */
 void	json_sort_keys(cJSON *item);
 const char *json_type_name(const cJSON *item);

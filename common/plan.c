@@ -210,12 +210,12 @@ plan_to_json(const struct plan *p)
 	return root;
 }
 
-/* Step i of plan.json's text: one line, compact. Free with cJSON_free. */
+/* Step i of plan.json's text: one line, compact. Free with free(). */
 static char *
 step_line(const struct plan *p, size_t i)
 {
 	cJSON *o = step_json(&p->steps[i]);
-	char *s = cJSON_PrintUnformatted(o);
+	char *s = json_print_compact(o);
 
 	cJSON_Delete(o);
 	if (s == NULL) {
@@ -239,7 +239,7 @@ plan_text(const struct plan *p, size_t *len)
 		char *s = step_line(p, i);
 		int r = strbuf_puts(&sb, s);
 
-		cJSON_free(s);
+		free(s);
 		if (r == -1 || strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" :
 		    "\n") == -1)
 			goto toobig;
@@ -271,7 +271,7 @@ plan_write(const struct plan *p, struct bundle *b, const char *name)
 		char *s = step_line(p, i);
 
 		(void)strbuf_puts(&sb, s);
-		cJSON_free(s);
+		free(s);
 		(void)strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" : "\n");
 		if (sb.len >= 65536) {
 			rc = bundle_wwrite(w, sb.buf, sb.len);

@@ -54,6 +54,17 @@ xreallocarray(void *p, size_t n, size_t sz)
 	return xrealloc(p, n * sz);
 }
 
+void *
+xgrow(void *p, size_t n, size_t sz)
+{
+	/* n is 0 or a power of two: the room is full. */
+	if ((n & (n - 1)) != 0)
+		return p;
+	if (n > SIZE_MAX / 2)
+		oom();
+	return xreallocarray(p, n == 0 ? 1 : 2 * n, sz);
+}
+
 char *
 xstrdup(const char *s)
 {

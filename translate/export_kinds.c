@@ -276,7 +276,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 			goto fail;
 		}
 	}
-	ex->svcs = xreallocarray(ex->svcs, ex->nsvcs + 1, sizeof(*ex->svcs));
+	ex->svcs = xgrow(ex->svcs, ex->nsvcs, sizeof(*ex->svcs));
 	s = &ex->svcs[ex->nsvcs];
 	memset(s, 0, sizeof(*s));
 	s->svc = svc;
@@ -416,7 +416,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 		goto fail;
 	}
 	hashmap_put(&ex->td_idx, key, ex->ntds);
-	ex->tds = xreallocarray(ex->tds, ex->ntds + 1, sizeof(*ex->tds));
+	ex->tds = xgrow(ex->tds, ex->ntds, sizeof(*ex->tds));
 	t = &ex->tds[ex->ntds++];
 	memset(t, 0, sizeof(*t));
 	t->td = td;
@@ -476,7 +476,7 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 		return -1;
 	}
 	hashmap_put(&ex->sg_idx, id, ex->nsgs);
-	ex->sgs = xreallocarray(ex->sgs, ex->nsgs + 1, sizeof(*ex->sgs));
+	ex->sgs = xgrow(ex->sgs, ex->nsgs, sizeof(*ex->sgs));
 	g = &ex->sgs[ex->nsgs++];
 	memset(g, 0, sizeof(*g));
 	g->sg = sg;

@@ -32,6 +32,7 @@ enum res_kind {
 #define IAMPOLICY_AAS	"application-autoscaling:"
 #define IAMPOLICY_AAS_ECS	"ecs.application-autoscaling.amazonaws.com"
 #define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
+#define IAM_MAX_PIECES	4	/* of a resource made by pol_arnv() */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -122,6 +123,8 @@ struct iampolicy {
 	 * the account is known); the set of each action is sorted at the end.
 	 */
 	struct hashmap seen;
+	char	*key;		/* room to make a key of seen in */
+	size_t	 keycap;
 	cJSON	*conds;		/* IAM action -> Condition */
 	size_t	 next;		/* first plan step not taken in yet */
 	struct iam_pending pend[IAM_MAX_PENDING];
@@ -145,32 +148,66 @@ row_find(const char *op)
 	return NULL;
 }
 
+/*
+ * Note "IAM KIND" followed by the n pieces (a NULL one reads "(null)", as
+ * printf wrote it) in the set; the key is made in a buffer kept for the
+ * next one, not printed anew.
+ */
 static void
-pol_key(struct pol *p, const char *iam, char kind, const char *res)
+pol_key(struct pol *p, const char *iam, char kind, const char *const *piece,
+    size_t n)
 {
-	char *key = xasprintf("%s %c%s", iam, kind, res);
-	size_t v;
+	struct iampolicy *ip = p->ip;
+	size_t i, len = strlen(iam) + 3, at;
+	const char *s;
 
-	if (!hashmap_get(&p->ip->seen, key, &v))
-		hashmap_put(&p->ip->seen, key, 0);
-	free(key);
+	for (i = 0; i < n; i++)
+		len += strlen(piece[i] != NULL ? piece[i] : "(null)");
+	if (len > ip->keycap) {
+		ip->keycap = len * 2;
+		free(ip->key);
+		ip->key = xmalloc(ip->keycap);
+	}
+	at = strlen(iam);
+	memcpy(ip->key, iam, at);
+	ip->key[at++] = ' ';
+	ip->key[at++] = kind;
+	for (i = 0; i < n; i++) {
+		s = piece[i] != NULL ? piece[i] : "(null)";
+		memcpy(ip->key + at, s, strlen(s));
+		at += strlen(s);
+	}
+	ip->key[at] = '\0';
+	hashmap_put(&ip->seen, ip->key, 0);
 }
 
 /* Add res to iam's set, as written. */
 static void
 pol_add(struct pol *p, const char *iam, const char *res)
 {
-	pol_key(p, iam, 'L', res);
+	pol_key(p, iam, 'L', &res, 1);
+}
+
+/* Add "arn:PART:svc:REGION:ACCOUNT:" + rest... (n pieces) to iam's set. */
+static void
+pol_arnv(struct pol *p, const char *iam, const char *svc,
+    const char *const *rest, size_t n)
+{
+	const char *piece[IAM_MAX_PIECES + 2];
+	size_t i;
+
+	piece[0] = svc;
+	piece[1] = ":";
+	for (i = 0; i < n && i < IAM_MAX_PIECES; i++)
+		piece[i + 2] = rest[i];
+	pol_key(p, iam, 'T', piece, i + 2);
 }
 
 /* Add "arn:PART:svc:REGION:ACCOUNT:rest" to iam's set. */
 static void
 pol_arn(struct pol *p, const char *iam, const char *svc, const char *rest)
 {
-	char *r = xasprintf("%s:%s", svc, rest);
-
-	pol_key(p, iam, 'T', r);
-	free(r);
+	pol_arnv(p, iam, svc, &rest, 1);
 }
 
 static int
@@ -183,29 +220,25 @@ static void
 add_service(struct pol *p, const char *iam, const char *cluster,
     const char *name)
 {
-	char *rest;
+	const char *rest[] = { "service/", cluster, "/", name };
 
 	if (is_ref(name) || is_ref(cluster)) {
 		pol_add(p, iam, "*");
 		return;
 	}
-	rest = xasprintf("service/%s/%s", cluster, name);
-	pol_arn(p, iam, "ecs", rest);
-	free(rest);
+	pol_arnv(p, iam, "ecs", rest, sizeof(rest) / sizeof(rest[0]));
 }
 
 static void
 add_alarm(struct pol *p, const char *iam, const char *name)
 {
-	char *rest;
+	const char *rest[] = { "alarm:", name };
 
 	if (is_ref(name)) {
 		pol_add(p, iam, "*");
 		return;
 	}
-	rest = xasprintf("alarm:%s", name);
-	pol_arn(p, iam, "cloudwatch", rest);
-	free(rest);
+	pol_arnv(p, iam, "cloudwatch", rest, sizeof(rest) / sizeof(rest[0]));
 }
 
 static void
@@ -424,6 +457,7 @@ iampolicy_free(struct iampolicy *ip)
 	while (ip->npend > 0)
 		pend_drop(ip, ip->npend - 1);
 	hashmap_cleanup(&ip->seen);
+	free(ip->key);
 	cJSON_Delete(ip->conds);
 	free(ip);
 }

@@ -2,10 +2,12 @@
  * The manifest's "account" (from the export's ARNs or --account) and
  * "fingerprints" of the migrated services and their merged groups.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fingerprint.h"
+#include "hashmap.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
@@ -133,8 +135,31 @@ fp_member(cJSON *fp, const char *key)
  * export has its file (an empty object: none), and the step scaling
  * alarms the bundle re-creates, when the export has an alarms file.
  */
+/*
+ * Whether key is new to the object a member index stands for (then noted):
+ * one look-up, not a scan of every member. fold: compare as
+ * cJSON_HasObjectItem does, ignoring case.
+ */
+static bool
+fp_new_key(struct hashmap *seen, const char *key, bool fold)
+{
+	char *k = xstrdup(key), *p;
+	size_t unused;
+	bool fresh;
+
+	if (fold)
+		for (p = k; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+	fresh = !hashmap_get(seen, k, &unused);
+	if (fresh)
+		hashmap_put(seen, k, 0);
+	free(k);
+	return fresh;
+}
+
 static void
-scaling_fingerprints(const struct xlate *x, const struct xsvc *s, cJSON *fp)
+scaling_fingerprints(const struct xlate *x, const struct xsvc *s, cJSON *fp,
+    struct hashmap *alarms)
 {
 	const struct xscaling *sc = s->scaling;
 	const char *rid = json_str(sc->target->obj, "ResourceId");
@@ -167,7 +192,7 @@ scaling_fingerprints(const struct xlate *x, const struct xsvc *s, cJSON *fp)
 	m = fp_member(fp, "alarms");
 	for (i = 0; i < sc->nalarms; i++) {
 		f = fingerprint_alarm(sc->alarms[i]->obj);
-		if (f != NULL && !cJSON_HasObjectItem(m, sc->alarms[i]->key))
+		if (f != NULL && fp_new_key(alarms, sc->alarms[i]->key, true))
 			cJSON_AddItemToObject(m, sc->alarms[i]->key, f);
 		else
 			cJSON_Delete(f);
@@ -178,8 +203,12 @@ cJSON *
 preflight_fingerprints(const struct xlate *x)
 {
 	cJSON *fp = cJSON_CreateObject(), *svcs, *sgs, *f, *st;
+	struct hashmap svc_seen, sg_seen, alarm_seen;
 	size_t i, k, idx;
 
+	hashmap_init(&svc_seen);
+	hashmap_init(&sg_seen);
+	hashmap_init(&alarm_seen);
 	svcs = cJSON_AddObjectToObject(fp, "services");
 	sgs = cJSON_AddObjectToObject(fp, "securityGroups");
 	for (i = 0; i < x->nmig; i++) {
@@ -188,20 +217,20 @@ preflight_fingerprints(const struct xlate *x)
 		    s->cluster : opt_str(x->opt, "ecs-cluster"), s->name);
 
 		f = fingerprint_service(s->svc);
-		if (f != NULL &&
-		    cJSON_GetObjectItemCaseSensitive(svcs, key) == NULL)
+		if (f != NULL && fp_new_key(&svc_seen, key, false))
 			cJSON_AddItemToObject(svcs, key, f);
 		else
 			cJSON_Delete(f);
 		free(key);
 		for (k = 0; k < s->nsgs; k++) {
-			if (cJSON_GetObjectItemCaseSensitive(sgs,
-			    s->sgs[k]) != NULL ||
+			if (hashmap_get(&sg_seen, s->sgs[k], &idx) ||
 			    !hashmap_get(&x->ex->sg_idx, s->sgs[k], &idx))
 				continue;
 			f = fingerprint_sg(x->ex->sgs[idx].sg);
-			if (f != NULL)
+			if (f != NULL) {
 				cJSON_AddItemToObject(sgs, s->sgs[k], f);
+				hashmap_put(&sg_seen, s->sgs[k], 0);
+			}
 		}
 	}
 	/* Only a bundle with scaling steps has the key (BUNDLE.md). */
@@ -216,8 +245,11 @@ preflight_fingerprints(const struct xlate *x)
 		if (f != NULL)
 			cJSON_AddItemToObject(st, json_str(
 			    s->scaling->target->obj, "ResourceId"), f);
-		scaling_fingerprints(x, s, fp);
+		scaling_fingerprints(x, s, fp, &alarm_seen);
 	}
+	hashmap_cleanup(&svc_seen);
+	hashmap_cleanup(&sg_seen);
+	hashmap_cleanup(&alarm_seen);
 	json_sort_keys(fp);
 	return fp;
 }

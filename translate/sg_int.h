@@ -60,6 +60,8 @@ int	sg_refs_groups(struct sg_ctx *c);
 int	sg_refs_rules(struct sg_ctx *c);
 /* True when s is in the sorted v[0..n). */
 bool	sg_refs_has(char **v, size_t n, const char *s);
+/* strcmp of two char * elements, for qsort and bsearch. */
+int	sg_refs_cmp(const void *a, const void *b);
 /* "tcp 443", "udp 1000-2000", "icmp type 3 code 4", "all traffic". */
 char	*sg_refs_traffic(const struct sg_rule *r);
 /* Kept rules by direction into c->in / c->out; c->ngroups they need. */

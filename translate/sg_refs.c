@@ -15,8 +15,8 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-static int
-pstrcmp(const void *a, const void *b)
+int
+sg_refs_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -24,7 +24,7 @@ pstrcmp(const void *a, const void *b)
 bool
 sg_refs_has(char **v, size_t n, const char *s)
 {
-	return bsearch(&s, v, n, sizeof(*v), pstrcmp) != NULL;
+	return bsearch(&s, v, n, sizeof(*v), sg_refs_cmp) != NULL;
 }
 
 /* The groups of the migrated services; missing ones are errors. */

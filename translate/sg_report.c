@@ -71,31 +71,127 @@ md_source(struct strbuf *sb, const struct sg_rule *r)
 	}
 }
 
-static bool
-svc_has_origin(const struct xsvc *s, const struct sg_rule *r)
+/*
+ * Who uses which merged group, made once for the section (every look-up
+ * below was a pass over all services, per group or per rule): per group
+ * (index in the sorted c->ids) the services (index in x->mig, ascending,
+ * each once) that name it, and per rule of c->rules the groups it came
+ * from.
+ */
+struct sg_who {
+	size_t	**svcs;			/* per group */
+	size_t	 *nsvcs;
+	size_t	 *orig;			/* origins of rule i: orig[at[i]..] */
+	size_t	 *at;			/* c->rules.n + 1 offsets */
+	unsigned char *mark;		/* per group: of the service at hand */
+	size_t	 *pick;			/* room for md_services */
+	size_t	 *seen;			/* per service: last rule listing it */
+	size_t	  stamp;
+};
+
+/* Index of GroupId id in the sorted c->ids, or c->nids when absent. */
+static size_t
+id_index(const struct sg_ctx *c, const char *id)
+{
+	char *const *p = bsearch(&id, c->ids, c->nids, sizeof(*c->ids),
+	    sg_refs_cmp);
+
+	return p != NULL ? (size_t)(p - c->ids) : c->nids;
+}
+
+static void
+who_init(struct sg_who *w, const struct sg_ctx *c)
+{
+	size_t i, j, k;
+
+	w->svcs = xcalloc(c->nids + 1, sizeof(*w->svcs));
+	w->nsvcs = xcalloc(c->nids + 1, sizeof(*w->nsvcs));
+	w->mark = xcalloc(c->nids + 1, 1);
+	w->pick = xcalloc(c->x->nmig + 1, sizeof(*w->pick));
+	w->seen = xcalloc(c->x->nmig + 1, sizeof(*w->seen));
+	w->stamp = 0;
+	w->at = xcalloc(c->rules.n + 1, sizeof(*w->at));
+	for (i = 0; i < c->rules.n; i++)
+		w->at[i + 1] = w->at[i] + c->rules.v[i].norigins;
+	w->orig = xcalloc(w->at[c->rules.n] + 1, sizeof(*w->orig));
+	for (i = 0; i < c->rules.n; i++)
+		for (k = 0; k < c->rules.v[i].norigins; k++)
+			w->orig[w->at[i] + k] = id_index(c,
+			    c->rules.v[i].origins[k]);
+	for (j = 0; j < c->x->nmig; j++)
+		for (k = 0; k < c->x->mig[j]->nsgs; k++) {
+			i = id_index(c, c->x->mig[j]->sgs[k]);
+			if (i == c->nids || (w->nsvcs[i] > 0 &&
+			    w->svcs[i][w->nsvcs[i] - 1] == j))
+				continue;
+			w->svcs[i] = xgrow(w->svcs[i], w->nsvcs[i],
+			    sizeof(**w->svcs));
+			w->svcs[i][w->nsvcs[i]++] = j;
+		}
+}
+
+static void
+who_cleanup(struct sg_who *w, const struct sg_ctx *c)
 {
 	size_t i;
 
-	for (i = 0; i < s->nsgs; i++)
-		if (sg_refs_has(r->origins, r->norigins, s->sgs[i]))
+	for (i = 0; i < c->nids; i++)
+		free(w->svcs[i]);
+	free(w->svcs);
+	free(w->nsvcs);
+	free(w->mark);
+	free(w->pick);
+	free(w->seen);
+	free(w->orig);
+	free(w->at);
+}
+
+/* Whether r came from one of the groups marked in w (one service's). */
+static bool
+marked_origin(const struct sg_ctx *c, const struct sg_who *w,
+    const struct sg_rule *r)
+{
+	size_t i, n = (size_t)(r - c->rules.v);
+
+	for (i = w->at[n]; i < w->at[n + 1]; i++)
+		if (w->mark[w->orig[i]])
 			return true;
 	return false;
 }
 
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The services one of whose groups r came from, in x->mig order. */
 static void
-md_services(struct strbuf *sb, const struct sg_ctx *c,
+md_services(struct strbuf *sb, const struct sg_ctx *c, struct sg_who *w,
     const struct sg_rule *r)
 {
-	size_t i, n = 0;
+	size_t i, k, g, n = 0, ri = (size_t)(r - c->rules.v);
 
-	for (i = 0; i < c->x->nmig; i++)
-		if (svc_has_origin(c->x->mig[i], r))
-			(void)strbuf_printf(sb, "%s%s", n++ > 0 ? ", " : "",
-			    c->x->mig[i]->name);
+	w->stamp++;
+	for (i = w->at[ri]; i < w->at[ri + 1]; i++) {
+		g = w->orig[i];
+		for (k = 0; g < c->nids && k < w->nsvcs[g]; k++)
+			if (w->seen[w->svcs[g][k]] != w->stamp) {
+				w->seen[w->svcs[g][k]] = w->stamp;
+				w->pick[n++] = w->svcs[g][k];
+			}
+	}
+	if (r->norigins > 1)
+		qsort(w->pick, n, sizeof(*w->pick), cmp_size);
+	for (i = 0; i < n; i++)
+		(void)strbuf_printf(sb, "%s%s", i > 0 ? ", " : "",
+		    c->x->mig[w->pick[i]]->name);
 }
 
 static void
-md_rule_row(struct strbuf *sb, const struct sg_ctx *c,
+md_rule_row(struct strbuf *sb, const struct sg_ctx *c, struct sg_who *w,
     const struct sg_rule *r)
 {
 	char *t = sg_refs_traffic(r);
@@ -116,7 +212,7 @@ md_rule_row(struct strbuf *sb, const struct sg_ctx *c,
 		(void)strbuf_printf(sb, "%s`%s`", i > 0 ? ", " : "",
 		    r->origins[i]);
 	(void)strbuf_puts(sb, " | ");
-	md_services(sb, c, r);
+	md_services(sb, c, w, r);
 	(void)strbuf_puts(sb, " |\n");
 }
 
@@ -135,6 +231,7 @@ void
 sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 {
 	struct strbuf *sb = &c->x->md_sg, *lines;
+	struct sg_who w;
 	const char *first = SG_STEP;
 	size_t i, j, k, lo, cnt, n, ndropped = 0;
 	long long maxin = opt_int(c->x->opt, "sg-max-ingress");
@@ -147,6 +244,7 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 	for (i = 0; i < c->rules.n; i++)
 		if (c->rules.v[i].container >= 0)
 			ndropped++;
+	who_init(&w, c);
 	(void)strbuf_puts(sb, "## Security groups of the instances\n\n");
 	(void)strbuf_puts(sb, "With awsvpc each task keeps its own security "
 	    "groups on its own network interface: nothing below changes what "
@@ -167,15 +265,9 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 			(void)strbuf_puts(sb, "; ");
 		}
 		(void)strbuf_puts(sb, "used by");
-		for (j = n = 0; j < c->x->nmig; j++)
-			for (k = 0; k < c->x->mig[j]->nsgs; k++)
-				if (strcmp(c->x->mig[j]->sgs[k], c->ids[i]) ==
-				    0) {
-					(void)strbuf_printf(sb, "%s %s",
-					    n++ > 0 ? "," : "",
-					    c->x->mig[j]->name);
-					break;
-				}
+		for (j = 0; j < w.nsvcs[i]; j++)
+			(void)strbuf_printf(sb, "%s %s", j > 0 ? "," : "",
+			    c->x->mig[w.svcs[i][j]]->name);
 		(void)strbuf_puts(sb, ")");
 	}
 	(void)strbuf_printf(sb, ", in `%s`. %zu rules read (one per CIDR, "
@@ -227,12 +319,12 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 		    "|---|---|---|---|---|---|\n");
 		sg_quota_share(c->nin, capin, k, &lo, &cnt);
 		for (i = lo; i < lo + cnt; i++) {
-			md_rule_row(sb, c, c->in[i]);
+			md_rule_row(sb, c, &w, c->in[i]);
 			strbuf_spill(sb, SG_MD_CHUNK);
 		}
 		sg_quota_share(c->nout, capeg, k, &lo, &cnt);
 		for (i = lo; i < lo + cnt; i++) {
-			md_rule_row(sb, c, c->out[i]);
+			md_rule_row(sb, c, &w, c->out[i]);
 			strbuf_spill(sb, SG_MD_CHUNK);
 		}
 		(void)strbuf_puts(sb, "\n");
@@ -267,11 +359,11 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 			(void)strbuf_puts(sb, "- ");
 			md_rule_line(sb, r);
 			(void)strbuf_puts(sb, " (");
-			md_services(sb, c, r);
+			md_services(sb, c, &w, r);
 			(void)strbuf_puts(sb, "): inside ");
 			md_rule_line(sb, &c->rules.v[r->container]);
 			(void)strbuf_puts(sb, " (");
-			md_services(sb, c, &c->rules.v[r->container]);
+			md_services(sb, c, &w, &c->rules.v[r->container]);
 			(void)strbuf_puts(sb, ")\n");
 		}
 		(void)strbuf_puts(sb, "\n");
@@ -288,8 +380,12 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 		const struct xsvc *s = c->x->mig[j];
 
 		(void)strbuf_printf(sb, "- **%s**:", s->name);
+		/* (a group absent from c->ids matches no rule: not marked) */
+		for (k = 0; k < s->nsgs; k++)
+			w.mark[id_index(c, s->sgs[k])] = 1;
+		w.mark[c->nids] = 0;
 		for (i = n = 0; i < c->nin; i++) {
-			if (svc_has_origin(s, c->in[i]))
+			if (marked_origin(c, &w, c->in[i]))
 				continue;
 			(void)strbuf_puts(sb, n++ > 0 ? "; " : " ");
 			/* Piece by piece where the limit may cut it. */
@@ -299,6 +395,8 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 			else
 				md_rule_line(sb, c->in[i]);
 		}
+		for (k = 0; k < s->nsgs; k++)
+			w.mark[id_index(c, s->sgs[k])] = 0;
 		if (n == 0)
 			(void)strbuf_puts(sb, " nothing");
 		(void)strbuf_puts(sb, "\n");
@@ -308,4 +406,5 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 	for (i = 0; i < c->nin; i++)
 		strbuf_cleanup(&lines[i]);
 	free(lines);
+	who_cleanup(&w, c);
 }

@@ -1,0 +1,111 @@
+/*
+ * hashmap and xgrow: many keys across growth and key blocks (every one
+ * found with its last value, interned copies stable), absent keys, long
+ * keys larger than a block; an array grown one element at a time.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "xalloc.h"
+
+#define NKEYS	5000
+
+static void
+test_hashmap_many(void **state)
+{
+	struct hashmap m;
+	char key[32], **copy = xcalloc(NKEYS, sizeof(*copy));
+	size_t i, v;
+
+	(void)state;
+	hashmap_init(&m);
+	assert_false(hashmap_get(&m, "absent", &v));
+	for (i = 0; i < NKEYS; i++) {
+		(void)snprintf(key, sizeof(key), "requests/rb/%zu.json", i);
+		copy[i] = hashmap_intern(&m, key, i);
+		assert_string_equal(copy[i], key);
+		assert_ptr_not_equal(copy[i], key);
+	}
+	assert_int_equal(m.len, NKEYS);
+	/* Overwrite: same copy, new value, no new key. */
+	for (i = 0; i < NKEYS; i += 7) {
+		(void)snprintf(key, sizeof(key), "requests/rb/%zu.json", i);
+		assert_ptr_equal(hashmap_intern(&m, key, i + 1), copy[i]);
+	}
+	assert_int_equal(m.len, NKEYS);
+	for (i = 0; i < NKEYS; i++) {
+		(void)snprintf(key, sizeof(key), "requests/rb/%zu.json", i);
+		assert_true(hashmap_get(&m, key, &v));
+		assert_int_equal(v, i % 7 == 0 ? i + 1 : i);
+		/* the copies survive growth and later blocks */
+		assert_string_equal(copy[i], key);
+		(void)snprintf(key, sizeof(key), "requests/rb/%zu.jso", i);
+		assert_false(hashmap_get(&m, key, &v));
+	}
+	hashmap_cleanup(&m);
+	hashmap_cleanup(&m);
+	hashmap_cleanup(NULL);
+	free(copy);
+}
+
+static void
+test_hashmap_long_keys(void **state)
+{
+	struct hashmap m;
+	char *big = xmalloc(200000), *small;
+	size_t v;
+
+	(void)state;
+	memset(big, 'k', 199999);
+	big[199999] = '\0';
+	hashmap_init(&m);
+	small = hashmap_intern(&m, "a", 1);
+	assert_string_equal(hashmap_intern(&m, big, 2), big);
+	hashmap_put(&m, "", 3);
+	assert_true(hashmap_get(&m, big, &v));
+	assert_int_equal(v, 2);
+	assert_true(hashmap_get(&m, "", &v));
+	assert_int_equal(v, 3);
+	assert_true(hashmap_get(&m, "a", &v));
+	assert_int_equal(v, 1);
+	assert_string_equal(small, "a");
+	big[1000] = '\0';
+	assert_false(hashmap_get(&m, big, &v));
+	hashmap_cleanup(&m);
+	free(big);
+}
+
+static void
+test_xgrow(void **state)
+{
+	size_t *v = NULL, i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		v = xgrow(v, i, sizeof(*v));
+		v[i] = i * 3;
+	}
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(v[i], i * 3);
+	free(v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hashmap_many),
+		cmocka_unit_test(test_hashmap_long_keys),
+		cmocka_unit_test(test_xgrow),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
