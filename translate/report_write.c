@@ -10,7 +10,6 @@
 #include "fargate.h"
 #include "bundle.h"
 #include "jsonutil.h"
-#include "log.h"
 #include "options.h"
 #include "report.h"
 #include "report_int.h"
@@ -212,22 +211,6 @@ md_tail(struct rctx *c, const cJSON *rep)
 #undef N
 #undef O
 
-/* json_print(o) indented by depth tabs: o as a member at that depth. */
-static void
-put_indented(struct strbuf *sb, const cJSON *o, int depth)
-{
-	char *t = json_print(o), *p = t, *nl;
-
-	/* json_print ends with a newline: not part of the member */
-	while ((nl = strchr(p, '\n')) != NULL && nl[1] != '\0') {
-		(void)strbuf_add(sb, p, (size_t)(nl - p + 1));
-		(void)strbuf_add(sb, "\t\t\t\t", (size_t)depth);
-		p = nl + 1;
-	}
-	(void)strbuf_add(sb, p, strlen(p) - (nl != NULL));
-	free(t);
-}
-
 /*
  * report.json, report.html and the PLAN.md cost rows a service at a
  * time: rep holds all but the services (its "services" array empty);
@@ -237,45 +220,37 @@ put_indented(struct strbuf *sb, const cJSON *o, int depth)
 static int
 report_stream(struct rctx *c, const cJSON *rep, int sel)
 {
-	static const char mark[] = "\n\t\"services\":\t[]";
-	struct strbuf js, hs;
-	char *text = json_print(rep), *cut = strstr(text, mark);
+	struct strbuf jb, hs;
+	struct json_stream js;
 	const char *ec2key = report_html_ec2key(rep);
 	size_t i;
 	int rc = -1;
 
-	strbuf_init(&js, SIZE_MAX / 2);	/* the bundle's limit applies */
+	strbuf_init(&jb, SIZE_MAX / 2);	/* the bundle's limit applies */
 	report_html_init(&hs);
-	if (cut == NULL) {
-		log_errx("report.json: no services array in the text");
+	if (json_stream_open(&js, &jb, rep, "services") == -1)
 		goto out;
-	}
-	cut += sizeof(mark) - 2;	/* at "]" */
-	(void)strbuf_add(&js, text, (size_t)(cut - text));
 	report_html_head(&hs, rep);
 	md_head(c);
 	for (i = 0; i < c->nsv; i++) {
 		cJSON *o = svc_json(c, &c->sv[i], sel);
 
-		if (i > 0)
-			(void)strbuf_puts(&js, ", ");
-		put_indented(&js, o, 2);
+		json_stream_item(&js, o);
 		report_html_svc(&hs, o, i, ec2key);
 		md_row(c, o);
 		cJSON_Delete(o);
-		strbuf_spill(&js, REPORT_SPILL);
+		strbuf_spill(&jb, REPORT_SPILL);
 		strbuf_spill(&hs, REPORT_SPILL);
 	}
-	(void)strbuf_puts(&js, cut);
+	json_stream_close(&js);
 	report_html_tail(&hs, rep);
 	md_tail(c, rep);
-	if (bundle_add_strbuf(c->x->bundle, "report.json", &js) == -1 ||
+	if (bundle_add_strbuf(c->x->bundle, "report.json", &jb) == -1 ||
 	    bundle_add_strbuf(c->x->bundle, "report.html", &hs) == -1)
 		goto out;
 	rc = 0;
 out:
-	free(text);
-	strbuf_cleanup(&js);
+	strbuf_cleanup(&jb);
 	strbuf_cleanup(&hs);
 	return rc;
 }
