@@ -35,7 +35,7 @@ enum res_kind {
 #define IAMPOLICY_AAS	"application-autoscaling:"
 #define IAMPOLICY_AAS_ECS	"ecs.application-autoscaling.amazonaws.com"
 #define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
-#define IAM_SPILL	(1024 * 1024)	/* policy text held before it spills */
+#define IAM_SPILL	(1024 * 1024)	/* policy text held, then spilled */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
