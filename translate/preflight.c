@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fingerprint.h"
+#include "hashmap.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
@@ -178,8 +179,11 @@ cJSON *
 preflight_fingerprints(const struct xlate *x)
 {
 	cJSON *fp = cJSON_CreateObject(), *svcs, *sgs, *f, *st;
+	struct hashmap seen;	/* keys added to svcs ('s') and sgs ('g') */
 	size_t i, k, idx;
+	char *gk;
 
+	hashmap_init(&seen);
 	svcs = cJSON_AddObjectToObject(fp, "services");
 	sgs = cJSON_AddObjectToObject(fp, "securityGroups");
 	for (i = 0; i < x->nmig; i++) {
@@ -188,20 +192,26 @@ preflight_fingerprints(const struct xlate *x)
 		    s->cluster : opt_str(x->opt, "ecs-cluster"), s->name);
 
 		f = fingerprint_service(s->svc);
-		if (f != NULL &&
-		    cJSON_GetObjectItemCaseSensitive(svcs, key) == NULL)
+		gk = xasprintf("s%s", key);
+		if (f != NULL && !hashmap_get(&seen, gk, &idx)) {
 			cJSON_AddItemToObject(svcs, key, f);
-		else
+			hashmap_put(&seen, gk, 0);
+		} else
 			cJSON_Delete(f);
+		free(gk);
 		free(key);
 		for (k = 0; k < s->nsgs; k++) {
-			if (cJSON_GetObjectItemCaseSensitive(sgs,
-			    s->sgs[k]) != NULL ||
-			    !hashmap_get(&x->ex->sg_idx, s->sgs[k], &idx))
-				continue;
-			f = fingerprint_sg(x->ex->sgs[idx].sg);
-			if (f != NULL)
-				cJSON_AddItemToObject(sgs, s->sgs[k], f);
+			gk = xasprintf("g%s", s->sgs[k]);
+			if (!hashmap_get(&seen, gk, &idx) &&
+			    hashmap_get(&x->ex->sg_idx, s->sgs[k], &idx)) {
+				f = fingerprint_sg(x->ex->sgs[idx].sg);
+				if (f != NULL) {
+					cJSON_AddItemToObject(sgs, s->sgs[k],
+					    f);
+					hashmap_put(&seen, gk, 0);
+				}
+			}
+			free(gk);
 		}
 	}
 	/* Only a bundle with scaling steps has the key (BUNDLE.md). */
@@ -218,6 +228,7 @@ preflight_fingerprints(const struct xlate *x)
 			    s->scaling->target->obj, "ResourceId"), f);
 		scaling_fingerprints(x, s, fp);
 	}
+	hashmap_cleanup(&seen);
 	json_sort_keys(fp);
 	return fp;
 }
