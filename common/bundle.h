@@ -111,6 +111,14 @@ int		 bundle_wwrite(struct bundle_wfile *, const void *data,
 		    size_t len);
 int		 bundle_wclose(struct bundle_wfile *);
 /*
+ * Add the whole text of sb (held or spilled, strbuf_spill()) as name,
+ * through bundle_wopen(): a large generated text never whole in memory.
+ * sb is left as it was. Returns 0, or -1 (logged).
+ */
+struct strbuf;
+int		 bundle_add_strbuf(struct bundle *, const char *name,
+		    struct strbuf *sb);
+/*
  * Read a bundle (directory or archive) and verify it: manifest format,
  * every listed file present with its SHA-256, no file unlisted.
  * Free with bundle_free(). Returns 0, or -1 (logged with the reason).

@@ -19,6 +19,7 @@
 #include "bundle_int.h"
 #include "fsio.h"
 #include "log.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* Folders of a staged directory kept open for openat (then by path). */
@@ -708,5 +709,32 @@ out:
 	free(w->buf);
 	free(w->name);
 	free(w);
+	return rc;
+}
+
+static int
+wfile_put(void *w, const void *data, size_t len)
+{
+	return bundle_wwrite(w, data, len);
+}
+
+int
+bundle_add_strbuf(struct bundle *b, const char *name, struct strbuf *sb)
+{
+	struct bundle_wfile *w;
+	int rc;
+
+	if (sb->full) {
+		/* never a cut file: refused, as bundle_add refuses one */
+		log_errx("%s: over %zu MiB", name, sb->max >> 20);
+		return -1;
+	}
+	if ((w = bundle_wopen(b, name)) == NULL)
+		return -1;
+	rc = strbuf_drain(sb, wfile_put, w);
+	if (rc == -1)
+		w->failed = true;	/* nothing added */
+	if (bundle_wclose(w) == -1)
+		rc = -1;
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /*
@@ -320,6 +321,60 @@ json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
 	log_errx("%s: line %zu, column %zu: cannot parse JSON%s near \"%s\"",
 	    path, line, col, hint, near);
 	return -1;
+}
+
+int
+json_stream_open(struct json_stream *js, struct strbuf *sb,
+    const cJSON *obj, const char *key)
+{
+	char *mark = xasprintf("\n\t\"%s\":\t[]", key), *at;
+
+	memset(js, 0, sizeof(*js));
+	js->sb = sb;
+	js->text = json_print(obj);
+	at = strstr(js->text, mark);
+	if (at == NULL) {
+		log_errx("JSON text: no empty array \"%s\" to fill", key);
+		free(mark);
+		free(js->text);
+		js->text = NULL;
+		return -1;
+	}
+	js->rest = at + strlen(mark) - 1;	/* at "]" */
+	free(mark);
+	(void)strbuf_add(sb, js->text, (size_t)(js->rest - js->text));
+	return 0;
+}
+
+/*
+ * An item of an array member of the top object: depth 2, so every line
+ * after its first gets two more tabs; items are separated by ", " (as
+ * cJSON prints arrays).
+ */
+void
+json_stream_item(struct json_stream *js, const cJSON *item)
+{
+	char *t = json_print(item), *p = t, *nl;
+
+	if (js->n++ > 0)
+		(void)strbuf_add(js->sb, ", ", 2);
+	/* json_print ends with a newline that is not part of the item */
+	while ((nl = strchr(p, '\n')) != NULL && nl[1] != '\0') {
+		(void)strbuf_add(js->sb, p, (size_t)(nl - p + 1));
+		(void)strbuf_add(js->sb, "\t\t", 2);
+		p = nl + 1;
+	}
+	(void)strbuf_add(js->sb, p, strlen(p) - (nl != NULL ? 1 : 0));
+	free(t);
+}
+
+void
+json_stream_close(struct json_stream *js)
+{
+	if (js->text != NULL)
+		(void)strbuf_puts(js->sb, js->rest);
+	free(js->text);
+	js->text = NULL;
 }
 
 static int

@@ -47,6 +47,26 @@ cJSON	*json_parse_quiet(const char *buf, size_t len);
  * cJSON_Print's, byte for byte (jsonprint.c).
  */
 char	*json_print(const cJSON *item);
+/*
+ * json_print(obj) made an item at a time, for an object with one large
+ * array member: obj holds that member (key, a member of obj itself) as
+ * an empty array; json_stream_open() puts the text before its items on
+ * sb, json_stream_item() each item (printed, then the caller may free
+ * it), json_stream_close() the rest and frees js. The text is the one
+ * json_print() would give with the items in the array. -1 (logged) if
+ * obj has no such member.
+ */
+struct strbuf;
+struct json_stream {
+	struct strbuf *sb;
+	char	*text;		/* json_print(obj) */
+	const char *rest;	/* in text: from the array's "]" */
+	size_t	 n;		/* items so far */
+};
+int	json_stream_open(struct json_stream *, struct strbuf *sb,
+	    const cJSON *obj, const char *key);
+void	json_stream_item(struct json_stream *, const cJSON *item);
+void	json_stream_close(struct json_stream *);
 /* Compact text with keys sorted at every level; free with free(). */
 char	*json_canonical(const cJSON *item);
 /*

@@ -13,6 +13,57 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+/*
+ * The steps' strings (titles, requests, outputs, ids not in the plan yet)
+ * in blocks: hundreds of thousands of small strings for a large export,
+ * all freed with the plan.
+ */
+#define PLAN_ARENA_BLOCK	(256 * 1024)
+
+struct plan_arena {
+	struct plan_arena *next;
+	size_t	 used;
+	size_t	 cap;
+	char	 data[];
+};
+
+static char *
+plan_strdup(struct plan *p, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct plan_arena *a = p->arena, *b;
+
+	if (a == NULL || a->cap - a->used < n) {
+		b = xmalloc(sizeof(*b) + (n > PLAN_ARENA_BLOCK / 4 ? n :
+		    PLAN_ARENA_BLOCK));
+		b->cap = n > PLAN_ARENA_BLOCK / 4 ? n : PLAN_ARENA_BLOCK;
+		b->used = 0;
+		if (a != NULL && b->cap == n) {
+			/* a string of its own: the current block stays */
+			b->next = a->next;
+			a->next = b;
+		} else {
+			b->next = a;
+			p->arena = b;
+		}
+		a = b;
+	}
+	memcpy(a->data + a->used, s, n);
+	a->used += n;
+	return a->data + a->used - n;
+}
+
+/* A step id: the plan's own copy when the step exists. */
+static char *
+plan_id_ref(struct plan *p, const char *id)
+{
+	size_t i;
+
+	if (hashmap_get(&p->ids, id, &i))
+		return p->steps[i].id;
+	return plan_strdup(p, id);
+}
+
 struct plan *
 plan_new(void)
 {
@@ -26,21 +77,10 @@ plan_new(void)
 static void
 step_cleanup(struct plan_step *s)
 {
-	size_t i;
-
-	free(s->title);
-	free(s->request);
-	free(s->undoes);
-	for (i = 0; i < s->nafter; i++)
-		free(s->after[i]);
 	free(s->after);
 	if (s->after_set != NULL) {
 		hashmap_cleanup(s->after_set);
 		free(s->after_set);
-	}
-	for (i = 0; i < s->noutputs; i++) {
-		free(s->outputs[i].name);
-		free(s->outputs[i].path);
 	}
 	free(s->outputs);
 }
@@ -48,6 +88,7 @@ step_cleanup(struct plan_step *s)
 void
 plan_free(struct plan *p)
 {
+	struct plan_arena *a;
 	size_t i;
 
 	if (p == NULL)
@@ -57,6 +98,10 @@ plan_free(struct plan *p)
 	free(p->steps);
 	hashmap_cleanup(&p->ids);
 	hashmap_cleanup(&p->atoms);
+	while ((a = p->arena) != NULL) {
+		p->arena = a->next;
+		free(a);
+	}
 	free(p);
 }
 
@@ -119,8 +164,9 @@ plan_add(struct plan *p, const char *id, const char *phase,
 	s->phase = hashmap_intern(&p->atoms, phase, 0);
 	s->action = hashmap_intern(&p->atoms, action, 0);
 	p->nsteps++;
-	s->title = xstrdup(title != NULL ? title : "");
-	s->request = request != NULL ? xstrdup(request) : NULL;
+	s->plan = p;
+	s->title = plan_strdup(p, title != NULL ? title : "");
+	s->request = request != NULL ? plan_strdup(p, request) : NULL;
 	for (; after != NULL && *after != NULL; after++)
 		plan_step_after(s, *after);
 	return s;
@@ -147,7 +193,7 @@ plan_step_after(struct plan_step *s, const char *id)
 		s->after = xreallocarray(s->after, s->after_cap,
 		    sizeof(char *));
 	}
-	s->after[s->nafter++] = xstrdup(id);
+	s->after[s->nafter++] = plan_id_ref(s->plan, id);
 	if (s->after_set == NULL && s->nafter > PLAN_AFTER_SET) {
 		s->after_set = xcalloc(1, sizeof(*s->after_set));
 		hashmap_init(s->after_set);
@@ -162,16 +208,15 @@ plan_step_output(struct plan_step *s, const char *name, const char *path)
 {
 	s->outputs = xreallocarray(s->outputs, s->noutputs + 1,
 	    sizeof(*s->outputs));
-	s->outputs[s->noutputs].name = xstrdup(name);
-	s->outputs[s->noutputs].path = xstrdup(path);
+	s->outputs[s->noutputs].name = plan_strdup(s->plan, name);
+	s->outputs[s->noutputs].path = plan_strdup(s->plan, path);
 	s->noutputs++;
 }
 
 void
 plan_step_undoes(struct plan_step *s, const char *id)
 {
-	free(s->undoes);
-	s->undoes = xstrdup(id);
+	s->undoes = plan_id_ref(s->plan, id);
 }
 
 static cJSON *

@@ -38,7 +38,15 @@ struct plan_output {
 	char	*path;		/* e.g. "taskDefinition.taskDefinitionArn" */
 };
 
-struct plan_step {		/* id, phase, action: kept by the plan */
+struct plan;
+struct plan_arena;
+
+/*
+ * id, phase, action: kept by the plan's maps; the other strings by its
+ * arena (never freed one by one).
+ */
+struct plan_step {
+	struct plan *plan;	/* the plan it is in */
 	char	*id;
 	char	*phase;
 	char	*action;
@@ -60,6 +68,7 @@ struct plan {
 	size_t	 cap;
 	struct hashmap ids;	/* id -> index into steps */
 	struct hashmap atoms;	/* the phases and actions of the steps */
+	struct plan_arena *arena;	/* the steps' other strings */
 };
 
 struct plan	*plan_new(void);

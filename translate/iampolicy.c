@@ -8,15 +8,18 @@
  * one per IAM action, resources sorted, so the document is deterministic.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "hashmap.h"
 #include "iampolicy.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
 #include "plan.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 enum res_kind {
@@ -33,6 +36,7 @@ enum res_kind {
 #define IAMPOLICY_AAS_ECS	"ecs.application-autoscaling.amazonaws.com"
 #define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
 #define IAM_MAX_PIECES	4	/* of a resource made by pol_arnv() */
+#define IAM_SPILL	(1024 * 1024)	/* policy text held, then spilled */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -587,16 +591,19 @@ cmp_res(const void *a, const void *b)
  * The statements: one per action in name order, its resources complete,
  * sorted and unique ("*" alone when the set holds "*").
  */
-static cJSON *
-pol_document(struct xlate *x, struct iampolicy *ip, const char *account)
+static int
+pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
+    struct strbuf *sb)
 {
-	cJSON *doc = cJSON_CreateObject(), *sts, *st = NULL, *arr = NULL, *c;
+	cJSON *doc = cJSON_CreateObject(), *st = NULL, *arr = NULL, *c;
+	struct json_stream js;
 	const char *part = x->ex != NULL && x->ex->partition != NULL ?
 	    x->ex->partition : "aws", *region = opt_str(x->opt, "region");
 	struct iam_res *v = xreallocarray(NULL, ip->seen.len + 1, sizeof(*v));
 	size_t i, j, n = 0;
 	const char *key, *sp, *colon;
 	char *sid;
+	int rc;
 
 	for (i = 0; i < ip->seen.cap; i++) {
 		if (ip->seen.keys[i] == NULL)
@@ -617,8 +624,10 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account)
 	}
 	qsort(v, n, sizeof(*v), cmp_res);
 	json_add_str(doc, "Version", "2012-10-17");
-	sts = cJSON_AddArrayToObject(doc, "Statement");
-	for (i = 0; i < n; i = j) {
+	/* A statement at a time: one can name every service twice. */
+	(void)cJSON_AddArrayToObject(doc, "Statement");
+	rc = json_stream_open(&js, sb, doc, "Statement");
+	for (i = 0; rc == 0 && i < n; i = j) {
 		bool any = false;
 
 		for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0; j++)
@@ -645,14 +654,19 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account)
 		if (c != NULL)
 			cJSON_AddItemToObject(st, "Condition",
 			    cJSON_Duplicate(c, 1));
-		cJSON_AddItemToArray(sts, st);
+		json_stream_item(&js, st);
+		cJSON_Delete(st);
+		strbuf_spill(sb, IAM_SPILL);
 	}
+	if (rc == 0)
+		json_stream_close(&js);
 	for (i = 0; i < n; i++) {
 		free(v[i].act);
 		free(v[i].res);
 	}
 	free(v);
-	return doc;
+	cJSON_Delete(doc);
+	return rc;
 }
 
 int
@@ -660,7 +674,7 @@ iampolicy_write(struct xlate *x, const char *account)
 {
 	struct iampolicy *ip = x->iam != NULL ? x->iam : iampolicy_new();
 	struct pol p;
-	cJSON *doc;
+	struct strbuf sb;
 	const struct iam_row *r;
 	size_t i;
 	int rc = -1;
@@ -698,9 +712,10 @@ iampolicy_write(struct xlate *x, const char *account)
 			add_alarm(&p, "cloudwatch:DescribeAlarms",
 			    sc->alarms[k]->key);
 	}
-	doc = pol_document(x, ip, account);
-	rc = bundle_add_json(x->bundle, "iam-policy.json", doc);
-	cJSON_Delete(doc);
+	strbuf_init(&sb, SIZE_MAX / 2);	/* the bundle's limit applies */
+	if (pol_document(x, ip, account, &sb) == 0)
+		rc = bundle_add_strbuf(x->bundle, "iam-policy.json", &sb);
+	strbuf_cleanup(&sb);
 out:
 	if (ip != x->iam)
 		iampolicy_free(ip);

@@ -87,8 +87,20 @@ int	report_plan(struct xlate *);
 /* report_html.c: render report.json's object as one self-contained
  * HTML page. Free with free(). */
 char	*report_html(const cJSON *report, size_t *len);
-/* HTML-escape s onto sb (& < > " '). Returns 0 or -1. */
+/*
+ * The same page a part at a time, for a report whose services are made
+ * one by one: report_html_init() the strbuf (its limit), the head (from
+ * the report without its services), each service object with its index,
+ * the tail. ec2key: report_html_ec2key(report).
+ */
 struct strbuf;
+void	report_html_init(struct strbuf *);
+void	report_html_head(struct strbuf *, const cJSON *report);
+void	report_html_svc(struct strbuf *, const cJSON *svc, size_t i,
+	    const char *ec2key);
+void	report_html_tail(struct strbuf *, const cJSON *report);
+const char *report_html_ec2key(const cJSON *report);
+/* HTML-escape s onto sb (& < > " '). Returns 0 or -1. */
 int	report_html_escape(struct strbuf *, const char *s);
 
 #endif

@@ -179,88 +179,90 @@ svc_chart(struct strbuf *sb, const cJSON *s, const char *ec2key)
 	(void)strbuf_puts(sb, "</svg>\n");
 }
 
-static void
-services(struct strbuf *sb, const cJSON *rep, const char *ec2key)
+const char *
+report_html_ec2key(const cJSON *rep)
 {
-	const cJSON *s;
-	size_t i = 0;
+	return strcmp(str(rep, "taskSize"), "containers") == 0 ?
+	    "ec2Containers" : "ec2";
+}
 
-	(void)strbuf_puts(sb, "<h2>Per service</h2>\n");
-	cJSON_ArrayForEach(s, O(rep, "services")) {
-		const cJSON *c = O(s, "containers"), *w = O(s, "waste");
-		const cJSON *f = O(s, "fargate"), *e = O(s, ec2key), *alt;
+void
+report_html_svc(struct strbuf *sb, const cJSON *s, size_t i,
+    const char *ec2key)
+{
+	const cJSON *c = O(s, "containers"), *w = O(s, "waste");
+	const cJSON *f = O(s, "fargate"), *e = O(s, ec2key), *alt;
 
-		(void)strbuf_printf(sb, "<section class=\"svc\" id=\"svc-%zu\" "
-		    "data-service=\"", i++);
-		esc(sb, str(s, "name"));
-		(void)strbuf_puts(sb, "\"><h3>");
-		esc(sb, str(s, "name"));
-		(void)strbuf_puts(sb, " <small>");
-		esc(sb, str(s, "taskDefinition"));
-		(void)strbuf_printf(sb, ", %s, %.0f tasks", str(s, "arch"),
-		    num(s, "desired"));
-		if (num(s, "fargateSpotShare") > 0)
-			(void)strbuf_printf(sb, ", %.0f%% on FARGATE_SPOT",
-			    num(s, "fargateSpotShare") * 100);
-		if (O(s, "onDemandPercent") != NULL)
-			(void)strbuf_printf(sb, ", %.0f%% on-demand on Ocean",
-			    num(s, "onDemandPercent"));
-		(void)strbuf_puts(sb, "</small></h3>\n<div class=\"row\">"
-		    "<table>\n");
-		(void)strbuf_printf(sb, "<tr><th>containers reserve</th><td>"
-		    "%s%.0f CPU units, %.0f MiB (memoryReservation), %.0f MiB "
-		    "hard limits</td></tr>\n", cJSON_IsTrue(O(c, "cpuSet")) ?
-		    "" : "(none set) ", num(c, "cpu"),
-		    num(c, "memoryReservationMiB"), num(c, "memoryMiB"));
-		(void)strbuf_printf(sb, "<tr><th>needed per task</th><td>"
-		    "%.4g vCPU, %.4g GiB</td></tr>\n", num(O(s, "needed"),
-		    "vcpu"), num(O(s, "needed"), "gib"));
-		(void)strbuf_printf(sb, "<tr><th>task size</th><td>%.4g vCPU, "
-		    "%.4g GiB</td></tr>\n", num(O(s, "taskSize"), "vcpu"),
-		    num(O(s, "taskSize"), "gib"));
-		(void)strbuf_printf(sb, "<tr><th>Fargate bills</th><td>%.4g "
-		    "vCPU, %.4g GiB%s</td></tr>\n", num(O(s, "billed"),
-		    "vcpu"), num(O(s, "billed"), "gib"),
-		    cJSON_IsTrue(O(s, "roundedUp")) ? " (rounded up)" : "");
-		(void)strbuf_printf(sb, "<tr><th>ephemeral storage</th><td>"
-		    "%.0f GiB, %.0f GiB billed above the free 20</td></tr>\n",
-		    num(s, "ephemeralGiB"), num(s, "ephemeralBilledGiB"));
-		(void)strbuf_printf(sb, "<tr><th>waste</th><td>%.4g vCPU, "
-		    "%.4g GiB per task; %.4g vCPU, %.4g GiB in all</td></tr>\n",
-		    num(w, "vcpuPerTask"), num(w, "gibPerTask"),
-		    num(w, "vcpu"), num(w, "gib"));
-		(void)strbuf_printf(sb, "<tr><th>Fargate</th><td class=\"fm\" "
-		    "data-value=\"%.2f\">$%.2f / month</td></tr>\n",
-		    num(f, "monthly"), num(f, "monthly"));
-		(void)strbuf_printf(sb, "<tr><th>EC2 share (estimate)</th><td>"
-		    "$%.2f on-demand, $%.2f spot / month</td></tr>\n",
-		    num(e, "monthlyOnDemand"), num(e, "monthlySpot"));
-		alt = O(s, strcmp(ec2key, "ec2") == 0 ? "ec2Containers" :
-		    "ec2");
-		(void)strbuf_printf(sb, "<tr><th>EC2 task size</th><td>%.4g "
-		    "vCPU, %.4g GiB (%s); sized the other way: %.4g vCPU, "
-		    "%.4g GiB, $%.2f on-demand / month</td></tr>\n",
-		    num(O(e, "taskSize"), "vcpu"), num(O(e, "taskSize"), "gib"),
-		    strcmp(ec2key, "ec2") == 0 ? "as on Fargate" :
-		    "from the containers", num(O(alt, "taskSize"), "vcpu"),
-		    num(O(alt, "taskSize"), "gib"),
-		    num(alt, "monthlyOnDemand"));
-		(void)strbuf_puts(sb, "<tr><th>savings</th><td>");
-		money(sb, num(e, "savingsOnDemand"));
-		(void)strbuf_puts(sb, " on-demand, ");
-		money(sb, num(e, "savingsSpot"));
-		(void)strbuf_puts(sb, " spot / month</td></tr>\n");
-		if ((alt = O(s, "discoveryGap")) != NULL) {
-			(void)strbuf_printf(sb, "<tr><th>discovery gap</th><td>"
-			    "about %.0f s at cutover: callers lose ",
-			    num(alt, "seconds"));
-			esc(sb, str(alt, "discoveryNames"));
-			(void)strbuf_puts(sb, " (Service Connect)</td></tr>\n");
-		}
-		(void)strbuf_puts(sb, "</table>\n");
-		svc_chart(sb, s, ec2key);
-		(void)strbuf_puts(sb, "</div></section>\n");
+	(void)strbuf_printf(sb, "<section class=\"svc\" id=\"svc-%zu\" "
+	    "data-service=\"", i);
+	esc(sb, str(s, "name"));
+	(void)strbuf_puts(sb, "\"><h3>");
+	esc(sb, str(s, "name"));
+	(void)strbuf_puts(sb, " <small>");
+	esc(sb, str(s, "taskDefinition"));
+	(void)strbuf_printf(sb, ", %s, %.0f tasks", str(s, "arch"),
+	    num(s, "desired"));
+	if (num(s, "fargateSpotShare") > 0)
+		(void)strbuf_printf(sb, ", %.0f%% on FARGATE_SPOT",
+		    num(s, "fargateSpotShare") * 100);
+	if (O(s, "onDemandPercent") != NULL)
+		(void)strbuf_printf(sb, ", %.0f%% on-demand on Ocean",
+		    num(s, "onDemandPercent"));
+	(void)strbuf_puts(sb, "</small></h3>\n<div class=\"row\">"
+	    "<table>\n");
+	(void)strbuf_printf(sb, "<tr><th>containers reserve</th><td>"
+	    "%s%.0f CPU units, %.0f MiB (memoryReservation), %.0f MiB "
+	    "hard limits</td></tr>\n", cJSON_IsTrue(O(c, "cpuSet")) ?
+	    "" : "(none set) ", num(c, "cpu"),
+	    num(c, "memoryReservationMiB"), num(c, "memoryMiB"));
+	(void)strbuf_printf(sb, "<tr><th>needed per task</th><td>"
+	    "%.4g vCPU, %.4g GiB</td></tr>\n", num(O(s, "needed"),
+	    "vcpu"), num(O(s, "needed"), "gib"));
+	(void)strbuf_printf(sb, "<tr><th>task size</th><td>%.4g vCPU, "
+	    "%.4g GiB</td></tr>\n", num(O(s, "taskSize"), "vcpu"),
+	    num(O(s, "taskSize"), "gib"));
+	(void)strbuf_printf(sb, "<tr><th>Fargate bills</th><td>%.4g "
+	    "vCPU, %.4g GiB%s</td></tr>\n", num(O(s, "billed"),
+	    "vcpu"), num(O(s, "billed"), "gib"),
+	    cJSON_IsTrue(O(s, "roundedUp")) ? " (rounded up)" : "");
+	(void)strbuf_printf(sb, "<tr><th>ephemeral storage</th><td>"
+	    "%.0f GiB, %.0f GiB billed above the free 20</td></tr>\n",
+	    num(s, "ephemeralGiB"), num(s, "ephemeralBilledGiB"));
+	(void)strbuf_printf(sb, "<tr><th>waste</th><td>%.4g vCPU, "
+	    "%.4g GiB per task; %.4g vCPU, %.4g GiB in all</td></tr>\n",
+	    num(w, "vcpuPerTask"), num(w, "gibPerTask"),
+	    num(w, "vcpu"), num(w, "gib"));
+	(void)strbuf_printf(sb, "<tr><th>Fargate</th><td class=\"fm\" "
+	    "data-value=\"%.2f\">$%.2f / month</td></tr>\n",
+	    num(f, "monthly"), num(f, "monthly"));
+	(void)strbuf_printf(sb, "<tr><th>EC2 share (estimate)</th><td>"
+	    "$%.2f on-demand, $%.2f spot / month</td></tr>\n",
+	    num(e, "monthlyOnDemand"), num(e, "monthlySpot"));
+	alt = O(s, strcmp(ec2key, "ec2") == 0 ? "ec2Containers" :
+	    "ec2");
+	(void)strbuf_printf(sb, "<tr><th>EC2 task size</th><td>%.4g "
+	    "vCPU, %.4g GiB (%s); sized the other way: %.4g vCPU, "
+	    "%.4g GiB, $%.2f on-demand / month</td></tr>\n",
+	    num(O(e, "taskSize"), "vcpu"), num(O(e, "taskSize"), "gib"),
+	    strcmp(ec2key, "ec2") == 0 ? "as on Fargate" :
+	    "from the containers", num(O(alt, "taskSize"), "vcpu"),
+	    num(O(alt, "taskSize"), "gib"),
+	    num(alt, "monthlyOnDemand"));
+	(void)strbuf_puts(sb, "<tr><th>savings</th><td>");
+	money(sb, num(e, "savingsOnDemand"));
+	(void)strbuf_puts(sb, " on-demand, ");
+	money(sb, num(e, "savingsSpot"));
+	(void)strbuf_puts(sb, " spot / month</td></tr>\n");
+	if ((alt = O(s, "discoveryGap")) != NULL) {
+		(void)strbuf_printf(sb, "<tr><th>discovery gap</th><td>"
+		    "about %.0f s at cutover: callers lose ",
+		    num(alt, "seconds"));
+		esc(sb, str(alt, "discoveryNames"));
+		(void)strbuf_puts(sb, " (Service Connect)</td></tr>\n");
 	}
+	(void)strbuf_puts(sb, "</table>\n");
+	svc_chart(sb, s, ec2key);
+	(void)strbuf_puts(sb, "</div></section>\n");
 }
 
 static void
@@ -353,115 +355,137 @@ static const char css[] =
 	"section.scen.sel{opacity:1}ul.notes{color:#3b4454;font-size:14px}"
 	"code{background:#f3f6fb;padding:0 3px}";
 
-char *
-report_html(const cJSON *rep, size_t *len)
+void
+report_html_head(struct strbuf *sb, const cJSON *rep)
 {
-	struct strbuf sb;
-	const cJSON *t = O(rep, "totals"), *p = O(rep, "prices"), *e, *m;
-	const char *ec2key;
+	const cJSON *t = O(rep, "totals");
 	char txt[160];
 	double mx;
 
-	ec2key = strcmp(str(rep, "taskSize"), "containers") == 0 ?
-	    "ec2Containers" : "ec2";
-	strbuf_init(&sb, HTML_MAX);
-	(void)strbuf_printf(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	(void)strbuf_printf(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><title>f2o cost report</title>"
 	    "<style>%s</style></head>\n<body>\n", css);
-	(void)strbuf_puts(&sb, "<h1>Fargate to Ocean: cost and waste</h1>\n"
+	(void)strbuf_puts(sb, "<h1>Fargate to Ocean: cost and waste</h1>\n"
 	    "<p class=\"meta\">Region ");
-	esc(&sb, str(rep, "region")[0] != '\0' ? str(rep, "region") :
+	esc(sb, str(rep, "region")[0] != '\0' ? str(rep, "region") :
 	    "unknown");
-	(void)strbuf_printf(&sb, ", %.0f hours per month, EC2 task size "
+	(void)strbuf_printf(sb, ", %.0f hours per month, EC2 task size "
 	    "<b>", num(rep, "hoursPerMonth"));
-	esc(&sb, str(rep, "taskSize"));
-	(void)strbuf_printf(&sb, "</b>, assumed spot discount <b id=\"spot-"
+	esc(sb, str(rep, "taskSize"));
+	(void)strbuf_printf(sb, "</b>, assumed spot discount <b id=\"spot-"
 	    "discount\" data-value=\"%.4f\">%.0f%%</b>, FARGATE_SPOT at "
 	    "%.0f%% off. Every figure is monthly ", num(rep, "spotDiscount"),
 	    num(rep, "spotDiscount") * 100, num(rep, "fargateSpotDiscount") *
 	    100);
-	esc(&sb, str(rep, "currency"));
-	(void)strbuf_puts(&sb, "; the EC2 figures are estimates.</p>\n");
+	esc(sb, str(rep, "currency"));
+	(void)strbuf_puts(sb, "; the EC2 figures are estimates.</p>\n");
 
-	(void)strbuf_puts(&sb, "<h2>Totals</h2>\n<dl class=\"totals\" "
+	(void)strbuf_puts(sb, "<h2>Totals</h2>\n<dl class=\"totals\" "
 	    "id=\"totals\">\n");
-	total(&sb, "total-fargate-monthly", "Fargate now, per month",
+	total(sb, "total-fargate-monthly", "Fargate now, per month",
 	    num(t, "fargateMonthly"), "$");
-	total(&sb, "total-ocean-ondemand", "Ocean, on-demand (estimate)",
+	total(sb, "total-ocean-ondemand", "Ocean, on-demand (estimate)",
 	    num(t, "oceanMonthlyOnDemand"), "$");
-	total(&sb, "total-ocean-spot", "Ocean, spot (estimate)",
+	total(sb, "total-ocean-spot", "Ocean, spot (estimate)",
 	    num(t, "oceanMonthlySpot"), "$");
-	total(&sb, "total-savings-ondemand", "Savings, on-demand",
+	total(sb, "total-savings-ondemand", "Savings, on-demand",
 	    num(t, "savingsMonthlyOnDemand"), "$");
-	total(&sb, "total-savings-spot", "Savings, spot",
+	total(sb, "total-savings-spot", "Savings, spot",
 	    num(t, "savingsMonthlySpot"), "$");
-	total(&sb, "total-savings-pct-spot", "Savings with spot",
+	total(sb, "total-savings-pct-spot", "Savings with spot",
 	    num(t, "savingsPctSpot"), "%");
-	total(&sb, "total-waste-vcpu", "Fargate waste (billed - needed)",
+	total(sb, "total-waste-vcpu", "Fargate waste (billed - needed)",
 	    num(t, "wasteVcpu"), "vCPU");
-	total(&sb, "total-waste-gib", "Fargate waste (billed - needed)",
+	total(sb, "total-waste-gib", "Fargate waste (billed - needed)",
 	    num(t, "wasteGiB"), "GiB");
-	total(&sb, "total-instances", "Ocean instances (estimate)",
+	total(sb, "total-instances", "Ocean instances (estimate)",
 	    num(t, "oceanInstances"), "");
-	(void)strbuf_puts(&sb, "</dl>\n");
+	(void)strbuf_puts(sb, "</dl>\n");
 
 	mx = max3(num(t, "fargateMonthly"), num(t, "oceanMonthlyOnDemand"),
 	    num(t, "oceanMonthlySpot"));
-	(void)strbuf_puts(&sb, "<svg class=\"chart\" id=\"totals-chart\" "
+	(void)strbuf_puts(sb, "<svg class=\"chart\" id=\"totals-chart\" "
 	    "width=\"540\" height=\"70\" viewBox=\"0 0 540 70\" role=\"img\" "
 	    "aria-label=\"monthly totals\">\n");
 	(void)snprintf(txt, sizeof(txt), "$%.2f", num(t, "fargateMonthly"));
-	bar(&sb, 0, num(t, "fargateMonthly"), mx, "bill", "Fargate", txt);
+	bar(sb, 0, num(t, "fargateMonthly"), mx, "bill", "Fargate", txt);
 	(void)snprintf(txt, sizeof(txt), "$%.2f",
 	    num(t, "oceanMonthlyOnDemand"));
-	bar(&sb, 22, num(t, "oceanMonthlyOnDemand"), mx, "ec2",
+	bar(sb, 22, num(t, "oceanMonthlyOnDemand"), mx, "ec2",
 	    "Ocean on-demand", txt);
 	(void)snprintf(txt, sizeof(txt), "$%.2f", num(t, "oceanMonthlySpot"));
-	bar(&sb, 44, num(t, "oceanMonthlySpot"), mx, "spot", "Ocean spot",
+	bar(sb, 44, num(t, "oceanMonthlySpot"), mx, "spot", "Ocean spot",
 	    txt);
-	(void)strbuf_puts(&sb, "</svg>\n<p class=\"legend\"><span><i class="
+	(void)strbuf_puts(sb, "</svg>\n<p class=\"legend\"><span><i class="
 	    "\"need\" style=\"background:#4c8bf5\"></i>containers need</span>"
 	    "<span><i style=\"background:#e8710a\"></i>Fargate bills</span>"
 	    "<span><i style=\"background:#7b61c9\"></i>EC2 (on-demand)</span>"
 	    "<span><i style=\"background:#1e8e3e\"></i>EC2 (spot)</span>"
 	    "</p>\n");
 
-	services(&sb, rep, ec2key);
-	packing(&sb, rep);
+	(void)strbuf_puts(sb, "<h2>Per service</h2>\n");
+}
 
-	(void)strbuf_puts(&sb, "<h2>Prices, sources and method</h2>\n<ul "
+void
+report_html_tail(struct strbuf *sb, const cJSON *rep)
+{
+	const cJSON *p = O(rep, "prices"), *e, *m;
+
+	packing(sb, rep);
+
+	(void)strbuf_puts(sb, "<h2>Prices, sources and method</h2>\n<ul "
 	    "class=\"notes\">\n");
 	cJSON_ArrayForEach(e, p) {
-		(void)strbuf_puts(&sb, "<li><b>");
-		esc(&sb, e->string != NULL ? e->string : "");
-		(void)strbuf_puts(&sb, "</b>: <code>");
-		esc(&sb, str(e, "file"));
-		(void)strbuf_puts(&sb, "</code> dated ");
-		esc(&sb, str(e, "date"));
+		(void)strbuf_puts(sb, "<li><b>");
+		esc(sb, e->string != NULL ? e->string : "");
+		(void)strbuf_puts(sb, "</b>: <code>");
+		esc(sb, str(e, "file"));
+		(void)strbuf_puts(sb, "</code> dated ");
+		esc(sb, str(e, "date"));
 		if (json_str(e, "source") != NULL) {
-			(void)strbuf_puts(&sb, "; ");
-			esc(&sb, str(e, "source"));
+			(void)strbuf_puts(sb, "; ");
+			esc(sb, str(e, "source"));
 		}
-		(void)strbuf_puts(&sb, ". Replace it in a --templates "
+		(void)strbuf_puts(sb, ". Replace it in a --templates "
 		    "directory with current prices.</li>\n");
 	}
 	cJSON_ArrayForEach(e, O(rep, "estimates")) {
-		(void)strbuf_puts(&sb, "<li>");
-		esc(&sb, cJSON_IsString(e) ? e->valuestring : "");
-		(void)strbuf_puts(&sb, "</li>\n");
+		(void)strbuf_puts(sb, "<li>");
+		esc(sb, cJSON_IsString(e) ? e->valuestring : "");
+		(void)strbuf_puts(sb, "</li>\n");
 	}
 	m = O(rep, "method");
 	cJSON_ArrayForEach(e, m) {
-		(void)strbuf_puts(&sb, "<li><b>");
-		esc(&sb, e->string != NULL ? e->string : "");
-		(void)strbuf_puts(&sb, "</b>: ");
+		(void)strbuf_puts(sb, "<li><b>");
+		esc(sb, e->string != NULL ? e->string : "");
+		(void)strbuf_puts(sb, "</b>: ");
 		if (cJSON_IsString(e))
-			esc(&sb, e->valuestring);
+			esc(sb, e->valuestring);
 		else if (cJSON_IsNumber(e))
-			(void)strbuf_printf(&sb, "%.0f", e->valuedouble);
-		(void)strbuf_puts(&sb, "</li>\n");
+			(void)strbuf_printf(sb, "%.0f", e->valuedouble);
+		(void)strbuf_puts(sb, "</li>\n");
 	}
-	(void)strbuf_puts(&sb, "</ul>\n</body></html>\n");
+	(void)strbuf_puts(sb, "</ul>\n</body></html>\n");
+}
+
+void
+report_html_init(struct strbuf *sb)
+{
+	strbuf_init(sb, HTML_MAX);
+}
+
+char *
+report_html(const cJSON *rep, size_t *len)
+{
+	struct strbuf sb;
+	const cJSON *s;
+	size_t i = 0;
+
+	report_html_init(&sb);
+	report_html_head(&sb, rep);
+	cJSON_ArrayForEach(s, O(rep, "services"))
+		report_html_svc(&sb, s, i++, report_html_ec2key(rep));
+	report_html_tail(&sb, rep);
 	if (sb.full) {
 		/* never a cut report: it would misstate the totals */
 		log_errx("report.html: over %lu MiB", HTML_MAX >> 20);

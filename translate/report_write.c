@@ -3,10 +3,12 @@
  * the PLAN.md "Cost" section; the report_plan stage.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fargate.h"
+#include "bundle.h"
 #include "jsonutil.h"
 #include "options.h"
 #include "report.h"
@@ -15,6 +17,9 @@
 #include "svcpolicy.h"
 #include "taskdef.h"
 #include "xalloc.h"
+
+/* Bytes of a generated text kept in memory before it spills to a file. */
+#define REPORT_SPILL	(1024 * 1024)
 
 /* JSON figures: 4 decimals; money: cents (as report_cost.c). */
 static double
@@ -113,13 +118,14 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 	return o;
 }
 
+#define N(o, k)	cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k))
+#define O(o, k)	cJSON_GetObjectItemCaseSensitive(o, k)
+
+/* The PLAN.md "Cost" section: head, a row per service object, tail. */
 static void
-md_write(struct rctx *c, const cJSON *rep)
+md_head(struct rctx *c)
 {
 	struct strbuf *sb = &c->x->md_cost;
-	const cJSON *s, *tot = cJSON_GetObjectItemCaseSensitive(rep, "totals");
-	const cJSON *g, *in, *sc, *e;
-	const char *sel = opt_str(c->x->opt, "task-size");
 
 	(void)strbuf_puts(sb, "\n## Cost and waste (estimates)\n\n");
 	(void)strbuf_printf(sb, "Monthly figures in USD for %.0f hours a "
@@ -139,30 +145,41 @@ md_write(struct rctx *c, const cJSON *rep)
 	    "|---|---:|---|---|---|---|---:|---:|---:|%s\n",
 	    c->share_shown ? " on-demand |" : "",
 	    c->share_shown ? "---:|" : "");
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(rep,
-	    "services")) {
-		const cJSON *w = cJSON_GetObjectItemCaseSensitive(s, "waste");
+}
 
-		e = cJSON_GetObjectItemCaseSensitive(s,
-		    strcmp(sel, "containers") == 0 ? "ec2Containers" : "ec2");
-#define N(o, k)	cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k))
-#define O(o, k)	cJSON_GetObjectItemCaseSensitive(o, k)
-		(void)strbuf_printf(sb, "| %s | %.0f | %.4g / %.0f | %.4g / "
-		    "%.0f | %.4g / %.0f%s | %.4g / %.4g | %.2f | %.2f | %.2f "
-		    "|", json_str(s, "name"), N(s, "desired"),
-		    N(O(s, "needed"), "vcpu"), N(O(s, "needed"), "memoryMiB"),
-		    N(O(s, "taskSize"), "vcpu"),
-		    N(O(s, "taskSize"), "memoryMiB"),
-		    N(O(s, "billed"), "vcpu"), N(O(s, "billed"), "memoryMiB"),
-		    N(s, "ephemeralBilledGiB") > 0 ? " + storage" : "",
-		    N(w, "vcpuPerTask"), N(w, "gibPerTask"),
-		    N(O(s, "fargate"), "monthly"), N(e, "monthlyOnDemand"),
-		    N(e, "monthlySpot"));
-		if (c->share_shown)
-			(void)strbuf_printf(sb, " %.0f%% |",
-			    N(s, "onDemandPercent"));
-		(void)strbuf_puts(sb, "\n");
-	}
+static void
+md_row(struct rctx *c, const cJSON *s)
+{
+	struct strbuf *sb = &c->x->md_cost;
+	const cJSON *w = O(s, "waste"), *e;
+	const char *sel = opt_str(c->x->opt, "task-size");
+
+	e = O(s, strcmp(sel, "containers") == 0 ? "ec2Containers" :
+	    "ec2");
+	(void)strbuf_printf(sb, "| %s | %.0f | %.4g / %.0f | %.4g / "
+	    "%.0f | %.4g / %.0f%s | %.4g / %.4g | %.2f | %.2f | %.2f "
+	    "|", json_str(s, "name"), N(s, "desired"),
+	    N(O(s, "needed"), "vcpu"), N(O(s, "needed"), "memoryMiB"),
+	    N(O(s, "taskSize"), "vcpu"),
+	    N(O(s, "taskSize"), "memoryMiB"),
+	    N(O(s, "billed"), "vcpu"), N(O(s, "billed"), "memoryMiB"),
+	    N(s, "ephemeralBilledGiB") > 0 ? " + storage" : "",
+	    N(w, "vcpuPerTask"), N(w, "gibPerTask"),
+	    N(O(s, "fargate"), "monthly"), N(e, "monthlyOnDemand"),
+	    N(e, "monthlySpot"));
+	if (c->share_shown)
+		(void)strbuf_printf(sb, " %.0f%% |",
+		    N(s, "onDemandPercent"));
+	(void)strbuf_puts(sb, "\n");
+	strbuf_spill(sb, REPORT_SPILL);
+}
+
+static void
+md_tail(struct rctx *c, const cJSON *rep)
+{
+	struct strbuf *sb = &c->x->md_cost;
+	const cJSON *tot = O(rep, "totals"), *g, *in, *sc;
+
 	(void)strbuf_printf(sb, "| **total** | | | | | %.4g vCPU / %.4g GiB "
 	    "| **%.2f** | **%.2f** | **%.2f** |%s\n\n", N(tot, "wasteVcpu"),
 	    N(tot, "wasteGiB"), N(tot, "fargateMonthly"),
@@ -190,8 +207,52 @@ md_write(struct rctx *c, const cJSON *rep)
 		    "month.\n\n", N(sc, "monthlyOnDemand"),
 		    N(sc, "monthlySpot"));
 	}
+}
 #undef N
 #undef O
+
+/*
+ * report.json, report.html and the PLAN.md cost rows a service at a
+ * time: rep holds all but the services (its "services" array empty);
+ * each service's object is made, put in the three texts and freed, and
+ * the texts spill to temporary files as they grow.
+ */
+static int
+report_stream(struct rctx *c, const cJSON *rep, int sel)
+{
+	struct strbuf jb, hs;
+	struct json_stream js;
+	const char *ec2key = report_html_ec2key(rep);
+	size_t i;
+	int rc = -1;
+
+	strbuf_init(&jb, SIZE_MAX / 2);	/* the bundle's limit applies */
+	report_html_init(&hs);
+	if (json_stream_open(&js, &jb, rep, "services") == -1)
+		goto out;
+	report_html_head(&hs, rep);
+	md_head(c);
+	for (i = 0; i < c->nsv; i++) {
+		cJSON *o = svc_json(c, &c->sv[i], sel);
+
+		json_stream_item(&js, o);
+		report_html_svc(&hs, o, i, ec2key);
+		md_row(c, o);
+		cJSON_Delete(o);
+		strbuf_spill(&jb, REPORT_SPILL);
+		strbuf_spill(&hs, REPORT_SPILL);
+	}
+	json_stream_close(&js);
+	report_html_tail(&hs, rep);
+	md_tail(c, rep);
+	if (bundle_add_strbuf(c->x->bundle, "report.json", &jb) == -1 ||
+	    bundle_add_strbuf(c->x->bundle, "report.html", &hs) == -1)
+		goto out;
+	rc = 0;
+out:
+	strbuf_cleanup(&jb);
+	strbuf_cleanup(&hs);
+	return rc;
 }
 
 int
@@ -200,8 +261,7 @@ report_plan(struct xlate *x)
 	struct rctx c;
 	cJSON *rep = NULL, *a, *o, *src, *scen[REPORT_NSCEN] = { NULL, NULL };
 	struct stot st[REPORT_NSCEN];
-	char *html = NULL;
-	size_t i, len;
+	size_t i;
 	int sel, sc, rc = -1;
 	double fm = 0, need_c = 0, need_m = 0, bill_c = 0, bill_m = 0, wc = 0,
 	    wm = 0, d;
@@ -312,11 +372,11 @@ report_plan(struct xlate *x)
 	json_add_str(o, "fargateRounding", "the task-level size rounded up "
 	    "to the valid Fargate combination with the least CPU, then the "
 	    "least memory");
-	a = cJSON_AddArrayToObject(rep, "services");
+	/* Filled a service at a time by report_stream(). */
+	(void)cJSON_AddArrayToObject(rep, "services");
 	for (i = 0; i < c.nsv; i++) {
 		const struct rsvc *r = &c.sv[i];
 
-		cJSON_AddItemToArray(a, svc_json(&c, r, sel));
 		d = (double)r->s->desired;
 		/* The total is the sum of the cents shown per service. */
 		fm += cents(r->fargate_month);
@@ -355,18 +415,13 @@ report_plan(struct xlate *x)
 	json_add_num(o, "savingsPctSpot", pct(fm - st[sel].spot_month, fm));
 	json_add_num(o, "unplacedTasks", (double)st[sel].unplaced);
 
-	if (bundle_add_json(x->bundle, "report.json", rep) == -1)
+	if (report_stream(&c, rep, sel) == -1)
 		goto out;
-	if ((html = report_html(rep, &len)) == NULL ||
-	    bundle_add(x->bundle, "report.html", html, len) == -1)
-		goto out;
-	md_write(&c, rep);
 	rc = 0;
 out:
 	for (sc = 0; sc < REPORT_NSCEN; sc++)
 		cJSON_Delete(scen[sc]);
 	cJSON_Delete(rep);
-	free(html);
 	report_cost_cleanup(&c);
 	return rc;
 }

@@ -226,6 +226,7 @@ xlate_cleanup(struct xlate *x)
 	drop_export(x);
 }
 
+/* inputs is taken (its tree goes into the manifest as it is). */
 static int
 finish(struct xlate *x, cJSON *params, cJSON *inputs)
 {
@@ -243,15 +244,14 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	if (bundle_add_json(x->bundle, "warnings.json", w) == -1) {
 		cJSON_Delete(w);
 		cJSON_Delete(meta);
+		cJSON_Delete(inputs);
 		return -1;
 	}
 	cJSON_Delete(w);
-	if (plan_write(x->plan, x->bundle, "plan.json") == -1) {
+	if (plan_write(x->plan, x->bundle, "plan.json") == -1 ||
+	    planmd_write(x) == -1) {
 		cJSON_Delete(meta);
-		return -1;
-	}
-	if (planmd_write(x) == -1) {
-		cJSON_Delete(meta);
+		cJSON_Delete(inputs);
 		return -1;
 	}
 	gen = xasprintf("f2o-translate %s", F2O_VERSION);
@@ -259,7 +259,7 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	free(gen);
 	json_add_str(meta, "bundleId", x->bundle_id);
 	cJSON_AddItemToObject(meta, "parameters", cJSON_Duplicate(params, 1));
-	cJSON_AddItemToObject(meta, "inputs", cJSON_Duplicate(inputs, 1));
+	cJSON_AddItemToObject(meta, "inputs", inputs);
 	cJSON_AddItemToObject(meta, "templates",
 	    cJSON_Duplicate(x->templates, 1));
 	acct = preflight_account(x);
@@ -270,14 +270,15 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	}
 	json_add_str(meta, "account", acct);
 	free(acct);
-	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
 	/*
-	 * All the manifest needs is in meta and the bundle: the plan and the
-	 * export leave memory before its text, the largest, is made.
+	 * All the manifest needs is in meta and the bundle: the plan leaves
+	 * memory before the fingerprints are made, the export before the
+	 * manifest's text, the largest.
 	 */
 	x->nsteps = x->plan->nsteps;
 	plan_free(x->plan);
 	x->plan = NULL;
+	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
 	drop_export(x);
 	return bundle_seal(x->bundle, meta);
 }
@@ -395,7 +396,9 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 				cJSON_AddItemToObject(params, rv->string,
 				    cJSON_Duplicate(rv, 1));
 	}
-	if (finish(x, params, in) == -1)
+	r = finish(x, params, in);
+	in = NULL;		/* taken */
+	if (r == -1)
 		goto out;
 	if (bundle_write(x->bundle, opt_str(opt, "output"),
 	    opt_bool(opt, "force")) == -1)
