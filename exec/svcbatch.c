@@ -79,24 +79,40 @@ tail(const char *s)
 	return slash != NULL ? slash + 1 : s;
 }
 
+/*
+ * Does service s answer name? An ARN only the service of that ARN (two
+ * services may share a name: one INACTIVE, one ACTIVE), a name the
+ * service of that name.
+ */
 static bool
 service_is(const cJSON *s, const char *name)
 {
 	const char *sn = json_str(s, "serviceName");
 	const char *arn = json_str(s, "serviceArn");
 
-	if (arn != NULL && strcmp(arn, name) == 0)
-		return true;
+	if (strncmp(name, "arn:", 4) == 0 && arn != NULL)
+		return strcmp(arn, name) == 0;
 	return sn != NULL && strcmp(sn, tail(name)) == 0;
+}
+
+static bool
+failure_is(const cJSON *f, const char *name)
+{
+	const char *arn = json_str(f, "arn");
+
+	if (arn == NULL)
+		return false;
+	if (strncmp(name, "arn:", 4) == 0)
+		return strcmp(arn, name) == 0;
+	return strcmp(tail(arn), name) == 0;
 }
 
 cJSON *
 svcbatch_split(const cJSON *reply, const cJSON *names)
 {
 	const cJSON *n, *s, *f;
-	const char *arn;
 	cJSON *out, *svcs, *fails;
-	bool found;
+	int found;
 
 	out = cJSON_CreateObject();
 	svcs = cJSON_AddArrayToObject(out, "services");
@@ -104,27 +120,19 @@ svcbatch_split(const cJSON *reply, const cJSON *names)
 	cJSON_ArrayForEach(n, names) {
 		if (!cJSON_IsString(n))
 			continue;
-		found = false;
+		found = 0;
 		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(reply,
 		    "services"))
-			if (service_is(s, n->valuestring)) {
+			if (service_is(s, n->valuestring) && found++ == 0)
 				cJSON_AddItemToArray(svcs,
 				    cJSON_Duplicate(s, 1));
-				found = true;
-				break;
-			}
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(reply,
-		    "failures")) {
-			arn = json_str(f, "arn");
-			if (arn != NULL && (strcmp(arn, n->valuestring) == 0 ||
-			    strcmp(tail(arn), tail(n->valuestring)) == 0)) {
+		    "failures"))
+			if (failure_is(f, n->valuestring) && found++ == 0)
 				cJSON_AddItemToArray(fails,
 				    cJSON_Duplicate(f, 1));
-				found = true;
-				break;
-			}
-		}
-		if (!found) {
+		/* Unanswered, or answered twice: ask alone. */
+		if (found != 1) {
 			cJSON_Delete(out);
 			return NULL;
 		}

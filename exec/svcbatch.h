@@ -25,10 +25,11 @@ int	svcbatch_merge(cJSON *all, const cJSON *names, int max);
 /*
  * The part of a shared DescribeServices reply that answers names (the
  * "services" of one request): a new {"services": [...], "failures":
- * [...]} with the services (matched by serviceName or serviceArn, in the
- * order of names) and failures (matched by arn, or its last "/" part) of
- * those names, and every failure without an arn. NULL when some name is
- * answered by neither: that request must be sent alone.
+ * [...]} with the services (an ARN matched by serviceArn, a name by
+ * serviceName; in the order of names) and failures (matched by arn, a
+ * name by the arn's last "/" part) of those names, and every failure
+ * without an arn. NULL when some name is answered by nothing or by more
+ * than one service or failure: that request must be sent alone.
  */
 cJSON	*svcbatch_split(const cJSON *reply, const cJSON *names);
 

@@ -140,6 +140,22 @@ test_svcbatch_split(void **state)
 	assert_null(svcbatch_split(reply, names));
 	cJSON_Delete(names);
 	cJSON_Delete(reply);
+	/* Two services of one name (an INACTIVE one, an ACTIVE one): an
+	 * ARN gets its own, the bare name is asked alone. */
+	reply = cJSON_Parse("{\"services\":["
+	    "{\"serviceName\":\"web\",\"serviceArn\":\"arn:aws:ecs:us-east-1:"
+	    "1:service/shop/web\",\"status\":\"INACTIVE\",\"v\":1},"
+	    "{\"serviceName\":\"web\",\"serviceArn\":\"arn:aws:ecs:us-east-1:"
+	    "1:service/shop/web\",\"status\":\"ACTIVE\",\"v\":2},"
+	    "{\"serviceName\":\"api\",\"serviceArn\":\"arn:aws:ecs:us-east-1:"
+	    "1:service/other/api\",\"status\":\"ACTIVE\"}],\"failures\":[]}");
+	names = cJSON_Parse("[\"web\"]");
+	assert_null(svcbatch_split(reply, names));
+	cJSON_Delete(names);
+	names = cJSON_Parse("[\"arn:aws:ecs:us-east-1:1:service/shop/api\"]");
+	assert_null(svcbatch_split(reply, names));	/* another ARN */
+	cJSON_Delete(names);
+	cJSON_Delete(reply);
 	/* A failure without an arn goes to every part. */
 	reply = cJSON_Parse("{\"services\":[{\"serviceName\":\"web\"}],"
 	    "\"failures\":[{\"reason\":\"ACCESS\"}]}");
