@@ -10,8 +10,9 @@
 # ahead of time) must finish with nothing created twice. No secret may appear
 # in stdout, stderr or the journal.
 # The cases run as parallel jobs (tests/exec/jobs.inc), each with its own
-# peer, HOME and journal; f2o-exec polls every 0.1 s except in the expiry
-# cases, which need runs longer than the 2 s sessions.
+# peer, HOME and journal; peers at 0.2 s to stability and f2o-exec polling
+# every 0.2 s, except in the expiry cases, which need runs longer than the
+# 2 s sessions (1 s polls, peerlib's delays, as before).
 # Ends with "N passed, N failed". Usage: sh tests/exec/creds_e2e.sh (repo
 # root). Environment: BUILD (default build), CREDS_JOBS (4).
 BUILD=${BUILD:-build}
@@ -37,10 +38,13 @@ else
 	echo "$pass passed, $fail failed"; exit 1
 fi
 
-# Peer options shared by every case.
+# Peer options shared by every case; short peer delays (after peerlib's
+# own: the last one counts) but in the expiry cases.
+FAST_PEER="--stable-seconds 0.2 --drain-seconds 0.2"
 start_creds_peer() { # name [more peer options]
 	n=$1; shift
-	start_peer "$n" --web-identity-token "$WEB_TOKEN" \
+	# shellcheck disable=SC2086
+	start_peer "$n" $FAST_PEER --web-identity-token "$WEB_TOKEN" \
 	    --sso-token "$SSO_TOKEN" --container-token "$CTR_TOKEN" "$@"
 }
 
@@ -61,7 +65,7 @@ run_src() {
 	    AWS_EC2_METADATA_DISABLED=true \
 	    AWS_CONFIG_FILE="$tmp/home-$n/config" \
 	    AWS_SHARED_CREDENTIALS_FILE="$tmp/home-$n/credentials" \
-	    "$@" "$E" --wait-interval "${WAIT_INTERVAL:-0.1}" \
+	    "$@" "$E" --wait-interval "${WAIT_INTERVAL:-0.2}" \
 	    --journal "$tmp/$n.journal" \
 	    $F2O_EXEC_ARGS run "$tmp/bundle" >"$tmp/$n.log" 2>&1
 }
@@ -289,6 +293,7 @@ fi
 case_expire() { # mode
 	mode=$1
 	WAIT_INTERVAL=1
+	FAST_PEER=""
 	n=expire-${mode%%:*}
 	margin=${mode#*:}
 	mkdir -p "$tmp/home-$n"
