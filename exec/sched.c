@@ -28,6 +28,7 @@
 #include "reconcile.h"
 #include "run.h"
 #include "settle.h"
+#include "svcpoll.h"
 #include "xalloc.h"
 
 #define SCHED_TICK_MS		200
@@ -63,6 +64,8 @@ struct sched {
 	bool		 fatal;		/* a failure a rerun will not fix */
 	bool		 resumable;	/* a failure a rerun may fix */
 	bool		 broken;	/* the journal cannot be written */
+	struct svcpoll	*poll;		/* waits and reads of services, or
+					   NULL: the workers run them */
 };
 
 char *
@@ -88,6 +91,94 @@ err_text(char *buf, size_t sz, const struct http_apierr *err)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * The end of task t: "result" event, progress line, one task less
+ * running (called without ctx->mu).
+ */
+static void
+task_report(struct sched *s, struct task *t, const char *status,
+    const cJSON *outs, const struct http_apierr *err)
+{
+	struct run_ctx *ctx = s->ctx;
+	const struct plan_step *st = t->step;
+
+	if (strcmp(status, "ok") == 0 || strcmp(status, "failed") == 0)
+		run_event(ctx, "result", st->id);
+	progress_step(ctx->progress, st->id, st->action, status,
+	    outputs_has(outs) ? outs : NULL, err->code != NULL ? err : NULL,
+	    NULL);
+	(void)pthread_mutex_lock(&ctx->mu);
+	s->running--;
+	(void)pthread_cond_broadcast(&s->cv);
+	(void)pthread_mutex_unlock(&ctx->mu);
+}
+
+/*
+ * The outcome of t's request (rc, outs, err): its RESULT record and
+ * state, then task_report (called without ctx->mu, by a worker or by the
+ * poller).
+ */
+static void
+task_end(struct sched *s, struct task *t, int rc, const cJSON *outs,
+    struct http_apierr *err)
+{
+	struct run_ctx *ctx = s->ctx;
+	const struct plan_step *st = t->step;
+	char text[JOURNAL_MAX_ERROR];
+	const char *status;
+
+	(void)pthread_mutex_lock(&ctx->mu);
+	if (rc == 0) {
+		if (journal_append_result(ctx->journal, st->id, JOURNAL_OK,
+		    outputs_has(outs) ? outs : NULL, NULL) == -1) {
+			s->broken = s->failed = s->fatal = true;
+			t->st = T_FAILED;
+			http_apierr_set(err, 0, "JournalError", "done, but "
+			    "the journal cannot record it", false);
+			status = "failed";
+			goto report;
+		}
+		outputs_set(ctx, st->id, outs);
+		t->st = T_DONE;
+		s->ndone++;
+		status = "ok";
+	} else if (err->code != NULL && strcmp(err->code, "InDoubt") == 0) {
+		/* No RESULT: the next run looks the resource up first. */
+		t->st = T_FAILED;
+		s->failed = s->resumable = true;
+		status = "in-doubt";
+	} else {
+		err_text(text, sizeof(text), err);
+		if (journal_append_result(ctx->journal, st->id, JOURNAL_FAILED,
+		    NULL, text) == -1)
+			s->broken = s->fatal = true;
+		t->st = T_FAILED;
+		s->failed = true;
+		if (err->retryable)
+			s->resumable = true;
+		else
+			s->fatal = true;
+		status = err->code != NULL && strcmp(err->code,
+		    "Interrupted") == 0 ? "stopped" : "failed";
+	}
+report:
+	(void)pthread_mutex_unlock(&ctx->mu);
+	task_report(s, t, status, outs, err);
+}
+
+/* The poller finished a step handed over (svcpoll.h). */
+static void
+task_polled(void *arg, void *tag, int rc, const cJSON *outs,
+    struct http_apierr *err)
+{
+	task_end(arg, tag, rc, outs, err);
+}
+
+/*
+ * Run task t (called with ctx->mu held, returns with it held): INTENT,
+ * then the request here, or handed to the poller (svcpoll.h) which ends
+ * the task when its wait or read is over.
+ */
 static void
 task_run(struct sched *s, struct task *t)
 {
@@ -95,8 +186,7 @@ task_run(struct sched *s, struct task *t)
 	const struct plan_step *st = t->step;
 	struct http_apierr err;
 	cJSON *req = NULL, *outs = NULL;
-	char digest[65], text[JOURNAL_MAX_ERROR];
-	const char *status;
+	char digest[65];
 	int rc;
 
 	memset(&err, 0, sizeof(err));
@@ -112,8 +202,9 @@ task_run(struct sched *s, struct task *t)
 		(void)pthread_mutex_lock(&ctx->mu);
 		t->st = T_FAILED;
 		s->failed = s->fatal = true;
-		status = "failed";
-		goto report;
+		(void)pthread_mutex_unlock(&ctx->mu);
+		task_report(s, t, "failed", NULL, &err);
+		goto out;
 	}
 	(void)pthread_mutex_lock(&ctx->mu);
 	rc = journal_append_intent(ctx->journal, st->id, digest,
@@ -121,63 +212,27 @@ task_run(struct sched *s, struct task *t)
 	if (rc == -1) {
 		s->broken = s->failed = s->fatal = true;
 		t->st = T_FAILED;
+		(void)pthread_mutex_unlock(&ctx->mu);
 		http_apierr_set(&err, 0, "JournalError", "cannot write the "
 		    "journal; nothing was sent", false);
-		status = "failed";
-		goto report;
+		task_report(s, t, "failed", NULL, &err);
+		goto out;
 	}
 	(void)pthread_mutex_unlock(&ctx->mu);
 	run_event(ctx, "intent", st->id);
 
-	rc = run_step_exec(ctx, st, &outs, &err);
-
-	(void)pthread_mutex_lock(&ctx->mu);
-	if (rc == 0) {
-		if (journal_append_result(ctx->journal, st->id, JOURNAL_OK,
-		    outputs_has(outs) ? outs : NULL, NULL) == -1) {
-			s->broken = s->failed = s->fatal = true;
-			t->st = T_FAILED;
-			http_apierr_set(&err, 0, "JournalError", "done, but "
-			    "the journal cannot record it", false);
-			status = "failed";
-			goto report;
-		}
-		outputs_set(ctx, st->id, outs);
-		t->st = T_DONE;
-		s->ndone++;
-		status = "ok";
-	} else if (err.code != NULL && strcmp(err.code, "InDoubt") == 0) {
-		/* No RESULT: the next run looks the resource up first. */
-		t->st = T_FAILED;
-		s->failed = s->resumable = true;
-		status = "in-doubt";
-	} else {
-		err_text(text, sizeof(text), &err);
-		if (journal_append_result(ctx->journal, st->id, JOURNAL_FAILED,
-		    NULL, text) == -1)
-			s->broken = s->fatal = true;
-		t->st = T_FAILED;
-		s->failed = true;
-		if (err.retryable)
-			s->resumable = true;
-		else
-			s->fatal = true;
-		status = err.code != NULL && strcmp(err.code,
-		    "Interrupted") == 0 ? "stopped" : "failed";
+	if (s->poll != NULL && svcpoll_takes(st)) {
+		svcpoll_add(s->poll, st, req, t);
+		req = NULL;
+		goto out;
 	}
-report:
-	(void)pthread_mutex_unlock(&ctx->mu);
-	if (strcmp(status, "ok") == 0 || strcmp(status, "failed") == 0)
-		run_event(ctx, "result", st->id);
-	progress_step(ctx->progress, st->id, st->action, status,
-	    outputs_has(outs) ? outs : NULL, err.code != NULL ? &err : NULL,
-	    NULL);
+	rc = run_step_exec(ctx, st, &outs, &err);
+	task_end(s, t, rc, outs, &err);
+out:
 	cJSON_Delete(outs);
 	cJSON_Delete(req);
 	http_apierr_cleanup(&err);
 	(void)pthread_mutex_lock(&ctx->mu);
-	s->running--;
-	(void)pthread_cond_broadcast(&s->cv);
 }
 
 /* Next runnable task (called with ctx->mu held); marks blocked ones. */
@@ -456,6 +511,9 @@ run_plan(struct run_ctx *ctx)
 		nth = (size_t)ctx->opts->parallel;
 		if (nth > sizeof(th) / sizeof(th[0]))
 			nth = sizeof(th) / sizeof(th[0]);
+		/* --parallel 1: one request at a time, waits included. */
+		if (nth > 1)
+			s.poll = svcpoll_start(ctx, task_polled, &s);
 		for (i = 0; i < nth; i++) {
 			if (pthread_create(&th[i], NULL, worker_main, &s) !=
 			    0) {
@@ -469,6 +527,9 @@ run_plan(struct run_ctx *ctx)
 		}
 		for (i = 0; i < nth; i++)
 			(void)pthread_join(th[i], NULL);
+		/* Steps still polled after a failure finish first. */
+		svcpoll_stop(s.poll);
+		s.poll = NULL;
 	}
 	(void)pthread_cond_destroy(&s.cv);
 	skipped = 0;

@@ -196,13 +196,7 @@ run_services_check(const cJSON *reply, bool inactive, const cJSON *expect,
 	return rc;
 }
 
-/*
- * From the steps in step->after: serviceName -> expected task definition
- * (a CreateService) into *expect, serviceName -> true (an UpdateService
- * to desiredCount 0: a service that is gone is drained too) into *drain.
- * Both NULL when there are none.
- */
-static void
+void
 wait_expectations(struct run_ctx *ctx, const struct plan_step *step,
     cJSON **expect, cJSON **drain)
 {
@@ -333,14 +327,49 @@ out:
 	return rc;
 }
 
+bool
+wait_in_time(const struct run_ctx *ctx, double t0, int polls)
+{
+	return !(ctx_now_s() - t0 + ctx->opts->poll_interval >
+	    ctx->opts->wait_timeout || (ctx->opts->wait_attempts > 0 &&
+	    polls >= ctx->opts->wait_attempts));
+}
+
+int
+wait_judge(struct run_ctx *ctx, const struct plan_step *step,
+    const cJSON *req, const cJSON *reply, const struct wait_expect *we,
+    char *why, size_t whysz, struct http_apierr *err)
+{
+	int r;
+
+	r = run_services_check(reply, we->inactive, we->expect, we->drain, why,
+	    whysz);
+	if (r == -1) {
+		log_errx("%s: %s: %s", step->id, step->action, why);
+		waitdiag_report(ctx, step, req, reply, !we->inactive);
+		http_apierr_set(err, 0, we->inactive ? "WaiterFailed" :
+		    "DeploymentFailed", why, false);
+	}
+	return r;
+}
+
+void
+wait_timed_out(struct run_ctx *ctx, const struct plan_step *step,
+    const cJSON *req, const cJSON *reply, const struct wait_expect *we,
+    double t0, int polls, const char *why, struct http_apierr *err)
+{
+	log_errx("%s: %s: not reached after %.0f s (%d polls): %s", step->id,
+	    step->action, ctx_now_s() - t0, polls, why);
+	waitdiag_report(ctx, step, req, reply, !we->inactive);
+	http_apierr_set(err, 0, "WaiterTimeout", why, true);
+}
+
 /* Sleep before the next poll: 1 go on, 0 out of time, -1 stopped. */
 static int
 wait_pause(struct run_ctx *ctx, double t0, int polls, double interval,
     struct http_apierr *err)
 {
-	if (ctx_now_s() - t0 + interval > ctx->opts->wait_timeout ||
-	    (ctx->opts->wait_attempts > 0 &&
-	    polls >= ctx->opts->wait_attempts))
+	if (!wait_in_time(ctx, t0, polls))
 		return 0;
 	if (!ctx_sleep_ms(ctx, (uint64_t)(interval * 1000))) {
 		http_apierr_set(err, 0, "Interrupted",
@@ -397,34 +426,42 @@ wait_instances_gone(struct run_ctx *ctx, cJSON **result,
 }
 
 int
+wait_kind(const char *op, struct wait_expect *we)
+{
+	memset(we, 0, sizeof(*we));
+	if (strcmp(op, "ServicesStable") == 0)
+		return 0;
+	if (strcmp(op, "ServicesInactive") == 0) {
+		we->inactive = true;
+		return 0;
+	}
+	return -1;
+}
+
+int
 wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
     const struct plan_step *step, const char *op, const cJSON *req)
 {
-	char why[1024];
-	cJSON *reply = NULL, *expect = NULL, *drain = NULL;
-	double t0, interval;
-	bool inactive;
+	char why[WAIT_WHY_MAX];
+	cJSON *reply = NULL;
+	struct wait_expect we;
+	double t0;
 	int polls = 0, r, rc = -1;
 
 	if (strcmp(op, "ContainerInstancesGone") == 0)
 		return wait_instances_gone(ctx, result, err, step, req);
-	if (strcmp(op, "ServicesStable") == 0)
-		inactive = false;
-	else if (strcmp(op, "ServicesInactive") == 0)
-		inactive = true;
-	else {
+	if (wait_kind(op, &we) == -1) {
 		log_errx("%s: unknown wait:%s", step->id, op);
 		http_apierr_set(err, 0, "InvalidAction", NULL, false);
 		return -1;
 	}
-	if (!inactive)
-		wait_expectations(ctx, step, &expect, &drain);
+	if (!we.inactive)
+		wait_expectations(ctx, step, &we.expect, &we.drain);
 	t0 = ctx_now_s();
-	interval = ctx->opts->poll_interval;
 	why[0] = '\0';
 	for (;;) {
-		if (polls > 0 && (r = wait_pause(ctx, t0, polls, interval,
-		    err)) != 1) {
+		if (polls > 0 && (r = wait_pause(ctx, t0, polls,
+		    ctx->opts->poll_interval, err)) != 1) {
 			if (r == -1)
 				goto out;
 			break;
@@ -435,29 +472,30 @@ wait_services(struct run_ctx *ctx, cJSON **result, struct http_apierr *err,
 		if (run_call(ctx, RUN_API_ECS, "DescribeServices", NULL, NULL,
 		    req, true, &reply, err, NULL) == -1)
 			goto out;
-		r = run_services_check(reply, inactive, expect, drain, why,
-		    sizeof(why));
+		r = wait_judge(ctx, step, req, reply, &we, why, sizeof(why),
+		    err);
 		if (r == 1) {
 			*result = reply;
 			reply = NULL;
 			rc = 0;
 			goto out;
 		}
-		if (r == -1) {
-			log_errx("%s: %s: %s", step->id, step->action, why);
-			waitdiag_report(ctx, step, req, reply, !inactive);
-			http_apierr_set(err, 0, inactive ? "WaiterFailed" :
-			    "DeploymentFailed", why, false);
+		if (r == -1)
 			goto out;
-		}
 	}
-	log_errx("%s: %s: not reached after %.0f s (%d polls): %s", step->id,
-	    step->action, ctx_now_s() - t0, polls, why);
-	waitdiag_report(ctx, step, req, reply, !inactive);
-	http_apierr_set(err, 0, "WaiterTimeout", why, true);
+	wait_timed_out(ctx, step, req, reply, &we, t0, polls, why, err);
 out:
 	cJSON_Delete(reply);
-	cJSON_Delete(expect);
-	cJSON_Delete(drain);
+	wait_expect_cleanup(&we);
 	return rc;
+}
+
+void
+wait_expect_cleanup(struct wait_expect *we)
+{
+	if (we == NULL)
+		return;
+	cJSON_Delete(we->expect);
+	cJSON_Delete(we->drain);
+	we->expect = we->drain = NULL;
 }

@@ -26,6 +26,44 @@
  */
 int	wait_services(struct run_ctx *, cJSON **result, struct http_apierr *err,
 	    const struct plan_step *step, const char *op, const cJSON *req);
+#define WAIT_WHY_MAX	1024	/* bytes of "where it stands" text */
+
+/* What a wait on services judges each reply against. */
+struct wait_expect {
+	bool	 inactive;	/* wait:ServicesInactive */
+	cJSON	*expect;	/* serviceName -> task definition, or NULL */
+	cJSON	*drain;		/* serviceName -> true, or NULL */
+};
+
+/*
+ * op "ServicesStable" or "ServicesInactive" -> *we (cleared, no
+ * expectations yet): 0, or -1 for another op.
+ */
+int	wait_kind(const char *op, struct wait_expect *we);
+/* Free we's expectations; NULL-safe. */
+void	wait_expect_cleanup(struct wait_expect *we);
+/*
+ * One poll's reply to wait step (req its input) judged against we
+ * (run_services_check): 1 reached, 0 not yet (why says where it
+ * stands), -1 failed for good (logged, diagnostics printed, err filled).
+ */
+int	wait_judge(struct run_ctx *, const struct plan_step *step,
+	    const cJSON *req, const cJSON *reply, const struct wait_expect *we,
+	    char *why, size_t whysz, struct http_apierr *err);
+/* Whether a wait started at t0 after polls polls may poll once more. */
+bool	wait_in_time(const struct run_ctx *, double t0, int polls);
+/* A wait out of time: logged, diagnostics of reply, err filled. */
+void	wait_timed_out(struct run_ctx *, const struct plan_step *step,
+	    const cJSON *req, const cJSON *reply, const struct wait_expect *we,
+	    double t0, int polls, const char *why, struct http_apierr *err);
+/*
+ * From the steps in step->after: serviceName -> expected task definition
+ * (a CreateService) into *expect, serviceName -> true (an UpdateService
+ * to desiredCount 0: a service that is gone is drained too) into *drain.
+ * Both NULL when there are none.
+ */
+void	wait_expectations(struct run_ctx *, const struct plan_step *step,
+	    cJSON **expect, cJSON **drain);
 /*
  * Judge one DescribeServices reply. inactive: every service INACTIVE or
  * MISSING. Otherwise every service ACTIVE, its PRIMARY deployment not

@@ -13,6 +13,9 @@
 #      retried, the run completes;
 #   5. /_f2o/refuse: the AWS port refuses connections for 1 s during a run:
 #      the run completes, the refused requests are retries, none in doubt.
+# Cases 1, 3, 4 and 5 run as parallel jobs (tests/exec/jobs.inc), each with
+# its own peer and journal, once the reference run is done; the peers take
+# 0.2 s to stability and f2o-exec polls every 0.1 s.
 # Ends with "N passed, N failed". Usage: sh tests/exec/adopt_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -20,8 +23,11 @@ pass=0
 fail=0
 
 . tests/exec/peerlib.inc
+. tests/exec/jobs.inc
 
-F2O_EXEC_ARGS="--poll-interval 0.2"
+F2O_EXEC_ARGS="--poll-interval 0.1"
+# Short peer delays (after peerlib's own: the last one counts).
+PEER_FAST="--stable-seconds 0.2 --drain-seconds 0.2"
 export F2O_EXEC_ARGS
 
 if "$T" --quiet --config fixtures/demo/f2o.json fixtures/demo/services.json \
@@ -59,16 +65,16 @@ jget() { # file python-expression-of-s
 	$PY -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 compare() { # got.json label
-	$PY tests/exec/state_equal.py "$tmp/ref.json" "$1" "$2: " >"$tmp/cmp.out" 2>&1
-	if grep -q '^FAIL' "$tmp/cmp.out"; then
-		tally "$tmp/cmp.out"
+	$PY tests/exec/state_equal.py "$tmp/ref.json" "$1" "$2: " >"$1.cmp" 2>&1
+	if grep -q '^FAIL' "$1.cmp"; then
+		tally "$1.cmp"
 	else
 		ok "$2: final state equals the uninterrupted run, nothing created twice"
 	fi
 }
 
 # 0. reference: uninterrupted
-start_peer ref || { bad "reference peer"; echo "$pass passed, $fail failed"; exit 1; }
+start_peer ref $PEER_FAST || { bad "reference peer"; echo "$pass passed, $fail failed"; exit 1; }
 exec_j "$tmp/ref.log" "$tmp/ref.journal"
 if [ $r -eq 0 ]; then ok "reference run exits 0"; else bad "reference run exits $r"; tail -20 "$tmp/ref.log"; fi
 state "$tmp/ref.json"
@@ -94,34 +100,37 @@ else
 fi
 stop_peer
 
-# 1. stopped at a point, journal deleted, rerun to the end
-for point in "result td/shop-api" "reply sg/instances" "result sg/instances:ingress-1" \
-    "reply ocean/cluster" "result vng/x86_64" "reply svc/sfm-api" "intent svc/sfm-web" \
-    "result wait/sfm-imgproc"; do
-	start_peer "p$pass" || { bad "peer for $point"; continue; }
-	rm -f "$tmp/k.journal"
+# 1. stopped at a point, journal deleted, rerun to the end (one job each)
+kill_point() { # point number (job name)
+	point=$1; kn=$2
+	start_peer "p$kn" $PEER_FAST || { bad "peer for $point"; return; }
 	mkdir -p "$tmp/home"
 	# shellcheck disable=SC2086
-	k=$($PY tests/tools/pause_kill.py --timeout 60 --log "$tmp/k.log" -- \
+	k=$($PY tests/tools/pause_kill.py --timeout 60 --log "$tmp/k$kn.log" -- \
 	    env -i PATH="$PATH" HOME="$tmp/home" F2O_EXEC_PAUSE_ON="$point" \
 	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
 	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
 	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
-	    "$E" --parallel 1 $F2O_EXEC_ARGS --journal "$tmp/k.journal" run "$tmp/bundle")
+	    "$E" --parallel 1 $F2O_EXEC_ARGS --journal "$tmp/k$kn.journal" run "$tmp/bundle")
 	if [ "$k" != paused ]; then
-		bad "\"$point\": f2o-exec did not stop there ($k)"; stop_peer; continue
+		bad "\"$point\": f2o-exec did not stop there ($k)"; stop_peer; return
 	fi
-	rm -f "$tmp/k.journal"
-	exec_to_end "$tmp/k2.log" "$tmp/k.journal"
+	rm -f "$tmp/k$kn.journal"
+	exec_to_end "$tmp/k$kn-2.log" "$tmp/k$kn.journal"
 	if [ $r -eq 0 ]; then
-		ok "killed at \"$point\", journal deleted: the rerun completes ($(grep ' in doubt' "$tmp/k2.log" | tail -1 | grep -o '[0-9]* adopted'))"
+		ok "killed at \"$point\", journal deleted: the rerun completes ($(grep ' in doubt' "$tmp/k$kn-2.log" | tail -1 | grep -o '[0-9]* adopted'))"
 	else
-		bad "killed at \"$point\", journal deleted: rerun exits $r"; tail -15 "$tmp/k2.log"
+		bad "killed at \"$point\", journal deleted: rerun exits $r"; tail -15 "$tmp/k$kn-2.log"
 	fi
-	state "$tmp/k.json"
-	compare "$tmp/k.json" "\"$point\""
+	state "$tmp/k$kn.json"
+	compare "$tmp/k$kn.json" "\"$point\""
 	stop_peer
-done
+}
+KILL_POINTS="result td/shop-api|reply sg/instances|result sg/instances:ingress-1|reply ocean/cluster|result vng/x86_64|reply svc/sfm-api|intent svc/sfm-web|result wait/sfm-imgproc"
+kill_job() { # number: the number-th of KILL_POINTS
+	kill_point "$(echo "$KILL_POINTS" | cut -d'|' -f"$1")" "$1"
+}
+for n in 1 2 3 4 5 6 7 8; do eval "kill_job$n() { kill_job $n; }"; done
 
 # 3. conflicts: refused, named, nothing written
 mkdir -p "$tmp/seed1" "$tmp/seed2"
@@ -147,24 +156,26 @@ s2["serviceName"] = "sfm-api"
 s2["serviceArn"] = api["serviceArn"].replace("/api", "/sfm-api")
 json.dump({"services": sv["services"] + [s2], "failures": []}, open(t + "/seed2/services.json", "w"))
 PYEOF
-conflict_case() { # label seed want-text
-	start_peer "c$1" --seed "$2" || { bad "peer for $1"; return; }
-	rm -f "$tmp/c.journal"
-	exec_j "$tmp/c.log" "$tmp/c.journal"
-	state "$tmp/c.json"
-	wr=$(jget "$tmp/c.json" 's["requests"]["writes"]')
-	if [ $r -eq 1 ] && grep -q "$3" "$tmp/c.log" && grep -q "rerun" "$tmp/c.log" && [ "$wr" = 0 ]; then
-		ok "$1: refused with exit 1 before any write: $(grep -m1 "$3" "$tmp/c.log" | cut -c1-160)"
+conflict_case() { # label seed want-text file-tag
+	start_peer "c$4" $PEER_FAST --seed "$2" || { bad "peer for $1"; return; }
+	exec_j "$tmp/c$4.log" "$tmp/c$4.journal"
+	state "$tmp/c$4.json"
+	wr=$(jget "$tmp/c$4.json" 's["requests"]["writes"]')
+	if [ $r -eq 1 ] && grep -q "$3" "$tmp/c$4.log" && grep -q "rerun" "$tmp/c$4.log" && [ "$wr" = 0 ]; then
+		ok "$1: refused with exit 1 before any write: $(grep -m1 "$3" "$tmp/c$4.log" | cut -c1-160)"
 	else
-		bad "$1: exit $r, writes $wr"; tail -10 "$tmp/c.log"
+		bad "$1: exit $r, writes $wr"; tail -10 "$tmp/c$4.log"
 	fi
 	stop_peer
 }
-conflict_case "security group of the same name, other rules" "$tmp/seed1" "security group sfm-shop-instances (sg-0handmade00000001) in vpc-0shop00000000001 already exists"
-conflict_case "service of the same name, other task definition" "$tmp/seed2" "service sfm-api in cluster shop (ACTIVE) already exists"
+conflicts() {
+conflict_case "security group of the same name, other rules" "$tmp/seed1" "security group sfm-shop-instances (sg-0handmade00000001) in vpc-0shop00000000001 already exists" 1
+conflict_case "service of the same name, other task definition" "$tmp/seed2" "service sfm-api in cluster shop (ACTIVE) already exists" 2
+}
 
 # 3b. the same service name changed after a complete import: the field named
-start_peer changed || bad "peer for the changed service"
+changed() {
+start_peer changed $PEER_FAST || bad "peer for the changed service"
 rm -f "$tmp/d.journal"
 exec_j "$tmp/d.log" "$tmp/d.journal"
 $PY -c 'import json,sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=json.dumps({"action": "update_service", "cluster": "shop", "service": "sfm-api", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/shop-api:7"}).encode(), method="POST"), timeout=10).read()' "$AWS_URL"
@@ -179,9 +190,11 @@ else
 	bad "changed service: exit $r, writes $w0 -> $w1"; tail -10 "$tmp/d2.log"
 fi
 stop_peer
+}
 
 # 4. EC2 eventual consistency
-start_peer consist --ec2-consistency-delay 1.5 --ec2-consistency-requests 3 || bad "peer with consistency delay"
+consist() {
+start_peer consist $PEER_FAST --ec2-consistency-delay 1.5 --ec2-consistency-requests 3 || bad "peer with consistency delay"
 exec_j "$tmp/e.log" "$tmp/e.journal"
 state "$tmp/e.json"
 nf=$(jget "$tmp/e.json" 'sum(s["ec2"]["consistencyNotFound"].values())')
@@ -192,9 +205,11 @@ else
 fi
 compare "$tmp/e.json" "consistency delay"
 stop_peer
+}
 
 # 5. connection refused for 1 s in the middle of a run: retried, not in doubt
-start_peer refuse || bad "peer for refuse"
+refuse() {
+start_peer refuse $PEER_FAST || bad "peer for refuse"
 rm -f "$tmp/f.journal"
 mkdir -p "$tmp/home"
 # shellcheck disable=SC2086
@@ -238,6 +253,19 @@ att=$(env -i PATH="$PATH" HOME="$tmp/home" "$E" status --json --journal "$tmp/f.
 if [ "$att" = 1 ]; then ok "refused port: one INTENT per step in the journal (no in-doubt look-up, no resend)"; else bad "refused port: a step has $att attempts"; fi
 compare "$tmp/f.json" "refused port"
 stop_peer
+}
+
+# The longest jobs first; each its own peer, journal and files.
+jobs_init "${ADOPT_JOBS:-4}"
+for j in refuse consist kill_job8 kill_job7 kill_job6 kill_job5 kill_job4 \
+    kill_job3 kill_job2 kill_job1 changed conflicts; do
+	jobs_start "$j" "$j"
+done
+jobs_wait
+for j in kill_job1 kill_job2 kill_job3 kill_job4 kill_job5 kill_job6 \
+    kill_job7 kill_job8 conflicts changed consist refuse; do
+	jobs_tally "$j"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

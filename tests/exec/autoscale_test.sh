@@ -24,6 +24,8 @@
 #  6. drift of a policy, a scheduled action and an alarm (one at a time),
 #     a scheduled action and a step scaling alarm added live, a policy
 #     deleted live: exit 4, no write, the diff names each.
+# Cases 1 to 6 run as parallel jobs (tests/exec/jobs.inc), each with its own
+# peer, bundle copy and journal; peers at 0.2 s to stability and drain.
 # Ends with "N passed, N failed". Usage: BUILD=build sh tests/exec/autoscale_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -33,6 +35,7 @@ fail=0
 
 . tests/exec/peerlib.inc
 . tests/exec/phaselib.inc
+. tests/exec/jobs.inc
 RATES="$RATES --rate-limit application-autoscaling=100/100 --rate-limit cloudwatch=100/100"
 POLL=0.1
 
@@ -60,10 +63,12 @@ astate() { # label phase [services]: check the peer's autoscaling state
 	    "$EXPORT" "$2" "${3:-}"
 }
 
-writes() { # -> requests.writes of the current peer
-	state "$tmp/w.json"
-	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/w.json"
+writes() { # -> requests.writes of the current peer (state in $tmp/w.$JOB.json)
+	state "$tmp/w.$JOB.json"
+	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/w.$JOB.json"
 }
+# Short peer delays (after peerlib's own: the last one counts).
+PEER_FAST="--stable-seconds 0.2 --drain-seconds 0.2"
 
 count() { # state-file key -> requests.byOperation[key] (0 when absent)
 	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["byOperation"].get(sys.argv[2], 0))' "$1" "$2"
@@ -103,7 +108,12 @@ killed_at() { # label event args...
 # -- 1. import (with faults), cutover, rollback --------------------------------
 # one scalable target per DescribeScalableTargets page: the preflight must
 # follow NextToken to find all three
-start_peer full --aas-page-size 1 || bad "full: peer"
+case_full() {
+JOB=full
+# retry backoff 50 ms doubling up to 1 s, not 1 s to 20 s: the faults'
+# retries without long sleeps
+F2O_ENV="F2O_EXEC_BACKOFF_MS=50,1000"
+start_peer full $PEER_FAST --aas-page-size 1 || bad "full: peer"
 astate full-export export
 fresh_bundle "$tmp/b-full"
 JOURNAL="$tmp/j-full"
@@ -146,9 +156,12 @@ w2=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["wr
 [ "$s1" -ge 6 ] && ok "full: RegisterScalableTarget sent by import + cutover ($s1)" ||
     bad "full: RegisterScalableTarget count $s1"
 stop_peer
+}
 
 # -- 2. a cutover killed after cut/web:target, resumed -------------------------
-start_peer resume || bad "resume: peer"
+case_resume() {
+JOB=resume
+start_peer resume $PEER_FAST || bad "resume: peer"
 fresh_bundle "$tmp/b-resume"
 JOURNAL="$tmp/j-resume"
 phase "resume: import" "$tmp/resume-import.log" 0 run "$tmp/b-resume"
@@ -163,9 +176,12 @@ if grep -q "scalable target" "$tmp/resume-cut.log"; then
 else ok "resume: f2o's own suspend/target are not drift"; fi
 astate resume-cut cutover
 stop_peer
+}
 
 # -- 3. rollback of a cutover stopped right after cut/api:suspend --------------
-start_peer susp || bad "susp: peer"
+case_susp() {
+JOB=susp
+start_peer susp $PEER_FAST || bad "susp: peer"
 fresh_bundle "$tmp/b-susp"
 JOURNAL="$tmp/j-susp"
 phase "susp: import" "$tmp/susp-import.log" 0 run "$tmp/b-susp"
@@ -175,9 +191,12 @@ suspended susp "$tmp/susp-mid.json" service/shop/api all \
 phase "susp: rollback" "$tmp/susp-rb.log" 0 rollback "$tmp/b-susp"
 astate susp-rb rollback
 stop_peer
+}
 
 # -- 4. drift of a scalable target: exit 4, nothing written --------------------
-start_peer drift || bad "drift: peer"
+case_drift() {
+JOB=drift
+start_peer drift $PEER_FAST || bad "drift: peer"
 $PY -c 'import sys,urllib.request
 r = urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=sys.argv[2].encode(), method="POST")
 urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" \
@@ -196,10 +215,11 @@ for p in "scalable target service/shop/web: MaxCapacity: export 10 -> live 12" \
 done
 [ "$(writes)" = 0 ] && ok "drift: no write request reached the peers" ||
     bad "drift: write requests reached the peers"
-n=$(count "$tmp/w.json" aas:DescribeScalableTargets)
+n=$(count "$tmp/w.$JOB.json" aas:DescribeScalableTargets)
 [ "$n" -ge 2 ] && ok "drift: each preflight read DescribeScalableTargets ($n)" ||
     bad "drift: DescribeScalableTargets read $n time(s)"
 stop_peer
+}
 
 # -- 5. scaling re-created by f2o is not drift on a resume --------------------
 # A cutover killed once worker's policies, scheduled action and alarms were
@@ -211,7 +231,9 @@ no_scaling_drift() { # label log
 		bad "$1: f2o's own scaling changes reported as drift"
 	else ok "$1: f2o's own scaling changes are not drift"; fi
 }
-start_peer rsc || bad "rsc: peer"
+case_rsc() {
+JOB=rsc
+start_peer rsc $PEER_FAST || bad "rsc: peer"
 fresh_bundle "$tmp/b-rsc"
 JOURNAL="$tmp/j-rsc"
 phase "rsc: import" "$tmp/rsc-import.log" 0 run "$tmp/b-rsc"
@@ -223,6 +245,7 @@ phase "rsc: rollback resumed" "$tmp/rsc-rb.log" 0 rollback "$tmp/b-rsc"
 no_scaling_drift "rsc: rollback resumed" "$tmp/rsc-rb.log"
 astate rsc-rb rollback
 stop_peer
+}
 
 # -- 6. drift of a policy, a scheduled action, an alarm ------------------------
 # Each changed by someone after the export (then put back): run exits 4,
@@ -234,7 +257,9 @@ mutate() { # json
 r = urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=sys.argv[2].encode(), method="POST")
 urllib.request.urlopen(r, timeout=10).read()' "$AWS_URL" "$1"
 }
-start_peer sdrift --aas-page-size 1 || bad "sdrift: peer"
+case_sdrift() {
+JOB=sdrift
+start_peer sdrift $PEER_FAST --aas-page-size 1 || bad "sdrift: peer"
 fresh_bundle "$tmp/b-sdrift"
 JOURNAL="$tmp/j-sdrift"
 sdrift() { # label change undo expected-line
@@ -282,6 +307,17 @@ for op in aas:DescribeScalingPolicies aas:DescribeScheduledActions cw:DescribeAl
 	    bad "sdrift: $op read $n time(s)"
 done
 stop_peer
+}
+
+# The longest first.
+jobs_init "${AUTOSCALE_JOBS:-3}"
+for c in full rsc resume susp sdrift drift; do
+	jobs_start "$c" "case_$c"
+done
+jobs_wait
+for c in full resume susp drift rsc sdrift; do
+	jobs_tally "$c"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,14 +9,19 @@
 # the middle (refused as ExpiredTokenException / RequestExpired, and refreshed
 # ahead of time) must finish with nothing created twice. No secret may appear
 # in stdout, stderr or the journal.
+# The cases run as parallel jobs (tests/exec/jobs.inc), each with its own
+# peer, HOME and journal; peers at 0.2 s to stability and f2o-exec polling
+# every 0.2 s, except in the expiry cases, which need runs longer than the
+# 2 s sessions (1 s polls, peerlib's delays, as before).
 # Ends with "N passed, N failed". Usage: sh tests/exec/creds_e2e.sh (repo
-# root). Environment: BUILD (default build).
+# root). Environment: BUILD (default build), CREDS_JOBS (4).
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
 pass=0
 fail=0
 
 . tests/exec/peerlib.inc
+. tests/exec/jobs.inc
 
 ACCT=123456789012
 USER_ARN="arn:aws:iam::$ACCT:user/f2o-test"
@@ -33,10 +38,13 @@ else
 	echo "$pass passed, $fail failed"; exit 1
 fi
 
-# Peer options shared by every case.
+# Peer options shared by every case; short peer delays (after peerlib's
+# own: the last one counts) but in the expiry cases.
+FAST_PEER="--stable-seconds 0.2 --drain-seconds 0.2"
 start_creds_peer() { # name [more peer options]
 	n=$1; shift
-	start_peer "$n" --web-identity-token "$WEB_TOKEN" \
+	# shellcheck disable=SC2086
+	start_peer "$n" $FAST_PEER --web-identity-token "$WEB_TOKEN" \
 	    --sso-token "$SSO_TOKEN" --container-token "$CTR_TOKEN" "$@"
 }
 
@@ -57,7 +65,8 @@ run_src() {
 	    AWS_EC2_METADATA_DISABLED=true \
 	    AWS_CONFIG_FILE="$tmp/home-$n/config" \
 	    AWS_SHARED_CREDENTIALS_FILE="$tmp/home-$n/credentials" \
-	    "$@" "$E" --wait-interval 1 --journal "$tmp/$n.journal" \
+	    "$@" "$E" --wait-interval "${WAIT_INTERVAL:-0.2}" \
+	    --journal "$tmp/$n.journal" \
 	    $F2O_EXEC_ARGS run "$tmp/bundle" >"$tmp/$n.log" 2>&1
 }
 
@@ -105,10 +114,13 @@ run_case() {
 role() { echo "arn:aws:sts::$ACCT:assumed-role/$1/$2"; }
 
 # 1. environment
+case_env() {
 run_case env "$USER_ARN" AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK"
 stop_peer
+}
 
 # 2. web identity from the environment (AssumeRoleWithWebIdentity)
+case_web() {
 mkdir -p "$tmp/home-web"
 printf '%s\n' "$WEB_TOKEN" >"$tmp/home-web/token"
 run_case web "$(role f2o-web e2e-web)" \
@@ -116,8 +128,10 @@ run_case web "$(role f2o-web e2e-web)" \
     AWS_ROLE_ARN="arn:aws:iam::$ACCT:role/f2o-web" \
     AWS_ROLE_SESSION_NAME=e2e-web
 stop_peer
+}
 
 # 3. role_arn + source_profile, two hops: deploy <- mid <- base (static)
+# (written before the jobs start: the expiry cases copy it)
 mkdir -p "$tmp/home-chain"
 cat >"$tmp/home-chain/credentials" <<EOF
 [base]
@@ -138,6 +152,7 @@ role_session_name = e2e-mid
 [profile base]
 region = us-east-1
 EOF
+case_chain() {
 run_case chain "$(role f2o-deploy e2e-deploy)" AWS_PROFILE=deploy
 # (and the preflight's GetCallerIdentity by the deploy role itself)
 $PY - "$tmp/chain.creds.json" "$USER_ARN" "$(role f2o-mid e2e-mid)" "$(role f2o-deploy e2e-deploy)" <<'EOF' >"$tmp/chain.sts"
@@ -149,8 +164,10 @@ print("ok   chain: AssumeRole signed by the base keys, then by the mid role"
 EOF
 tally "$tmp/chain.sts"
 stop_peer
+}
 
 # 3b. a source_profile cycle is refused before anything is sent
+case_cycle() {
 mkdir -p "$tmp/home-cycle"
 cat >"$tmp/home-cycle/config" <<EOF
 [profile a]
@@ -170,9 +187,11 @@ if start_creds_peer cycle; then
 	fi
 	stop_peer
 fi
+}
 
 # 4. credential_source = Environment with --profile (env keys not used
 #    directly, only to assume the role)
+case_envsrc() {
 mkdir -p "$tmp/home-envsrc"
 cat >"$tmp/home-envsrc/config" <<EOF
 [profile envrole]
@@ -189,8 +208,10 @@ F2O_EXEC_ARGS=$F2O_EXEC_ARGS_SAVE
 # preflight) by the role
 check_signers envsrc sts "$USER_ARN" "$(role f2o-envrole e2e-envsrc)"
 stop_peer
+}
 
 # 5. credential_process printing the static test keys
+case_proc() {
 mkdir -p "$tmp/home-proc"
 cat >"$tmp/home-proc/proc.sh" <<EOF
 #!/bin/sh
@@ -203,8 +224,10 @@ credential_process = $tmp/home-proc/proc.sh --json
 EOF
 run_case proc "$USER_ARN"
 stop_peer
+}
 
 # 6. SSO: sso-session section, token in ~/.aws/sso/cache/<sha1(name)>.json
+case_sso() {
 mkdir -p "$tmp/home-sso/.aws/sso/cache"
 cat >"$tmp/home-sso/config" <<EOF
 [profile dev]
@@ -226,8 +249,10 @@ json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
 run_case sso "arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_F2OAdmin/f2o-test" \
     AWS_PROFILE=dev
 stop_peer
+}
 
 # 7. container credentials: FULL_URI on loopback, token from a file
+case_ctr() {
 mkdir -p "$tmp/home-ctr"
 printf '%s\n' "$CTR_TOKEN" >"$tmp/home-ctr/token"
 if start_creds_peer ctr; then
@@ -242,8 +267,10 @@ if start_creds_peer ctr; then
 	check_signers ctr ec2 "$(role f2o-task-role container)"
 	stop_peer
 fi
+}
 
 # 8. IMDSv2 at AWS_EC2_METADATA_SERVICE_ENDPOINT
+case_imds() {
 if start_creds_peer imds; then
 	if run_src imds AWS_EC2_METADATA_DISABLED=false \
 	    AWS_EC2_METADATA_SERVICE_ENDPOINT="$AWS_URL/"; then
@@ -256,19 +283,24 @@ if start_creds_peer imds; then
 	check_signers imds ec2 "$(role f2o-instance-role i-0f2o)"
 	stop_peer
 fi
+}
 
 # 9. sessions expiring in the middle of the run: STS keys last 2 s.
 #    a) no refresh ahead of time (margin -3600): requests are refused as
 #       expired, the provider refreshes once and the same request is sent
 #       again; b) refresh ahead of time (margin 1 s).
-for mode in reactive:-3600 ahead:1; do
+#    Polls every second, as before: the runs must outlast the sessions.
+case_expire() { # mode
+	mode=$1
+	WAIT_INTERVAL=1
+	FAST_PEER=""
 	n=expire-${mode%%:*}
 	margin=${mode#*:}
 	mkdir -p "$tmp/home-$n"
 	cp "$tmp/home-chain/credentials" "$tmp/home-chain/config" "$tmp/home-$n/"
 	if ! start_creds_peer "$n" --sts-duration 2 \
 	    --faults "seed=3,rate=0.5,kinds=latency,latency=0.3"; then
-		bad "$n: peer started"; continue
+		bad "$n: peer started"; return
 	fi
 	if run_src "$n" AWS_PROFILE=deploy F2O_CREDS_REFRESH_MARGIN="$margin"; then
 		ok "$n: f2o-exec run exits 0"
@@ -313,6 +345,20 @@ EOF
 		ok "$n: no error in the output but the refused requests"
 	fi
 	stop_peer
+}
+case_expire_reactive() { case_expire reactive:-3600; }
+case_expire_ahead() { case_expire ahead:1; }
+
+# The longest first.
+jobs_init "${CREDS_JOBS:-4}"
+for c in expire_reactive expire_ahead chain envsrc web sso env proc ctr \
+    imds cycle; do
+	jobs_start "$c" "case_$c"
+done
+jobs_wait
+for c in env web chain cycle envsrc proc sso ctr imds expire_reactive \
+    expire_ahead; do
+	jobs_tally "$c"
 done
 
 # 10. no secret in any output or journal

@@ -15,6 +15,8 @@
 #  4. resume: a cutover killed after its first delete resumes through the
 #     preflight; a cutover resumed after someone deployed a new revision to
 #     a service the cutover has not touched yet is refused (exit 4).
+# The cases run as parallel jobs (tests/exec/jobs.inc), each with its own
+# peer, bundle copy and journal; peers at 0.2 s to stability and drain.
 # Ends with "N passed, N failed". Usage: BUILD=build sh tests/exec/preflight_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -23,6 +25,9 @@ fail=0
 
 . tests/exec/peerlib.inc
 . tests/exec/phaselib.inc
+. tests/exec/jobs.inc
+# Short peer delays (after peerlib's own: the last one counts).
+PEER_FAST="--stable-seconds 0.2 --drain-seconds 0.2"
 
 need_phases
 translate_demo
@@ -33,16 +38,16 @@ if ! grep -q '"fingerprints"' "$tmp/bundle.orig/manifest.json" ||
 fi
 ok "the bundle records the account and fingerprints"
 
-mutate() { # json
+mutate() { # json (output in $tmp/mutate.$JOB.out)
 	$PY -c 'import sys,urllib.request
 r = urllib.request.Request(sys.argv[1] + "/_f2o/mutate", data=sys.argv[2].encode(), method="POST")
 print(urllib.request.urlopen(r, timeout=10).read().decode())' "$AWS_URL" "$1" \
-	    >>"$tmp/mutate.out" 2>&1 || { bad "mutate $1"; cat "$tmp/mutate.out"; }
+	    >>"$tmp/mutate.$JOB.out" 2>&1 || { bad "mutate $1"; cat "$tmp/mutate.$JOB.out"; }
 }
 
-writes() { # -> requests.writes of the current peer
-	state "$tmp/st.json"
-	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/st.json"
+writes() { # -> requests.writes of the current peer (state in $tmp/st.$JOB.json)
+	state "$tmp/st.$JOB.json"
+	$PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"]["writes"])' "$tmp/st.$JOB.json"
 }
 
 has() { # label file pattern...: every fixed string in file
@@ -59,8 +64,9 @@ has() { # label file pattern...: every fixed string in file
 # One drift case: fresh peer [peer options], mutations, run -> 4, no write.
 drift_case() { # label peer-opts mutation-json-or-- pattern...
 	dl=$1; popts=$2; mut=$3; shift 3
+	JOB=$dl
 	# shellcheck disable=SC2086
-	start_peer "$dl" $popts || { bad "$dl: peer"; return 0; }
+	start_peer "$dl" $PEER_FAST $popts || { bad "$dl: peer"; return 0; }
 	[ "$mut" = "--" ] || mutate "$mut"
 	fresh_bundle "$tmp/b-$dl"
 	JOURNAL="$tmp/j-$dl"
@@ -74,44 +80,67 @@ drift_case() { # label peer-opts mutation-json-or-- pattern...
 
 TD12=arn:aws:ecs:us-east-1:123456789012:task-definition/shop-web:12
 TD13=arn:aws:ecs:us-east-1:123456789012:task-definition/shop-web:13
+case_taskdef() {
 drift_case taskdef "" \
     '{"action":"register_taskdef","family":"shop-web","cluster":"shop","service":"web"}' \
     "service shop/web: taskDefinition: export $TD12 -> live $TD13"
+}
+case_lb() {
 drift_case lb "" \
     '{"action":"update_service","cluster":"shop","service":"api","loadBalancers":[{"targetGroupArn":"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-api-v2/0123456789abcdef","containerName":"api","containerPort":9090}]}' \
     "service shop/api: loadBalancers: export" "targetgroup/shop-api/" "-> live" "shop-api-v2/0123456789abcdef" '"containerPort":9090'
+}
+case_network() {
 drift_case network "" \
     '{"action":"update_service","cluster":"shop","service":"worker","networkConfiguration":{"awsvpcConfiguration":{"subnets":["subnet-0a1b2c3d4e5f60009"],"securityGroups":["sg-0worker000000000004"],"assignPublicIp":"DISABLED"}}}' \
     "service shop/worker: networkConfiguration.awsvpcConfiguration.subnets: export" '-> live ["subnet-0a1b2c3d4e5f60009"]'
+}
+case_sgrule() {
 drift_case sgrule "" \
     '{"action":"sg_rules","groupId":"sg-0web00000000000001","authorizeIngress":[{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"IpRanges":[{"CidrIp":"10.9.0.0/16"}]}]}' \
     "security group sg-0web00000000000001: IpPermissions (added live): export (none) -> live" '"CidrIp":"10.9.0.0/16"' '"FromPort":22'
+}
+case_controller() {
 drift_case controller "" \
     '{"action":"update_service","cluster":"shop","service":"imgproc","deploymentController":{"type":"CODE_DEPLOY"}}' \
     'service shop/imgproc: deploymentController.type: export ECS -> live CODE_DEPLOY'
+}
+case_tag() {
 drift_case tag "" \
     '{"action":"update_service","cluster":"shop","service":"api","tags":[{"key":"team","value":"payments"}]}' \
     'service shop/api: tags: export [{"key":"team","value":"checkout"}] -> live [{"key":"team","value":"payments"}]'
+}
 # the deleted service must still be DRAINING when the preflight looks (a
 # drain of 0.5 s, start_peer's, ended first on a loaded machine)
+case_missing() {
 drift_case missing "--drain-seconds 30" \
     '{"action":"delete_service","cluster":"shop","service":"worker"}' \
     "preflight: shop/worker: the service is DRAINING; the bundle was made from an ACTIVE service"
+}
+case_cluster() {
 drift_case cluster "" \
     '{"action":"cluster_status","cluster":"shop","status":"INACTIVE"}' \
     "preflight: shop: the ECS cluster is INACTIVE"
+}
+case_account() {
 drift_case account "--account 210987654321" -- \
     "the credentials are of account 210987654321, the bundle was made for account 123456789012"
+}
+case_endpoint() {
 F2O_ENV="AWS_ENDPOINT_URL_ECS=https://ecs.eu-west-1.amazonaws.com"
 drift_case endpoint "" -- \
     "the ECS endpoint https://ecs.eu-west-1.amazonaws.com is in region eu-west-1, the bundle in us-east-1"
+}
+case_region_env() {
 F2O_ENV="AWS_REGION=eu-west-1"
 drift_case region-env "" -- \
     "the region is eu-west-1 (AWS_REGION or the profile) but the bundle was made for us-east-1"
-F2O_ENV=""
+}
 
 # -- --json: one event per difference ----------------------------------------
-start_peer json || bad "json: peer"
+case_json() {
+JOB=json
+start_peer json $PEER_FAST || bad "json: peer"
 mutate '{"action":"register_taskdef","family":"shop-web","cluster":"shop","service":"web"}'
 mutate '{"action":"update_service","cluster":"shop","service":"api","tags":[{"key":"team","value":"payments"}]}'
 fresh_bundle "$tmp/b-json"
@@ -134,9 +163,12 @@ PYEOF
 tally "$tmp/json.check"
 [ "$(writes)" = 0 ] && ok "json: no write" || bad "json: writes"
 stop_peer
+}
 
 # -- check: 0 / 4 / 1, no write ----------------------------------------------
-start_peer check || bad "check: peer"
+case_check() {
+JOB=check
+start_peer check $PEER_FAST || bad "check: peer"
 fresh_bundle "$tmp/b-check"
 JOURNAL="$tmp/j-check"
 phase "check on a matching account" "$tmp/check0.log" 0 check "$tmp/b-check"
@@ -149,13 +181,15 @@ phase "check --json after drift" "$tmp/check4j.log" 4 --json check "$tmp/b-check
 has "check --json" "$tmp/check4j.log" '{"event":"check","status":"drift"' '"differences":1'
 [ "$(writes)" = 0 ] && ok "check: no write" || bad "check: writes"
 [ ! -e "$tmp/j-check" ] && ok "check: no journal written" || bad "check: wrote a journal"
-AWS_URL_SAVE=$AWS_URL
+# the port, for the check with no peer listening once every job is done
+echo "$AWS_URL $SPOT_URL" >"$tmp/check.url"
 stop_peer
-AWS_URL=$AWS_URL_SAVE
-phase "check with no peer listening (an error)" "$tmp/check1.log" 1 check "$tmp/b-check"
+}
 
 # -- desiredCount moved live: adopted, never reverted ------------------------
-start_peer count || bad "count: peer"
+case_count() {
+JOB=count
+start_peer count $PEER_FAST || bad "count: peer"
 mutate '{"action":"update_service","cluster":"shop","service":"web","desiredCount":7}'
 fresh_bundle "$tmp/b-count"
 JOURNAL="$tmp/j-count"
@@ -180,9 +214,12 @@ chk(w is not None and w["desiredCount"] == 7 and w.get("launchType") == "EC2",
 PYEOF
 tally "$tmp/count.check"
 stop_peer
+}
 
 # -- resume: what f2o changed is not drift; another actor's change is ---------
-start_peer resume --drain-seconds 0.3 || bad "resume: peer"
+case_resume() {
+JOB=resume
+start_peer resume $PEER_FAST --drain-seconds 0.3 || bad "resume: peer"
 fresh_bundle "$tmp/b-resume"
 JOURNAL="$tmp/j-resume"
 phase "resume: import" "$tmp/resume-import.log" 0 run "$tmp/b-resume"
@@ -210,6 +247,31 @@ mutate '{"action":"update_service","cluster":"shop","service":"worker","taskDefi
 phase "resume: killed cutover resumed" "$tmp/resume0.log" 0 --phase cutover run "$tmp/b-resume"
 phase "resume: rollback after the cutover passes the preflight" "$tmp/resume-rb.log" 0 rollback "$tmp/b-resume"
 stop_peer
+}
+
+# The longest first.
+jobs_init "${PREFLIGHT_JOBS:-4}"
+for c in resume count check json missing taskdef lb network sgrule \
+    controller tag cluster account endpoint region_env; do
+	jobs_start "$c" "case_$c"
+done
+jobs_wait
+for c in taskdef lb network sgrule controller tag missing cluster account \
+    endpoint region_env json check count resume; do
+	jobs_tally "$c"
+done
+# No peer of this test listens any more: the check job's port is free.
+read -r AWS_URL SPOT_URL <"$tmp/check.url" 2>/dev/null
+JOURNAL="$tmp/j-check"
+if [ -n "$AWS_URL" ] && [ -n "$SPOT_URL" ]; then
+	# retry backoff 50 ms doubling up to 1 s: the refused connections'
+	# retries without long sleeps
+	F2O_ENV="F2O_EXEC_BACKOFF_MS=50,1000"
+	phase "check with no peer listening (an error)" "$tmp/check1.log" 1 check "$tmp/b-check"
+	F2O_ENV=""
+else
+	bad "check with no peer listening: the check job left no port"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
