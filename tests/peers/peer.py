@@ -27,6 +27,7 @@ import os
 import re
 import signal
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -933,6 +934,12 @@ class Server(ThreadingHTTPServer):
     # whether shutdown() was asked for. Long (an idle peer costs no CPU):
     # stop_serving wakes the select at once.
     POLL = 1.0
+
+    def server_bind(self):
+        # HTTPServer's server_bind also asks the resolver for the
+        # address's name (getfqdn): not for a loopback peer
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     def stop_serving(self):
         """End serve_forever at once: shutting the listening socket down

@@ -75,7 +75,6 @@ if "requests" not in sys.modules and "botocore" not in sys.modules:
 
 import botocore.model  # noqa: E402
 import botocore.validate  # noqa: E402
-import jsonschema  # noqa: E402
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(TESTS, "models")
@@ -115,6 +114,9 @@ def spot_validator(kind):
     """jsonschema validator for "cluster" or "launchSpec" bodies."""
     key = "spot:" + kind
     if key not in _cache:
+        # imported here: a process that validates no Spot body (a peer
+        # asked only AWS requests, a checker) does not pay for it
+        import jsonschema
         with open(os.path.join(SCHEMAS, SPOT_SCHEMA_FILES[kind]),
                   encoding="utf-8") as f:
             schema = json.load(f)
