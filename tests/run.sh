@@ -42,6 +42,16 @@ for tier in $TIERS; do
 	esac
 done
 
+# The byte code of the Python test helpers, compiled once before the jobs:
+# a run starts hundreds of Python processes (peers, checkers), and each
+# would otherwise compile the peers' modules again when it may not write
+# __pycache__ (PYTHONDONTWRITEBYTECODE set; an existing one is still read).
+case " $TIERS " in
+*" py "*|*" exec "*|*" realworld "*)
+	$PY -m compileall -q tests/peers tests/tools tests/exec tests/unit \
+	    tests/realworld tests/bench >/dev/null 2>&1 ;;
+esac
+
 # -- the jobs ------------------------------------------------------------------
 # One line per job in $log/jobs: "id program" (id names its log files:
 # $log/ID.out, output; $log/ID.rc, exit status).

@@ -27,6 +27,7 @@ import os
 import re
 import signal
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -53,6 +54,7 @@ import botocore.credentials  # noqa: E402
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 EC2_VERSION = "2016-11-15"
 MAX_BODY = 16 * 1024 * 1024
+IDLE_TICK = 1.0         # the ticker's longest sleep (nothing due, no request)
 FAULT_KINDS = ("throttle", "500", "503", "latency", "drop", "drop_after")
 SIG_MISMATCH = ("The request signature we calculated does not match the "
                 "signature you provided. Check your AWS Secret Access Key "
@@ -351,7 +353,21 @@ class Peer:
         self.urls = {}
         self.servers = {}           # role -> Server
         self.stop = threading.Event()
+        self.kick = threading.Event()   # a request came: wakes the ticker
         self.refusals = {}          # role -> {"until", "windows", "closed"}
+
+    def next_due(self):
+        """Seconds until the next clock-driven change (a service's tasks
+        started or stopped, DRAINING -> INACTIVE, an instance terminated),
+        0 when overdue, None when none is scheduled. state.lock held."""
+        t = time.time()
+        ats = [self.traffic.due(rec) for rec in self.state.services]
+        if getattr(self.cfg, "ocean_instances", False):
+            ats += [i.get("terminateAt", 0)
+                    for i in self.state.instances.values()
+                    if i["State"]["Name"] == "shutting-down"]
+        ats = [x for x in ats if x is not None]
+        return max(0.0, min(ats) - t) if ats else None
 
     def refusing(self, role):
         r = self.refusals.get(role)
@@ -375,11 +391,7 @@ class Peer:
     def _refuse_loop(self, role, srv):
         # stop listening at once (shutdown() of a listening socket leaves
         # the LISTEN state on Linux), then stop serve_forever
-        try:
-            srv.socket.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        srv.shutdown()
+        srv.stop_serving()
         srv.socket.close()
         while True:
             left = self.refusals[role]["until"] - time.time()
@@ -402,7 +414,8 @@ class Peer:
             return
         srv.socket = sock
         threading.Thread(target=srv.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
+                         kwargs={"poll_interval": Server.POLL},
+                         daemon=True).start()
 
     def snapshot(self):
         s = self.state
@@ -520,6 +533,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------
     def send(self, status, body, ctype, headers=None):
+        self.server.peer.kick.set()     # the ticker sees what it changed
         if getattr(self, "drop_after", False):
             # fault "drop_after": processed, then no answer
             self.drop_after = False
@@ -916,6 +930,25 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # serve_forever's select timeout: how often an idle loop wakes to see
+    # whether shutdown() was asked for. Long (an idle peer costs no CPU):
+    # stop_serving wakes the select at once.
+    POLL = 1.0
+
+    def server_bind(self):
+        # HTTPServer's server_bind also asks the resolver for the
+        # address's name (getfqdn): not for a loopback peer
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def stop_serving(self):
+        """End serve_forever at once: shutting the listening socket down
+        (new connections are refused from here) makes its select return."""
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.shutdown()
 
 
 def write_atomic(path, text):
@@ -1017,7 +1050,8 @@ def main(argv):
         peer.servers[role] = srv
         peer.urls[role] = "http://127.0.0.1:%d" % srv.server_address[1]
     threads = [threading.Thread(target=s.serve_forever,
-                                kwargs={"poll_interval": 0.05}, daemon=True)
+                                kwargs={"poll_interval": Server.POLL},
+                                daemon=True)
                for s in servers]
     for t in threads:
         t.start()
@@ -1025,16 +1059,25 @@ def main(argv):
     stop = peer.stop
 
     def ticker():
-        # clock-driven transitions (tasks started / stopped, INACTIVE)
-        # happen here even when nobody asks; ends with the peer
+        # clock-driven transitions (tasks started / stopped, INACTIVE,
+        # instances terminated) happen here even when nobody asks; at most
+        # every --tick seconds, and only while one is due: with none due
+        # it sleeps until the next one or the next request (peer.kick; a
+        # request may schedule one), at most IDLE_TICK. Ends with the peer.
         while not stop.wait(max(0.01, a.tick)):
+            peer.kick.clear()
             with peer.state.lock:
                 peer.traffic.tick()
                 peer.spot.reconcile()
+                left = peer.next_due()
+            if left is None or left > a.tick:
+                peer.kick.wait(IDLE_TICK if left is None
+                               else min(IDLE_TICK, left - a.tick))
     threading.Thread(target=ticker, daemon=True).start()
 
     def on_signal(signum, frame):
         stop.set()
+        peer.kick.set()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
@@ -1042,8 +1085,9 @@ def main(argv):
         "aws": peer.urls["aws"], "spot": peer.urls["spot"],
         "pid": os.getpid()}) + "\n")
     stop.wait(a.max_seconds)
+    peer.kick.set()
     for s in servers:
-        s.shutdown()
+        s.stop_serving()
         s.server_close()
     if a.state:
         write_atomic(a.state, json.dumps(peer.snapshot(), indent=1) + "\n")

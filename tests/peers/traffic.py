@@ -110,7 +110,7 @@ class Traffic:
                     gaps[-1]["seconds"] = round(rel - gaps[-1]["start"], 3)
             ident["serving"] = ok
 
-    def _due(self, rec):
+    def due(self, rec):
         """When rec's next clock-driven transition is scheduled, or None."""
         svc = rec["svc"]
         if svc.get("status") == "DRAINING":
@@ -132,7 +132,7 @@ class Traffic:
         t = now()
         due = []
         for i, rec in enumerate(self.s.services):
-            at = self._due(rec)
+            at = self.due(rec)
             if at is not None and at <= t:
                 due.append((at, i, rec))
         due.sort(key=lambda x: (x[0], x[1]))

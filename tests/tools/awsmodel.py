@@ -19,9 +19,62 @@ import sys
 for _m in ("awscrt", "urllib3.contrib.pyopenssl"):
     sys.modules.setdefault(_m, None)
 
+
+def _requests_stand_in():
+    """Debian's botocore.exceptions imports requests only to derive four
+    exception classes from requests.exceptions (upstream botocore has them
+    vendored). A loopback peer or checker never sends a request through
+    requests, and importing it (with chardet, charset_normalizer, idna)
+    costs about 0.1 s of CPU per process: this stand-in has those classes,
+    with requests' own hierarchy, and nothing else (anything more raises
+    AttributeError naming this stand-in). Only when requests is not
+    already loaded."""
+    import types
+    import urllib3
+    exc = types.ModuleType("requests.exceptions")
+
+    class RequestException(IOError):
+        pass
+
+    class ConnectionError(RequestException):  # noqa: A001
+        pass
+
+    class Timeout(RequestException):
+        pass
+
+    class SSLError(ConnectionError):
+        pass
+
+    class ProxyError(ConnectionError):
+        pass
+
+    class ReadTimeout(Timeout):
+        pass
+
+    class ConnectTimeout(ConnectionError, Timeout):
+        pass
+
+    for c in (RequestException, ConnectionError, Timeout, SSLError,
+              ProxyError, ReadTimeout, ConnectTimeout):
+        setattr(exc, c.__name__, c)
+    pkgs = types.ModuleType("requests.packages")
+    pkgs.urllib3 = urllib3
+    req = types.ModuleType("requests")
+    req.exceptions, req.packages = exc, pkgs
+
+    def missing(name):
+        raise AttributeError("requests.%s: requests is stood in for by "
+                             "tests/tools/awsmodel.py" % name)
+    req.__getattr__ = missing
+    sys.modules.update({"requests": req, "requests.exceptions": exc,
+                        "requests.packages": pkgs})
+
+
+if "requests" not in sys.modules and "botocore" not in sys.modules:
+    _requests_stand_in()
+
 import botocore.model  # noqa: E402
 import botocore.validate  # noqa: E402
-import jsonschema  # noqa: E402
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(TESTS, "models")
@@ -61,6 +114,9 @@ def spot_validator(kind):
     """jsonschema validator for "cluster" or "launchSpec" bodies."""
     key = "spot:" + kind
     if key not in _cache:
+        # imported here: a process that validates no Spot body (a peer
+        # asked only AWS requests, a checker) does not pay for it
+        import jsonschema
         with open(os.path.join(SCHEMAS, SPOT_SCHEMA_FILES[kind]),
                   encoding="utf-8") as f:
             schema = json.load(f)
