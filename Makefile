@@ -117,15 +117,20 @@ FUZZ_SEEDS_fuzz_sg = fixtures/realworld/securitygroups
 # object is built (the test run's fuzz_export needs translate/ and common/).
 FUZZ_NEED_EXEC = fuzz_journal fuzz_spot fuzz_xmlresp
 FUZZ_LIBS = build/fuzz/libtranslate.a $(if $(filter $(FUZZ_NEED_EXEC),$(FUZZ_TARGETS)),build/fuzz/libexec.a) build/fuzz/libcommon.a
+# The libraries and the fuzz binaries are rebuilt only when out of date
+# (the test run's live fuzz does not recompile and relink each time).
 fuzz:
-	@$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_LIBS) || exit 1
-	@for n in $(FUZZ_TARGETS); do f=tests/fuzz/$$n.c; \
-	  libs="build/fuzz/libtranslate.a build/fuzz/libcommon.a"; \
-	  case " $(FUZZ_NEED_EXEC) " in *" $$n "*) libs="build/fuzz/libtranslate.a build/fuzz/libexec.a build/fuzz/libcommon.a";; esac; \
-	  clang $(CPPFLAGS) -Itranslate -Iexec -O1 -g -fsanitize=fuzzer,address,undefined $(call pc_cflags,$(PKG_EXEC)) -o build/fuzz/$$n $$f $$libs $(call pc_libs,$(PKG_EXEC)) -lm || exit 1; \
+	@$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_LIBS) $(addprefix build/fuzz/,$(FUZZ_TARGETS)) || exit 1
+	@for n in $(FUZZ_TARGETS); do \
 	  seeds=""; case $$n in fuzz_export) seeds="$(FUZZ_SEEDS_fuzz_export)";; fuzz_sg) seeds="$(FUZZ_SEEDS_fuzz_sg)";; esac; \
 	  mkdir -p build/fuzz/corpus-$$n; build/fuzz/$$n -max_total_time=$(FUZZTIME) -print_final_stats=0 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n $$seeds || exit 1; \
 	  echo "fuzz $$n: $(FUZZTIME)s without a crash"; done
+
+# A libFuzzer binary (made by `make fuzz`'s clang make): its source, the
+# clang libraries, exec/ only for the targets in FUZZ_NEED_EXEC.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
+	clang $(CPPFLAGS) -Itranslate -Iexec -O1 -g -fsanitize=fuzzer,address,undefined $(call pc_cflags,$(PKG_EXEC)) -o $@ $< build/fuzz/libtranslate.a $(if $(filter $(notdir $@),$(FUZZ_NEED_EXEC)),build/fuzz/libexec.a) build/fuzz/libcommon.a $(call pc_libs,$(PKG_EXEC)) -lm
+-include $(wildcard build/fuzz/fuzz_*.d)
 
 bench: all
 	sh tests/bench.sh

@@ -242,8 +242,8 @@ batches() { # file n function
 # requests (in both the request and the output shape of its models:
 # tests/models, botocore 1.43; tests/exec/export_test.sh checks these lists
 # against them) are compared with the CLI's own input skeletons (made
-# locally, no call to AWS), started here in the background and read at the
-# end.
+# locally, no call to AWS), started in the background after the services'
+# listing and read at the end.
 ECS_SERVICE_MEMBERS="availabilityZoneRebalancing capacityProviderStrategy
 deploymentConfiguration deploymentController desiredCount enableECSManagedTags
 enableExecuteCommand healthCheckGracePeriodSeconds launchType loadBalancers
@@ -312,8 +312,6 @@ probe_all() {
 	fi
 	wait
 }
-probe_all &
-probe_pids="$!"
 
 # -- services ------------------------------------------------------------------
 say "cluster $cname: listing services"
@@ -322,6 +320,11 @@ aws_json ECS "$scratch/list.json" ecs list-services --cluster "$cluster"
 jq_to "$scratch/arns.txt" '.serviceArns[]' -r "$scratch/list.json"
 nsvc=$(grep -c . "$scratch/arns.txt" || true)
 [ "$nsvc" -gt 0 ] || die "cluster $cname has no services (aws ecs list-services): nothing to export"
+# The probes start once the cluster is known to have services: an export
+# refused at its first call (credentials, region, an empty cluster) costs
+# no CLI start for them.
+probe_all &
+probe_pids="$!"
 
 describe_services() { # batch arns... (at most 10, as DescribeServices takes)
 	_f=$1
