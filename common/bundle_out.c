@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bgwrite.h"
 #include "bundle.h"
 #include "bundle_int.h"
 #include "fsio.h"
@@ -24,8 +25,15 @@
 
 /* Folders of a staged directory kept open for openat (then by path). */
 #define OUT_MAX_OPEN_DIRS	64
-/* Bytes gathered before one write to the spool (files are small). */
-#define OUT_SPOOL_BUF		(1024 * 1024)
+/*
+ * Writing the archive: the spool is read through OUT_WINDOWS windows of
+ * OUT_WINDOW bytes (its files, small and near each other, are needed in
+ * name order, not in the order written), larger files a chunk of
+ * OUT_WINDOW at a time; the archive is written in blocks of OUT_BLOCK.
+ */
+#define OUT_WINDOWS		4
+#define OUT_WINDOW		(256 * 1024)
+#define OUT_BLOCK		(1024 * 1024)
 
 struct bundle_out {
 	char	*path;		/* the target */
@@ -40,10 +48,11 @@ struct bundle_out {
 	size_t	 nfds;
 	/* archive */
 	int	 spool;		/* unlinked file beside path, or -1 */
-	long long spool_len;	/* bytes in it, with those in sbuf */
-	char	*sbuf;		/* its last bytes, not written yet */
-	size_t	 sbuf_len;
+	long long spool_len;	/* bytes in it, with those queued */
 	bool	 writing;	/* a bundle_wfile is open */
+	/* new files (directory) or spool bytes (archive), written by a
+	   thread while the translation goes on */
+	struct bgwrite *bg;
 };
 
 struct bundle_wfile {
@@ -91,6 +100,7 @@ bundle_out_free(struct bundle_out *o)
 
 	if (o == NULL)
 		return;
+	bgwrite_free(o->bg);	/* first: it may be writing under tmp */
 	for (i = 0; i < o->nfds; i++)
 		if (o->fds[i] != -1)
 			(void)close(o->fds[i]);
@@ -104,39 +114,16 @@ bundle_out_free(struct bundle_out *o)
 	}
 	if (o->spool != -1)
 		(void)close(o->spool);
-	free(o->sbuf);
 	free(o->path);
 	free(o);
 }
 
-/* Write what the spool buffer holds. */
-static int
-spool_flush(struct bundle_out *o)
-{
-	if (o->sbuf_len == 0)
-		return 0;
-	if (fsio_write_all(o->spool, o->sbuf, o->sbuf_len,
-	    "bundle spool") == -1)
-		return -1;
-	o->sbuf_len = 0;
-	return 0;
-}
-
-/* Append to the spool, a buffer of small files at a time. */
+/* Append to the spool (a batch of small files at a time, by the thread). */
 static int
 spool_put(struct bundle_out *o, const void *data, size_t len)
 {
-	if (o->sbuf_len + len > OUT_SPOOL_BUF && spool_flush(o) == -1)
+	if (bgwrite_append(o->bg, o->spool, "bundle spool", data, len) == -1)
 		return -1;
-	if (len >= OUT_SPOOL_BUF) {
-		if (fsio_write_all(o->spool, data, len, "bundle spool") == -1)
-			return -1;
-	} else {
-		if (o->sbuf == NULL)
-			o->sbuf = xmalloc(OUT_SPOOL_BUF);
-		memcpy(o->sbuf + o->sbuf_len, data, len);
-		o->sbuf_len += len;
-	}
 	o->spool_len += (long long)len;
 	return 0;
 }
@@ -191,6 +178,7 @@ out_open(const char *path, bool force)
 			goto fail;
 		}
 		free(t);
+		o->bg = bgwrite_new(NULL);
 		return o;
 	}
 	o->tmp = xasprintf("%s.tmp-XXXXXX", path);
@@ -209,6 +197,7 @@ out_open(const char *path, bool force)
 		log_err("%s", o->tmp);
 		goto fail;
 	}
+	o->bg = bgwrite_new(o->tmp);
 	return o;
 fail:
 	bundle_out_free(o);
@@ -274,30 +263,18 @@ folder_fd(struct bundle_out *o, const char *name, const char **base)
 	return o->fds[i];
 }
 
+/* Queue a new file of the staged directory (the folder made now). */
 static int
 put_dir(struct bundle_out *o, const char *name, const void *data,
     size_t len)
 {
 	const char *base;
-	char *what;
-	int dfd = folder_fd(o, name, &base), fd, rc;
+	int dfd = folder_fd(o, name, &base);
 
 	if (dfd == -1)
 		return -1;
-	what = xasprintf("%s/%s", o->tmp, name);
-	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		log_err("%s", what);
-		free(what);
-		return -1;
-	}
-	rc = fsio_write_all(fd, data, len, what);
-	if (close(fd) == -1) {
-		log_err("close %s", what);
-		rc = -1;
-	}
-	free(what);
-	return rc;
+	return bgwrite_file(o->bg, dfd, name, (size_t)(base - name), data,
+	    len);
 }
 
 int
@@ -317,30 +294,33 @@ bundle_out_put(const struct bundle *b, struct bundle_file *f,
 	return spool_put(o, data, f->len);
 }
 
-static int
-spool_read(const struct bundle_out *o, const struct bundle_file *f,
-    char *buf)
+/*
+ * Read at least min and at most max bytes of the spool from off into buf;
+ * the number read, or -1 (logged).
+ */
+static ssize_t
+spool_pread(int fd, char *buf, size_t min, size_t max, long long off,
+    const char *name)
 {
 	size_t got = 0;
 	ssize_t n;
 
-	while (got < f->len) {
-		n = pread(o->spool, buf + got, f->len - got,
-		    (off_t)(f->off + (long long)got));
+	while (got < min) {
+		n = pread(fd, buf + got, max - got, (off_t)(off +
+		    (long long)got));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			if (n == -1)
-				log_err("read bundle spool (%s)", f->name);
+				log_err("read bundle spool (%s)", name);
 			else
 				log_errx("read bundle spool (%s): truncated",
-				    f->name);
+				    name);
 			return -1;
 		}
 		got += (size_t)n;
 	}
-	buf[f->len] = '\0';
-	return 0;
+	return (ssize_t)got;
 }
 
 char *
@@ -354,14 +334,16 @@ bundle_out_read(const struct bundle *b, const struct bundle_file *f)
 		log_errx("bundle: %s is no longer readable", f->name);
 		return NULL;
 	}
+	if (bgwrite_sync(o->bg) == -1)
+		return NULL;
 	if (o->tar) {
-		if (spool_flush(o) == -1)
-			return NULL;
 		buf = xmalloc(f->len + 1);
-		if (spool_read(o, f, buf) == -1) {
+		if (spool_pread(o->spool, buf, f->len, f->len, f->off,
+		    f->name) == -1) {
 			free(buf);
 			return NULL;
 		}
+		buf[f->len] = '\0';
 		return buf;
 	}
 	p = xasprintf("%s/%s", o->tmp, f->name);
@@ -388,20 +370,67 @@ bundle_stream(struct bundle *b, const char *path, bool force)
 
 /* ---- finishing ---- */
 
+/* Windows on the spool while the archive is written. */
+struct spool_win {
+	int	 fd;
+	char	*buf[OUT_WINDOWS];
+	long long off[OUT_WINDOWS];
+	size_t	 len[OUT_WINDOWS];
+	unsigned long used[OUT_WINDOWS];	/* last use; 0 never */
+	unsigned long clock;
+	char	*chunk;			/* for larger files */
+};
+
 /*
- * One archive entry: data, or else len bytes of the spool from off read a
- * chunk at a time (so no file is ever whole in memory).
+ * The bytes of a streamed file of at most OUT_WINDOW / 2 bytes, from a
+ * window that holds them or else from one read now, at a multiple of
+ * OUT_WINDOW / 2 (its neighbours in name order are near in the spool,
+ * before or after it). NULL (logged).
+ */
+static const char *
+win_get(struct spool_win *w, const struct bundle_file *f)
+{
+	long long start, end = f->off + (long long)f->len;
+	size_t i, v = 0;
+	ssize_t n;
+
+	for (i = 0; i < OUT_WINDOWS; i++) {
+		if (w->used[i] != 0 && f->off >= w->off[i] &&
+		    end <= w->off[i] + (long long)w->len[i]) {
+			w->used[i] = ++w->clock;
+			return w->buf[i] + (f->off - w->off[i]);
+		}
+		if (w->used[i] < w->used[v])
+			v = i;
+	}
+	start = f->off - f->off % (OUT_WINDOW / 2);
+	if (w->buf[v] == NULL)
+		w->buf[v] = xmalloc(OUT_WINDOW);
+	w->used[v] = 0;
+	n = spool_pread(w->fd, w->buf[v], (size_t)(end - start), OUT_WINDOW,
+	    start, f->name);
+	if (n == -1)
+		return NULL;
+	w->off[v] = start;
+	w->len[v] = (size_t)n;
+	w->used[v] = ++w->clock;
+	return w->buf[v] + (f->off - start);
+}
+
+/*
+ * One archive entry: data, or else (data NULL) the file's bytes in the
+ * spool, read through the windows or, when larger, a chunk at a time (so
+ * no file is ever whole in memory).
  */
 static int
-tar_entry(struct archive *a, const char *name, const char *data, size_t len,
-    const struct bundle_out *o, long long off)
+tar_entry(struct archive *a, struct archive_entry *e, const char *name,
+    const char *data, size_t len, struct spool_win *w,
+    const struct bundle_file *f)
 {
-	struct archive_entry *e = archive_entry_new();
-	char chunk[65536];
-	size_t done = 0, n;
-	ssize_t r;
-	int rc = -1;
+	size_t done = 0;
+	ssize_t n;
 
+	archive_entry_clear(e);
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
@@ -411,60 +440,62 @@ tar_entry(struct archive *a, const char *name, const char *data, size_t len,
 	archive_entry_set_gid(e, 0);
 	if (archive_write_header(a, e) != ARCHIVE_OK)
 		goto fail;
-	if (data != NULL) {
+	if (data == NULL && len > 0 && len <= OUT_WINDOW / 2 &&
+	    (data = win_get(w, f)) == NULL)
+		return -1;
+	if (data != NULL || len == 0) {
 		if (len > 0 && archive_write_data(a, data, len) !=
 		    (la_ssize_t)len)
 			goto fail;
-		rc = 0;
-		goto out;
+		return 0;
 	}
+	if (w->chunk == NULL)
+		w->chunk = xmalloc(OUT_WINDOW);
 	while (done < len) {
-		n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		r = pread(o->spool, chunk, n, (off_t)(off + (long long)done));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			log_errx("read bundle spool (%s): %s", name,
-			    r == 0 ? "truncated" : strerror(errno));
-			goto out;
-		}
-		if (archive_write_data(a, chunk, (size_t)r) != r)
+		n = spool_pread(w->fd, w->chunk, 1, len - done < OUT_WINDOW ?
+		    len - done : OUT_WINDOW, f->off + (long long)done, name);
+		if (n == -1)
+			return -1;
+		if (archive_write_data(a, w->chunk, (size_t)n) != n)
 			goto fail;
-		done += (size_t)r;
+		done += (size_t)n;
 	}
-	rc = 0;
-	goto out;
+	return 0;
 fail:
 	log_errx("tar: %s: %s", name, archive_error_string(a));
-out:
-	archive_entry_free(e);
-	return rc;
+	return -1;
 }
 
 /* manifest.json first, then the files in name order (sealed: sorted). */
 static int
-write_tar(const struct bundle *b, int fd, const char *what, bool gz)
+write_tar(const struct bundle *b, int spool, int fd, const char *what,
+    bool gz)
 {
 	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	struct spool_win w;
 	size_t i;
 	int rc = -1;
 
+	memset(&w, 0, sizeof(w));
+	w.fd = spool;
+	/* Blocks only group the writes: the last is not padded. */
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    (gz && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_set_options(a, "gzip:!timestamp") != ARCHIVE_OK)) ||
+	    archive_write_set_bytes_per_block(a, OUT_BLOCK) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		log_errx("%s: %s", what, archive_error_string(a));
 		goto out;
 	}
-	if (tar_entry(a, BUNDLE_MANIFEST, b->manifest, b->manifest_len,
-	    NULL, 0) == -1)
+	if (tar_entry(a, e, BUNDLE_MANIFEST, b->manifest, b->manifest_len,
+	    &w, NULL) == -1)
 		goto out;
 	for (i = 0; i < b->nfiles; i++) {
 		const struct bundle_file *f = &b->files[i];
 
-		if (tar_entry(a, f->name, f->data, f->len, b->out,
-		    f->off) == -1)
+		if (tar_entry(a, e, f->name, f->data, f->len, &w, f) == -1)
 			goto out;
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
@@ -473,6 +504,10 @@ write_tar(const struct bundle *b, int fd, const char *what, bool gz)
 	}
 	rc = 0;
 out:
+	for (i = 0; i < OUT_WINDOWS; i++)
+		free(w.buf[i]);
+	free(w.chunk);
+	archive_entry_free(e);
 	archive_write_free(a);
 	return rc;
 }
@@ -533,11 +568,11 @@ finish(const struct bundle *b, struct bundle_out *o)
 	size_t i;
 
 	if (o->tar) {
-		if (spool_flush(o) == -1 ||
+		if (bgwrite_sync(o->bg) == -1 ||
 		    check_target(o->path, true, o->force) == -1 ||
 		    fsio_atomic_open(&a, o->path) == -1)
 			return -1;
-		if (write_tar(b, a.fd, o->path, o->gz) == -1) {
+		if (write_tar(b, o->spool, a.fd, o->path, o->gz) == -1) {
 			fsio_atomic_abort(&a);
 			return -1;
 		}
@@ -552,6 +587,8 @@ finish(const struct bundle *b, struct bundle_out *o)
 		if (b->files[i].data != NULL && put_dir(o, b->files[i].name,
 		    b->files[i].data, b->files[i].len) == -1)
 			return -1;
+	if (bgwrite_sync(o->bg) == -1)
+		return -1;
 	return commit_dir(o);
 }
 

@@ -1,0 +1,42 @@
+#ifndef F2O_BGWRITE_H
+#define F2O_BGWRITE_H
+/*
+ * A background writer: new small files and appends to a descriptor are
+ * copied into a batch and written by one thread, a batch at a time, so
+ * that creating many files overlaps the caller's work. Jobs are done in
+ * the order given. The thread never allocates; a failure is kept and
+ * logged by the caller's next bgwrite_* call, and every later job is
+ * dropped. Used by the bundle writers (bundle_out.c).
+ */
+#include <stddef.h>
+
+#define BGWRITE_BATCH	(1024 * 1024)	/* bytes copied per hand-over */
+
+struct bgwrite;
+
+/*
+ * Start the thread (without one, where limits refuse it, every job runs
+ * at once). prefix (may be NULL) names new files in messages as
+ * "prefix/label". Free with bgwrite_free().
+ */
+struct bgwrite	*bgwrite_new(const char *prefix);
+/*
+ * Create the file label + base (relative to dirfd, which must stay open
+ * until bgwrite_sync/free) with O_EXCL and mode 0644, and write data to
+ * it. label is the whole name for messages. 0, or -1 (logged) if an
+ * earlier job failed.
+ */
+int		 bgwrite_file(struct bgwrite *, int dirfd, const char *label,
+		    size_t base, const void *data, size_t len);
+/* Append data to fd (label names it in messages). 0 or -1 (logged). */
+int		 bgwrite_append(struct bgwrite *, int fd, const char *label,
+		    const void *data, size_t len);
+/* Wait until every job given is done. 0, or -1 (logged once). */
+int		 bgwrite_sync(struct bgwrite *);
+/*
+ * Wait for the batch being written, drop what was not handed over (call
+ * bgwrite_sync first to keep it), stop the thread and free. NULL-safe.
+ */
+void		 bgwrite_free(struct bgwrite *);
+
+#endif
