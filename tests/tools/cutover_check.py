@@ -27,6 +27,13 @@ and rollback phases.
         two runs ended in the same state (normalised: names, statuses,
         counts, task definition revisions; no ids or times) and created
         every resource the same number of times
+    cutover_check.py no-early-create STATE.json LABEL
+        the peer refused no CreateService because the name was still
+        taken (a re-creation sent before the old service was INACTIVE)
+    cutover_check.py batch LIST
+        every check of LIST in one process (a kill test makes hundreds):
+        a line is OUTPUT, then the arguments of one of the above, split
+        by tabs; each check's lines go to its OUTPUT file
 
 Prints "ok ..." / "FAIL ..." lines and exits 1 on a failure. Read-only.
 """
@@ -378,8 +385,41 @@ def same_final(a, b):
     check("same creation counts", not diff, json.dumps(diff))
 
 
+def no_early_create(state, label):
+    n = state["requests"]["errors"].get(
+        "ecs:CreateService InvalidParameterException", 0)
+    check("%s: no CreateService refused (never sent while the name was "
+          "DRAINING)" % label, n == 0,
+          "%d CreateService refused with InvalidParameterException" % n)
+
+
+def batch(path):
+    """Run every check line of path; 1 when one failed, 2 on a bad line."""
+    global fails
+    worst = 0
+    with open(path, encoding="utf-8") as f:
+        lines = [x.rstrip("\n") for x in f if x.strip()]
+    for line in lines:
+        out, _, rest = line.partition("\t")
+        fails = 0
+        saved = sys.stdout
+        with open(out, "w", encoding="utf-8") as sys.stdout:
+            try:
+                rc = main(["cutover_check.py"] + rest.split("\t"))
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                print("FAIL checker error: %s: %s" % (type(e).__name__, e))
+                rc = 1
+            finally:
+                sys.stdout.flush()
+        sys.stdout = saved
+        worst = max(worst, rc)
+    return worst
+
+
 def main(argv):
     args = argv[1:]
+    if len(args) == 2 and args[0] == "batch":
+        return batch(args[1])
     opt = {}
     for name in ("--failed", "--allow-gaps", "--seed"):
         if name in args:
@@ -399,6 +439,8 @@ def main(argv):
         exported(load(args[1]), load(args[2]))
     elif len(args) == 3 and args[0] == "same-final":
         same_final(load(args[1]), load(args[2]))
+    elif len(args) == 3 and args[0] == "no-early-create":
+        no_early_create(load(args[1]), args[2])
     else:
         sys.stderr.write(__doc__)
         return 2
