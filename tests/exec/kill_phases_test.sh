@@ -30,11 +30,11 @@
 # on resume has no "result" of its own) is checked and a fresh one (new
 # peer, new journal) is started for that point. At the end every chosen
 # point must have been killed at, and every (phase, action, boundary) kind
-# covered. The chains and cases run at once, KILL_JOBS (default 4) at a
-# time, each on the peer of its job slot, started over (POST /_f2o/reset)
-# for each chain, case and fresh world: KILL_JOBS peers in all, not one
-# per world. A job's kills are made by one pause_kill.py --serve
-# (pauselib.inc), and the final-state checks of all worlds by one
+# covered. The chains and KILL_JOBS (default 4) groups of mid cases run as
+# jobs, KILL_JOBS at a time, each on the peer of its job slot, started
+# over (POST /_f2o/reset) for each fresh world or case: KILL_JOBS peers in
+# all, not one per world. A job's kills are made by one pause_kill.py
+# --serve (pauselib.inc), and the final-state checks of all worlds by one
 # cutover_check.py batch at the end. Prints SKIP while f2o-exec has no
 # phases.
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_phases_test.sh
@@ -81,11 +81,10 @@ pk() { # log event args...
 }
 
 # A check of cutover_check.py, made with all the others by one batch at
-# the end; its lines go to $1 and count towards job $check_job.
-check_later() { # output-file cutover_check.py arguments...
-	_o=$1; shift
-	{ printf '%s' "$_o"; printf '\t%s' "$@"; printf '\n'; } \
-	    >>"$tmp/checks.$check_job"
+# the end; its lines count towards job $check_job.
+check_later() { # cutover_check.py arguments...
+	{ printf '%s' "$tmp/checks.$check_job.out"; printf '\t%s' "$@"
+	  printf '\n'; } >>"$tmp/checks.$check_job"
 }
 
 # rerun until exit 0 (at most 5 times); ok/FAIL line
@@ -245,7 +244,6 @@ world() {
 	wn=$((wn + 1))
 	w="$cname.$wn"
 	reset_peer "$PEER_KNOBS" || { bad "$w: peer started over"; return 1; }
-	state "$tmp/$w-0.json"
 	new_journal "$tmp/$w.journal"
 	f2o "$tmp/$w-import.log" run "$B" || { bad "$w: import"; return 1; }
 	if [ "$cphase" = rollback ]; then
@@ -260,12 +258,14 @@ world_check() {
 	resume "$w: $cphase resumed after its kills" "$tmp/$w-resume.log" $cargs
 	state "$tmp/$w.json"
 	if [ "$cphase" = cutover ]; then
-		check_later "$tmp/$w.same" same-final "$tmp/ref-cut.json" "$tmp/$w.json"
+		check_later same-final "$tmp/ref-cut.json" "$tmp/$w.json"
 	else
-		check_later "$tmp/$w.same" same-final "$tmp/ref-rb.json" "$tmp/$w.json"
-		check_later "$tmp/$w.exp" exported "$tmp/$w-0.json" "$tmp/$w.json"
+		check_later same-final "$tmp/ref-rb.json" "$tmp/$w.json"
+		# a peer started over holds the state the reference started
+		# from (the same seed; only times differ)
+		check_later exported "$tmp/ref0.json" "$tmp/$w.json"
 	fi
-	check_later "$tmp/$w.traffic" traffic "$tmp/$w.json"
+	check_later traffic "$tmp/$w.json"
 }
 chain() { # uses cname, cphase, cargs
 	wn=0 check_job=$cname
@@ -308,16 +308,11 @@ chain_rbC() { chain_rb rbC; }
 
 # -- cutover killed at a point, then rollback instead of resuming -------------
 mid_case() { # uses name, pt
-	check_job=$name
-	peer_use "$job_slot" || { bad "$name: peer of slot $job_slot"; return 1; }
 	reset_peer "$MID_PEER_KNOBS" || { bad "$name: peer started over"; return 1; }
-	pk_open "$name" || { bad "$name: pause_kill.py --serve"; return 1; }
-	state "$tmp/$name-0.json"
 	new_journal "$tmp/$name.journal"
 	f2o "$tmp/$name-import.log" run "$B" || bad "$name: import"
 	pk "$tmp/$name-killed.log" "$pt" --phase cutover run "$B"
 	r=$pk_r
-	pk_close
 	if [ "$r" = paused ]; then
 		echo "killed-at $pt"
 		journal_says "$name" "${pt%% *}" "${pt#* }" cutover
@@ -327,42 +322,51 @@ mid_case() { # uses name, pt
 	fi
 	resume "$name: rollback after a cutover killed at \"$pt\"" "$tmp/$name-rb.log" rollback "$B"
 	state "$tmp/$name.json"
-	check_later "$tmp/$name.exp" exported "$tmp/$name-0.json" "$tmp/$name.json"
-	check_later "$tmp/$name.traffic" traffic "$tmp/$name.json"
-	check_later "$tmp/$name.early" no-early-create "$tmp/$name.json" "$name"
+	check_later exported "$tmp/ref0.json" "$tmp/$name.json"
+	check_later traffic "$tmp/$name.json"
+	check_later no-early-create "$tmp/$name.json" "$name"
+}
+# The cases k = g, g + KJ, g + 2 KJ, ... in turn (job midG: one job per
+# peer, one pause_kill.py for them all).
+mid_group() { # uses g
+	check_job=mid$g
+	peer_use "$job_slot" || { bad "mid$g: peer of slot $job_slot"; return 1; }
+	pk_open "mid$g" || { bad "mid$g: pause_kill.py --serve"; return 1; }
+	k=0
+	while IFS= read -r pt; do
+		k=$((k + 1)); name="mid$k"
+		[ $(((k - 1) % KJ + 1)) -eq "$g" ] && mid_case
+	done <"$tmp/pts.mid"
+	pk_close
 }
 
 jobs_init "$KJ"
 for c in rbA rbC rbB cutA cutB; do jobs_start "$c" "chain_$c"; done
-k=0
-while IFS= read -r pt; do
-	k=$((k + 1)); name="mid$k"
-	jobs_start "$name" mid_case
-done <"$tmp/pts.mid"
+g=0
+while [ "$g" -lt "$KJ" ]; do
+	g=$((g + 1))
+	jobs_start "mid$g" mid_group
+done
 jobs_wait
 # every world's final-state checks in one process, then each job's lines
 # and its checks' lines
-for c in cutA cutB rbA rbC rbB; do echo "$c"; done >"$tmp/jobnames"
-k=0
-while [ "$k" -lt "$(wc -l <"$tmp/pts.mid")" ]; do
-	k=$((k + 1)); echo "mid$k"
-done >>"$tmp/jobnames"
-while IFS= read -r j; do
+jobnames="cutA cutB rbA rbC rbB"
+g=0
+while [ "$g" -lt "$KJ" ]; do g=$((g + 1)); jobnames="$jobnames mid$g"; done
+for j in $jobnames; do
 	[ -f "$tmp/checks.$j" ] && cat "$tmp/checks.$j"
-done <"$tmp/jobnames" >"$tmp/checks.all"
-$PY tests/tools/cutover_check.py batch "$tmp/checks.all" >"$tmp/checks.out" 2>&1
-while IFS= read -r j; do
+done >"$tmp/checks.all"
+if ! $PY tests/tools/cutover_check.py batch "$tmp/checks.all" >"$tmp/checks.out" 2>&1 &&
+    ! grep -q '^FAIL ' "$tmp"/checks.*.out; then
+	bad "final-state checks ran"; sed 's/^/    /' "$tmp/checks.out" | tail -n 20
+fi
+for j in $jobnames; do
 	jobs_tally "$j"
-	[ -f "$tmp/checks.$j" ] || continue
-	while IFS= read -r line; do
-		out=${line%%"	"*}
-		[ -f "$out" ] || : >"$out"
-		tally "$out"
-		if ! grep -qE '^(ok|FAIL) ' "$out"; then
-			bad "checker ran: $line"; sed 's/^/    /' "$tmp/checks.out" | tail -n 20
-		fi
-	done <"$tmp/checks.$j"
-done <"$tmp/jobnames"
+	if [ -f "$tmp/checks.$j" ]; then
+		[ -f "$tmp/checks.$j.out" ] || bad "$j: no final-state check made"
+		[ -f "$tmp/checks.$j.out" ] && tally "$tmp/checks.$j.out"
+	fi
+done
 
 # -- coverage: every chosen point killed at, every kind covered ---------------
 cat "$tmp"/job.*.out | sed -n 's/^killed-at //p' | sort -u >"$tmp/killed"

@@ -33,7 +33,8 @@ and rollback phases.
     cutover_check.py batch LIST
         every check of LIST in one process (a kill test makes hundreds):
         a line is OUTPUT, then the arguments of one of the above, split
-        by tabs; each check's lines go to its OUTPUT file
+        by tabs; each check's lines are added to its OUTPUT file, with a
+        FAIL line when it made no check (bad arguments, an error)
 
 Prints "ok ..." / "FAIL ..." lines and exits 1 on a failure. Read-only.
 """
@@ -393,26 +394,47 @@ def no_early_create(state, label):
           "%d CreateService refused with InvalidParameterException" % n)
 
 
+class Counted:
+    """A text file that counts the ok/FAIL lines written to it."""
+
+    def __init__(self, f):
+        self.f = f
+        self.checks = 0
+
+    def write(self, text):
+        self.checks += sum(1 for x in text.splitlines()
+                           if x.startswith(("ok ", "FAIL ")))
+        return self.f.write(text)
+
+    def flush(self):
+        self.f.flush()
+
+
 def batch(path):
-    """Run every check line of path; 1 when one failed, 2 on a bad line."""
+    """Run every check line of path; 1 when one failed."""
     global fails
     worst = 0
     with open(path, encoding="utf-8") as f:
         lines = [x.rstrip("\n") for x in f if x.strip()]
     for line in lines:
         out, _, rest = line.partition("\t")
+        args = rest.split("\t")
         fails = 0
         saved = sys.stdout
-        with open(out, "w", encoding="utf-8") as sys.stdout:
+        with open(out, "a", encoding="utf-8") as f:
+            sys.stdout = Counted(f)
             try:
-                rc = main(["cutover_check.py"] + rest.split("\t"))
+                rc = main(["cutover_check.py"] + args)
             except (OSError, ValueError, KeyError, TypeError) as e:
-                print("FAIL checker error: %s: %s" % (type(e).__name__, e))
+                print("FAIL checker error: %s: %s: %s" % (
+                    " ".join(args), type(e).__name__, e))
                 rc = 1
-            finally:
-                sys.stdout.flush()
-        sys.stdout = saved
-        worst = max(worst, rc)
+            if sys.stdout.checks == 0:
+                print("FAIL checker ran: %s (no check made, exit %d)" % (
+                    " ".join(args), rc))
+                rc = max(rc, 1)
+            sys.stdout = saved
+        worst = max(worst, min(rc, 1))
     return worst
 
 
