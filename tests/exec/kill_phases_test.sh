@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2086  # PEER_OPTS / MID_PEER_OPTS / $args are split on purpose
+# shellcheck disable=SC2086  # F2O_EXEC_ARGS / RATES / $cargs are split on purpose
 # Kill test of the cutover and rollback phases (issues 6 and 7): f2o-exec
 # is killed with SIGKILL at exact step boundaries and resumed from its
 # journal. A reference run (import, cutover, rollback on one peer) logs
@@ -30,8 +30,13 @@
 # on resume has no "result" of its own) is checked and a fresh one (new
 # peer, new journal) is started for that point. At the end every chosen
 # point must have been killed at, and every (phase, action, boundary) kind
-# covered. The chains and cases run at once, KILL_JOBS (default 4) at a
-# time, each with its own peer. Prints SKIP while f2o-exec has no phases.
+# covered. The chains and KILL_JOBS (default 4) groups of mid cases run as
+# jobs, KILL_JOBS at a time, each on the peer of its job slot, started
+# over (POST /_f2o/reset) for each fresh world or case: KILL_JOBS peers in
+# all, not one per world. A job's kills are made by one pause_kill.py
+# --serve (pauselib.inc), and the final-state checks of all worlds by one
+# cutover_check.py batch at the end. Prints SKIP while f2o-exec has no
+# phases.
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_phases_test.sh
 # Environment: BUILD, F2O_EXEC_ARGS (default --parallel 4), KILL_JOBS.
 BUILD=${BUILD:-build}
@@ -44,29 +49,42 @@ fail=0
 . tests/exec/peerlib.inc
 . tests/exec/phaselib.inc
 . tests/exec/jobs.inc
+. tests/exec/pauselib.inc
 need_phases
 translate_demo
 B="$tmp/bundle.orig"
-PEER_OPTS="--drain-seconds 1.5"
+# the peers' timing (start_peer: 0.5 s to stability), as reset_peer knobs
+PEER_KNOBS='{"drain_seconds": 1.5, "stop_seconds": null}'
 # longer draining for the kills before a rollback: a kill between a
 # DeleteService and its INACTIVE leaves the name DRAINING for a while;
 # tasks stop faster than they start, so a copy scaled down before the
 # recreated service runs always shows as a gap
-MID_PEER_OPTS="--drain-seconds 3 --stop-seconds 0.2"
+MID_PEER_KNOBS='{"drain_seconds": 3, "stop_seconds": 0.2}'
 
-# f2o-exec stopped at event $2 and killed there; prints pause_kill's
-# result ("paused", "exit RC", ...)
+# A journal of its own and the HOME beside it (f2o() uses the same).
+new_journal() { # file
+	JOURNAL=$1
+	mkdir -p "$tmp/home-${JOURNAL##*/}"
+}
+
+# f2o-exec stopped at event $2 and killed there by this shell's
+# pause_kill.py --serve; sets pk_r ("paused", "exit RC", ...)
 pk() { # log event args...
 	lf=$1; ev=$2; shift 2
-	h="$tmp/home-$(basename "$JOURNAL")"
-	mkdir -p "$h"
-	$PY tests/tools/pause_kill.py --timeout 120 --log "$lf" -- \
-	    env -i PATH="$PATH" HOME="$h" F2O_EXEC_PAUSE_ON="$ev" \
+	pk_run 120 "$lf" env -i PATH="$PATH" HOME="$tmp/home-${JOURNAL##*/}" \
+	    F2O_EXEC_PAUSE_ON="$ev" \
 	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
 	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
 	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
 	    "$E" --poll-interval "$POLL" $RATES --journal "$JOURNAL" \
 	    $F2O_EXEC_ARGS "$@"
+}
+
+# A check of cutover_check.py, made with all the others by one batch at
+# the end; its lines count towards job $check_job.
+check_later() { # cutover_check.py arguments...
+	{ printf '%s' "$tmp/checks.$check_job.out"; printf '\t%s' "$@"
+	  printf '\n'; } >>"$tmp/checks.$check_job"
 }
 
 # rerun until exit 0 (at most 5 times); ok/FAIL line
@@ -90,8 +108,14 @@ resume() { # label log args...
 
 # the state of step $3 in the journal after a kill at event "$2 $3"
 journal_says() { # label boundary step phase
-	st=$(env -i PATH="$PATH" HOME="$tmp" "$E" status --journal "$JOURNAL" \
-	    --phase "$4" "$B" 2>&1 | awk -v id="$3" '$3 == id { print $1 }')
+	env -i PATH="$PATH" HOME="$tmp" "$E" status --journal "$JOURNAL" \
+	    --phase "$4" "$B" >"$tmp/$1.status" 2>&1
+	# the first word of each line whose third is the step id
+	st=""
+	while read -r _s _x _id _r; do
+		[ "$_id" = "$3" ] && st="${st:+$st
+}$_s"
+	done <"$tmp/$1.status"
 	want=in-doubt
 	[ "$2" = result ] && want="done"
 	if [ "$st" = "$want" ]; then
@@ -102,9 +126,13 @@ journal_says() { # label boundary step phase
 }
 
 # -- reference: uninterrupted runs, events logged ----------------------------
-if ! start_peer ref $PEER_OPTS; then bad "peer started (reference)"; fi
+# the peers of the job slots, all started at once; slot 1's runs the
+# reference first
+if ! peer_pool_start "$KJ" --drain-seconds 1.5 || ! peer_use 1; then
+	bad "peers started"; echo "$pass passed, $fail failed"; exit 1
+fi
 state "$tmp/ref0.json"
-JOURNAL="$tmp/ref.journal"
+new_journal "$tmp/ref.journal"
 phase "reference import" "$tmp/ref-import.log" 0 run "$B"
 F2O_ENV="F2O_EXEC_EVENT_LOG=$tmp/ev.cutover"
 phase "reference cutover" "$tmp/ref-cutover.log" 0 --phase cutover run "$B"
@@ -113,7 +141,6 @@ F2O_ENV="F2O_EXEC_EVENT_LOG=$tmp/ev.rollback"
 phase "reference rollback" "$tmp/ref-rollback.log" 0 rollback "$B"
 F2O_ENV=""
 state "$tmp/ref-rb.json"
-stop_peer
 
 # -- the kill points ----------------------------------------------------------
 if ! $PY - "$tmp" <<'PYEOF' >"$tmp/points.out" 2>&1; then
@@ -210,42 +237,47 @@ fi
 cat "$tmp/points.out"
 
 # -- chains --------------------------------------------------------------------
-# A fresh world for chain $cname: its own peer, the import done (and the
-# cutover, for a rollback chain); sets JOURNAL, wn (world number).
+# A fresh world for chain $cname: the job's peer started over, a new
+# journal, the import done (and the cutover, for a rollback chain); sets
+# JOURNAL, wn (world number).
 world() {
 	wn=$((wn + 1))
 	w="$cname.$wn"
-	start_peer "$w" $PEER_OPTS || { bad "$w: peer started"; return 1; }
-	state "$tmp/$w-0.json"
-	JOURNAL="$tmp/$w.journal"
+	reset_peer "$PEER_KNOBS" || { bad "$w: peer started over"; return 1; }
+	new_journal "$tmp/$w.journal"
 	f2o "$tmp/$w-import.log" run "$B" || { bad "$w: import"; return 1; }
 	if [ "$cphase" = rollback ]; then
 		f2o "$tmp/$w-cut.log" --phase cutover run "$B" || { bad "$w: cutover"; return 1; }
 	fi
 	return 0
 }
-# Resume the world's phase to the end, compare with the reference.
+# Resume the world's phase to the end, compare with the reference (at
+# the end, check_later).
 world_check() {
 	w="$cname.$wn"
 	resume "$w: $cphase resumed after its kills" "$tmp/$w-resume.log" $cargs
 	state "$tmp/$w.json"
 	if [ "$cphase" = cutover ]; then
-		check_py "$tmp/$w.same" tests/tools/cutover_check.py same-final "$tmp/ref-cut.json" "$tmp/$w.json"
+		check_later same-final "$tmp/ref-cut.json" "$tmp/$w.json"
 	else
-		check_py "$tmp/$w.same" tests/tools/cutover_check.py same-final "$tmp/ref-rb.json" "$tmp/$w.json"
-		check_py "$tmp/$w.exp" tests/tools/cutover_check.py exported "$tmp/$w-0.json" "$tmp/$w.json"
+		check_later same-final "$tmp/ref-rb.json" "$tmp/$w.json"
+		# a peer started over holds the state the reference started
+		# from (the same seed; only times differ)
+		check_later exported "$tmp/ref0.json" "$tmp/$w.json"
 	fi
-	check_py "$tmp/$w.traffic" tests/tools/cutover_check.py traffic "$tmp/$w.json"
-	stop_peer
+	check_later traffic "$tmp/$w.json"
 }
 chain() { # uses cname, cphase, cargs
-	wn=0
+	wn=0 check_job=$cname
+	peer_use "$job_slot" || { bad "$cname: peer of slot $job_slot"; return 1; }
+	pk_open "$cname" || { bad "$cname: pause_kill.py --serve"; return 1; }
 	world || return 1
 	while IFS= read -r pt; do
 		tries=0
 		while [ "$tries" -lt 2 ]; do
 			tries=$((tries + 1))
-			r=$(pk "$tmp/$cname.k.log" "$pt" $cargs)
+			pk "$tmp/$cname.k.log" "$pt" $cargs
+			r=$pk_r
 			case $r in
 			paused)
 				echo "killed-at $pt"
@@ -258,13 +290,13 @@ chain() { # uses cname, cphase, cargs
 			*)
 				bad "$cname.$wn: kill at \"$pt\": f2o-exec $r"
 				sed 's/^/    /' "$tmp/$cname.k.log" | tail -n 15
-				stop_peer
 				world || return 1
 				break ;;
 			esac
 		done
 	done <"$tmp/pts.$cname"
 	world_check
+	pk_close
 }
 chain_cut() { cname=$1; cphase=cutover; cargs="--phase cutover run $B"; chain; }
 chain_cutA() { chain_cut cutA; }
@@ -276,11 +308,11 @@ chain_rbC() { chain_rb rbC; }
 
 # -- cutover killed at a point, then rollback instead of resuming -------------
 mid_case() { # uses name, pt
-	start_peer "$name" $MID_PEER_OPTS || { bad "$name: peer started"; return 1; }
-	state "$tmp/$name-0.json"
-	JOURNAL="$tmp/$name.journal"
+	reset_peer "$MID_PEER_KNOBS" || { bad "$name: peer started over"; return 1; }
+	new_journal "$tmp/$name.journal"
 	f2o "$tmp/$name-import.log" run "$B" || bad "$name: import"
-	r=$(pk "$tmp/$name-killed.log" "$pt" --phase cutover run "$B")
+	pk "$tmp/$name-killed.log" "$pt" --phase cutover run "$B"
+	r=$pk_r
 	if [ "$r" = paused ]; then
 		echo "killed-at $pt"
 		journal_says "$name" "${pt%% *}" "${pt#* }" cutover
@@ -290,24 +322,50 @@ mid_case() { # uses name, pt
 	fi
 	resume "$name: rollback after a cutover killed at \"$pt\"" "$tmp/$name-rb.log" rollback "$B"
 	state "$tmp/$name.json"
-	check_py "$tmp/$name.exp" tests/tools/cutover_check.py exported "$tmp/$name-0.json" "$tmp/$name.json"
-	check_py "$tmp/$name.traffic" tests/tools/cutover_check.py traffic "$tmp/$name.json"
-	no_early_create "$tmp/$name.json" "$name"
-	stop_peer
+	check_later exported "$tmp/ref0.json" "$tmp/$name.json"
+	check_later traffic "$tmp/$name.json"
+	check_later no-early-create "$tmp/$name.json" "$name"
+}
+# The cases k = g, g + KJ, g + 2 KJ, ... in turn (job midG: one job per
+# peer, one pause_kill.py for them all).
+mid_group() { # uses g
+	check_job=mid$g
+	peer_use "$job_slot" || { bad "mid$g: peer of slot $job_slot"; return 1; }
+	pk_open "mid$g" || { bad "mid$g: pause_kill.py --serve"; return 1; }
+	k=0
+	while IFS= read -r pt; do
+		k=$((k + 1)); name="mid$k"
+		[ $(((k - 1) % KJ + 1)) -eq "$g" ] && mid_case
+	done <"$tmp/pts.mid"
+	pk_close
 }
 
 jobs_init "$KJ"
 for c in rbA rbC rbB cutA cutB; do jobs_start "$c" "chain_$c"; done
-k=0
-while IFS= read -r pt; do
-	k=$((k + 1)); name="mid$k"
-	jobs_start "$name" mid_case
-done <"$tmp/pts.mid"
+g=0
+while [ "$g" -lt "$KJ" ]; do
+	g=$((g + 1))
+	jobs_start "mid$g" mid_group
+done
 jobs_wait
-for c in cutA cutB rbA rbC rbB; do jobs_tally "$c"; done
-k=0
-while [ "$k" -lt "$(wc -l <"$tmp/pts.mid")" ]; do
-	k=$((k + 1)); jobs_tally "mid$k"
+# every world's final-state checks in one process, then each job's lines
+# and its checks' lines
+jobnames="cutA cutB rbA rbC rbB"
+g=0
+while [ "$g" -lt "$KJ" ]; do g=$((g + 1)); jobnames="$jobnames mid$g"; done
+for j in $jobnames; do
+	[ -f "$tmp/checks.$j" ] && cat "$tmp/checks.$j"
+done >"$tmp/checks.all"
+if ! $PY tests/tools/cutover_check.py batch "$tmp/checks.all" >"$tmp/checks.out" 2>&1 &&
+    ! grep -q '^FAIL ' "$tmp"/checks.*.out; then
+	bad "final-state checks ran"; sed 's/^/    /' "$tmp/checks.out" | tail -n 20
+fi
+for j in $jobnames; do
+	jobs_tally "$j"
+	if [ -f "$tmp/checks.$j" ]; then
+		[ -f "$tmp/checks.$j.out" ] || bad "$j: no final-state check made"
+		[ -f "$tmp/checks.$j.out" ] && tally "$tmp/checks.$j.out"
+	fi
 done
 
 # -- coverage: every chosen point killed at, every kind covered ---------------

@@ -15,7 +15,10 @@
 # reference and a fresh chain (new peer, new journal) is started for the
 # point. Two chains run at once: the "reply" points, and all the others. A
 # third job kills a --parallel 4 run at random instants (peer latency on),
-# resuming each time.
+# resuming each time. The three jobs have a peer each, started before the
+# reference run (which uses the first) and started over (POST
+# /_f2o/reset) for each chain; each chain's kills are made by one
+# pause_kill.py --serve (pauselib.inc).
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
@@ -26,6 +29,7 @@ RANDOM_KILLS=${KILL_RANDOM:-12}	# part 2
 
 . tests/exec/peerlib.inc
 . tests/exec/jobs.inc
+. tests/exec/pauselib.inc
 
 F2O_EXEC_ARGS="--poll-interval 0.2 --rate-limit ecs=200/200 --rate-limit ec2=200/200 --rate-limit spot=200/200"
 export F2O_EXEC_ARGS
@@ -39,10 +43,11 @@ else
 	echo "$pass passed, $fail failed"; exit 1
 fi
 
+mkdir -p "$tmp/home"
+
 # Start f2o-exec in the background with extra environment; sets xpid.
 exec_bg() { # log journal [VAR=value ...]
 	log=$1; jr=$2; shift 2
-	mkdir -p "$tmp/home"
 	# shellcheck disable=SC2086
 	env -i PATH="$PATH" HOME="$tmp/home" \
 	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
@@ -54,17 +59,17 @@ exec_bg() { # log journal [VAR=value ...]
 }
 
 # f2o-exec set to stop itself at event $2, SIGKILLed the moment it stops
-# (tests/tools/pause_kill.py waits for the stop, no polling). Sets r to
-# "paused", "exit RC", "signal N" or "timeout" (60 s).
+# (the shell's pause_kill.py --serve waits for the stop, no polling). Sets
+# r to "paused", "exit RC", "signal N" or "timeout" (60 s).
 pause_kill() { # log event journal
-	mkdir -p "$tmp/home"
 	# shellcheck disable=SC2086
-	r=$($PY tests/tools/pause_kill.py --timeout 60 --log "$1" -- \
+	pk_run 60 "$1" \
 	    env -i PATH="$PATH" HOME="$tmp/home" F2O_EXEC_PAUSE_ON="$2" \
 	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
 	    AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
 	    AWS_REGION=us-east-1 SPOTINST_TOKEN="$ST" SPOTINST_ACCOUNT="$SA" \
-	    "$E" --parallel 1 $F2O_EXEC_ARGS --journal "$3" run "$tmp/bundle")
+	    "$E" --parallel 1 $F2O_EXEC_ARGS --journal "$3" run "$tmp/bundle"
+	r=$pk_r
 }
 
 # After a kill at "intent|reply|result STEP": the journal must hold the
@@ -72,8 +77,14 @@ pause_kill() { # log event journal
 journal_says() { # label event journal
 	b=${2%% *}; id=${2#* }
 	case $b in intent|reply) want=in-doubt ;; result) want="done" ;; *) return 0 ;; esac
-	st=$(env -i PATH="$PATH" HOME="$tmp/home" "$E" status --journal "$3" \
-	    "$tmp/bundle" 2>&1 | awk -v id="$id" '$3 == id { print $1 }')
+	env -i PATH="$PATH" HOME="$tmp/home" "$E" status --journal "$3" \
+	    "$tmp/bundle" >"$3.status" 2>&1
+	# the first word of each line whose third is the step id
+	st=""
+	while read -r _s _x _id _r; do
+		[ "$_id" = "$id" ] && st="${st:+$st
+}$_s"
+	done <"$3.status"
 	if [ "$st" = "$want" ]; then
 		ok "$1: killed at \"$2\"; the journal says $want"
 	else
@@ -81,13 +92,15 @@ journal_says() { # label event journal
 	fi
 }
 
-# 1. reference: uninterrupted, logging every event
-start_peer ref || { bad "reference peer"; echo "$pass passed, $fail failed"; exit 1; }
+# 1. reference: uninterrupted, logging every event, on the first of the
+# three jobs' peers
+if ! peer_pool_start 3 || ! peer_use 1; then
+	bad "peers started"; echo "$pass passed, $fail failed"; exit 1
+fi
 exec_bg "$tmp/ref.log" "$tmp/ref.journal" F2O_EXEC_EVENT_LOG="$tmp/events"
 wait "$xpid"; rc=$?
 if [ $rc -eq 0 ]; then ok "reference run exits 0"; else bad "reference run exits $rc"; tail -20 "$tmp/ref.log"; fi
 state "$tmp/ref.json"
-stop_peer
 # Distinct events in order (a wait's polls count once).
 awk '!seen[$0]++' "$tmp/events" >"$tmp/points"
 npoints=$(wc -l <"$tmp/points")
@@ -98,11 +111,10 @@ echo "reference run: $(wc -l <"$tmp/events") events, $npoints distinct kill poin
 grep '^reply ' "$tmp/points" >"$tmp/points.B"
 grep -v '^reply ' "$tmp/points" >"$tmp/points.A"
 
-# 2. chains (one job each, its own peers and journal)
+# 2. chains (one job each, its own peer and journal)
 new_chain() {
-	[ -n "$peer_pid" ] && stop_peer
 	chain=$((chain + 1))
-	start_peer "$cname$chain" || { bad "peer for chain $cname$chain"; return 1; }
+	reset_peer || { bad "peer started over for chain $cname$chain"; return 1; }
 	rm -f "$tmp/$cname.journal"
 }
 check_chain() { # label
@@ -118,6 +130,8 @@ check_chain() { # label
 run_chain() { # uses cname
 	chain=0 iter=0 kills=0
 	jr="$tmp/$cname.journal"
+	peer_use "$job_slot" || { bad "peer of slot $job_slot"; return 1; }
+	pk_open "$cname" || { bad "$cname: pause_kill.py --serve"; return 1; }
 	new_chain || return 1
 	while IFS= read -r point; do
 		[ $iter -ge "$MAX_ITER" ] && break
@@ -153,7 +167,7 @@ run_chain() { # uses cname
 	done
 	if [ $rc -eq 0 ]; then ok "chain $cname: the last chain resumes to the end"; else bad "chain $cname: last chain exits $rc"; tail -20 "$tmp/$cname.last.log"; fi
 	check_chain "last"
-	stop_peer
+	pk_close
 	echo "note chain $cname: $(wc -l <"$tmp/points.$cname") points, $kills SIGKILLs, $chain chain(s), $iter f2o-exec processes"
 }
 chain_A() { cname=A; run_chain; }
@@ -161,12 +175,13 @@ chain_B() { cname=B; run_chain; }
 
 # 3. random instants, --parallel 4, peer latency on every request
 random_kills() {
-start_peer random --faults "seed=3,rate=1,kinds=latency,latency=0.15" || bad "peer for random kills"
+if ! peer_use "$job_slot" || ! reset_peer '{"faults": {"seed": 3, "rate": 1, "kinds": ["latency"], "latency": 0.15}}'; then
+	bad "peer for random kills"
+fi
 rm -f "$tmp/rand.journal"
 k=0 i=0 done_early=0
 while [ $i -lt "$RANDOM_KILLS" ]; do
 	i=$((i + 1))
-	mkdir -p "$tmp/home"
 	# shellcheck disable=SC2086
 	env -i PATH="$PATH" HOME="$tmp/home" \
 	    AWS_ENDPOINT_URL="$AWS_URL" SPOTINST_BASE_URL="$SPOT_URL" \
@@ -195,7 +210,6 @@ chain=random
 state "$tmp/chainrandom.json"
 $PY tests/exec/state_equal.py "$tmp/ref.json" "$tmp/chainrandom.json" "random kills: " >"$tmp/cmp.out" 2>&1
 tally "$tmp/cmp.out"
-stop_peer
 [ $done_early -eq 1 ] && echo "note: a random-kill run finished before being killed"
 }
 

@@ -13,10 +13,12 @@ Writes {"aws": URL, "spot": URL, "pid": N} to FILE once both ports listen.
 GET /_f2o/state (either port) returns everything held plus counters;
 POST /_f2o/faults sets fault injection (JSON, see Faults.set); POST
 /_f2o/refuse closes a port for a while; POST /_f2o/mutate changes state
-as another actor (mutate.py). See README.md. SIGTERM or
+as another actor (mutate.py); POST /_f2o/reset starts over (Peer.reset).
+See README.md. SIGTERM or
 --max-seconds: dump state to --state FILE and exit. Only 127.0.0.1.
 """
 import argparse
+import copy
 import datetime
 import email.utils
 import glob
@@ -55,6 +57,7 @@ ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 EC2_VERSION = "2016-11-15"
 MAX_BODY = 16 * 1024 * 1024
 IDLE_TICK = 1.0         # the ticker's longest sleep (nothing due, no request)
+RESET_KNOBS = ("stable_seconds", "drain_seconds", "stop_seconds")
 FAULT_KINDS = ("throttle", "500", "503", "latency", "drop", "drop_after")
 SIG_MISMATCH = ("The request signature we calculated does not match the "
                 "signature you provided. Check your AWS Secret Access Key "
@@ -475,6 +478,7 @@ class Peer:
     def seed(self, d):
         """Load an export folder: services.json or services/*.json,
         taskdefs/*.json, security-groups.json (all optional)."""
+        self.seed_dir = d           # loaded again by reset()
         s = self.state
         with s.lock:
             p = os.path.join(d, "security-groups.json")
@@ -511,6 +515,39 @@ class Peer:
                     if a["AlarmName"] in s.cw_alarms:
                         s.cw_managed.add(a["AlarmName"])
             self.traffic.seed()
+
+    def reset(self, doc):
+        """POST /_f2o/reset: start over in this process (its ports,
+        credentials and loaded models kept): the state a fresh peer with
+        the same options holds (seeded again, no services f2o made, all
+        counters, traffic and mutations at zero), faults doc["faults"]
+        (as POST /_f2o/faults; none when absent), and the timing knobs
+        RESET_KNOBS of doc changed for the new state. A test reuses one
+        peer for its cases instead of starting one per case."""
+        if not isinstance(doc, dict):
+            raise ValueError("want a JSON object")
+        cfg = copy.copy(self.cfg)
+        for k, v in doc.items():
+            if k == "faults":
+                continue
+            if k not in RESET_KNOBS:
+                raise ValueError("unknown key %r (want faults, %s)" % (
+                    k, ", ".join(RESET_KNOBS)))
+            if (v is None and k != "stop_seconds") or (
+                    v is not None and (isinstance(v, bool) or not isinstance(
+                        v, (int, float)) or not 0 <= v <= 600)):
+                raise ValueError("%s: want seconds 0..600" % k)
+            setattr(cfg, k, v)
+        fresh = Peer(cfg)
+        fresh.faults.set(doc.get("faults") or {})
+        if getattr(self, "seed_dir", None):
+            fresh.seed(self.seed_dir)
+        with self.state.lock:
+            for k in ("cfg", "state", "faults", "ecs", "ec2", "spot", "cw",
+                      "aas", "traffic"):
+                setattr(self, k, getattr(fresh, k))
+        return {"reset": True, "faults": self.faults.spec,
+                "knobs": {k: getattr(cfg, k) for k in RESET_KNOBS}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -654,6 +691,12 @@ class Handler(BaseHTTPRequestHandler):
             except (ValueError, TypeError, AttributeError, KeyError) as e:
                 return self.send_json(400, {"error": "%s: %s" % (
                     type(e).__name__, e)})
+            return self.send_json(200, out)
+        if path == "/_f2o/reset" and self.command == "POST":
+            try:
+                out = peer.reset(json.loads(body.decode("utf-8") or "{}"))
+            except (ValueError, TypeError, AttributeError) as e:
+                return self.send_json(400, {"error": str(e)})
             return self.send_json(200, out)
         return self.send_json(404, {"error": "no such control path"})
 

@@ -27,6 +27,14 @@ and rollback phases.
         two runs ended in the same state (normalised: names, statuses,
         counts, task definition revisions; no ids or times) and created
         every resource the same number of times
+    cutover_check.py no-early-create STATE.json LABEL
+        the peer refused no CreateService because the name was still
+        taken (a re-creation sent before the old service was INACTIVE)
+    cutover_check.py batch LIST
+        every check of LIST in one process (a kill test makes hundreds):
+        a line is OUTPUT, then the arguments of one of the above, split
+        by tabs; each check's lines are added to its OUTPUT file, with a
+        FAIL line when it made no check (bad arguments, an error)
 
 Prints "ok ..." / "FAIL ..." lines and exits 1 on a failure. Read-only.
 """
@@ -378,8 +386,62 @@ def same_final(a, b):
     check("same creation counts", not diff, json.dumps(diff))
 
 
+def no_early_create(state, label):
+    n = state["requests"]["errors"].get(
+        "ecs:CreateService InvalidParameterException", 0)
+    check("%s: no CreateService refused (never sent while the name was "
+          "DRAINING)" % label, n == 0,
+          "%d CreateService refused with InvalidParameterException" % n)
+
+
+class Counted:
+    """A text file that counts the ok/FAIL lines written to it."""
+
+    def __init__(self, f):
+        self.f = f
+        self.checks = 0
+
+    def write(self, text):
+        self.checks += sum(1 for x in text.splitlines()
+                           if x.startswith(("ok ", "FAIL ")))
+        return self.f.write(text)
+
+    def flush(self):
+        self.f.flush()
+
+
+def batch(path):
+    """Run every check line of path; 1 when one failed."""
+    global fails
+    worst = 0
+    with open(path, encoding="utf-8") as f:
+        lines = [x.rstrip("\n") for x in f if x.strip()]
+    for line in lines:
+        out, _, rest = line.partition("\t")
+        args = rest.split("\t")
+        fails = 0
+        saved = sys.stdout
+        with open(out, "a", encoding="utf-8") as f:
+            sys.stdout = Counted(f)
+            try:
+                rc = main(["cutover_check.py"] + args)
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                print("FAIL checker error: %s: %s: %s" % (
+                    " ".join(args), type(e).__name__, e))
+                rc = 1
+            if sys.stdout.checks == 0:
+                print("FAIL checker ran: %s (no check made, exit %d)" % (
+                    " ".join(args), rc))
+                rc = max(rc, 1)
+            sys.stdout = saved
+        worst = max(worst, min(rc, 1))
+    return worst
+
+
 def main(argv):
     args = argv[1:]
+    if len(args) == 2 and args[0] == "batch":
+        return batch(args[1])
     opt = {}
     for name in ("--failed", "--allow-gaps", "--seed"):
         if name in args:
@@ -399,6 +461,8 @@ def main(argv):
         exported(load(args[1]), load(args[2]))
     elif len(args) == 3 and args[0] == "same-final":
         same_final(load(args[1]), load(args[2]))
+    elif len(args) == 3 and args[0] == "no-early-create":
+        no_early_create(load(args[1]), args[2])
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -5,12 +5,22 @@ SIGKILL it the moment it stops: a kill at an exact step boundary, driven
 by the stop itself (waitpid with WUNTRACED), not by a delay or a poll.
 
     pause_kill.py [--timeout 120] [--log FILE] -- COMMAND [ARGS...]
+    pause_kill.py --serve
 
 Prints "paused" when the command stopped and was killed, "exit RC" when it
 ended first (its event never came), "signal N" when a signal ended it, or
 "timeout" (and kills it) after --timeout seconds. The command runs in its
 own process group, which is what is killed. Exit 0 unless the command
-could not be run (1) or the usage is wrong (2).
+could not be run (1) or the usage is wrong (2). A command of the form
+"env -i NAME=VALUE... PROGRAM ARGS..." is started with exactly that
+environment by this process itself (no env process in between).
+
+--serve runs one command after another for a test that kills at many
+points (tests/exec/pauselib.inc), so that it starts one Python, not one
+per kill: each request on stdin is a line "TIMEOUT LOG N" (LOG "-": no
+log) and then N lines, one argument each; the answer is one line on
+stdout, as above ("error: ..." when the command could not be run or the
+request is malformed). Ends at end of input.
 """
 import argparse
 import os
@@ -19,27 +29,36 @@ import subprocess
 import sys
 import threading
 
+MAX_ARGS = 1000         # arguments of one --serve request
 
-def main(argv):
-    if "--" not in argv:
-        sys.stderr.write(__doc__)
-        return 2
-    i = argv.index("--")
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--timeout", type=float, default=120.0)
-    ap.add_argument("--log")
-    a = ap.parse_args(argv[1:i])
-    cmd = argv[i + 1:]
-    if not cmd:
-        sys.stderr.write(__doc__)
-        return 2
-    out = open(a.log, "w") if a.log else subprocess.DEVNULL
+
+def split_env(cmd):
+    """(argv, environment or None) of env -i NAME=VALUE... PROGRAM ARGS."""
+    if len(cmd) < 3 or os.path.basename(cmd[0]) != "env" or cmd[1] != "-i":
+        return cmd, None
+    env = {}
+    i = 2
+    while i < len(cmd) and "=" in cmd[i] and not cmd[i].startswith("="):
+        k, _, v = cmd[i].partition("=")
+        env[k] = v
+        i += 1
+    if i >= len(cmd) or cmd[i].startswith("-"):
+        return cmd, None        # not the plain form: let env handle it
+    return cmd[i:], env
+
+
+def pause_kill(cmd, timeout, log):
+    """The result word of one run (see above); raises OSError when the
+    command cannot be started."""
+    argv, env = split_env(cmd)
+    out = open(log, "w") if log else subprocess.DEVNULL
     try:
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=env,
                              start_new_session=True)
-    except OSError as e:
-        sys.stderr.write("pause_kill: %s: %s\n" % (cmd[0], e))
-        return 1
+    finally:
+        if log:
+            out.close()
     late = []
 
     def expire():
@@ -48,7 +67,7 @@ def main(argv):
             os.killpg(p.pid, signal.SIGKILL)
         except OSError:
             pass
-    timer = threading.Timer(a.timeout, expire)
+    timer = threading.Timer(timeout, expire)
     timer.daemon = True
     timer.start()
     result = None
@@ -66,9 +85,71 @@ def main(argv):
             result = "signal %d" % os.WTERMSIG(st)
     timer.cancel()
     p.returncode = 0        # reaped above; keep Popen from waiting again
-    if a.log:
-        out.close()
-    print(result)
+    return result
+
+
+def request(inp):
+    """(timeout, log, argv) of the next --serve request, None at the end;
+    raises ValueError on a malformed one."""
+    head = inp.readline()
+    if not head:
+        return None
+    f = head.split()
+    if len(f) != 3 or not f[2].isdigit() or not 0 < int(f[2]) <= MAX_ARGS:
+        raise ValueError("want \"TIMEOUT LOG N\", got %r" % head[:200])
+    timeout = float(f[0])
+    if not 0 < timeout <= 3600:
+        raise ValueError("timeout %r: want 0..3600 seconds" % f[0])
+    argv = []
+    for _ in range(int(f[2])):
+        line = inp.readline()
+        if not line:
+            raise ValueError("end of input inside a request")
+        argv.append(line[:-1] if line.endswith("\n") else line)
+    return timeout, (None if f[1] == "-" else f[1]), argv
+
+
+def serve(inp, outp):
+    while True:
+        try:
+            req = request(inp)
+        except ValueError as e:
+            # the request stream is out of step: answer and stop
+            outp.write("error: %s\n" % e)
+            outp.flush()
+            return 2
+        if req is None:
+            return 0
+        timeout, log, argv = req
+        try:
+            res = pause_kill(argv, timeout, log)
+        except OSError as e:
+            res = "error: %s: %s" % (argv[0], e)
+        outp.write(res + "\n")
+        outp.flush()
+
+
+def main(argv):
+    if argv[1:] == ["--serve"]:
+        return serve(sys.stdin, sys.stdout)
+    if "--" not in argv:
+        sys.stderr.write(__doc__)
+        return 2
+    i = argv.index("--")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--log")
+    a = ap.parse_args(argv[1:i])
+    cmd = argv[i + 1:]
+    if not cmd:
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        res = pause_kill(cmd, a.timeout, a.log)
+    except OSError as e:
+        sys.stderr.write("pause_kill: %s: %s\n" % (cmd[0], e))
+        return 1
+    print(res)
     return 0
 
 
