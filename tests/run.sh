@@ -22,7 +22,7 @@ JOBS=${F2O_TEST_JOBS:-$((ncpu * 2))}
 # not left waiting on one of them at the end. Only the start order.
 # Longest wall first, as measured by the timing table (the jobs that wait
 # on peers for minutes, then the CPU-heavy ones); "make" is the live fuzz.
-FIRST="tests/exec/kill_phases_test.sh tests/exec/export_test.sh tests/exec/adopt_test.sh tests/exec/autoscale_test.sh tests/exec/moto_aas_test.sh tests/exec/preflight_test.sh tests/exec/translate_memory_test.sh tests/exec/creds_e2e.sh tests/exec/kill_test.sh tests/exec/moto_test.sh tests/exec/rollback_fail_test.sh tests/peers/test_peer.py tests/golden.sh make tests/peers/test_traffic.py tests/exec/rollback_e2e.sh tests/exec/phase_test.sh"
+FIRST="tests/exec/export_test.sh tests/exec/kill_phases_test.sh tests/exec/rollback_fail_test.sh tests/exec/moto_test.sh tests/peers/test_svcpol_replay.py tests/exec/adopt_test.sh tests/exec/moto_aas_test.sh tests/peers/test_peer.py tests/peers/test_traffic.py tests/exec/run_e2e.sh tests/exec/autoscale_test.sh tests/exec/kill_test.sh tests/golden.sh tests/exec/creds_e2e.sh tests/exec/rollback_e2e.sh tests/exec/preflight_test.sh tests/exec/phase_test.sh make"
 pass=0
 fail=0
 failed_names=""
