@@ -9,16 +9,6 @@
 #include "hashmap.h"
 #include "xalloc.h"
 
-/* Key blocks: the first small, each next twice as large up to this. */
-#define HASHMAP_BLOCK_MIN	256
-#define HASHMAP_BLOCK_MAX	(64 * 1024)
-
-struct hashmap_block {
-	struct hashmap_block *next;
-	size_t	 size;		/* of text */
-	char	 text[];
-};
-
 /* FNV-1a over key; *len set to its length. */
 static uint64_t
 fnv1a(const char *s, size_t *len)
@@ -53,46 +43,13 @@ hashmap_init(struct hashmap *m)
 void
 hashmap_cleanup(struct hashmap *m)
 {
-	struct hashmap_block *b, *next;
-
 	if (m == NULL)
 		return;
-	for (b = m->blocks; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	xarena_free(&m->keytext);
 	free(m->keys);
 	free(m->vals);
 	free(m->hashes);
 	memset(m, 0, sizeof(*m));
-}
-
-/* A copy of key (len bytes and its NUL) in the map's blocks. */
-static char *
-copy_key(struct hashmap *m, const char *key, size_t len)
-{
-	struct hashmap_block *b;
-	size_t size;
-	char *p;
-
-	if (len + 1 > m->room) {
-		size = m->blocks == NULL ? HASHMAP_BLOCK_MIN :
-		    m->blocks->size * 2;
-		if (size > HASHMAP_BLOCK_MAX)
-			size = HASHMAP_BLOCK_MAX;
-		if (size < len + 1)
-			size = len + 1;
-		b = xmalloc(sizeof(*b) + size);
-		b->size = size;
-		b->next = m->blocks;
-		m->blocks = b;
-		m->room = size;
-	}
-	b = m->blocks;
-	p = b->text + (b->size - m->room);
-	memcpy(p, key, len + 1);
-	m->room -= len + 1;
-	return p;
 }
 
 static void
@@ -144,7 +101,7 @@ hashmap_intern(struct hashmap *m, const char *key, size_t val)
 		grow(m);
 	j = find(m, key, h);
 	if (m->keys[j] == NULL) {
-		m->keys[j] = copy_key(m, key, len);
+		m->keys[j] = xarena_strndup(&m->keytext, key, len);
 		m->hashes[j] = h;
 		m->len++;
 	}

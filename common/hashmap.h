@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hashmap_block;
+#include "xalloc.h"
 
 struct hashmap {
 	char	**keys;		/* NULL: empty slot */
@@ -19,8 +19,7 @@ struct hashmap {
 	uint32_t *hashes;
 	size_t	  cap;		/* power of two */
 	size_t	  len;
-	struct hashmap_block *blocks;	/* the keys' text, newest first */
-	size_t	  room;		/* bytes left in blocks */
+	struct xarena keytext;	/* the keys' text */
 };
 
 void	hashmap_init(struct hashmap *);

@@ -291,13 +291,12 @@ jp_value(struct jp *p, const cJSON *item, size_t *depth)
 
 /*
  * The text of item, with a final newline when nl; NULL where cJSON would
- * print nothing.
+ * print nothing. depth: the nesting the formatted text is indented for.
  */
 static char *
-jp_print(const cJSON *item, bool format, bool sort, bool nl)
+jp_print(const cJSON *item, bool format, bool sort, bool nl, size_t depth)
 {
 	struct jp p = { NULL, 0, 0, format, sort };
-	size_t depth = 0;
 
 	if (item == NULL || !jp_value(&p, item, &depth)) {
 		free(p.buf);
@@ -323,17 +322,23 @@ jp_or_die(char *s)
 char *
 json_print(const cJSON *item)
 {
-	return jp_or_die(jp_print(item, true, false, true));
+	return jp_or_die(jp_print(item, true, false, true, 0));
 }
 
 char *
 json_canonical(const cJSON *item)
 {
-	return jp_or_die(jp_print(item, false, true, false));
+	return jp_or_die(jp_print(item, false, true, false, 0));
 }
 
 char *
 json_print_compact(const cJSON *item)
 {
-	return jp_print(item, false, false, false);
+	return jp_print(item, false, false, false, 0);
+}
+
+char *
+json_print_nested(const cJSON *item, size_t depth)
+{
+	return jp_or_die(jp_print(item, true, false, false, depth));
 }

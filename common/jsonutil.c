@@ -347,24 +347,17 @@ json_stream_open(struct json_stream *js, struct strbuf *sb,
 }
 
 /*
- * An item of an array member of the top object: depth 2, so every line
- * after its first gets two more tabs; items are separated by ", " (as
- * cJSON prints arrays).
+ * An item of an array member of the top object: printed at depth 2;
+ * items are separated by ", " (as cJSON prints arrays).
  */
 void
 json_stream_item(struct json_stream *js, const cJSON *item)
 {
-	char *t = json_print(item), *p = t, *nl;
+	char *t = json_print_nested(item, 2);
 
 	if (js->n++ > 0)
 		(void)strbuf_add(js->sb, ", ", 2);
-	/* json_print ends with a newline that is not part of the item */
-	while ((nl = strchr(p, '\n')) != NULL && nl[1] != '\0') {
-		(void)strbuf_add(js->sb, p, (size_t)(nl - p + 1));
-		(void)strbuf_add(js->sb, "\t\t", 2);
-		p = nl + 1;
-	}
-	(void)strbuf_add(js->sb, p, strlen(p) - (nl != NULL ? 1 : 0));
+	(void)strbuf_puts(js->sb, t);
 	free(t);
 }
 

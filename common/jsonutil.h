@@ -74,6 +74,11 @@ char	*json_canonical(const cJSON *item);
  * Free with free().
  */
 char	*json_print_compact(const cJSON *item);
+/*
+ * json_print's layout for an item nested depth levels deep (its inner
+ * lines indented for that depth), without the final newline.
+ */
+char	*json_print_nested(const cJSON *item, size_t depth);
 /* Sort object members by key, recursively, in place. */
 void	json_sort_keys(cJSON *item);
 const char *json_type_name(const cJSON *item);

@@ -15,42 +15,13 @@
 
 /*
  * The steps' strings (titles, requests, outputs, ids not in the plan yet)
- * in blocks: hundreds of thousands of small strings for a large export,
- * all freed with the plan.
+ * are in the plan's arena: hundreds of thousands of small strings for a
+ * large export, all freed with the plan.
  */
-#define PLAN_ARENA_BLOCK	(256 * 1024)
-
-struct plan_arena {
-	struct plan_arena *next;
-	size_t	 used;
-	size_t	 cap;
-	char	 data[];
-};
-
 static char *
 plan_strdup(struct plan *p, const char *s)
 {
-	size_t n = strlen(s) + 1;
-	struct plan_arena *a = p->arena, *b;
-
-	if (a == NULL || a->cap - a->used < n) {
-		b = xmalloc(sizeof(*b) + (n > PLAN_ARENA_BLOCK / 4 ? n :
-		    PLAN_ARENA_BLOCK));
-		b->cap = n > PLAN_ARENA_BLOCK / 4 ? n : PLAN_ARENA_BLOCK;
-		b->used = 0;
-		if (a != NULL && b->cap == n) {
-			/* a string of its own: the current block stays */
-			b->next = a->next;
-			a->next = b;
-		} else {
-			b->next = a;
-			p->arena = b;
-		}
-		a = b;
-	}
-	memcpy(a->data + a->used, s, n);
-	a->used += n;
-	return a->data + a->used - n;
+	return xarena_strndup(&p->strings, s, strlen(s));
 }
 
 /* A step id: the plan's own copy when the step exists. */
@@ -88,7 +59,6 @@ step_cleanup(struct plan_step *s)
 void
 plan_free(struct plan *p)
 {
-	struct plan_arena *a;
 	size_t i;
 
 	if (p == NULL)
@@ -98,10 +68,7 @@ plan_free(struct plan *p)
 	free(p->steps);
 	hashmap_cleanup(&p->ids);
 	hashmap_cleanup(&p->atoms);
-	while ((a = p->arena) != NULL) {
-		p->arena = a->next;
-		free(a);
-	}
+	xarena_free(&p->strings);
 	free(p);
 }
 

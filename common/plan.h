@@ -39,7 +39,6 @@ struct plan_output {
 };
 
 struct plan;
-struct plan_arena;
 
 /*
  * id, phase, action: kept by the plan's maps; the other strings by its
@@ -68,7 +67,7 @@ struct plan {
 	size_t	 cap;
 	struct hashmap ids;	/* id -> index into steps */
 	struct hashmap atoms;	/* the phases and actions of the steps */
-	struct plan_arena *arena;	/* the steps' other strings */
+	struct xarena strings;	/* the steps' other strings */
 };
 
 struct plan	*plan_new(void);

@@ -104,3 +104,72 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+/* Arena blocks: the first small, each next twice as large up to this. */
+#define XARENA_BLOCK_MIN	256
+#define XARENA_BLOCK_MAX	(64 * 1024)
+
+struct xarena_block {
+	struct xarena_block *next;
+	size_t	 size;		/* of text */
+	char	 text[];
+};
+
+char *
+xarena_strndup(struct xarena *a, const char *s, size_t len)
+{
+	struct xarena_block *b;
+	size_t size;
+	char *p;
+
+	if (len + 1 > XARENA_BLOCK_MAX) {
+		/* a block of its own, behind the current one: room stays */
+		b = xmalloc(sizeof(*b) + len + 1);
+		b->size = len + 1;
+		if (a->blocks != NULL) {
+			b->next = a->blocks->next;
+			a->blocks->next = b;
+		} else {
+			b->next = NULL;
+			a->blocks = b;
+			a->room = 0;
+		}
+		memcpy(b->text, s, len);
+		b->text[len] = '\0';
+		return b->text;
+	}
+	if (len + 1 > a->room) {
+		size = a->blocks == NULL ? XARENA_BLOCK_MIN :
+		    a->blocks->size * 2;
+		if (size > XARENA_BLOCK_MAX)
+			size = XARENA_BLOCK_MAX;
+		if (size < len + 1)
+			size = len + 1;
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->next = a->blocks;
+		a->blocks = b;
+		a->room = size;
+	}
+	b = a->blocks;
+	p = b->text + (b->size - a->room);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	a->room -= len + 1;
+	return p;
+}
+
+void
+xarena_free(struct xarena *a)
+{
+	struct xarena_block *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->blocks = NULL;
+	a->room = 0;
+}

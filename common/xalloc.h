@@ -14,6 +14,19 @@ void	*xreallocarray(void *, size_t, size_t);
  */
 void	*xgrow(void *, size_t n, size_t size);
 char	*xstrdup(const char *);
+/*
+ * Strings kept until the arena is freed, in blocks (the first small, each
+ * next twice as large up to a limit; a longer string gets a block of its
+ * own): no allocation per string. A zeroed struct is an empty arena.
+ */
+struct xarena_block;
+struct xarena {
+	struct xarena_block *blocks;	/* newest first */
+	size_t	 room;			/* bytes left in blocks */
+};
+/* A copy of the len bytes of s and a NUL. */
+char	*xarena_strndup(struct xarena *, const char *s, size_t len);
+void	 xarena_free(struct xarena *);
 char	*xstrndup(const char *, size_t);
 /* printf into a new string; free with free(). */
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

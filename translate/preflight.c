@@ -143,16 +143,19 @@ fp_member(cJSON *fp, const char *key)
 static bool
 fp_new_key(struct hashmap *seen, const char *key, bool fold)
 {
-	char *k = xstrdup(key), *p;
+	char *k = NULL, *p;
 	size_t unused;
 	bool fresh;
 
-	if (fold)
+	if (fold) {
+		k = xstrdup(key);
 		for (p = k; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-	fresh = !hashmap_get(seen, k, &unused);
+		key = k;
+	}
+	fresh = !hashmap_get(seen, key, &unused);
 	if (fresh)
-		hashmap_put(seen, k, 0);
+		hashmap_put(seen, key, 0);
 	free(k);
 	return fresh;
 }

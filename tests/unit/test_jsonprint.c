@@ -32,6 +32,34 @@ same_text(char *got, char *want)
 	cJSON_free(want);
 }
 
+/*
+ * json_print_nested(t, 2) is t's text as cJSON prints it as the item of an
+ * array member of an object ({"a": [t]}, as json_stream_item places it).
+ */
+static void
+same_nested(const cJSON *t)
+{
+	static const char head[] = "{\n\t\"a\":\t[", tail[] = "]\n}";
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "a");
+	char *all, *want;
+	size_t n;
+
+	cJSON_AddItemToArray(a, cJSON_Duplicate(t, 1));
+	all = cJSON_Print(o);
+	cJSON_Delete(o);
+	assert_non_null(all);
+	n = strlen(all);
+	assert_true(n > strlen(head) + strlen(tail));
+	assert_memory_equal(all, head, strlen(head));
+	assert_string_equal(all + n - strlen(tail), tail);
+	n -= strlen(head) + strlen(tail);
+	want = cJSON_malloc(n + 1);
+	memcpy(want, all + strlen(head), n);
+	want[n] = '\0';
+	cJSON_free(all);
+	same_text(json_print_nested(t, 2), want);
+}
+
 /* What the printers must equal: cJSON's text (with json_print's "\n"). */
 static void
 same_as_cjson(const cJSON *t)
@@ -51,6 +79,7 @@ same_as_cjson(const cJSON *t)
 	json_sort_keys(dup);
 	same_text(json_canonical(t), cJSON_PrintUnformatted(dup));
 	cJSON_Delete(dup);
+	same_nested(t);
 }
 
 static const double numbers[] = {
