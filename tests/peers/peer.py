@@ -423,10 +423,13 @@ class Peer:
     def snapshot(self):
         s = self.state
         with s.lock:
+            # tick applies every transition due by now and observes each;
+            # advancing a record here as well would apply one that falls
+            # due between the two unobserved, and the traffic monitor
+            # would miss the gap it opens
             self.traffic.tick()
             services = []
             for rec in s.services:
-                self.ecs.advance(rec)
                 svc = fake_ecs.wire(awsmodel.service_model("ecs").shape_for(
                     "Service"), rec["svc"])
                 svc["tags"] = s.tags.get(svc.get("serviceArn"), [])

@@ -271,8 +271,19 @@ def test_replay(tmp):
         wait_for(lambda: traffic(ports)["web"]["gaps"], 30.0)
         snap("s3")
         rc, out = checker(["traffic", st["s3"]], os.path.join(tmp, "t3"))
+        web = traffic(ports)["web"]
         tp.check("cutover_check traffic catches a gap",
-                 rc == 1 and "FAIL traffic web: no gap" in out, out[-2000:])
+                 rc == 1 and "FAIL traffic web: no gap" in out,
+                 out[-1500:] + "\nweb served by (last 6): " +
+                 json.dumps(web["servedBy"][-6:]) + "\nservices: " +
+                 json.dumps([(s["service"]["serviceName"],
+                              s["service"]["status"],
+                              s["service"].get("desiredCount"),
+                              s["service"].get("runningCount"),
+                              [d.get("rolloutState") for d in
+                               s["service"].get("deployments") or []])
+                             for s in tp.get_state(ports["aws"])["ecs"]["services"]
+                             if s["cluster"] == "shop"]))
     finally:
         ports["proc"].send_signal(signal.SIGTERM)
         try:
