@@ -80,13 +80,6 @@ pk() { # log event args...
 	    $F2O_EXEC_ARGS "$@"
 }
 
-# A check of cutover_check.py, made with all the others by one batch at
-# the end; its lines count towards job $check_job.
-check_later() { # cutover_check.py arguments...
-	{ printf '%s' "$tmp/checks.$check_job.out"; printf '\t%s' "$@"
-	  printf '\n'; } >>"$tmp/checks.$check_job"
-}
-
 # rerun until exit 0 (at most 5 times); ok/FAIL line
 resume() { # label log args...
 	label=$1; lf=$2; shift 2
@@ -353,19 +346,11 @@ jobs_wait
 jobnames="cutA cutB rbA rbC rbB"
 g=0
 while [ "$g" -lt "$KJ" ]; do g=$((g + 1)); jobnames="$jobnames mid$g"; done
-for j in $jobnames; do
-	[ -f "$tmp/checks.$j" ] && cat "$tmp/checks.$j"
-done >"$tmp/checks.all"
-if ! $PY tests/tools/cutover_check.py batch "$tmp/checks.all" >"$tmp/checks.out" 2>&1 &&
-    ! grep -q '^FAIL ' "$tmp"/checks.*.out; then
-	bad "final-state checks ran"; sed 's/^/    /' "$tmp/checks.out" | tail -n 20
-fi
+# shellcheck disable=SC2086
+checks_batch $jobnames
 for j in $jobnames; do
 	jobs_tally "$j"
-	if [ -f "$tmp/checks.$j" ]; then
-		[ -f "$tmp/checks.$j.out" ] || bad "$j: no final-state check made"
-		[ -f "$tmp/checks.$j.out" ] && tally "$tmp/checks.$j.out"
-	fi
+	checks_tally "$j"
 done
 
 # -- coverage: every chosen point killed at, every kind covered ---------------

@@ -30,6 +30,12 @@ and rollback phases.
     cutover_check.py no-early-create STATE.json LABEL
         the peer refused no CreateService because the name was still
         taken (a re-creation sent before the old service was INACTIVE)
+    cutover_check.py nothing-left STATE.json LABEL
+        after a rollback on a peer with --ocean-instances, nothing of
+        f2o's beyond what "exported" checks: no Ocean instance running,
+        no container instance left, every node group DELETE carried
+        deleteContainerInstances=true, and DeleteSecurityGroup never met
+        DependencyViolation (f2o waited for the instances to go first)
     cutover_check.py batch LIST
         every check of LIST in one process (a kill test makes hundreds):
         a line is OUTPUT, then the arguments of one of the above, split
@@ -394,6 +400,28 @@ def no_early_create(state, label):
           "%d CreateService refused with InvalidParameterException" % n)
 
 
+def nothing_left(s, label):
+    run = [i["InstanceId"] for i in s["ec2"]["instances"]
+           if i["State"]["Name"] == "running"]
+    check("%s: no Ocean instance running" % label, not run, run)
+    ci = [c["containerInstance"]["ec2InstanceId"]
+          for c in s["ecs"]["containerInstances"]
+          if c["containerInstance"]["status"] != "INACTIVE"]
+    check("%s: no container instance left" % label, not ci, ci)
+    dels = [e for e in s["log"] if e["op"] == "spot:DeleteOceanLaunchSpec"]
+    bad = [e for e in dels
+           if (e.get("query") or {}).get("deleteContainerInstances") !=
+           "true"]
+    check("%s: every VNG DELETE carried deleteContainerInstances=true (%d)"
+          % (label, len(dels)), not bad, bad)
+    dv = s["requests"]["errors"].get("ec2:DeleteSecurityGroup "
+                                     "DependencyViolation", 0)
+    check("%s: DeleteSecurityGroup never met DependencyViolation" % label,
+          dv == 0, "%s (instances: %s)" % (dv, [
+              (i["InstanceId"], i["State"]["Name"], i.get("launchSpecId"),
+               i.get("terminatedAt")) for i in s["ec2"]["instances"]]))
+
+
 class Counted:
     """A text file that counts the ok/FAIL lines written to it."""
 
@@ -463,6 +491,8 @@ def main(argv):
         same_final(load(args[1]), load(args[2]))
     elif len(args) == 3 and args[0] == "no-early-create":
         no_early_create(load(args[1]), args[2])
+    elif len(args) == 3 and args[0] == "nothing-left":
+        nothing_left(load(args[1]), args[2])
     else:
         sys.stderr.write(__doc__)
         return 2
