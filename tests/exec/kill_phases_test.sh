@@ -7,7 +7,9 @@
 # sent; "reply STEP" = an answer received, RESULT not written yet;
 # "result STEP" = RESULT written). A kill point is an event; f2o-exec is
 # started with F2O_EXEC_PAUSE_ON=<event>, stops itself there and
-# tests/tools/pause_kill.py SIGKILLs it the moment it stops. The kinds of
+# tests/tools/pause_kill.py SIGKILLs it the moment it stops; the same
+# process then reads the step's state in the journal file
+# (tests/tools/journal_read.py, the format of exec/jrecord.h). The kinds of
 # kill point are (phase, step kind, boundary), a step kind being the step
 # id without its service (cut/*:delete, rb/*:fargate-temp, rb/vng/*, ...):
 #   cutover chains: one kill per step kind of the cutover at its INTENT
@@ -99,16 +101,11 @@ resume() { # label log args...
 	fi
 }
 
-# the state of step $3 in the journal after a kill at event "$2 $3"
-journal_says() { # label boundary step phase
-	env -i PATH="$PATH" HOME="$tmp" "$E" status --journal "$JOURNAL" \
-	    --phase "$4" "$B" >"$tmp/$1.status" 2>&1
-	# the first word of each line whose third is the step id
-	st=""
-	while read -r _s _x _id _r; do
-		[ "$_id" = "$3" ] && st="${st:+$st
-}$_s"
-	done <"$tmp/$1.status"
+# the state of step $3 in the journal file after a kill at event "$2 $3"
+# (asked of this shell's pause_kill.py --serve: no process per kill)
+journal_says() { # label boundary step
+	pk_journal "$JOURNAL" "$3"
+	st=$pk_r
 	want=in-doubt
 	[ "$2" = result ] && want="done"
 	if [ "$st" = "$want" ]; then
@@ -274,7 +271,7 @@ chain() { # uses cname, cphase, cargs
 			case $r in
 			paused)
 				echo "killed-at $pt"
-				journal_says "$cname.$wn" "${pt%% *}" "${pt#* }" "$cphase"
+				journal_says "$cname.$wn" "${pt%% *}" "${pt#* }"
 				break ;;
 			"exit 0")
 				# finished before this point: check, start afresh
@@ -308,7 +305,7 @@ mid_case() { # uses name, pt
 	r=$pk_r
 	if [ "$r" = paused ]; then
 		echo "killed-at $pt"
-		journal_says "$name" "${pt%% *}" "${pt#* }" cutover
+		journal_says "$name" "${pt%% *}" "${pt#* }"
 	else
 		bad "$name: cutover not stopped at \"$pt\" ($r)"
 		sed 's/^/    /' "$tmp/$name-killed.log" | tail -n 15

@@ -9,11 +9,12 @@
 # each distinct event, in order, f2o-exec resumes the same journal with
 # F2O_EXEC_PAUSE_ON="<event>": it stops itself with SIGSTOP there (it does
 # not kill itself) and tests/tools/pause_kill.py SIGKILLs it the moment it
-# stops; the journal must then say the step is in doubt (intent, reply) or
-# done (result). A chain that finishes before its point (e.g. a create
-# adopted on resume has no "result" of its own) is checked against the
-# reference and a fresh chain (new peer, new journal) is started for the
-# point. Two chains run at once: the "reply" points, and all the others. A
+# stops; the journal file must then say the step is in doubt (intent,
+# reply) or done (result), read by the same process
+# (tests/tools/journal_read.py, the format of exec/jrecord.h). A chain
+# that finishes before its point (e.g. a create adopted on resume has no
+# "result" of its own) is checked against the reference and a fresh chain
+# (new peer, new journal) is started for the point. Two chains run at once: the "reply" points, and all the others. A
 # third job kills a --parallel 4 run at random instants (peer latency on),
 # resuming each time. The three jobs have a peer each, started before the
 # reference run (which uses the first) and started over (POST
@@ -72,19 +73,14 @@ pause_kill() { # log event journal
 	r=$pk_r
 }
 
-# After a kill at "intent|reply|result STEP": the journal must hold the
-# step in doubt (INTENT, no RESULT) or done (RESULT).
+# After a kill at "intent|reply|result STEP": the journal file must hold
+# the step in doubt (INTENT, no RESULT) or done (RESULT ok), asked of the
+# shell's pause_kill.py --serve (tests/tools/journal_read.py).
 journal_says() { # label event journal
 	b=${2%% *}; id=${2#* }
 	case $b in intent|reply) want=in-doubt ;; result) want="done" ;; *) return 0 ;; esac
-	env -i PATH="$PATH" HOME="$tmp/home" "$E" status --journal "$3" \
-	    "$tmp/bundle" >"$3.status" 2>&1
-	# the first word of each line whose third is the step id
-	st=""
-	while read -r _s _x _id _r; do
-		[ "$_id" = "$id" ] && st="${st:+$st
-}$_s"
-	done <"$3.status"
+	pk_journal "$3" "$id"
+	st=$pk_r
 	if [ "$st" = "$want" ]; then
 		ok "$1: killed at \"$2\"; the journal says $want"
 	else

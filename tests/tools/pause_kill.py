@@ -20,7 +20,10 @@ points (tests/exec/pauselib.inc), so that it starts one Python, not one
 per kill: each request on stdin is a line "TIMEOUT LOG N" (LOG "-": no
 log) and then N lines, one argument each; the answer is one line on
 stdout, as above ("error: ..." when the command could not be run or the
-request is malformed). Ends at end of input.
+request is malformed). A request "journal PATH STEP" (one line) is
+answered with the state of STEP in the journal at PATH after a kill:
+pending, in-doubt, done or failed (tests/tools/journal_read.py), or
+"error: ..." when the journal is refused. Ends at end of input.
 """
 import argparse
 import os
@@ -28,6 +31,8 @@ import signal
 import subprocess
 import sys
 import threading
+
+import journal_read
 
 MAX_ARGS = 1000         # arguments of one --serve request
 
@@ -89,12 +94,15 @@ def pause_kill(cmd, timeout, log):
 
 
 def request(inp):
-    """(timeout, log, argv) of the next --serve request, None at the end;
-    raises ValueError on a malformed one."""
+    """(timeout, log, argv) of the next --serve request, ("journal", path,
+    step) of a journal question, None at the end; raises ValueError on a
+    malformed one."""
     head = inp.readline()
     if not head:
         return None
     f = head.split()
+    if len(f) == 3 and f[0] == "journal":
+        return tuple(f)
     if len(f) != 3 or not f[2].isdigit() or not 0 < int(f[2]) <= MAX_ARGS:
         raise ValueError("want \"TIMEOUT LOG N\", got %r" % head[:200])
     timeout = float(f[0])
@@ -120,6 +128,14 @@ def serve(inp, outp):
             return 2
         if req is None:
             return 0
+        if req[0] == "journal":
+            try:
+                res = journal_read.states(req[1]).get(req[2], "pending")
+            except (OSError, ValueError) as e:
+                res = "error: %s: %s" % (req[1], e)
+            outp.write(res + "\n")
+            outp.flush()
+            continue
         timeout, log, argv = req
         try:
             res = pause_kill(argv, timeout, log)
