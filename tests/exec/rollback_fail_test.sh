@@ -47,9 +47,8 @@ B="$tmp/bundle.orig"
 PEER_OPTS="--ocean-instances --terminate-seconds 1.5 --stop-seconds 0.2"
 FAULT='{"faults": {"rollback": ["web"], "fail_reason": "pull"}}'
 
-clear_faults() {
-	curl -sS --fail --max-time 30 -o /dev/null --data-binary '{}' \
-	    "$AWS_URL/_f2o/faults"
+clear_faults() { # by the job's pause_kill.py --serve
+	pk_post "$AWS_URL/_f2o/faults" '{}'
 }
 
 # Wait (at most 10 s) until web's newest EC2 service settled its

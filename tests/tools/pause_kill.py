@@ -23,18 +23,27 @@ stdout, as above ("error: ..." when the command could not be run or the
 request is malformed). A request "journal PATH STEP" (one line) is
 answered with the state of STEP in the journal at PATH after a kill:
 pending, in-doubt, done or failed (tests/tools/journal_read.py), or
-"error: ..." when the journal is refused. Ends at end of input.
+"error: ..." when the journal is refused. Requests "get URL FILE" (the
+body of a GET saved to FILE) and "post URL" followed by one line of data
+(the POST's body, the answer discarded) to a loopback peer are answered
+"ok" or "error: ...": the peer's state and resets of a kill test without
+a curl per world. Ends at end of input.
 """
 import argparse
+import http.client
 import os
 import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 
 import journal_read
 
 MAX_ARGS = 1000         # arguments of one --serve request
+LOOPBACK = "http://127.0.0.1:"
+# no proxy from the environment between a test and its loopback peer
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def split_env(cmd):
@@ -101,7 +110,13 @@ def request(inp):
     if not head:
         return None
     f = head.split()
-    if len(f) == 3 and f[0] == "journal":
+    if (len(f) == 3 and f[0] in ("journal", "get")) or (
+            len(f) == 2 and f[0] == "post"):
+        if f[0] == "post":
+            data = inp.readline()
+            if not data.endswith("\n"):
+                raise ValueError("end of input inside a request")
+            f.append(data[:-1])
         return tuple(f)
     if len(f) != 3 or not f[2].isdigit() or not 0 < int(f[2]) <= MAX_ARGS:
         raise ValueError("want \"TIMEOUT LOG N\", got %r" % head[:200])
@@ -117,6 +132,28 @@ def request(inp):
     return timeout, (None if f[1] == "-" else f[1]), argv
 
 
+def answer(req):
+    """The answer line of a journal, get or post request."""
+    kind, arg, more = req
+    try:
+        if kind == "journal":
+            return journal_read.states(arg).get(more, "pending")
+        if not arg.startswith(LOOPBACK):
+            return "error: %s: not a loopback peer" % arg
+        if kind == "get":
+            with OPENER.open(arg, timeout=30) as r:
+                body = r.read()
+            with open(more, "wb") as f:
+                f.write(body)
+        else:
+            with OPENER.open(arg, data=more.encode("utf-8"),
+                             timeout=30) as r:
+                r.read()
+        return "ok"
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        return "error: %s: %s" % (arg, e)
+
+
 def serve(inp, outp):
     while True:
         try:
@@ -128,12 +165,8 @@ def serve(inp, outp):
             return 2
         if req is None:
             return 0
-        if req[0] == "journal":
-            try:
-                res = journal_read.states(req[1]).get(req[2], "pending")
-            except (OSError, ValueError) as e:
-                res = "error: %s: %s" % (req[1], e)
-            outp.write(res + "\n")
+        if req[0] in ("journal", "get", "post"):
+            outp.write(answer(req) + "\n")
             outp.flush()
             continue
         timeout, log, argv = req
