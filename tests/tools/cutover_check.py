@@ -416,10 +416,16 @@ def nothing_left(s, label):
           % (label, len(dels)), not bad, bad)
     dv = s["requests"]["errors"].get("ec2:DeleteSecurityGroup "
                                      "DependencyViolation", 0)
+    # on a failure, what held the group: the instances (one launched with
+    # no node group has no f2o.vng attribute, and rb/ocean-instances-gone
+    # does not wait for it) and the services not INACTIVE
     check("%s: DeleteSecurityGroup never met DependencyViolation" % label,
-          dv == 0, "%s (instances: %s)" % (dv, [
+          dv == 0, "%s\n    instances: %s\n    services: %s" % (dv, [
               (i["InstanceId"], i["State"]["Name"], i.get("launchSpecId"),
-               i.get("terminatedAt")) for i in s["ec2"]["instances"]]))
+               i.get("terminatedAt")) for i in s["ec2"]["instances"]], [
+              (x["service"]["serviceName"], x["service"].get("launchType"),
+               x["service"]["status"]) for x in s["ecs"]["services"]
+              if x["service"]["status"] != "INACTIVE"]))
 
 
 class Counted:

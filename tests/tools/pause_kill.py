@@ -30,20 +30,15 @@ body of a GET saved to FILE) and "post URL" followed by one line of data
 a curl per world. Ends at end of input.
 """
 import argparse
-import http.client
 import os
 import signal
 import subprocess
 import sys
 import threading
-import urllib.request
-
-import journal_read
 
 MAX_ARGS = 1000         # arguments of one --serve request
 LOOPBACK = "http://127.0.0.1:"
-# no proxy from the environment between a test and its loopback peer
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+OPENER = None           # of answer(), made at the first get or post
 
 
 def split_env(cmd):
@@ -133,13 +128,23 @@ def request(inp):
 
 
 def answer(req):
-    """The answer line of a journal, get or post request."""
+    """The answer line of a journal, get or post request (their modules
+    imported here: the one-command form does not pay for them)."""
+    global OPENER
+    import http.client
+    import urllib.request
+    import journal_read
     kind, arg, more = req
     try:
         if kind == "journal":
             return journal_read.states(arg).get(more, "pending")
         if not arg.startswith(LOOPBACK):
             return "error: %s: not a loopback peer" % arg
+        if OPENER is None:
+            # no proxy from the environment between a test and its
+            # loopback peer
+            OPENER = urllib.request.build_opener(
+                urllib.request.ProxyHandler({}))
         if kind == "get":
             with OPENER.open(arg, timeout=30) as r:
                 body = r.read()
