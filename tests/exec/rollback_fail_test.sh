@@ -194,7 +194,14 @@ kill_case() { # uses name, pt
 		bad "$name: cutover not stopped at \"$pt\" ($pk_r)"
 		sed 's/^/    /' "$tmp/$name-killed.log" | tail -n 15
 	fi
-	web_settled_clear || bad "$name: web's deployment never settled"
+	# web has an EC2 service only once cut/web:create was attempted (its
+	# INTENT comes first): else there is nothing to wait for
+	pk_journal "$JOURNAL" cut/web:create
+	if [ "$pk_r" = pending ]; then
+		clear_faults || bad "$name: faults cleared"
+	else
+		web_settled_clear || bad "$name: web's deployment never settled"
+	fi
 	i=0
 	while :; do
 		i=$((i + 1))
