@@ -35,9 +35,11 @@
 # covered. The chains and KILL_JOBS (default 4) groups of mid cases run as
 # jobs, KILL_JOBS at a time, each on the peer of its job slot, started
 # over (POST /_f2o/reset) for each fresh world or case: KILL_JOBS peers in
-# all, not one per world. A job's kills are made by one pause_kill.py
-# --serve (pauselib.inc), and the final-state checks of all worlds by one
-# cutover_check.py batch at the end. Prints SKIP while f2o-exec has no
+# all, not one per world. A job's kills, its other f2o-exec runs, journal
+# reads, peer states and resets are made by one pause_kill.py --serve
+# (pauselib.inc: no env, curl or f2o-exec status process each), and the
+# final-state checks of all worlds by one cutover_check.py batch at the
+# end. Prints SKIP while f2o-exec has no
 # phases.
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_phases_test.sh
 # Environment: BUILD, F2O_EXEC_ARGS (default --parallel 4), KILL_JOBS.

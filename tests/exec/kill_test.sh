@@ -18,8 +18,8 @@
 # third job kills a --parallel 4 run at random instants (peer latency on),
 # resuming each time. The three jobs have a peer each, started before the
 # reference run (which uses the first) and started over (POST
-# /_f2o/reset) for each chain; each chain's kills are made by one
-# pause_kill.py --serve (pauselib.inc).
+# /_f2o/reset) for each chain; each chain's kills, journal reads, peer
+# states and resets are made by one pause_kill.py --serve (pauselib.inc).
 # Ends with "N passed, N failed". Usage: sh tests/exec/kill_test.sh
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
