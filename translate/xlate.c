@@ -295,6 +295,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	memset(x, 0, sizeof(*x));
 	x->opt = opt;
 	x->plan = plan_new();
+	plan_spill(x->plan);	/* a large plan is never whole in memory */
 	x->bundle = bundle_new();
 	x->templates = cJSON_CreateObject();
 	x->resolved = cJSON_CreateObject();
