@@ -108,6 +108,21 @@ plan_find(const struct plan *p, const char *id)
 	return i + 1 == p->nsteps ? &p->steps[0] : NULL;
 }
 
+void
+plan_close(struct plan *p)
+{
+	if (p->spill == NULL || p->closed)
+		return;
+	if (p->nsteps > 0) {
+		plan_spill_put(p->spill, &p->steps[0]);
+		step_cleanup(&p->steps[0]);
+		memset(&p->steps[0], 0, sizeof(p->steps[0]));
+	}
+	xarena_free(&p->last);
+	hashmap_cleanup(&p->ids);
+	p->closed = true;
+}
+
 bool
 plan_has(const struct plan *p, const char *id)
 {
@@ -127,6 +142,10 @@ plan_add(struct plan *p, const char *id, const char *phase,
 
 	if (!plan_id_valid(id)) {
 		log_errx("plan: invalid step id \"%s\"", id);
+		return NULL;
+	}
+	if (p->closed) {
+		log_errx("plan: step \"%s\" added to a closed plan", id);
 		return NULL;
 	}
 	if (plan_has(p, id)) {

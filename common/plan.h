@@ -72,6 +72,7 @@ struct plan {
 	struct xarena strings;	/* the steps' other strings */
 	struct plan_spill *spill;	/* plan_spill(), or NULL */
 	struct xarena last;	/* spilled: the last step's strings */
+	bool	 closed;	/* plan_close(): every step spilled */
 };
 
 /*
@@ -102,6 +103,12 @@ void		 plan_free(struct plan *);	/* NULL-safe */
  * no temporary file can be made.
  */
 void		 plan_spill(struct plan *);
+/*
+ * No step is added or changed from now on: a spilled plan's last step
+ * goes to the file too and the id map leaves memory (plan_has() is then
+ * false). The steps stay readable with a plan_reader.
+ */
+void		 plan_close(struct plan *);
 /* plan.c's: append step s to the spill file; free. */
 void		 plan_spill_put(struct plan_spill *, const struct plan_step *);
 void		 plan_spill_free(struct plan_spill *);	/* NULL-safe */

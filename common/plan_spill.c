@@ -256,7 +256,7 @@ plan_reader_get(struct plan_reader *r, size_t i)
 
 	if (p->spill == NULL)
 		return &p->steps[i];
-	if (i + 1 == p->nsteps)
+	if (i + 1 == p->nsteps && !p->closed)
 		return &p->steps[0];	/* the last: still in memory */
 	if ((b = record(r, i, &len)) == NULL)
 		return NULL;

@@ -124,6 +124,20 @@ test_spill_same_text(void **state)
 	assert_non_null(plan_find(held, "step/n-0"));
 	assert_null(plan_add(spilled, "step/n-1", "import", "x", "", NULL,
 	    NULL));
+	/* Closed: the last step read back from the file, the same text. */
+	plan_close(spilled);
+	assert_true(spilled->closed);
+	assert_false(plan_has(spilled, "step/n-0"));
+	assert_null(plan_add(spilled, "step/new", "import", "x", "", NULL,
+	    NULL));
+	t1 = plan_text(held, &n1);
+	t2 = plan_text(spilled, &n2);
+	assert_non_null(t1);
+	assert_non_null(t2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(t1, t2, n1);
+	free(t1);
+	free(t2);
 	plan_free(held);
 	plan_free(spilled);
 }
