@@ -615,9 +615,8 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
 	int rc;
 
 	for (i = 0; i < ip->seen.cap; i++) {
-		if (ip->seen.keys[i] == NULL)
+		if ((key = hashmap_slot_key(&ip->seen, i)) == NULL)
 			continue;
-		key = ip->seen.keys[i];
 		sp = strchr(key, ' ');
 		v[n].act = xstrndup(key, (size_t)(sp - key));
 		if (sp[1] == 'T') {
