@@ -255,6 +255,13 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		cJSON_Delete(inputs);
 		return -1;
 	}
+	/* In PLAN.md now: its sections leave memory. */
+	strbuf_cleanup(&x->md_steps_intro);
+	strbuf_cleanup(&x->md_services);
+	strbuf_cleanup(&x->md_sg);
+	strbuf_cleanup(&x->md_ocean);
+	strbuf_cleanup(&x->md_cost);
+	strbuf_cleanup(&x->md_phases);
 	gen = xasprintf("f2o-translate %s", F2O_VERSION);
 	json_add_str(meta, "generator", gen);
 	free(gen);
@@ -269,6 +276,9 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		cJSON_Delete(meta);
 		return -1;
 	}
+	/* Written: the policy's actions and resources leave memory. */
+	iampolicy_free(x->iam);
+	x->iam = NULL;
 	json_add_str(meta, "account", acct);
 	free(acct);
 	/*
