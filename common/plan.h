@@ -99,10 +99,12 @@ void		 plan_free(struct plan *);	/* NULL-safe */
  * A large plan (f2o-translate's): from its first step on, each step but
  * the last leaves memory for an unlinked temporary file when the next one
  * is added (its id stays, for plan_has()); only the last step can still
- * be changed, and steps are read with a plan_reader. Stays in memory when
- * no temporary file can be made.
+ * be changed, and steps are read with a plan_reader. The file is made
+ * beside near (a path: "NEAR.plan-XXXXXX", unlinked at once) when near is
+ * not NULL and that works, else in /tmp; the plan stays in memory when no
+ * file can be made.
  */
-void		 plan_spill(struct plan *);
+void		 plan_spill(struct plan *, const char *near);
 /*
  * No step is added or changed from now on: a spilled plan's last step
  * goes to the file too and the id map leaves memory (plan_has() is then

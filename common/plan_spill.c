@@ -39,21 +39,40 @@ struct plan_spill {
 #define REC_REQUEST	1
 #define REC_UNDOES	2
 
+/* An unlinked file named after near (beside it), or else in /tmp. */
+static int
+spill_file(const char *near)
+{
+	char *t;
+	FILE *f;
+	int fd = -1;
+
+	if (near != NULL) {
+		t = xasprintf("%s.plan-XXXXXX", near);
+		fd = mkstemp(t);
+		if (fd != -1 && unlink(t) == -1) {
+			(void)close(fd);
+			fd = -1;
+		}
+		free(t);
+	}
+	if (fd == -1 && (f = tmpfile()) != NULL) {
+		fd = dup(fileno(f));
+		(void)fclose(f);	/* the file lives on through fd */
+	}
+	return fd;
+}
+
 void
-plan_spill(struct plan *p)
+plan_spill(struct plan *p, const char *near)
 {
 	struct plan_spill *sp;
-	FILE *f;
 	int fd;
 
 	if (p->spill != NULL || p->nsteps > 0)
 		return;
-	if ((f = tmpfile()) == NULL)
+	if ((fd = spill_file(near)) == -1)
 		return;		/* stays in memory */
-	fd = dup(fileno(f));
-	(void)fclose(f);	/* the file lives on through fd */
-	if (fd == -1)
-		return;
 	sp = xcalloc(1, sizeof(*sp));
 	sp->fd = fd;
 	sp->pend = xmalloc(SPILL_PENDING);

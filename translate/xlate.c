@@ -306,7 +306,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	memset(x, 0, sizeof(*x));
 	x->opt = opt;
 	x->plan = plan_new();
-	plan_spill(x->plan);	/* a large plan is never whole in memory */
+	/* A large plan is never whole in memory: spilled beside the output. */
+	plan_spill(x->plan, opt_str(opt, "output"));
 	x->bundle = bundle_new();
 	x->templates = cJSON_CreateObject();
 	x->resolved = cJSON_CreateObject();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan.h"
 #include "xalloc.h"
@@ -78,12 +79,17 @@ test_spill_same_text(void **state)
 	struct plan *held = plan_new(), *spilled = plan_new();
 	struct plan_reader a, b;
 	const struct plan_step *x, *y;
-	char *t1, *t2;
+	char *t1, *t2, dir[] = "/tmp/f2o-test-planspill-XXXXXX", *near;
 	size_t n1, n2, i, j;
 
 	(void)state;
-	plan_spill(spilled);
+	/* Beside a path in a new directory: made there, unlinked at once. */
+	assert_non_null(mkdtemp(dir));
+	near = xasprintf("%s/out.tar", dir);
+	plan_spill(spilled, near);
 	assert_non_null(spilled->spill);
+	assert_int_equal(rmdir(dir), 0);	/* empty */
+	free(near);
 	build(held);
 	build(spilled);
 	assert_int_equal(held->nsteps, spilled->nsteps);
