@@ -7,6 +7,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 struct bundle *
@@ -44,6 +46,7 @@ bundle_free(struct bundle *b)
 	hashmap_cleanup(&b->names);
 	bundle_out_free(b->out);
 	free(b->manifest);
+	free(b->head);
 	cJSON_Delete(b->meta);
 	free(b);
 }
@@ -103,7 +106,7 @@ add_raw(struct bundle *b, const char *what, const char *name,
 
 	if (f == NULL)
 		return -1;
-	if (digest_sha256_hex(f->sha256, len > 0 ? data : "", len) == -1)
+	if (digest_sha256(f->sha256, len > 0 ? data : "", len) == -1)
 		return -1;
 	if (b->out != NULL) {
 		/* Streamed: written now, only the name and digest stay. */
@@ -180,12 +183,94 @@ put_name(char *buf, size_t *len, const char *s)
 	buf[(*len)++] = '"';
 }
 
+/* The most one file's row of the manifest takes. */
+static size_t
+row_max(const struct bundle_file *f)
+{
+	return 2 * strlen(f->name) + DIGEST_HEX_LEN + 12;
+}
+
+#define MANIFEST_PIECE	65536
+
+int
+bundle_manifest_emit(const struct bundle *b, bundle_sink_fn sink, void *arg)
+{
+	char *buf, hex[DIGEST_HEX_LEN + 1];
+	size_t i, len = 0, cap = MANIFEST_PIECE, need;
+	int rc = -1;
+
+	if (!b->sealed) {
+		log_errx("bundle: not sealed");
+		return -1;
+	}
+	if (sink(arg, b->head, b->head_len) == -1)
+		return -1;
+	buf = xmalloc(cap);
+	put(buf, &len, ",\n\t\"files\":\t{\n");
+	for (i = 0; i < b->nfiles; i++) {
+		need = row_max(&b->files[i]);
+		if (len + need + 8 > cap) {
+			if (sink(arg, buf, len) == -1)
+				goto out;
+			len = 0;
+			if (need + 8 > cap) {
+				cap = need + 8;
+				buf = xrealloc(buf, cap);
+			}
+		}
+		put(buf, &len, "\t\t");
+		put_name(buf, &len, b->files[i].name);
+		put(buf, &len, ":\t\"");
+		digest_hex(hex, b->files[i].sha256);
+		put(buf, &len, hex);
+		put(buf, &len, i + 1 < b->nfiles ? "\",\n" : "\"\n");
+	}
+	if (len + 8 > cap && sink(arg, buf, len) == -1)
+		goto out;
+	if (len + 8 > cap)
+		len = 0;
+	put(buf, &len, "\t}\n}\n");
+	rc = sink(arg, buf, len);
+out:
+	free(buf);
+	return rc;
+}
+
+/* Sealing: the manifest's digest and length, and its text if kept. */
+struct seal_sink {
+	EVP_MD_CTX *md;
+	size_t	 len;
+	struct strbuf *keep;	/* or NULL */
+};
+
+static int
+seal_put(void *arg, const void *data, size_t len)
+{
+	struct seal_sink *s = arg;
+
+	if (EVP_DigestUpdate(s->md, data, len) != 1) {
+		log_errx("bundle: %s: SHA-256 failed", BUNDLE_MANIFEST);
+		return -1;
+	}
+	s->len += len;
+	if (s->keep != NULL && strbuf_add(s->keep, data, len) == -1) {
+		log_errx("bundle: %s too large", BUNDLE_MANIFEST);
+		return -1;
+	}
+	return 0;
+}
+
 int
 bundle_seal(struct bundle *b, cJSON *meta)
 {
 	cJSON *m = cJSON_CreateObject(), *c;
-	char *head, *text;
-	size_t i, hlen, need, len = 0;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct seal_sink s;
+	struct strbuf text;
+	char *head;
+	size_t i, hlen, need;
+	int rc = -1;
 
 	json_add_str(m, "format", BUNDLE_FORMAT);
 	json_add_num(m, "formatVersion", BUNDLE_FORMAT_VERSION);
@@ -215,7 +300,7 @@ bundle_seal(struct bundle *b, cJSON *meta)
 	hlen -= 3;
 	need = hlen + 32;
 	for (i = 0; i < b->nfiles; i++)
-		need += 2 * strlen(b->files[i].name) + DIGEST_HEX_LEN + 12;
+		need += row_max(&b->files[i]);
 	if (need > BUNDLE_MAX_FILE) {
 		free(head);
 		cJSON_Delete(m);
@@ -223,26 +308,35 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		    BUNDLE_MAX_FILE);
 		return -1;
 	}
-	text = xmalloc(need);
-	memcpy(text, head, hlen);
-	len = hlen;
-	free(head);
-	put(text, &len, ",\n\t\"files\":\t{\n");
-	for (i = 0; i < b->nfiles; i++) {
-		put(text, &len, "\t\t");
-		put_name(text, &len, b->files[i].name);
-		put(text, &len, ":\t\"");
-		put(text, &len, b->files[i].sha256);
-		put(text, &len, i + 1 < b->nfiles ? "\",\n" : "\"\n");
-	}
-	put(text, &len, "\t}\n}\n");
-	text[len] = '\0';
-	free(b->manifest);
-	b->manifest = xrealloc(text, len + 1);
-	b->manifest_len = len;
+	free(b->head);
+	b->head = head;
+	b->head_len = hlen;
+	b->sealed = true;
 	cJSON_Delete(b->meta);
 	b->meta = m;
-	return digest_sha256_hex(b->digest, b->manifest, b->manifest_len);
+	free(b->manifest);
+	b->manifest = NULL;
+	/* Streamed: made again when written; else kept whole. */
+	strbuf_init(&text, BUNDLE_MAX_FILE);
+	memset(&s, 0, sizeof(s));
+	s.keep = b->out == NULL ? &text : NULL;
+	s.md = EVP_MD_CTX_new();
+	if (s.md == NULL || EVP_DigestInit_ex(s.md, EVP_sha256(), NULL) != 1 ||
+	    bundle_manifest_emit(b, seal_put, &s) == -1 ||
+	    EVP_DigestFinal_ex(s.md, md, &mdlen) != 1 || mdlen != DIGEST_LEN) {
+		log_errx("bundle: %s: cannot make its digest", BUNDLE_MANIFEST);
+		b->sealed = false;
+		goto out;
+	}
+	digest_hex(b->digest, md);
+	b->manifest_len = s.len;
+	if (s.keep != NULL)
+		b->manifest = strbuf_take(&text, NULL);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(s.md);
+	strbuf_cleanup(&text);
+	return rc;
 }
 
 /* ---- reading ---- */
@@ -251,6 +345,7 @@ static int
 verify(struct bundle *b, const char *what)
 {
 	const cJSON *files, *fmt, *ver, *c;
+	char hex[DIGEST_HEX_LEN + 1];
 	size_t i, listed = 0;
 
 	b->meta = json_parse_quiet(b->manifest, b->manifest_len);
@@ -291,10 +386,11 @@ verify(struct bundle *b, const char *what)
 			    "from the bundle", what, c->string);
 			return -1;
 		}
-		if (strcmp(f->sha256, c->valuestring) != 0) {
+		digest_hex(hex, f->sha256);
+		if (strcmp(hex, c->valuestring) != 0) {
 			log_errx("%s: %s was changed after the bundle was made "
 			    "(SHA-256 %s, manifest says %s)", what, c->string,
-			    f->sha256, c->valuestring);
+			    hex, c->valuestring);
 			return -1;
 		}
 		listed++;

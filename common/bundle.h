@@ -41,7 +41,7 @@ struct bundle_file {
 	size_t	 len;
 	long long off;			/* streamed to an archive: where its
 					   bytes are in the spool file */
-	char	 sha256[DIGEST_HEX_LEN + 1];
+	unsigned char sha256[DIGEST_LEN];	/* raw: hex in the manifest */
 };
 
 struct bundle_out;			/* an output being written */
@@ -50,8 +50,14 @@ struct bundle {
 	struct bundle_file *files;	/* sorted by name once sealed/loaded */
 	size_t	 nfiles;
 	size_t	 cap;
-	char	*manifest;		/* manifest.json text once sealed */
-	size_t	 manifest_len;
+	char	*manifest;		/* manifest.json text once loaded,
+					   or sealed when not streamed */
+	size_t	 manifest_len;		/* its bytes, also when streamed */
+	char	*head;			/* sealed: the manifest's text
+					   before "files" (made again a
+					   piece at a time when written) */
+	size_t	 head_len;
+	bool	 sealed;
 	cJSON	*meta;			/* parsed manifest once loaded; once
 					   sealed, all its members but files */
 	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
@@ -73,7 +79,9 @@ int		 bundle_add_json(struct bundle *, const char *name,
  * Build manifest.json from meta (taken; members such as "generator",
  * "parameters", "inputs", "templates" are kept in the order given) plus
  * "format", "formatVersion" and "files" (name -> SHA-256), and compute
- * the digest. Returns 0 or -1.
+ * the digest. A streamed bundle's manifest is never whole in memory: its
+ * text is made again, a piece at a time, when written (b->manifest stays
+ * NULL). Returns 0 or -1.
  */
 int		 bundle_seal(struct bundle *, cJSON *meta);
 /*

@@ -1,14 +1,44 @@
 #ifndef F2O_BUNDLE_INT_H
 #define F2O_BUNDLE_INT_H
 /*
- * Between bundle.c (the model and the reader) and bundle_out.c (the
- * writers): not for other modules.
+ * Between bundle.c (the model and the reader), bundle_out.c (the writers)
+ * and bundle_wfile.c (files written a piece at a time): not for others.
  */
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "hashmap.h"
 
 struct bundle;
 struct bundle_file;
-struct bundle_out;
+struct bundle_out {
+	char	*path;		/* the target */
+	bool	 force;
+	bool	 tar, gz;
+	bool	 done;		/* renamed into place */
+	/* directory */
+	char	*tmp;		/* staging directory beside path, or NULL */
+	int	 rootfd;
+	struct hashmap dirs;	/* folder made under tmp -> index into fds */
+	int	*fds;		/* its descriptor, or -1: use rootfd */
+	size_t	 nfds;
+	/* archive */
+	int	 spool;		/* unlinked file beside path, or -1 */
+	long long spool_len;	/* bytes in it, with those queued */
+	bool	 writing;	/* a bundle_wfile is open */
+	/* new files (directory) or spool bytes (archive), written by a
+	   thread while the translation goes on */
+	struct bgwrite *bg;
+};
+
+/* Append to the archive's spool (by the writer thread). 0 or -1. */
+int	 bundle_out_spool(struct bundle_out *, const void *data, size_t len);
+/*
+ * The folder to create name's last component in (made once), *base what
+ * to create relative to it: a descriptor, or -1 (logged).
+ */
+int	 bundle_out_folder(struct bundle_out *, const char *name,
+	    const char **base);
 
 /*
  * Check name (safe, limits) and give the next entry of b, zeroed but for
@@ -23,6 +53,14 @@ int	 bundle_out_put(const struct bundle *, struct bundle_file *,
 	    const char *name, const void *data);
 /* A streamed file's bytes, NUL-terminated; free with free(). NULL (logged). */
 char	*bundle_out_read(const struct bundle *, const struct bundle_file *);
+/* Where text made a piece at a time goes: 0, or -1 (logged). */
+typedef int (*bundle_sink_fn)(void *arg, const void *data, size_t len);
+/*
+ * manifest.json's text of a sealed bundle, given to put in pieces of 64
+ * KiB or so (the file list is the largest part of a large bundle).
+ */
+int	 bundle_manifest_emit(const struct bundle *, bundle_sink_fn put,
+	    void *arg);
 /* Close the output and remove what is not renamed into place. NULL-safe. */
 void	 bundle_out_free(struct bundle_out *);
 

@@ -7,7 +7,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,7 +19,6 @@
 #include "bundle_int.h"
 #include "fsio.h"
 #include "log.h"
-#include "strbuf.h"
 #include "xalloc.h"
 
 /* Folders of a staged directory kept open for openat (then by path). */
@@ -34,40 +32,6 @@
 #define OUT_WINDOWS		4
 #define OUT_WINDOW		(256 * 1024)
 #define OUT_BLOCK		(1024 * 1024)
-
-struct bundle_out {
-	char	*path;		/* the target */
-	bool	 force;
-	bool	 tar, gz;
-	bool	 done;		/* renamed into place */
-	/* directory */
-	char	*tmp;		/* staging directory beside path, or NULL */
-	int	 rootfd;
-	struct hashmap dirs;	/* folder made under tmp -> index into fds */
-	int	*fds;		/* its descriptor, or -1: use rootfd */
-	size_t	 nfds;
-	/* archive */
-	int	 spool;		/* unlinked file beside path, or -1 */
-	long long spool_len;	/* bytes in it, with those queued */
-	bool	 writing;	/* a bundle_wfile is open */
-	/* new files (directory) or spool bytes (archive), written by a
-	   thread while the translation goes on */
-	struct bgwrite *bg;
-};
-
-struct bundle_wfile {
-	struct bundle *b;
-	char	*name;
-	EVP_MD_CTX *md;
-	size_t	 len;
-	bool	 failed;
-	int	 fd;		/* streamed to a directory: the file */
-	int	 dirfd;		/* and the folder it is in, */
-	const char *base;	/* under this name */
-	long long off;		/* streamed to an archive: its start */
-	char	*buf;		/* not streamed: the bytes so far */
-	size_t	 cap;
-};
 
 static bool
 ends_with(const char *s, const char *suf)
@@ -119,8 +83,8 @@ bundle_out_free(struct bundle_out *o)
 }
 
 /* Append to the spool (a batch of small files at a time, by the thread). */
-static int
-spool_put(struct bundle_out *o, const void *data, size_t len)
+int
+bundle_out_spool(struct bundle_out *o, const void *data, size_t len)
 {
 	if (bgwrite_append(o->bg, o->spool, "bundle spool", data, len) == -1)
 		return -1;
@@ -209,8 +173,8 @@ fail:
  * once (the staging directory starts empty); *base is what to create
  * relative to it.
  */
-static int
-folder_fd(struct bundle_out *o, const char *name, const char **base)
+int
+bundle_out_folder(struct bundle_out *o, const char *name, const char **base)
 {
 	const char *slash = strrchr(name, '/');
 	char *folder, *s;
@@ -269,7 +233,7 @@ put_dir(struct bundle_out *o, const char *name, const void *data,
     size_t len)
 {
 	const char *base;
-	int dfd = folder_fd(o, name, &base);
+	int dfd = bundle_out_folder(o, name, &base);
 
 	if (dfd == -1)
 		return -1;
@@ -291,7 +255,7 @@ bundle_out_put(const struct bundle *b, struct bundle_file *f,
 	if (!o->tar)
 		return put_dir(o, name, data, f->len);
 	f->off = o->spool_len;
-	return spool_put(o, data, f->len);
+	return bundle_out_spool(o, data, f->len);
 }
 
 /*
@@ -417,6 +381,26 @@ win_get(struct spool_win *w, const struct bundle_file *f)
 	return w->buf[v] + (f->off - start);
 }
 
+/* An archive entry's header: a regular file, mode 0644, owner 0, mtime 0. */
+static int
+tar_header(struct archive *a, struct archive_entry *e, const char *name,
+    size_t len)
+{
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_mtime(e, 0, 0);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK) {
+		log_errx("tar: %s: %s", name, archive_error_string(a));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One archive entry: data, or else (data NULL) the file's bytes in the
  * spool, read through the windows or, when larger, a chunk at a time (so
@@ -430,16 +414,8 @@ tar_entry(struct archive *a, struct archive_entry *e, const char *name,
 	size_t done = 0;
 	ssize_t n;
 
-	archive_entry_clear(e);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_mtime(e, 0, 0);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	if (archive_write_header(a, e) != ARCHIVE_OK)
-		goto fail;
+	if (tar_header(a, e, name, len) == -1)
+		return -1;
 	if (data == NULL && len > 0 && len <= OUT_WINDOW / 2 &&
 	    (data = win_get(w, f)) == NULL)
 		return -1;
@@ -466,6 +442,29 @@ fail:
 	return -1;
 }
 
+static int
+tar_put(void *a, const void *data, size_t len)
+{
+	if (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len) {
+		log_errx("tar: %s: %s", BUNDLE_MANIFEST, archive_error_string(a));
+		return -1;
+	}
+	return 0;
+}
+
+/* manifest.json, made again a piece at a time if not held. */
+static int
+tar_manifest(const struct bundle *b, struct archive *a,
+    struct archive_entry *e, struct spool_win *w)
+{
+	if (b->manifest != NULL)
+		return tar_entry(a, e, BUNDLE_MANIFEST, b->manifest,
+		    b->manifest_len, w, NULL);
+	if (tar_header(a, e, BUNDLE_MANIFEST, b->manifest_len) == -1)
+		return -1;
+	return bundle_manifest_emit(b, tar_put, a);
+}
+
 /* manifest.json first, then the files in name order (sealed: sorted). */
 static int
 write_tar(const struct bundle *b, int spool, int fd, const char *what,
@@ -489,8 +488,7 @@ write_tar(const struct bundle *b, int spool, int fd, const char *what,
 		log_errx("%s: %s", what, archive_error_string(a));
 		goto out;
 	}
-	if (tar_entry(a, e, BUNDLE_MANIFEST, b->manifest, b->manifest_len,
-	    &w, NULL) == -1)
+	if (tar_manifest(b, a, e, &w) == -1)
 		goto out;
 	for (i = 0; i < b->nfiles; i++) {
 		const struct bundle_file *f = &b->files[i];
@@ -561,6 +559,49 @@ out:
 	return rc;
 }
 
+struct fd_sink {
+	int	 fd;
+	size_t	 len;
+};
+
+static int
+fd_put(void *arg, const void *data, size_t len)
+{
+	struct fd_sink *s = arg;
+
+	s->len += len;
+	return fsio_write_all(s->fd, data, len, BUNDLE_MANIFEST);
+}
+
+/* manifest.json of a staged directory, made again a piece at a time. */
+static int
+dir_manifest(const struct bundle *b, struct bundle_out *o)
+{
+	struct fd_sink s = { -1, 0 };
+	int rc;
+
+	if (b->manifest != NULL)
+		return put_dir(o, BUNDLE_MANIFEST, b->manifest,
+		    b->manifest_len);
+	s.fd = openat(o->rootfd, BUNDLE_MANIFEST, O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, 0644);
+	if (s.fd == -1) {
+		log_err("%s/%s", o->tmp, BUNDLE_MANIFEST);
+		return -1;
+	}
+	rc = bundle_manifest_emit(b, fd_put, &s);
+	if (close(s.fd) == -1) {
+		log_err("close %s/%s", o->tmp, BUNDLE_MANIFEST);
+		rc = -1;
+	}
+	if (rc == 0 && s.len != b->manifest_len) {
+		log_errx("%s: %zu bytes made, %zu expected", BUNDLE_MANIFEST,
+		    s.len, b->manifest_len);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int
 finish(const struct bundle *b, struct bundle_out *o)
 {
@@ -581,7 +622,7 @@ finish(const struct bundle *b, struct bundle_out *o)
 		o->done = true;
 		return 0;
 	}
-	if (put_dir(o, BUNDLE_MANIFEST, b->manifest, b->manifest_len) == -1)
+	if (dir_manifest(b, o) == -1)
 		return -1;
 	for (i = 0; i < b->nfiles; i++)
 		if (b->files[i].data != NULL && put_dir(o, b->files[i].name,
@@ -598,7 +639,7 @@ bundle_write(const struct bundle *b, const char *path, bool force)
 	struct bundle_out *o;
 	int rc;
 
-	if (b->manifest == NULL) {
+	if (b->manifest == NULL && !b->sealed) {
 		log_errx("bundle: not sealed");
 		return -1;
 	}
@@ -619,159 +660,5 @@ bundle_write(const struct bundle *b, const char *path, bool force)
 		return -1;
 	rc = finish(b, o);
 	bundle_out_free(o);
-	return rc;
-}
-
-/* ---- files written a piece at a time ---- */
-
-struct bundle_wfile *
-bundle_wopen(struct bundle *b, const char *name)
-{
-	struct bundle_wfile *w;
-	struct bundle_out *o = b->out;
-
-	if (!fsio_safe_relpath(name) || strcmp(name, BUNDLE_MANIFEST) == 0 ||
-	    bundle_find(b, name) != NULL) {
-		log_errx("bundle: cannot add \"%s\" (unsafe name or added "
-		    "twice)", name);
-		return NULL;
-	}
-	if (o != NULL && (o->writing || o->done)) {
-		log_errx("bundle: %s: %s", name, o->done ? "bundle already "
-		    "written" : "another file is being written");
-		return NULL;
-	}
-	w = xcalloc(1, sizeof(*w));
-	w->b = b;
-	w->name = xstrdup(name);
-	w->fd = -1;
-	w->md = EVP_MD_CTX_new();
-	if (w->md == NULL || EVP_DigestInit_ex(w->md, EVP_sha256(),
-	    NULL) != 1) {
-		log_errx("bundle: %s: SHA-256 unavailable", name);
-		EVP_MD_CTX_free(w->md);
-		free(w->name);
-		free(w);
-		return NULL;
-	}
-	if (o != NULL && !o->tar) {
-		w->dirfd = folder_fd(o, name, &w->base);
-		if (w->dirfd != -1)
-			w->fd = openat(w->dirfd, w->base, O_WRONLY | O_CREAT |
-			    O_EXCL | O_CLOEXEC, 0644);
-		if (w->fd == -1) {
-			log_err("%s/%s", o->tmp, name);
-			w->failed = true;
-		}
-	}
-	if (o != NULL) {
-		w->off = o->spool_len;
-		o->writing = true;
-	}
-	return w;
-}
-
-int
-bundle_wwrite(struct bundle_wfile *w, const void *data, size_t len)
-{
-	struct bundle_out *o = w->b->out;
-
-	if (w->failed)
-		return -1;
-	if (len > BUNDLE_MAX_FILE - w->len) {
-		log_errx("bundle: %s: over the limit of %lu bytes", w->name,
-		    BUNDLE_MAX_FILE);
-		w->failed = true;
-		return -1;
-	}
-	if (len == 0)
-		return 0;
-	if (EVP_DigestUpdate(w->md, data, len) != 1) {
-		log_errx("bundle: %s: SHA-256 failed", w->name);
-		w->failed = true;
-		return -1;
-	}
-	if (o == NULL) {
-		if (w->len + len + 1 > w->cap) {
-			w->cap = (w->len + len + 1) * 2;
-			w->buf = xrealloc(w->buf, w->cap);
-		}
-		memcpy(w->buf + w->len, data, len);
-	} else if (o->tar ? spool_put(o, data, len) == -1 :
-	    fsio_write_all(w->fd, data, len, w->name) == -1) {
-		w->failed = true;
-		return -1;
-	}
-	w->len += len;
-	return 0;
-}
-
-int
-bundle_wclose(struct bundle_wfile *w)
-{
-	struct bundle_out *o = w->b->out;
-	struct bundle_file *f = NULL;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	int rc = -1;
-
-	if (w->fd != -1 && close(w->fd) == -1) {
-		log_err("close %s", w->name);
-		w->failed = true;
-	}
-	if (!w->failed && (EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 ||
-	    mdlen * 2 != DIGEST_HEX_LEN)) {
-		log_errx("bundle: %s: SHA-256 failed", w->name);
-		w->failed = true;
-	}
-	if (!w->failed && o == NULL) {
-		rc = bundle_add(w->b, w->name, w->buf != NULL ? w->buf : "",
-		    w->len);
-		goto out;
-	}
-	if (!w->failed)
-		f = bundle_entry(w->b, "bundle", w->name, w->len);
-	if (f != NULL) {
-		for (i = 0; i < mdlen; i++)
-			(void)snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
-		f->off = w->off;
-		bundle_entry_commit(w->b, f, w->name);
-		rc = 0;
-	} else if (o != NULL && !o->tar && w->fd != -1)
-		(void)unlinkat(w->dirfd, w->base, 0);	/* made, not added */
-out:
-	if (o != NULL)
-		o->writing = false;
-	EVP_MD_CTX_free(w->md);
-	free(w->buf);
-	free(w->name);
-	free(w);
-	return rc;
-}
-
-static int
-wfile_put(void *w, const void *data, size_t len)
-{
-	return bundle_wwrite(w, data, len);
-}
-
-int
-bundle_add_strbuf(struct bundle *b, const char *name, struct strbuf *sb)
-{
-	struct bundle_wfile *w;
-	int rc;
-
-	if (sb->full) {
-		/* never a cut file: refused, as bundle_add refuses one */
-		log_errx("%s: over %zu MiB", name, sb->max >> 20);
-		return -1;
-	}
-	if ((w = bundle_wopen(b, name)) == NULL)
-		return -1;
-	rc = strbuf_drain(sb, wfile_put, w);
-	if (rc == -1)
-		w->failed = true;	/* nothing added */
-	if (bundle_wclose(w) == -1)
-		rc = -1;
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
- * String -> size_t map (open addressing, FNV-1a) for identity look-ups
- * on large exports; keys are copied into blocks it owns. See hashmap.h.
+ * String -> size_t map (open addressing, FNV-1a): slots of entry numbers,
+ * dense entries, keys copied into blocks it owns. See hashmap.h.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,36 +47,34 @@ hashmap_cleanup(struct hashmap *m)
 	if (m == NULL)
 		return;
 	xarena_free(&m->keytext);
+	free(m->slots);
 	free(m->keys);
 	free(m->vals);
 	free(m->hashes);
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * Twice the slots, the entries placed again in the old slot order: each
+ * lands where the map of key, value and hash slots put it (slot order,
+ * which iampolicy.c walks, is unchanged).
+ */
 static void
 grow(struct hashmap *m)
 {
 	size_t i, j, cap = m->cap == 0 ? 64 : m->cap * 2;
-	char **keys = xcalloc(cap, sizeof(*keys));
-	size_t *vals = xcalloc(cap, sizeof(*vals));
-	uint32_t *hashes = xcalloc(cap, sizeof(*hashes));
+	uint32_t *slots = xcalloc(cap, sizeof(*slots)), e;
 
 	for (i = 0; i < m->cap; i++) {
-		if (m->keys[i] == NULL)
+		if ((e = m->slots[i]) == 0)
 			continue;
-		j = m->hashes[i] & (cap - 1);
-		while (keys[j] != NULL)
+		j = m->hashes[e - 1] & (cap - 1);
+		while (slots[j] != 0)
 			j = (j + 1) & (cap - 1);
-		keys[j] = m->keys[i];
-		vals[j] = m->vals[i];
-		hashes[j] = m->hashes[i];
+		slots[j] = e;
 	}
-	free(m->keys);
-	free(m->vals);
-	free(m->hashes);
-	m->keys = keys;
-	m->vals = vals;
-	m->hashes = hashes;
+	free(m->slots);
+	m->slots = slots;
 	m->cap = cap;
 }
 
@@ -84,9 +83,10 @@ static size_t
 find(const struct hashmap *m, const char *key, uint32_t h)
 {
 	size_t j = h & (m->cap - 1);
+	uint32_t e;
 
-	while (m->keys[j] != NULL &&
-	    (m->hashes[j] != h || strcmp(m->keys[j], key) != 0))
+	while ((e = m->slots[j]) != 0 &&
+	    (m->hashes[e - 1] != h || strcmp(m->keys[e - 1], key) != 0))
 		j = (j + 1) & (m->cap - 1);
 	return j;
 }
@@ -94,19 +94,33 @@ find(const struct hashmap *m, const char *key, uint32_t h)
 char *
 hashmap_intern(struct hashmap *m, const char *key, size_t val)
 {
-	size_t j, len;
+	size_t j, len, e;
 	uint32_t h = slot_hash(fnv1a(key, &len));
 
 	if ((m->len + 1) * 2 > m->cap)
 		grow(m);
 	j = find(m, key, h);
-	if (m->keys[j] == NULL) {
-		m->keys[j] = xarena_strndup(&m->keytext, key, len);
-		m->hashes[j] = h;
-		m->len++;
+	if (m->slots[j] == 0) {
+		if (m->len >= UINT32_MAX - 1) {
+			fputs("f2o: hashmap: too many keys\n", stderr);
+			abort();
+		}
+		if (m->len == m->room) {
+			m->room = m->room == 0 ? 32 : m->room * 2;
+			m->keys = xreallocarray(m->keys, m->room,
+			    sizeof(*m->keys));
+			m->vals = xreallocarray(m->vals, m->room,
+			    sizeof(*m->vals));
+			m->hashes = xreallocarray(m->hashes, m->room,
+			    sizeof(*m->hashes));
+		}
+		m->keys[m->len] = xarena_strndup(&m->keytext, key, len);
+		m->hashes[m->len] = h;
+		m->slots[j] = (uint32_t)++m->len;
 	}
-	m->vals[j] = val;
-	return m->keys[j];
+	e = m->slots[j] - 1;
+	m->vals[e] = val;
+	return m->keys[e];
 }
 
 void
@@ -123,8 +137,15 @@ hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 	if (m->cap == 0)
 		return false;
 	j = find(m, key, slot_hash(fnv1a(key, &len)));
-	if (m->keys[j] == NULL)
+	if (m->slots[j] == 0)
 		return false;
-	*val = m->vals[j];
+	*val = m->vals[m->slots[j] - 1];
 	return true;
+}
+
+const char *
+hashmap_slot_key(const struct hashmap *m, size_t i)
+{
+	return i < m->cap && m->slots[i] != 0 ? m->keys[m->slots[i] - 1] :
+	    NULL;
 }

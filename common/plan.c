@@ -21,16 +21,17 @@
 static char *
 plan_strdup(struct plan *p, const char *s)
 {
-	return xarena_strndup(&p->strings, s, strlen(s));
+	return xarena_strndup(p->spill != NULL ? &p->last : &p->strings, s,
+	    strlen(s));
 }
 
-/* A step id: the plan's own copy when the step exists. */
+/* A step id: the plan's own copy when the step exists (and is held). */
 static char *
 plan_id_ref(struct plan *p, const char *id)
 {
 	size_t i;
 
-	if (hashmap_get(&p->ids, id, &i))
+	if (p->spill == NULL && hashmap_get(&p->ids, id, &i))
 		return p->steps[i].id;
 	return plan_strdup(p, id);
 }
@@ -63,12 +64,16 @@ plan_free(struct plan *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nsteps; i++)
+	/* Spilled: only the last step is held. */
+	for (i = 0; i < (p->spill != NULL && p->nsteps > 0 ? 1 : p->nsteps);
+	    i++)
 		step_cleanup(&p->steps[i]);
 	free(p->steps);
 	hashmap_cleanup(&p->ids);
 	hashmap_cleanup(&p->atoms);
 	xarena_free(&p->strings);
+	xarena_free(&p->last);
+	plan_spill_free(p->spill);
 	free(p);
 }
 
@@ -96,9 +101,34 @@ plan_find(const struct plan *p, const char *id)
 {
 	size_t i;
 
-	if (hashmap_get(&p->ids, id, &i))
+	if (!hashmap_get(&p->ids, id, &i))
+		return NULL;
+	if (p->spill == NULL)
 		return &p->steps[i];
-	return NULL;
+	return i + 1 == p->nsteps ? &p->steps[0] : NULL;
+}
+
+void
+plan_close(struct plan *p)
+{
+	if (p->spill == NULL || p->closed)
+		return;
+	if (p->nsteps > 0) {
+		plan_spill_put(p->spill, &p->steps[0]);
+		step_cleanup(&p->steps[0]);
+		memset(&p->steps[0], 0, sizeof(p->steps[0]));
+	}
+	xarena_free(&p->last);
+	hashmap_cleanup(&p->ids);
+	p->closed = true;
+}
+
+bool
+plan_has(const struct plan *p, const char *id)
+{
+	size_t i;
+
+	return hashmap_get(&p->ids, id, &i);
 }
 
 struct plan_step *
@@ -106,13 +136,19 @@ plan_add(struct plan *p, const char *id, const char *phase,
     const char *action, const char *title, const char *request,
     const char *const *after)
 {
-	struct plan_step *s;
+	struct plan_step *s, prev;
+	struct xarena prev_text;
+	bool spilled = false;
 
 	if (!plan_id_valid(id)) {
 		log_errx("plan: invalid step id \"%s\"", id);
 		return NULL;
 	}
-	if (plan_find(p, id) != NULL) {
+	if (p->closed) {
+		log_errx("plan: step \"%s\" added to a closed plan", id);
+		return NULL;
+	}
+	if (plan_has(p, id)) {
 		log_errx("plan: step id \"%s\" used twice", id);
 		return NULL;
 	}
@@ -120,11 +156,20 @@ plan_add(struct plan *p, const char *id, const char *phase,
 		log_errx("plan: more than %d steps", PLAN_MAX_STEPS);
 		return NULL;
 	}
-	if (p->nsteps == p->cap) {
-		p->cap = p->cap == 0 ? 64 : p->cap * 2;
+	if (p->spill != NULL && p->nsteps > 0) {
+		/*
+		 * The last step goes to the file once this one is made (the
+		 * arguments may be its strings).
+		 */
+		prev = p->steps[0];
+		prev_text = p->last;
+		memset(&p->last, 0, sizeof(p->last));
+		spilled = true;
+	} else if (p->nsteps == p->cap) {
+		p->cap = p->cap == 0 ? (p->spill != NULL ? 1 : 64) : p->cap * 2;
 		p->steps = xreallocarray(p->steps, p->cap, sizeof(*p->steps));
 	}
-	s = &p->steps[p->nsteps];
+	s = &p->steps[p->spill != NULL ? 0 : p->nsteps];
 	memset(s, 0, sizeof(*s));
 	/* Kept once, by the maps (a few phases and actions, many steps). */
 	s->id = hashmap_intern(&p->ids, id, p->nsteps);
@@ -136,6 +181,11 @@ plan_add(struct plan *p, const char *id, const char *phase,
 	s->request = request != NULL ? plan_strdup(p, request) : NULL;
 	for (; after != NULL && *after != NULL; after++)
 		plan_step_after(s, *after);
+	if (spilled) {
+		plan_spill_put(p->spill, &prev);
+		step_cleanup(&prev);
+		xarena_free(&prev_text);
+	}
 	return s;
 }
 
@@ -217,16 +267,22 @@ plan_to_json(const struct plan *p)
 
 	json_add_num(root, "formatVersion", PLAN_FORMAT_VERSION);
 	steps = cJSON_AddArrayToObject(root, "steps");
+	struct plan_reader r;
+	const struct plan_step *s;
+
+	plan_reader_init(&r, p);
 	for (i = 0; i < p->nsteps; i++)
-		cJSON_AddItemToArray(steps, step_json(&p->steps[i]));
+		if ((s = plan_reader_get(&r, i)) != NULL)
+			cJSON_AddItemToArray(steps, step_json(s));
+	plan_reader_cleanup(&r);
 	return root;
 }
 
-/* Step i of plan.json's text: one line, compact. Free with free(). */
+/* A step's line of plan.json's text, compact. Free with free(). */
 static char *
-step_line(const struct plan *p, size_t i)
+step_line(const struct plan_step *st)
 {
-	cJSON *o = step_json(&p->steps[i]);
+	cJSON *o = step_json(st);
 	char *s = json_print_compact(o);
 
 	cJSON_Delete(o);
@@ -240,16 +296,24 @@ step_line(const struct plan *p, size_t i)
 char *
 plan_text(const struct plan *p, size_t *len)
 {
+	struct plan_reader rd;
+	const struct plan_step *st;
 	struct strbuf sb;
 	size_t i;
 
+	plan_reader_init(&rd, p);
 	strbuf_init(&sb, PLAN_MAX_TEXT);
 	if (strbuf_printf(&sb, "{\"formatVersion\": %d, \"steps\": [\n",
 	    PLAN_FORMAT_VERSION) == -1)
 		goto toobig;
 	for (i = 0; i < p->nsteps; i++) {
-		char *s = step_line(p, i);
-		int r = strbuf_puts(&sb, s);
+		char *s;
+		int r;
+
+		if ((st = plan_reader_get(&rd, i)) == NULL)
+			goto fail;
+		s = step_line(st);
+		r = strbuf_puts(&sb, s);
 
 		free(s);
 		if (r == -1 || strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" :
@@ -258,10 +322,13 @@ plan_text(const struct plan *p, size_t *len)
 	}
 	if (strbuf_puts(&sb, "]}\n") == -1)
 		goto toobig;
+	plan_reader_cleanup(&rd);
 	return strbuf_take(&sb, len);
 toobig:
-	strbuf_cleanup(&sb);
 	log_errx("plan.json: more than %lu bytes", (unsigned long)PLAN_MAX_TEXT);
+fail:
+	plan_reader_cleanup(&rd);
+	strbuf_cleanup(&sb);
 	return NULL;
 }
 
@@ -269,19 +336,27 @@ int
 plan_write(const struct plan *p, struct bundle *b, const char *name)
 {
 	struct bundle_wfile *w = bundle_wopen(b, name);
+	struct plan_reader rd;
+	const struct plan_step *st;
 	struct strbuf sb;
 	size_t i;
 	int rc = 0;
 
 	if (w == NULL)
 		return -1;
+	plan_reader_init(&rd, p);
 	/* The same text as plan_text(), a few hundred steps at a time. */
 	strbuf_init(&sb, PLAN_MAX_TEXT);
 	(void)strbuf_printf(&sb, "{\"formatVersion\": %d, \"steps\": [\n",
 	    PLAN_FORMAT_VERSION);
 	for (i = 0; i < p->nsteps && rc == 0; i++) {
-		char *s = step_line(p, i);
+		char *s;
 
+		if ((st = plan_reader_get(&rd, i)) == NULL) {
+			rc = -1;
+			break;
+		}
+		s = step_line(st);
 		(void)strbuf_puts(&sb, s);
 		free(s);
 		(void)strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" : "\n");
@@ -294,8 +369,9 @@ plan_write(const struct plan *p, struct bundle *b, const char *name)
 	if (rc == 0)
 		rc = bundle_wwrite(w, sb.buf, sb.len);
 	strbuf_cleanup(&sb);
+	plan_reader_cleanup(&rd);
 	if (bundle_wclose(w) == -1)
-		rc = -1;
+		rc = -1;	/* a bundle with a cut plan.json is not written */
 	return rc;
 }
 

@@ -61,17 +61,65 @@ struct plan_step {
 	size_t	 noutputs;
 };
 
+struct plan_spill;
+
 struct plan {
-	struct plan_step *steps;
+	struct plan_step *steps;	/* spilled: only the last */
 	size_t	 nsteps;
 	size_t	 cap;
-	struct hashmap ids;	/* id -> index into steps */
+	struct hashmap ids;	/* id -> index of the step */
 	struct hashmap atoms;	/* the phases and actions of the steps */
 	struct xarena strings;	/* the steps' other strings */
+	struct plan_spill *spill;	/* plan_spill(), or NULL */
+	struct xarena last;	/* spilled: the last step's strings */
+	bool	 closed;	/* plan_close(): every step spilled */
+};
+
+/*
+ * A step of a plan, in memory or read back from its spill file: what
+ * plan_reader_get() gives lives until its next call or the next change to
+ * the plan.
+ */
+struct plan_reader {
+	const struct plan *p;
+	char	*win;		/* a window on the spill file */
+	size_t	 wcap;
+	long long woff;
+	size_t	 wlen;
+	struct plan_step step;	/* the step read back */
+	char	**after;
+	size_t	 acap;
+	struct plan_output *outs;
+	size_t	 ocap;
 };
 
 struct plan	*plan_new(void);
 void		 plan_free(struct plan *);	/* NULL-safe */
+/*
+ * A large plan (f2o-translate's): from its first step on, each step but
+ * the last leaves memory for an unlinked temporary file when the next one
+ * is added (its id stays, for plan_has()); only the last step can still
+ * be changed, and steps are read with a plan_reader. The file is made
+ * beside near (a path: "NEAR.plan-XXXXXX", unlinked at once) when near is
+ * not NULL and that works, else in /tmp; the plan stays in memory when no
+ * file can be made.
+ */
+void		 plan_spill(struct plan *, const char *near);
+/*
+ * No step is added or changed from now on: a spilled plan's last step
+ * goes to the file too and the id map leaves memory (plan_has() is then
+ * false). The steps stay readable with a plan_reader.
+ */
+void		 plan_close(struct plan *);
+/* plan.c's: append step s to the spill file; free. */
+void		 plan_spill_put(struct plan_spill *, const struct plan_step *);
+void		 plan_spill_free(struct plan_spill *);	/* NULL-safe */
+void		 plan_reader_init(struct plan_reader *, const struct plan *);
+/* Step i (< nsteps), or NULL (logged) when it cannot be read back. */
+const struct plan_step *plan_reader_get(struct plan_reader *, size_t i);
+void		 plan_reader_cleanup(struct plan_reader *);	/* NULL-safe */
+/* Whether the plan has a step of that id. */
+bool		 plan_has(const struct plan *, const char *id);
 /*
  * Append a step; strings are copied. after is a NULL-terminated list (or
  * NULL). Returns the new step (borrowed), or NULL on a bad or duplicate
@@ -84,7 +132,7 @@ void		 plan_step_after(struct plan_step *, const char *id);
 void		 plan_step_output(struct plan_step *, const char *name,
 		    const char *path);
 void		 plan_step_undoes(struct plan_step *, const char *id);
-/* Borrowed step, or NULL. */
+/* Borrowed step, or NULL (spilled: also for a step not the last). */
 struct plan_step *plan_find(const struct plan *, const char *id);
 /* plan.json as a cJSON tree; free with cJSON_Delete. */
 cJSON		*plan_to_json(const struct plan *);

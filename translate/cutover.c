@@ -340,43 +340,81 @@ instances_gone(struct chain *c, const char *ocean_step)
  * order: node groups (their instances terminated), cluster, the wait
  * until no instance is left, security group, task definitions.
  */
+/* The rollback action undoing an import step's action, or NULL. */
+static const char *
+undo_action(const struct plan_step *s)
+{
+	if (strcmp(s->phase, MODEL_PHASE_IMPORT) != 0)
+		return NULL;
+	if (strcmp(s->action, "ecs:RegisterTaskDefinition") == 0)
+		return "ecs:DeregisterTaskDefinition";
+	if (strcmp(s->action, "spot:CreateOceanLaunchSpec") == 0)
+		return "spot:DeleteOceanLaunchSpec";
+	if (strcmp(s->action, "spot:CreateOceanCluster") == 0)
+		return "spot:DeleteOceanCluster";
+	if (strcmp(s->action, "ec2:CreateSecurityGroup") == 0)
+		return "ec2:DeleteSecurityGroup";
+	return NULL;
+}
+
+/* The steps to undo, in plan order: one pass over a spilled plan. */
+struct undo {
+	char	*sid;
+	const char *action;
+};
+
+static int
+undo_list(struct xlate *x, struct undo **out, size_t *n, char **ocean)
+{
+	struct plan_reader rd;
+	const struct plan_step *s;
+	struct undo *u = NULL;
+	const char *action;
+	size_t i, cap = 0;
+	int rc = 0;
+
+	*n = 0;
+	plan_reader_init(&rd, x->plan);
+	for (i = 0; i < x->plan->nsteps; i++) {
+		if ((s = plan_reader_get(&rd, i)) == NULL) {
+			rc = -1;
+			break;
+		}
+		if ((action = undo_action(s)) == NULL)
+			continue;
+		if (strcmp(action, "spot:DeleteOceanCluster") == 0 &&
+		    *ocean == NULL)
+			*ocean = xstrdup(s->id);
+		if (*n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			u = xreallocarray(u, cap, sizeof(*u));
+		}
+		u[*n].sid = xstrdup(s->id);
+		u[(*n)++].action = action;
+	}
+	plan_reader_cleanup(&rd);
+	*out = u;
+	return rc;
+}
+
 static int
 shared_rollback(struct xlate *x)
 {
 	struct chain c = { x, MODEL_PHASE_ROLLBACK, NULL };
+	struct undo *u = NULL;
 	char *ocean = NULL;
 	bool first = true;
-	size_t i, j;
+	size_t i, j, nu = 0;
 	int rc = -1;
 
-	for (i = 0; i < x->plan->nsteps; i++)
-		if (strcmp(x->plan->steps[i].phase, MODEL_PHASE_IMPORT) == 0 &&
-		    strcmp(x->plan->steps[i].action,
-		    "spot:CreateOceanCluster") == 0 && ocean == NULL)
-			ocean = xstrdup(x->plan->steps[i].id);
-	for (i = x->plan->nsteps; i-- > 0;) {
-		const struct plan_step *s = &x->plan->steps[i];
-		const char *action, *out, *member;
-		char *id, *ref, *title, *sid = xstrdup(s->id);
+	if (undo_list(x, &u, &nu, &ocean) == -1)
+		goto out;
+	for (i = nu; i-- > 0;) {
+		const char *action = u[i].action, *out, *member;
+		char *id, *ref, *title, *sid = u[i].sid;
 		struct plan_step *st;
 		cJSON *req;
 
-		if (strcmp(s->phase, MODEL_PHASE_IMPORT) != 0)
-			action = NULL;
-		else if (strcmp(s->action, "ecs:RegisterTaskDefinition") == 0)
-			action = "ecs:DeregisterTaskDefinition";
-		else if (strcmp(s->action, "spot:CreateOceanLaunchSpec") == 0)
-			action = "spot:DeleteOceanLaunchSpec";
-		else if (strcmp(s->action, "spot:CreateOceanCluster") == 0)
-			action = "spot:DeleteOceanCluster";
-		else if (strcmp(s->action, "ec2:CreateSecurityGroup") == 0)
-			action = "ec2:DeleteSecurityGroup";
-		else
-			action = NULL;
-		if (action == NULL) {
-			free(sid);
-			continue;
-		}
 		if (strcmp(action, "ecs:DeregisterTaskDefinition") == 0) {
 			out = "taskDefinitionArn";
 			member = "taskDefinition";
@@ -399,7 +437,6 @@ shared_rollback(struct xlate *x)
 		    ocean != NULL && !first) {
 			if (instances_gone(&c, ocean) == NULL) {
 				cJSON_Delete(req);
-				free(sid);
 				goto out;
 			}
 			free(ocean);
@@ -407,11 +444,9 @@ shared_rollback(struct xlate *x)
 		}
 		id = xasprintf("rb/%s", sid);
 		title = xasprintf("undo %s: %s", sid, action);
-		/* plan_add may move the steps array: s is not used below. */
 		st = chain_add(&c, id, action, title, req, NULL, sid);
 		free(title);
 		free(id);
-		free(sid);
 		if (st == NULL)
 			goto out;
 		if (first) {
@@ -427,6 +462,9 @@ shared_rollback(struct xlate *x)
 	}
 	rc = 0;
 out:
+	for (i = 0; i < nu; i++)
+		free(u[i].sid);
+	free(u);
 	free(ocean);
 	free(c.prev);
 	return rc;

@@ -288,6 +288,11 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	    xstrdup(json_str(svc, "serviceArn")) : NULL;
 	s->cluster = cluster_name(svc);
 	s->digest = export_digest(svc);
+	/*
+	 * Its event log (up to 100 messages, most of a real export's
+	 * services) is in the digest and read by no stage: it leaves memory.
+	 */
+	json_del(svc, "events");
 	s->desired = desired;
 	ex->nsvcs++;
 	note_arn(ex, s->arn, path, jp->buf, true);

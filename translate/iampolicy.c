@@ -131,6 +131,7 @@ struct iampolicy {
 	size_t	 keycap;
 	cJSON	*conds;		/* IAM action -> Condition */
 	size_t	 next;		/* first plan step not taken in yet */
+	struct plan_reader rd;	/* the steps, read back (a spilled plan) */
 	struct iam_pending pend[IAM_MAX_PENDING];
 	size_t	 npend;
 	bool	 aas;		/* the plan has Application Auto Scaling steps */
@@ -463,6 +464,7 @@ iampolicy_free(struct iampolicy *ip)
 	hashmap_cleanup(&ip->seen);
 	free(ip->key);
 	cJSON_Delete(ip->conds);
+	plan_reader_cleanup(&ip->rd);
 	free(ip);
 }
 
@@ -501,8 +503,15 @@ take_steps(struct xlate *x, struct iampolicy *ip, bool final)
 	    x->ex->partition : "aws";
 	p.region = opt_str(x->opt, "region");
 	p.cluster = opt_str(x->opt, "ecs-cluster");
+	if (ip->rd.p != x->plan) {
+		plan_reader_cleanup(&ip->rd);
+		plan_reader_init(&ip->rd, x->plan);
+	}
 	for (; ip->next < x->plan->nsteps; ip->next++) {
-		const struct plan_step *s = &x->plan->steps[ip->next];
+		const struct plan_step *s = plan_reader_get(&ip->rd, ip->next);
+
+		if (s == NULL)
+			return -1;
 
 		if (strncmp(s->action, "spot:", 5) == 0)
 			continue;	/* Spot API: not IAM */
@@ -606,9 +615,8 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
 	int rc;
 
 	for (i = 0; i < ip->seen.cap; i++) {
-		if (ip->seen.keys[i] == NULL)
+		if ((key = hashmap_slot_key(&ip->seen, i)) == NULL)
 			continue;
-		key = ip->seen.keys[i];
 		sp = strchr(key, ' ');
 		v[n].act = xstrndup(key, (size_t)(sp - key));
 		if (sp[1] == 'T') {

@@ -201,6 +201,7 @@ planmd_write(struct xlate *x)
 {
 	struct bundle_wfile *w = bundle_wopen(x->bundle, "PLAN.md");
 	struct warn_index wi;
+	struct plan_reader rd;
 	struct strbuf sb;
 	size_t i, j, p;
 	int rc = 0;
@@ -251,12 +252,17 @@ planmd_write(struct xlate *x)
 		(void)strbuf_add(&sb, x->md_steps_intro.buf,
 		    x->md_steps_intro.len);
 	(void)strbuf_puts(&sb, "\n## Steps, in order\n");
+	plan_reader_init(&rd, x->plan);
 	for (p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
 		size_t k = 0;
 
-		for (i = 0; i < x->plan->nsteps; i++) {
-			const struct plan_step *st = &x->plan->steps[i];
+		for (i = 0; i < x->plan->nsteps && rc == 0; i++) {
+			const struct plan_step *st = plan_reader_get(&rd, i);
 
+			if (st == NULL) {
+				rc = -1;
+				break;
+			}
 			if (strcmp(st->phase, phases[p].name) != 0)
 				continue;
 			if (k++ == 0)
@@ -278,6 +284,7 @@ planmd_write(struct xlate *x)
 			md_flush(&sb, w, MD_CHUNK, &rc);
 		}
 	}
+	plan_reader_cleanup(&rd);
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
 	warns_index(&wi, x);
 	for (i = 0; i < x->nmig; i++) {

@@ -72,21 +72,26 @@ static void
 chosen_load(struct rctx *c)
 {
 	const struct plan *p = c->x->plan;
+	const struct plan_step *s;
+	struct plan_reader rd;
 	size_t i;
 
+	plan_reader_init(&rd, p);
 	for (i = 0; i < p->nsteps; i++) {
 		cJSON *req;
 
-		if (p->steps[i].request == NULL ||
-		    strncmp(p->steps[i].action, "spot:", 5) != 0)
+		if ((s = plan_reader_get(&rd, i)) == NULL)
+			break;	/* logged: the plan is not written */
+		if (s->request == NULL || strncmp(s->action, "spot:", 5) != 0)
 			continue;
-		if (bundle_find(c->x->bundle, p->steps[i].request) == NULL)
+		if (bundle_find(c->x->bundle, s->request) == NULL)
 			continue;
-		req = bundle_json(c->x->bundle, p->steps[i].request);
+		req = bundle_json(c->x->bundle, s->request);
 		if (req != NULL)
 			chosen_walk(c, req, 0);
 		cJSON_Delete(req);
 	}
+	plan_reader_cleanup(&rd);
 }
 
 static bool

@@ -346,7 +346,7 @@ service_plan(struct xlate *x)
 		/* Its own node group; all of them if it has none. */
 		vng = ocean_vng_name(s) != NULL ?
 		    xasprintf("vng/%s", ocean_vng_name(s)) : NULL;
-		if (vng != NULL && plan_find(x->plan, vng) != NULL)
+		if (vng != NULL && plan_has(x->plan, vng))
 			plan_step_after(st, vng);
 		else
 			for (j = 0; j < x->nvng_steps; j++)

@@ -478,6 +478,47 @@ step_id(const struct hashmap *families, const struct xtd *t)
 	return xasprintf("td/%s", t->family);
 }
 
+/*
+ * Once its request is made, a task definition keeps only what later
+ * stages read (taskDefinitionArn, networkMode, the containers' sizes and
+ * stop timeouts): the export's largest part leaves memory.
+ */
+static void
+taskdef_slim(struct xtd *t)
+{
+	static const char *const top[] = { "taskDefinitionArn",
+	    "networkMode", NULL };
+	static const char *const ctr[] = { "cpu", "memory",
+	    "memoryReservation", "stopTimeout", NULL };
+	const char *const *k;
+	const cJSON *v, *c;
+	cJSON *slim = cJSON_CreateObject(), *defs, *o;
+
+	for (k = top; *k != NULL; k++)
+		if ((v = cJSON_GetObjectItemCaseSensitive(t->td, *k)) != NULL)
+			cJSON_AddItemToObject(slim, *k, cJSON_Duplicate(v, 1));
+	v = cJSON_GetObjectItemCaseSensitive(t->td, "containerDefinitions");
+	if (cJSON_IsArray(v)) {
+		defs = cJSON_AddArrayToObject(slim, "containerDefinitions");
+		cJSON_ArrayForEach(c, v) {
+			o = cJSON_CreateObject();
+			for (k = ctr; *k != NULL; k++) {
+				const cJSON *m =
+				    cJSON_GetObjectItemCaseSensitive(c, *k);
+
+				if (m != NULL)
+					cJSON_AddItemToObject(o, *k,
+					    cJSON_Duplicate(m, 1));
+			}
+			cJSON_AddItemToArray(defs, o);
+		}
+	}
+	cJSON_Delete(t->td);
+	cJSON_Delete(t->tags);
+	t->td = slim;
+	t->tags = NULL;
+}
+
 int
 taskdef_plan(struct xlate *x)
 {
@@ -499,11 +540,14 @@ taskdef_plan(struct xlate *x)
 		cJSON *req;
 		char *path, *title;
 
-		if (!t->used)
+		if (!t->used) {
+			taskdef_slim(t);
 			continue;
+		}
 		req = taskdef_request(x, t);
 		if (req == NULL)
 			goto out;
+		taskdef_slim(t);
 		t->step = step_id(&families, t);
 		path = ctx_request(x, t->step, req);
 		cJSON_Delete(req);

@@ -248,12 +248,20 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		return -1;
 	}
 	cJSON_Delete(w);
+	plan_close(x->plan);	/* its id map leaves memory */
 	if (plan_write(x->plan, x->bundle, "plan.json") == -1 ||
 	    planmd_write(x) == -1) {
 		cJSON_Delete(meta);
 		cJSON_Delete(inputs);
 		return -1;
 	}
+	/* In PLAN.md now: its sections leave memory. */
+	strbuf_cleanup(&x->md_steps_intro);
+	strbuf_cleanup(&x->md_services);
+	strbuf_cleanup(&x->md_sg);
+	strbuf_cleanup(&x->md_ocean);
+	strbuf_cleanup(&x->md_cost);
+	strbuf_cleanup(&x->md_phases);
 	gen = xasprintf("f2o-translate %s", F2O_VERSION);
 	json_add_str(meta, "generator", gen);
 	free(gen);
@@ -268,6 +276,9 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		cJSON_Delete(meta);
 		return -1;
 	}
+	/* Written: the policy's actions and resources leave memory. */
+	iampolicy_free(x->iam);
+	x->iam = NULL;
 	json_add_str(meta, "account", acct);
 	free(acct);
 	/*
@@ -295,6 +306,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	memset(x, 0, sizeof(*x));
 	x->opt = opt;
 	x->plan = plan_new();
+	/* A large plan is never whole in memory: spilled beside the output. */
+	plan_spill(x->plan, opt_str(opt, "output"));
 	x->bundle = bundle_new();
 	x->templates = cJSON_CreateObject();
 	x->resolved = cJSON_CreateObject();
