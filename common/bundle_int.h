@@ -9,6 +9,7 @@
 struct bundle;
 struct bundle_file;
 struct bundle_out;
+struct bundle_src;
 
 /*
  * Check name (safe, limits) and give the next entry of b, zeroed but for
@@ -18,6 +19,11 @@ struct bundle_file *bundle_entry(struct bundle *, const char *what,
 	    const char *name, size_t len);
 void	 bundle_entry_commit(struct bundle *, struct bundle_file *,
 	    const char *name);
+/* Sort b's files by name and index them again. */
+void	 bundle_sort_files(struct bundle *);
+/* Add a copy of data (or stream it out, bundle_stream); -1 (logged). */
+int	 bundle_add_raw(struct bundle *, const char *what, const char *name,
+	    const void *data, size_t len);
 /* Write a file being added (f->len set) to the streamed output. */
 int	 bundle_out_put(const struct bundle *, struct bundle_file *,
 	    const char *name, const void *data);
@@ -25,5 +31,7 @@ int	 bundle_out_put(const struct bundle *, struct bundle_file *,
 char	*bundle_out_read(const struct bundle *, const struct bundle_file *);
 /* Close the output and remove what is not renamed into place. NULL-safe. */
 void	 bundle_out_free(struct bundle_out *);
+/* Close what a loaded bundle reads from (bundle_in.c). NULL-safe. */
+void	 bundle_src_free(struct bundle_src *);
 
 #endif

@@ -214,7 +214,8 @@ main(int argc, char *argv[])
 	struct run_ctx ctx;
 	struct bundle *b = NULL;
 	struct plan *p = NULL;
-	const struct bundle_file *pf;
+	char *ptext;
+	size_t plen;
 	const char *cmd, *path, *expect = NULL;
 	struct sigaction sa;
 	int ch, n, rc = RUN_EXIT_FAIL, ctx_ok = 0, curl_ok = 0;
@@ -380,12 +381,15 @@ main(int argc, char *argv[])
 		    expect);
 		goto out;
 	}
-	pf = bundle_find(b, "plan.json");
-	if (pf == NULL) {
+	if (bundle_find(b, "plan.json") == NULL) {
 		log_errx("%s: no plan.json", path);
 		goto out;
 	}
-	if (plan_parse(&p, "plan.json", pf->data, pf->len) == -1)
+	if ((ptext = bundle_read(b, "plan.json", &plen)) == NULL)
+		goto out;
+	n = plan_parse(&p, "plan.json", ptext, plen);
+	free(ptext);
+	if (n == -1)
 		goto out;
 	if (strcmp(cmd, "verify") == 0) {
 		if (opts.json)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,19 @@ tmpdir(void)
 
 	assert_non_null(mkdtemp(d));
 	return d;
+}
+
+/* bundle_read gives name's bytes: want. */
+static void
+expect_file(const struct bundle *b, const char *name, const char *want)
+{
+	size_t len = 0;
+	char *got = bundle_read(b, name, &len);
+
+	assert_non_null(got);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(got, want);
+	free(got);
 }
 
 static struct bundle *
@@ -56,7 +70,9 @@ test_bundle_roundtrip_dir_and_archives(void **state)
 		assert_string_equal(r->digest, b->digest);
 		assert_int_equal(r->nfiles, 2);
 		assert_non_null(bundle_find(r, "requests/td/web.json"));
-		assert_string_equal(bundle_find(r, "plan.json")->data, "{}\n");
+		assert_null(bundle_find(r, "plan.json")->data);  /* on demand */
+		expect_file(r, "plan.json", "{}\n");
+		expect_file(r, "requests/td/web.json", "{\"a\":1}\n");
 		bundle_free(r);
 		free(p);
 	}
@@ -118,7 +134,7 @@ test_bundle_streamed_same_bytes(void **state)
 		assert_string_equal(b->digest, mem->digest);
 		assert_int_equal(bundle_load(&r, p), 0);
 		assert_string_equal(r->digest, mem->digest);
-		assert_string_equal(bundle_find(r, "plan.json")->data, "{}\n");
+		expect_file(r, "plan.json", "{}\n");
 		bundle_free(r);
 		if (i > 0) {	/* archives: byte for byte */
 			assert_int_equal(fsio_read_bounded(&x, &xl, p, 1 << 20),
@@ -196,6 +212,84 @@ test_bundle_refuses_tampering(void **state)
 	fsio_remove_tree(d);
 	free(d);
 	free(p);
+	bundle_free(b);
+}
+
+/* Where what first occurs in buf (len bytes); fails the test if nowhere. */
+static size_t
+find(const char *buf, size_t len, const char *what)
+{
+	size_t i, n = strlen(what);
+
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, what, n) == 0)
+			return i;
+	fail_msg("\"%s\" not found", what);
+	return 0;
+}
+
+/* Overwrite the bytes at the first occurrence of what in file p with to. */
+static void
+patch_file(const char *p, const char *what, const char *to)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(fsio_read_bounded(&buf, &len, p, 1 << 20), 0);
+	memcpy(buf + find(buf, len, what), to, strlen(to));
+	assert_int_equal(fsio_write_atomic_path(p, buf, len), 0);
+	free(buf);
+}
+
+/*
+ * A loaded bundle keeps only where its files are: a file changed after
+ * bundle_load (the .tar rewritten in place, a directory's file) is
+ * refused when read, and a changed or truncated .tar when loaded.
+ */
+static void
+test_bundle_checked_again_when_read(void **state)
+{
+	struct bundle *b = sample(), *r = NULL;
+	char *d = tmpdir(), *t = xasprintf("%s/b.tar", d),
+	    *dir = xasprintf("%s/b", d), *f, *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	assert_int_equal(bundle_write(b, t, false), 0);
+	assert_int_equal(bundle_load(&r, t), 0);
+	fd = open(t, O_WRONLY);		/* same inode: what r reads */
+	assert_true(fd != -1);
+	assert_int_equal(fsio_read_bounded(&buf, &len, t, 1 << 20), 0);
+	assert_int_equal(pwrite(fd, "{\"a\":2}", 7,
+	    (off_t)find(buf, len, "{\"a\":1}")), 7);
+	close(fd);
+	assert_null(bundle_read(r, "requests/td/web.json", NULL));
+	expect_file(r, "plan.json", "{}\n");	/* untouched */
+	bundle_free(r);
+	/* Loaded again: the changed entry is refused at once. */
+	assert_int_equal(bundle_load(&r, t), -1);
+	assert_null(r);
+	/* A truncated archive. */
+	assert_int_equal(fsio_write_atomic_path(t, buf, len / 2), 0);
+	assert_int_equal(bundle_load(&r, t), -1);
+	free(buf);
+	/* A directory's file changed after loading. */
+	assert_int_equal(bundle_write(b, dir, false), 0);
+	assert_int_equal(bundle_load(&r, dir), 0);
+	f = xasprintf("%s/requests/td/web.json", dir);
+	patch_file(f, "1", "3");
+	assert_null(bundle_read(r, "requests/td/web.json", NULL));
+	patch_file(f, "3", "1");
+	expect_file(r, "requests/td/web.json", "{\"a\":1}\n");
+	assert_int_equal(fsio_write_atomic_path(f, "{\"a\":1}\n\n", 9), 0);
+	assert_null(bundle_read(r, "requests/td/web.json", NULL));  /* grew */
+	bundle_free(r);
+	free(f);
+	fsio_remove_tree(d);
+	free(d);
+	free(t);
+	free(dir);
 	bundle_free(b);
 }
 
@@ -330,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_bundle_streamed_same_bytes),
 		cmocka_unit_test(test_bundle_stream_abandoned_leaves_nothing),
 		cmocka_unit_test(test_bundle_refuses_tampering),
+		cmocka_unit_test(test_bundle_checked_again_when_read),
 		cmocka_unit_test(test_bundle_existing_dir_needs_force),
 		cmocka_unit_test(test_bundle_rejects_unsafe_names),
 		cmocka_unit_test(test_bundle_rejects_garbage_archive),
