@@ -213,6 +213,68 @@ json_dedup(cJSON *root, const char *path, enum json_dup dup)
 	return w.found;
 }
 
+/* Past the string opening at buf[i], or 0 when unterminated. */
+static size_t
+string_end(const char *buf, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (buf[i] == '\\')
+			i++;
+		else if (buf[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+size_t
+json_value_end(const char *buf, size_t len, size_t i)
+{
+	size_t depth = 0, start = i;
+
+	if (i >= len)
+		return 0;
+	if (buf[i] != '{' && buf[i] != '[' && buf[i] != '"') {
+		/* A number, true, false or null: up to what ends it. */
+		for (; i < len; i++) {
+			switch (buf[i]) {
+			case ',': case ':': case '{': case '}': case '[':
+			case ']': case '"': case ' ': case '\t': case '\n':
+			case '\r':
+				return i > start ? i : 0;
+			default:
+				break;
+			}
+		}
+		return i > start ? i : 0;
+	}
+	for (; i < len; i++) {
+		switch (buf[i]) {
+		case '"':
+			if ((i = string_end(buf, len, i)) == 0)
+				return 0;
+			if (depth == 0)
+				return i;
+			i--;
+			break;
+		case '{':
+		case '[':
+			if (++depth > JSON_MAX_DEPTH)
+				return 0;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return 0;
+			if (--depth == 0)
+				return i + 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 int
 json_parse(cJSON **out, const char *path, const char *buf, size_t len)
 {

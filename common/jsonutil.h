@@ -40,6 +40,14 @@ int	json_parse_dup(cJSON **out, const char *path, const char *buf,
  * keys found duplicated (0: none), applying dup as above.
  */
 size_t	json_dedup(cJSON *root, const char *path, enum json_dup dup);
+/*
+ * Where the JSON value starting at buf[i] ends (the offset just past it),
+ * found without parsing it: strings and nesting only, the value itself is
+ * left for json_parse. 0 when it cannot be a value (unterminated, a stray
+ * closing bracket, nested deeper than JSON_MAX_DEPTH). For reading a
+ * large text one item at a time.
+ */
+size_t	json_value_end(const char *buf, size_t len, size_t i);
 /* Parse silently; for fuzzers and our own formats. NULL on error. */
 cJSON	*json_parse_quiet(const char *buf, size_t len);
 /*

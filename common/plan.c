@@ -315,104 +315,285 @@ need_str(const cJSON *o, const char *key, bool required, const char *what,
 	return v->valuestring;
 }
 
+/* One step object of $.steps (index i) into p. */
+static int
+take_step(struct plan *p, const cJSON *st, const char *what, size_t i)
+{
+	const char *id, *phase, *action, *title, *req;
+	const cJSON *v, *c;
+	struct plan_step *s;
+
+	if (!cJSON_IsObject(st)) {
+		log_errx("%s: $.steps[%zu] must be an object", what, i);
+		return -1;
+	}
+	if ((id = need_str(st, "id", true, what, i)) == NULL ||
+	    (phase = need_str(st, "phase", true, what, i)) == NULL ||
+	    (action = need_str(st, "action", true, what, i)) == NULL)
+		return -1;
+	title = need_str(st, "title", false, what, i);
+	req = need_str(st, "request", false, what, i);
+	if (cJSON_GetObjectItemCaseSensitive(st, "request") != NULL &&
+	    req == NULL)
+		return -1;
+	s = plan_add(p, id, phase, action, title, req, NULL);
+	if (s == NULL) {
+		log_errx("%s: $.steps[%zu]: bad step", what, i);
+		return -1;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(st, "after");
+	if (v != NULL && !cJSON_IsArray(v)) {
+		log_errx("%s: $.steps[%zu].after must be an array",
+		    what, i);
+		return -1;
+	}
+	cJSON_ArrayForEach(c, v) {
+		if (!cJSON_IsString(c) ||
+		    plan_find(p, c->valuestring) == NULL ||
+		    strcmp(c->valuestring, id) == 0) {
+			log_errx("%s: $.steps[%zu].after: \"%s\" is not "
+			    "an earlier step", what, i,
+			    cJSON_IsString(c) ? c->valuestring : "?");
+			return -1;
+		}
+		if (s->nafter >= PLAN_MAX_AFTER) {
+			log_errx("%s: $.steps[%zu].after: too long",
+			    what, i);
+			return -1;
+		}
+		plan_step_after(s, c->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(st, "undoes");
+	if (v != NULL) {
+		if (!cJSON_IsString(v) ||
+		    plan_find(p, v->valuestring) == NULL) {
+			log_errx("%s: $.steps[%zu].undoes: must name an "
+			    "earlier step", what, i);
+			return -1;
+		}
+		plan_step_undoes(s, v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(st, "outputs");
+	if (v != NULL && !cJSON_IsObject(v)) {
+		log_errx("%s: $.steps[%zu].outputs must be an object",
+		    what, i);
+		return -1;
+	}
+	cJSON_ArrayForEach(c, v) {
+		if (!cJSON_IsString(c)) {
+			log_errx("%s: $.steps[%zu].outputs.%s must be a "
+			    "string", what, i, c->string);
+			return -1;
+		}
+		plan_step_output(s, c->string, c->valuestring);
+	}
+	return 0;
+}
+
+static size_t
+skip_ws(const char *buf, size_t len, size_t i)
+{
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
+	    buf[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* "what: line L, column C: expected X" for the text at buf[off]. */
+static int
+syntax(const char *what, const char *buf, size_t off, const char *expected)
+{
+	size_t i, line = 1, col = 1;
+
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else
+			col++;
+	}
+	log_errx("%s: line %zu, column %zu: not valid JSON: expected %s",
+	    what, line, col, expected);
+	return -1;
+}
+
+/*
+ * $.steps, buf[*ip] its '[': each step parsed alone and taken, so only
+ * one step's tree is ever in memory. *ip is left past the ']'.
+ */
+static int
+parse_steps(struct plan *p, const char *what, const char *buf, size_t len,
+    size_t *ip)
+{
+	size_t i = skip_ws(buf, len, *ip + 1), e, n = 0;
+	cJSON *st;
+	char *label;
+	int rc;
+
+	if (i < len && buf[i] == ']') {
+		*ip = i + 1;
+		return 0;
+	}
+	for (;;) {
+		i = skip_ws(buf, len, i);
+		if ((e = json_value_end(buf, len, i)) == 0)
+			return syntax(what, buf, i, "a step");
+		label = xasprintf("%s: $.steps[%zu]", what, n);
+		rc = json_parse(&st, label, buf + i, e - i);
+		free(label);
+		if (rc == -1)
+			return -1;
+		rc = take_step(p, st, what, n);
+		cJSON_Delete(st);
+		if (rc == -1)
+			return -1;
+		n++;
+		i = skip_ws(buf, len, e);
+		if (i < len && buf[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < len && buf[i] == ']') {
+			*ip = i + 1;
+			return 0;
+		}
+		return syntax(what, buf, i, "',' or ']'");
+	}
+}
+
+/*
+ * One member of the root object at buf[*ip] (its key): $.steps a step at
+ * a time, any other value parsed alone ($.formatVersion checked).
+ */
+static int
+parse_member(struct plan *p, const char *what, const char *buf, size_t len,
+    size_t *ip, struct hashmap *seen, bool *version, bool *steps)
+{
+	size_t i = *ip, e, dummy;
+	cJSON *key = NULL, *v = NULL;
+	char *label;
+	int rc = -1;
+
+	if (i >= len || buf[i] != '"' ||
+	    (e = json_value_end(buf, len, i)) == 0 ||
+	    !cJSON_IsString(key = cJSON_ParseWithLength(buf + i, e - i))) {
+		rc = syntax(what, buf, i, "a key");
+		goto out;
+	}
+	if (hashmap_get(seen, key->valuestring, &dummy)) {
+		log_errx("%s: $.%s: key \"%s\" appears twice in one object",
+		    what, key->valuestring, key->valuestring);
+		goto out;
+	}
+	hashmap_put(seen, key->valuestring, 0);
+	i = skip_ws(buf, len, e);
+	if (i >= len || buf[i] != ':') {
+		rc = syntax(what, buf, i, "':'");
+		goto out;
+	}
+	i = skip_ws(buf, len, i + 1);
+	if (strcmp(key->valuestring, "steps") == 0) {
+		if (i >= len || buf[i] != '[') {
+			log_errx("%s: $.steps must be an array", what);
+			goto out;
+		}
+		if (parse_steps(p, what, buf, len, &i) == -1)
+			goto out;
+		*steps = true;
+	} else {
+		if ((e = json_value_end(buf, len, i)) == 0) {
+			rc = syntax(what, buf, i, "a value");
+			goto out;
+		}
+		label = xasprintf("%s: $.%s", what, key->valuestring);
+		rc = json_parse(&v, label, buf + i, e - i);
+		free(label);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+		if (strcmp(key->valuestring, "formatVersion") == 0) {
+			if (!cJSON_IsNumber(v) ||
+			    v->valuedouble != PLAN_FORMAT_VERSION) {
+				log_errx("%s: $.formatVersion must be %d",
+				    what, PLAN_FORMAT_VERSION);
+				goto out;
+			}
+			*version = true;
+		}
+		i = e;
+	}
+	*ip = i;
+	rc = 0;
+out:
+	cJSON_Delete(key);
+	cJSON_Delete(v);
+	return rc;
+}
+
+/*
+ * Read without a tree of the whole text (1 GB for 100,000 services): the
+ * root object a member at a time, $.steps a step at a time.
+ */
 int
 plan_parse(struct plan **out, const char *what, const char *buf, size_t len)
 {
 	struct plan *p = plan_new();
-	cJSON *root = NULL;
-	const cJSON *steps, *st, *v, *c;
-	size_t i = 0;
+	struct hashmap seen;
+	cJSON *j = NULL;
+	bool version = false, steps = false;
+	size_t i;
 	int rc = -1;
 
 	*out = NULL;
-	if (json_parse(&root, what, buf, len) == -1)
+	hashmap_init(&seen);
+	if (len == 0 || memchr(buf, '\0', len) != NULL) {
+		(void)json_parse(&j, what, buf, len);	/* its message */
 		goto out;
-	v = cJSON_GetObjectItemCaseSensitive(root, "formatVersion");
-	if (!cJSON_IsNumber(v) || v->valuedouble != PLAN_FORMAT_VERSION) {
+	}
+	i = skip_ws(buf, len, 0);
+	if (i >= len || buf[i] != '{') {
+		(void)syntax(what, buf, i, "an object");
+		goto out;
+	}
+	i = skip_ws(buf, len, i + 1);
+	if (i < len && buf[i] == '}')
+		i++;
+	else
+		for (;;) {
+			if (parse_member(p, what, buf, len, &i, &seen,
+			    &version, &steps) == -1)
+				goto out;
+			i = skip_ws(buf, len, i);
+			if (i < len && buf[i] == ',') {
+				i = skip_ws(buf, len, i + 1);
+				continue;
+			}
+			if (i < len && buf[i] == '}') {
+				i++;
+				break;
+			}
+			(void)syntax(what, buf, i, "',' or '}'");
+			goto out;
+		}
+	if ((i = skip_ws(buf, len, i)) != len) {
+		(void)syntax(what, buf, i, "the end of the text");
+		goto out;
+	}
+	if (!version) {
 		log_errx("%s: $.formatVersion must be %d", what,
 		    PLAN_FORMAT_VERSION);
 		goto out;
 	}
-	steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
-	if (!cJSON_IsArray(steps)) {
+	if (!steps) {
 		log_errx("%s: $.steps must be an array", what);
 		goto out;
-	}
-	cJSON_ArrayForEach(st, steps) {
-		const char *id, *phase, *action, *title, *req;
-		struct plan_step *s;
-
-		if (!cJSON_IsObject(st)) {
-			log_errx("%s: $.steps[%zu] must be an object", what, i);
-			goto out;
-		}
-		if ((id = need_str(st, "id", true, what, i)) == NULL ||
-		    (phase = need_str(st, "phase", true, what, i)) == NULL ||
-		    (action = need_str(st, "action", true, what, i)) == NULL)
-			goto out;
-		title = need_str(st, "title", false, what, i);
-		req = need_str(st, "request", false, what, i);
-		if (cJSON_GetObjectItemCaseSensitive(st, "request") != NULL &&
-		    req == NULL)
-			goto out;
-		s = plan_add(p, id, phase, action, title, req, NULL);
-		if (s == NULL) {
-			log_errx("%s: $.steps[%zu]: bad step", what, i);
-			goto out;
-		}
-		v = cJSON_GetObjectItemCaseSensitive(st, "after");
-		if (v != NULL && !cJSON_IsArray(v)) {
-			log_errx("%s: $.steps[%zu].after must be an array",
-			    what, i);
-			goto out;
-		}
-		cJSON_ArrayForEach(c, v) {
-			if (!cJSON_IsString(c) ||
-			    plan_find(p, c->valuestring) == NULL ||
-			    strcmp(c->valuestring, id) == 0) {
-				log_errx("%s: $.steps[%zu].after: \"%s\" is not "
-				    "an earlier step", what, i,
-				    cJSON_IsString(c) ? c->valuestring : "?");
-				goto out;
-			}
-			if (s->nafter >= PLAN_MAX_AFTER) {
-				log_errx("%s: $.steps[%zu].after: too long",
-				    what, i);
-				goto out;
-			}
-			plan_step_after(s, c->valuestring);
-		}
-		v = cJSON_GetObjectItemCaseSensitive(st, "undoes");
-		if (v != NULL) {
-			if (!cJSON_IsString(v) ||
-			    plan_find(p, v->valuestring) == NULL) {
-				log_errx("%s: $.steps[%zu].undoes: must name an "
-				    "earlier step", what, i);
-				goto out;
-			}
-			plan_step_undoes(s, v->valuestring);
-		}
-		v = cJSON_GetObjectItemCaseSensitive(st, "outputs");
-		if (v != NULL && !cJSON_IsObject(v)) {
-			log_errx("%s: $.steps[%zu].outputs must be an object",
-			    what, i);
-			goto out;
-		}
-		cJSON_ArrayForEach(c, v) {
-			if (!cJSON_IsString(c)) {
-				log_errx("%s: $.steps[%zu].outputs.%s must be a "
-				    "string", what, i, c->string);
-				goto out;
-			}
-			plan_step_output(s, c->string, c->valuestring);
-		}
-		i++;
 	}
 	*out = p;
 	p = NULL;
 	rc = 0;
 out:
-	cJSON_Delete(root);
+	hashmap_cleanup(&seen);
+	cJSON_Delete(j);
 	plan_free(p);
 	return rc;
 }

@@ -416,6 +416,67 @@ test_plan_parse_rejects_forward_after(void **state)
 	assert_null(p);
 }
 
+/* plan_parse reads the root a member at a time and $.steps a step at a time. */
+static void
+test_plan_parse_streamed(void **state)
+{
+	const char *good[] = {
+		/* steps first; strings with brackets, quotes, escapes */
+		"{\"steps\": [ {\"id\":\"a/b\",\"phase\":\"import\","
+		    "\"action\":\"x\",\"title\":\"[}{\\\"]\\\\\"} ,"
+		    "{\"id\":\"c/d\",\"phase\":\"import\",\"action\":\"x\","
+		    "\"after\":[\"a/b\"],\"outputs\":{\"o\":\"p.q\"}} ],"
+		    "\"other\": {\"k\": [1, 2.5e3, true, null]},"
+		    "\"formatVersion\": 1}\n",
+		"{\"formatVersion\":1,\"steps\":[]}",
+		" \n{ \"formatVersion\" : 1 , \"steps\" : [ ] } \n",
+	};
+	const char *bad[] = {
+		"", "[]", "{}", "{\"formatVersion\":1}",
+		"{\"formatVersion\":2,\"steps\":[]}",
+		"{\"formatVersion\":1,\"steps\":{}}",
+		"{\"formatVersion\":1,\"steps\":[]} x",
+		"{\"formatVersion\":1,\"steps\":[],}",
+		"{\"formatVersion\":1,\"steps\":[] \"a\":1}",
+		"{\"formatVersion\":1,\"steps\":[1]}",
+		"{\"formatVersion\":1,\"steps\":[{}]}",
+		"{\"formatVersion\":1,\"steps\":[{\"id\":\"a/b\"",
+		"{\"formatVersion\":1,\"steps\":[],\"steps\":[]}",
+		"{\"formatVersion\":1,\"x\":tru,\"steps\":[]}",
+		"{\"formatVersion\":1,\"steps\":[{\"id\":\"a/b\","
+		    "\"phase\":\"import\",\"action\":\"x\",\"id\":\"c/d\"}]}",
+		"{\"formatVersion\":1,\"steps\":[]]}",
+		"{formatVersion:1}",
+	};
+	struct plan *p = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(plan_parse(&p, "plan.json", good[i],
+		    strlen(good[i])), 0);
+		if (i == 0) {
+			assert_int_equal(p->nsteps, 2);
+			assert_string_equal(p->steps[0].title, "[}{\"]\\");
+			assert_string_equal(p->steps[1].after[0], "a/b");
+		}
+		plan_free(p);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = NULL;
+		if (plan_parse(&p, "plan.json", bad[i], strlen(bad[i])) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_null(p);
+	}
+	/* Where values end, without parsing them. */
+	assert_int_equal(json_value_end("\"a\\\"]\" x", 8, 0), 6);
+	assert_int_equal(json_value_end("[{\"]\":1}] ,", 11, 0), 9);
+	assert_int_equal(json_value_end("12.5,", 5, 0), 4);
+	assert_int_equal(json_value_end("]", 1, 0), 0);
+	assert_int_equal(json_value_end("[1", 2, 0), 0);
+	assert_int_equal(json_value_end("\"abc", 4, 0), 0);
+}
+
 int
 main(void)
 {
@@ -431,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_bundle_file_limit),
 		cmocka_unit_test(test_plan_roundtrip_and_refs),
 		cmocka_unit_test(test_plan_parse_rejects_forward_after),
+		cmocka_unit_test(test_plan_parse_streamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
