@@ -213,6 +213,22 @@ json_dedup(cJSON *root, const char *path, enum json_dup dup)
 	return w.found;
 }
 
+void
+json_where(const char *buf, size_t off, size_t *line, size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
 /* Past the string opening at buf[i], or 0 when unterminated. */
 static size_t
 string_end(const char *buf, size_t len, size_t i)
@@ -335,13 +351,7 @@ json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
 		}
 	}
 	off = (size_t)(end - buf);
-	for (i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			line++;
-			col = 1;
-		} else
-			col++;
-	}
+	json_where(buf, off, &line, &col);
 	/* Hints for what people really feed us. */
 	p = buf;
 	while ((size_t)(p - buf) < len && (*p == ' ' || *p == '\t' ||
@@ -352,15 +362,7 @@ json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
 		hint = " (text before the JSON: a shell prompt or a log line?)";
 		end = p;
 		off = (size_t)(end - buf);
-		line = 1;
-		col = 1;
-		for (i = 0; i < off; i++) {
-			if (buf[i] == '\n') {
-				line++;
-				col = 1;
-			} else
-				col++;
-		}
+		json_where(buf, off, &line, &col);
 	}
 	if (*hint == '\0' && off < len && (*end == '}' || *end == ']')) {
 		q = end;

@@ -48,6 +48,8 @@ size_t	json_dedup(cJSON *root, const char *path, enum json_dup dup);
  * large text one item at a time.
  */
 size_t	json_value_end(const char *buf, size_t len, size_t i);
+/* Line and column (from 1) of buf[off], for a message. */
+void	json_where(const char *buf, size_t off, size_t *line, size_t *col);
 /* Parse silently; for fuzzers and our own formats. NULL on error. */
 cJSON	*json_parse_quiet(const char *buf, size_t len);
 /*

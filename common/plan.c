@@ -403,15 +403,9 @@ skip_ws(const char *buf, size_t len, size_t i)
 static int
 syntax(const char *what, const char *buf, size_t off, const char *expected)
 {
-	size_t i, line = 1, col = 1;
+	size_t line, col;
 
-	for (i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			line++;
-			col = 1;
-		} else
-			col++;
-	}
+	json_where(buf, off, &line, &col);
 	log_errx("%s: line %zu, column %zu: not valid JSON: expected %s",
 	    what, line, col, expected);
 	return -1;
