@@ -46,6 +46,7 @@ struct bundle_file {
 					   loaded from an archive: in the
 					   .tar, or in the reader's spool */
 	char	 sha256[DIGEST_HEX_LEN + 1];
+	bool	 listed;		/* loading: seen in the manifest */
 };
 
 struct bundle_out;			/* an output being written */

@@ -339,7 +339,7 @@ static int
 verify(struct bundle *b, const char *what)
 {
 	const cJSON *files, *fmt, *ver, *c;
-	size_t i, listed = 0;
+	size_t i;
 
 	if (b->manifest == NULL) {
 		log_errx("%s: no %s: not an f2o bundle", what,
@@ -371,14 +371,16 @@ verify(struct bundle *b, const char *what)
 		return -1;
 	}
 	cJSON_ArrayForEach(c, files) {
-		const struct bundle_file *f;
+		struct bundle_file *f;
+		size_t at;
 
 		if (!cJSON_IsString(c)) {
 			log_errx("%s: %s: $.files.%s must be a string", what,
 			    BUNDLE_MANIFEST, c->string);
 			return -1;
 		}
-		f = bundle_find(b, c->string);
+		f = hashmap_get(&b->names, c->string, &at) ? &b->files[at] :
+		    NULL;
 		if (f == NULL) {
 			log_errx("%s: %s is listed in the manifest but missing "
 			    "from the bundle", what, c->string);
@@ -390,20 +392,21 @@ verify(struct bundle *b, const char *what)
 			    f->sha256, c->valuestring);
 			return -1;
 		}
-		listed++;
+		/* Twice would hide a file not listed at all. */
+		if (f->listed) {
+			log_errx("%s: manifest lists %s twice", what,
+			    c->string);
+			return -1;
+		}
+		f->listed = true;
 	}
-	if (listed != b->nfiles) {
-		for (i = 0; i < b->nfiles; i++)
-			if (cJSON_GetObjectItemCaseSensitive(files,
-			    b->files[i].name) == NULL) {
-				log_errx("%s: %s is not listed in the manifest "
-				    "(added after the bundle was made?)", what,
-				    b->files[i].name);
-				return -1;
-			}
-		log_errx("%s: manifest lists a file twice", what);
-		return -1;
-	}
+	for (i = 0; i < b->nfiles; i++)
+		if (!b->files[i].listed) {
+			log_errx("%s: %s is not listed in the manifest (added "
+			    "after the bundle was made?)", what,
+			    b->files[i].name);
+			return -1;
+		}
 	/* Checked: the files' digests stay in b->files, not twice. */
 	json_del(b->meta, "files");
 	bundle_sort_files(b);

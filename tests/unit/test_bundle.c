@@ -181,6 +181,29 @@ test_bundle_stream_abandoned_leaves_nothing(void **state)
 	free(d);
 }
 
+/* In dir's manifest, plan.json's line twice; an unlisted extra.json. */
+static void
+dup_listed(const char *dir)
+{
+	char *m = xasprintf("%s/manifest.json", dir), *x, *buf = NULL,
+	    *out, *at;
+	size_t len = 0, n;
+
+	assert_int_equal(fsio_read_bounded(&buf, &len, m, 1 << 20), 0);
+	at = strstr(buf, "\t\t\"plan.json\"");
+	assert_non_null(at);
+	n = (size_t)(strchr(at, '\n') + 1 - at);
+	out = xasprintf("%.*s%.*s%s", (int)(at - buf + (long)n), buf, (int)n,
+	    at, at + n);
+	assert_int_equal(fsio_write_atomic_path(m, out, strlen(out)), 0);
+	x = xasprintf("%s/extra.json", dir);
+	assert_int_equal(fsio_write_atomic_path(x, "{}", 2), 0);
+	free(x);
+	free(out);
+	free(buf);
+	free(m);
+}
+
 static void
 test_bundle_refuses_tampering(void **state)
 {
@@ -204,6 +227,10 @@ test_bundle_refuses_tampering(void **state)
 	assert_int_equal(bundle_load(&r, p), -1);
 	unlink(f);
 	free(f);
+	/* An unlisted file hidden by a file listed twice. */
+	dup_listed(p);
+	assert_int_equal(bundle_load(&r, p), -1);
+	assert_null(r);
 	/* A missing file. */
 	f = xasprintf("%s/plan.json", p);
 	unlink(f);
