@@ -335,22 +335,108 @@ read_entries(struct in_pass *p)
 	}
 }
 
+/*
+ * $.files, manifest bytes [v, vend): every name a file of b (marked
+ * listed, once) with its SHA-256. Read a member at a time: no tree of
+ * 3.5 million names.
+ */
+static int
+check_files(struct bundle *b, const char *what, size_t v, size_t vend)
+{
+	struct json_iter it;
+	struct bundle_file *f;
+	cJSON *val = NULL;
+	char *key = NULL;
+	size_t s, e, at;
+	int r, rc = -1;
+
+	if (json_iter_object(&it, b->manifest, vend, v) == -1) {
+		log_errx("%s: %s: $.files must be an object", what,
+		    BUNDLE_MANIFEST);
+		return -1;
+	}
+	while ((r = json_iter_member(&it, &key, &s, &e)) == 1) {
+		val = cJSON_ParseWithLength(b->manifest + s, e - s);
+		if (!cJSON_IsString(val)) {
+			log_errx("%s: %s: $.files.%s must be a string", what,
+			    BUNDLE_MANIFEST, key);
+			goto out;
+		}
+		f = hashmap_get(&b->names, key, &at) ? &b->files[at] : NULL;
+		if (f == NULL) {
+			log_errx("%s: %s is listed in the manifest but missing "
+			    "from the bundle", what, key);
+			goto out;
+		}
+		if (strcmp(f->sha256, val->valuestring) != 0) {
+			log_errx("%s: %s was changed after the bundle was made "
+			    "(SHA-256 %s, manifest says %s)", what, key,
+			    f->sha256, val->valuestring);
+			goto out;
+		}
+		/* Twice would hide a file not listed at all. */
+		if (f->listed) {
+			log_errx("%s: manifest lists %s twice", what, key);
+			goto out;
+		}
+		f->listed = true;
+		cJSON_Delete(val);
+		val = NULL;
+		free(key);
+		key = NULL;
+	}
+	if (r == -1 || json_skip_ws(b->manifest, vend, it.i) != vend) {
+		log_errx("%s: %s is not a JSON object", what, BUNDLE_MANIFEST);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(val);
+	free(key);
+	return rc;
+}
+
+/*
+ * The manifest, read a member at a time into b->meta ($.files checked
+ * against the files, never kept: their digests are in b->files).
+ */
 static int
 verify(struct bundle *b, const char *what)
 {
-	const cJSON *files, *fmt, *ver, *c;
-	size_t i;
+	const cJSON *fmt, *ver;
+	struct json_iter it;
+	cJSON *val;
+	char *key = NULL;
+	size_t i, v, vend, fv = 0, fvend = 0;
+	bool files = false;
+	int r;
 
 	if (b->manifest == NULL) {
 		log_errx("%s: no %s: not an f2o bundle", what,
 		    BUNDLE_MANIFEST);
 		return -1;
 	}
-	b->meta = json_parse_quiet(b->manifest, b->manifest_len);
-	if (!cJSON_IsObject(b->meta)) {
-		log_errx("%s: %s is not a JSON object", what, BUNDLE_MANIFEST);
-		return -1;
+	b->meta = cJSON_CreateObject();
+	if (memchr(b->manifest, '\0', b->manifest_len) != NULL ||
+	    json_iter_object(&it, b->manifest, b->manifest_len, 0) == -1)
+		goto notobj;
+	while ((r = json_iter_member(&it, &key, &v, &vend)) == 1) {
+		if (strcmp(key, "files") == 0 && !files) {
+			files = true;
+			fv = v;
+			fvend = vend;
+		} else {
+			val = cJSON_ParseWithLength(b->manifest + v, vend - v);
+			if (val == NULL)
+				goto notobj;
+			cJSON_AddItemToObject(b->meta, key, val);
+		}
+		free(key);
+		key = NULL;
 	}
+	if (r == -1 || json_skip_ws(b->manifest, b->manifest_len, it.i) !=
+	    b->manifest_len)
+		goto notobj;
 	fmt = cJSON_GetObjectItemCaseSensitive(b->meta, "format");
 	ver = cJSON_GetObjectItemCaseSensitive(b->meta, "formatVersion");
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring,
@@ -364,42 +450,13 @@ verify(struct bundle *b, const char *what)
 		    "only", what, BUNDLE_MANIFEST, BUNDLE_FORMAT_VERSION);
 		return -1;
 	}
-	files = cJSON_GetObjectItemCaseSensitive(b->meta, "files");
-	if (!cJSON_IsObject(files)) {
+	if (!files) {
 		log_errx("%s: %s: $.files must be an object", what,
 		    BUNDLE_MANIFEST);
 		return -1;
 	}
-	cJSON_ArrayForEach(c, files) {
-		struct bundle_file *f;
-		size_t at;
-
-		if (!cJSON_IsString(c)) {
-			log_errx("%s: %s: $.files.%s must be a string", what,
-			    BUNDLE_MANIFEST, c->string);
-			return -1;
-		}
-		f = hashmap_get(&b->names, c->string, &at) ? &b->files[at] :
-		    NULL;
-		if (f == NULL) {
-			log_errx("%s: %s is listed in the manifest but missing "
-			    "from the bundle", what, c->string);
-			return -1;
-		}
-		if (strcmp(f->sha256, c->valuestring) != 0) {
-			log_errx("%s: %s was changed after the bundle was made "
-			    "(SHA-256 %s, manifest says %s)", what, c->string,
-			    f->sha256, c->valuestring);
-			return -1;
-		}
-		/* Twice would hide a file not listed at all. */
-		if (f->listed) {
-			log_errx("%s: manifest lists %s twice", what,
-			    c->string);
-			return -1;
-		}
-		f->listed = true;
-	}
+	if (check_files(b, what, fv, fvend) == -1)
+		return -1;
 	for (i = 0; i < b->nfiles; i++)
 		if (!b->files[i].listed) {
 			log_errx("%s: %s is not listed in the manifest (added "
@@ -407,10 +464,12 @@ verify(struct bundle *b, const char *what)
 			    b->files[i].name);
 			return -1;
 		}
-	/* Checked: the files' digests stay in b->files, not twice. */
-	json_del(b->meta, "files");
 	bundle_sort_files(b);
 	return digest_sha256_hex(b->digest, b->manifest, b->manifest_len);
+notobj:
+	free(key);
+	log_errx("%s: %s is not a JSON object", what, BUNDLE_MANIFEST);
+	return -1;
 }
 
 int

@@ -229,6 +229,78 @@ json_where(const char *buf, size_t off, size_t *line, size_t *col)
 	}
 }
 
+size_t
+json_skip_ws(const char *buf, size_t len, size_t i)
+{
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
+	    buf[i] == '\r'))
+		i++;
+	return i;
+}
+
+int
+json_iter_object(struct json_iter *it, const char *buf, size_t len,
+    size_t at)
+{
+	it->buf = buf;
+	it->len = len;
+	it->n = 0;
+	it->i = json_skip_ws(buf, len, at);
+	if (it->i >= len || buf[it->i] != '{')
+		return -1;
+	it->i++;
+	return 0;
+}
+
+int
+json_iter_member(struct json_iter *it, char **key, size_t *v, size_t *vend)
+{
+	const char *buf = it->buf;
+	size_t i = json_skip_ws(buf, it->len, it->i), e;
+	cJSON *k;
+
+	*key = NULL;
+	if (i < it->len && buf[i] == '}') {
+		it->i = i + 1;
+		return 0;
+	}
+	if (it->n > 0) {
+		if (i >= it->len || buf[i] != ',') {
+			it->i = i;
+			return -1;
+		}
+		i = json_skip_ws(buf, it->len, i + 1);
+	}
+	it->i = i;
+	if (i >= it->len || buf[i] != '"' ||
+	    (e = json_value_end(buf, it->len, i)) == 0)
+		return -1;
+	k = cJSON_ParseWithLength(buf + i, e - i);
+	if (!cJSON_IsString(k)) {
+		cJSON_Delete(k);
+		return -1;
+	}
+	*key = xstrdup(k->valuestring);
+	cJSON_Delete(k);
+	i = json_skip_ws(buf, it->len, e);
+	if (i >= it->len || buf[i] != ':') {
+		it->i = i;
+		goto bad;
+	}
+	i = json_skip_ws(buf, it->len, i + 1);
+	it->i = i;
+	if ((e = json_value_end(buf, it->len, i)) == 0)
+		goto bad;
+	*v = i;
+	*vend = it->i = e;
+	it->n++;
+	return 1;
+bad:
+	free(*key);
+	*key = NULL;
+	return -1;
+}
+
 /* Past the string opening at buf[i], or 0 when unterminated. */
 static size_t
 string_end(const char *buf, size_t len, size_t i)

@@ -390,15 +390,6 @@ take_step(struct plan *p, const cJSON *st, const char *what, size_t i)
 	return 0;
 }
 
-static size_t
-skip_ws(const char *buf, size_t len, size_t i)
-{
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
-	    buf[i] == '\r'))
-		i++;
-	return i;
-}
-
 /* "what: line L, column C: expected X" for the text at buf[off]. */
 static int
 syntax(const char *what, const char *buf, size_t off, const char *expected)
@@ -412,24 +403,28 @@ syntax(const char *what, const char *buf, size_t off, const char *expected)
 }
 
 /*
- * $.steps, buf[*ip] its '[': each step parsed alone and taken, so only
- * one step's tree is ever in memory. *ip is left past the ']'.
+ * $.steps, buf[i, len) the array: each step parsed alone and taken, so
+ * only one step's tree is ever in memory.
  */
 static int
 parse_steps(struct plan *p, const char *what, const char *buf, size_t len,
-    size_t *ip)
+    size_t i)
 {
-	size_t i = skip_ws(buf, len, *ip + 1), e, n = 0;
+	size_t e, n = 0;
 	cJSON *st;
 	char *label;
 	int rc;
 
-	if (i < len && buf[i] == ']') {
-		*ip = i + 1;
-		return 0;
+	if (i >= len || buf[i] != '[') {
+		log_errx("%s: $.steps must be an array", what);
+		return -1;
 	}
+	i = json_skip_ws(buf, len, i + 1);
+	if (i < len && buf[i] == ']')
+		return json_skip_ws(buf, len, i + 1) == len ? 0 :
+		    syntax(what, buf, i + 1, "the end of $.steps");
 	for (;;) {
-		i = skip_ws(buf, len, i);
+		i = json_skip_ws(buf, len, i);
 		if ((e = json_value_end(buf, len, i)) == 0)
 			return syntax(what, buf, i, "a step");
 		label = xasprintf("%s: $.steps[%zu]", what, n);
@@ -442,84 +437,36 @@ parse_steps(struct plan *p, const char *what, const char *buf, size_t len,
 		if (rc == -1)
 			return -1;
 		n++;
-		i = skip_ws(buf, len, e);
+		i = json_skip_ws(buf, len, e);
 		if (i < len && buf[i] == ',') {
 			i++;
 			continue;
 		}
-		if (i < len && buf[i] == ']') {
-			*ip = i + 1;
+		if (i < len && buf[i] == ']' && i + 1 == len)
 			return 0;
-		}
 		return syntax(what, buf, i, "',' or ']'");
 	}
 }
 
-/*
- * One member of the root object at buf[*ip] (its key): $.steps a step at
- * a time, any other value parsed alone ($.formatVersion checked).
- */
+/* A member of the root but $.steps, parsed alone ($.formatVersion checked). */
 static int
-parse_member(struct plan *p, const char *what, const char *buf, size_t len,
-    size_t *ip, struct hashmap *seen, bool *version, bool *steps)
+parse_member(const char *what, const char *key, const char *buf, size_t len,
+    bool *version)
 {
-	size_t i = *ip, e, dummy;
-	cJSON *key = NULL, *v = NULL;
-	char *label;
-	int rc = -1;
+	char *label = xasprintf("%s: $.%s", what, key);
+	cJSON *v = NULL;
+	int rc = json_parse(&v, label, buf, len);
 
-	if (i >= len || buf[i] != '"' ||
-	    (e = json_value_end(buf, len, i)) == 0 ||
-	    !cJSON_IsString(key = cJSON_ParseWithLength(buf + i, e - i))) {
-		rc = syntax(what, buf, i, "a key");
-		goto out;
-	}
-	if (hashmap_get(seen, key->valuestring, &dummy)) {
-		log_errx("%s: $.%s: key \"%s\" appears twice in one object",
-		    what, key->valuestring, key->valuestring);
-		goto out;
-	}
-	hashmap_put(seen, key->valuestring, 0);
-	i = skip_ws(buf, len, e);
-	if (i >= len || buf[i] != ':') {
-		rc = syntax(what, buf, i, "':'");
-		goto out;
-	}
-	i = skip_ws(buf, len, i + 1);
-	if (strcmp(key->valuestring, "steps") == 0) {
-		if (i >= len || buf[i] != '[') {
-			log_errx("%s: $.steps must be an array", what);
-			goto out;
-		}
-		if (parse_steps(p, what, buf, len, &i) == -1)
-			goto out;
-		*steps = true;
-	} else {
-		if ((e = json_value_end(buf, len, i)) == 0) {
-			rc = syntax(what, buf, i, "a value");
-			goto out;
-		}
-		label = xasprintf("%s: $.%s", what, key->valuestring);
-		rc = json_parse(&v, label, buf + i, e - i);
-		free(label);
-		if (rc == -1)
-			goto out;
-		rc = -1;
-		if (strcmp(key->valuestring, "formatVersion") == 0) {
-			if (!cJSON_IsNumber(v) ||
-			    v->valuedouble != PLAN_FORMAT_VERSION) {
-				log_errx("%s: $.formatVersion must be %d",
-				    what, PLAN_FORMAT_VERSION);
-				goto out;
-			}
+	free(label);
+	if (rc == 0 && strcmp(key, "formatVersion") == 0) {
+		if (!cJSON_IsNumber(v) ||
+		    v->valuedouble != PLAN_FORMAT_VERSION) {
+			log_errx("%s: $.formatVersion must be %d", what,
+			    PLAN_FORMAT_VERSION);
+			rc = -1;
+		} else
 			*version = true;
-		}
-		i = e;
 	}
-	*ip = i;
-	rc = 0;
-out:
-	cJSON_Delete(key);
 	cJSON_Delete(v);
 	return rc;
 }
@@ -533,10 +480,12 @@ plan_parse(struct plan **out, const char *what, const char *buf, size_t len)
 {
 	struct plan *p = plan_new();
 	struct hashmap seen;
+	struct json_iter it;
 	cJSON *j = NULL;
 	bool version = false, steps = false;
-	size_t i;
-	int rc = -1;
+	char *key = NULL;
+	size_t v, vend, dummy;
+	int r, rc = -1;
 
 	*out = NULL;
 	hashmap_init(&seen);
@@ -544,33 +493,33 @@ plan_parse(struct plan **out, const char *what, const char *buf, size_t len)
 		(void)json_parse(&j, what, buf, len);	/* its message */
 		goto out;
 	}
-	i = skip_ws(buf, len, 0);
-	if (i >= len || buf[i] != '{') {
-		(void)syntax(what, buf, i, "an object");
+	if (json_iter_object(&it, buf, len, 0) == -1) {
+		(void)syntax(what, buf, it.i, "an object");
 		goto out;
 	}
-	i = skip_ws(buf, len, i + 1);
-	if (i < len && buf[i] == '}')
-		i++;
-	else
-		for (;;) {
-			if (parse_member(p, what, buf, len, &i, &seen,
-			    &version, &steps) == -1)
-				goto out;
-			i = skip_ws(buf, len, i);
-			if (i < len && buf[i] == ',') {
-				i = skip_ws(buf, len, i + 1);
-				continue;
-			}
-			if (i < len && buf[i] == '}') {
-				i++;
-				break;
-			}
-			(void)syntax(what, buf, i, "',' or '}'");
+	while ((r = json_iter_member(&it, &key, &v, &vend)) == 1) {
+		if (hashmap_get(&seen, key, &dummy)) {
+			log_errx("%s: $.%s: key \"%s\" appears twice in one "
+			    "object", what, key, key);
 			goto out;
 		}
-	if ((i = skip_ws(buf, len, i)) != len) {
-		(void)syntax(what, buf, i, "the end of the text");
+		hashmap_put(&seen, key, 0);
+		if (strcmp(key, "steps") == 0) {
+			if (parse_steps(p, what, buf, vend, v) == -1)
+				goto out;
+			steps = true;
+		} else if (parse_member(what, key, buf + v, vend - v,
+		    &version) == -1)
+			goto out;
+		free(key);
+		key = NULL;
+	}
+	if (r == -1) {
+		(void)syntax(what, buf, it.i, "a member or '}'");
+		goto out;
+	}
+	if ((v = json_skip_ws(buf, len, it.i)) != len) {
+		(void)syntax(what, buf, v, "the end of the text");
 		goto out;
 	}
 	if (!version) {
@@ -586,6 +535,7 @@ plan_parse(struct plan **out, const char *what, const char *buf, size_t len)
 	p = NULL;
 	rc = 0;
 out:
+	free(key);
 	hashmap_cleanup(&seen);
 	cJSON_Delete(j);
 	plan_free(p);

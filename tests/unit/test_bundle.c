@@ -320,6 +320,60 @@ test_bundle_checked_again_when_read(void **state)
 	bundle_free(b);
 }
 
+/*
+ * The manifest is read a member at a time: any layout or member order
+ * loads; what is not one JSON object with $.files an object of strings
+ * does not.
+ */
+static void
+test_bundle_manifest_read(void **state)
+{
+	struct bundle *b = sample(), *r = NULL;
+	char *d = tmpdir(), *p = xasprintf("%s/b", d),
+	    *m = xasprintf("%s/b/manifest.json", d), *good, *text;
+	const char *f = b->files[0].sha256, *g = b->files[1].sha256;
+	const char *bad[] = {
+		"", "[]", "{\"format\":\"f2o-bundle\"",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":1}",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":1,"
+		    "\"files\":[]}",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":1,"
+		    "\"files\":{\"plan.json\":1}}",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":2,"
+		    "\"files\":{}}",
+	};
+	size_t i;
+
+	(void)state;
+	assert_string_equal(b->files[0].name, "plan.json");
+	assert_int_equal(bundle_write(b, p, false), 0);
+	good = xasprintf("{\"files\":{\"requests/td/web.json\":\"%s\","
+	    "\"plan.json\":\"%s\"},\"x\":[{\"}\":\"]\"}],\"formatVersion\":1,"
+	    "\"format\":\"f2o-bundle\"} \n", g, f);
+	assert_int_equal(fsio_write_atomic_path(m, good, strlen(good)), 0);
+	assert_int_equal(bundle_load(&r, p), 0);
+	assert_non_null(cJSON_GetObjectItem(r->meta, "x"));
+	assert_null(cJSON_GetObjectItem(r->meta, "files"));
+	bundle_free(r);
+	text = xasprintf("%s x", good);		/* text after the object */
+	assert_int_equal(fsio_write_atomic_path(m, text, strlen(text)), 0);
+	assert_int_equal(bundle_load(&r, p), -1);
+	free(text);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(fsio_write_atomic_path(m, bad[i],
+		    strlen(bad[i])), 0);
+		r = NULL;
+		if (bundle_load(&r, p) != -1)
+			fail_msg("loaded: %s", bad[i]);
+	}
+	free(good);
+	fsio_remove_tree(d);
+	free(d);
+	free(p);
+	free(m);
+	bundle_free(b);
+}
+
 static void
 test_bundle_existing_dir_needs_force(void **state)
 {
@@ -513,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_bundle_stream_abandoned_leaves_nothing),
 		cmocka_unit_test(test_bundle_refuses_tampering),
 		cmocka_unit_test(test_bundle_checked_again_when_read),
+		cmocka_unit_test(test_bundle_manifest_read),
 		cmocka_unit_test(test_bundle_existing_dir_needs_force),
 		cmocka_unit_test(test_bundle_rejects_unsafe_names),
 		cmocka_unit_test(test_bundle_rejects_garbage_archive),
