@@ -56,7 +56,8 @@ struct bundle {
 	struct bundle_file *files;	/* sorted by name once sealed/loaded */
 	size_t	 nfiles;
 	size_t	 cap;
-	char	*manifest;		/* manifest.json text once sealed */
+	char	*manifest;		/* manifest.json text once sealed;
+					   NULL once loaded (bundle_load) */
 	size_t	 manifest_len;
 	cJSON	*meta;			/* parsed manifest once loaded; once
 					   sealed, all its members but files */

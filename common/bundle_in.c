@@ -465,7 +465,12 @@ verify(struct bundle *b, const char *what)
 			return -1;
 		}
 	bundle_sort_files(b);
-	return digest_sha256_hex(b->digest, b->manifest, b->manifest_len);
+	if (digest_sha256_hex(b->digest, b->manifest, b->manifest_len) == -1)
+		return -1;
+	/* Its members are in b->meta, its files' digests in b->files. */
+	free(b->manifest);
+	b->manifest = NULL;
+	return 0;
 notobj:
 	free(key);
 	log_errx("%s: %s is not a JSON object", what, BUNDLE_MANIFEST);
