@@ -153,6 +153,16 @@ int		 bundle_parse_archive(struct bundle **out, const char *what,
  */
 char		*bundle_read(const struct bundle *, const char *name,
 		    size_t *len);
+/*
+ * The same a piece at a time (a large file: plan.json): bundle_ropen(),
+ * bundle_rread() until it returns 0 (the end: the SHA-256 checked then;
+ * -1 if the file changed), bundle_rclose() (NULL-safe). NULL or -1
+ * (logged).
+ */
+struct bundle_reader;
+struct bundle_reader *bundle_ropen(const struct bundle *, const char *name);
+long		 bundle_rread(struct bundle_reader *, char *buf, size_t len);
+void		 bundle_rclose(struct bundle_reader *);
 /* Borrowed file, or NULL. */
 const struct bundle_file *bundle_find(const struct bundle *,
 		    const char *name);

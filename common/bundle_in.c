@@ -27,13 +27,6 @@
 #define IN_CHUNK	(1024 * 1024)
 #define IN_BLOCK	(64 * 1024)
 
-/* Where a loaded bundle's files are (bundle_load), for bundle_read. */
-struct bundle_src {
-	char	*path;		/* the bundle, for messages; a directory's root */
-	int	 fd;		/* .tar: the archive; .tar.gz: the spool;
-				   -1: a directory */
-};
-
 /* How a pass keeps an archive's files. */
 enum in_mode {
 	IN_MEM,			/* copies in memory (bundle_parse_archive) */
@@ -79,8 +72,8 @@ src_new(const char *path, int fd)
  * Read exactly len bytes at off into buf, hashing them into d when d is
  * not NULL. -1 (logged, naming the file) on an error or a short read.
  */
-static int
-read_at(int fd, char *buf, size_t len, long long off, struct digest *d,
+int
+bundle_read_at(int fd, char *buf, size_t len, long long off, struct digest *d,
     const char *what, const char *name)
 {
 	size_t got = 0;
@@ -205,7 +198,7 @@ entry_hash(struct in_pass *p, struct digest *d, const char *name,
 			log_errx("%s: %s: truncated entry", p->what, name);
 			return -1;
 		}
-		if (read_at(p->fd, p->buf, size, *off, d, p->what,
+		if (bundle_read_at(p->fd, p->buf, size, *off, d, p->what,
 		    name) == -1)
 			return -1;
 		if (archive_read_data_skip(p->a) != ARCHIVE_OK) {
@@ -605,7 +598,7 @@ take_file(struct bundle *b, const char *root, const char *rel,
 	if ((f = bundle_entry(b, root, rel, (size_t)st.st_size)) == NULL ||
 	    digest_begin(&d) == -1)
 		goto out;
-	if (read_at(fd, buf, f->len, 0, &d, root, rel) == -1) {
+	if (bundle_read_at(fd, buf, f->len, 0, &d, root, rel) == -1) {
 		digest_abort(&d);
 		goto out;
 	}
@@ -692,71 +685,4 @@ bundle_load(struct bundle **out, const char *path)
 	}
 	bundle_free(b);
 	return -1;
-}
-
-/* A loaded bundle's file f, read again and checked against its digest. */
-static char *
-src_read(const struct bundle_src *s, const struct bundle_file *f)
-{
-	char *buf = xmalloc(f->len + 1), *full = NULL, sha[DIGEST_HEX_LEN + 1];
-	int fd = s->fd, rc = -1;
-	ssize_t n;
-
-	if (fd == -1) {
-		full = xasprintf("%s/%s", s->path, f->name);
-		fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd == -1) {
-			log_err("%s", full);
-			goto out;
-		}
-	}
-	if (read_at(fd, buf, f->len, f->off, NULL, s->path, f->name) == -1)
-		goto out;
-	/* A file of a directory must not have grown either. */
-	if (full != NULL && (n = pread(fd, sha, 1, (off_t)f->len)) != 0) {
-		log_errx("%s: %s was changed after the bundle was verified "
-		    "(now longer than %zu bytes)", s->path, f->name, f->len);
-		goto out;
-	}
-	if (digest_sha256_hex(sha, buf, f->len) == -1)
-		goto out;
-	if (strcmp(sha, f->sha256) != 0) {
-		log_errx("%s: %s was changed after the bundle was verified "
-		    "(SHA-256 %s, manifest says %s)", s->path, f->name, sha,
-		    f->sha256);
-		goto out;
-	}
-	buf[f->len] = '\0';
-	rc = 0;
-out:
-	if (full != NULL && fd != -1)
-		(void)close(fd);
-	free(full);
-	if (rc == -1) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-char *
-bundle_read(const struct bundle *b, const char *name, size_t *len)
-{
-	const struct bundle_file *f = bundle_find(b, name);
-	char *buf;
-
-	if (f == NULL) {
-		log_errx("bundle: %s is missing", name);
-		return NULL;
-	}
-	if (f->data != NULL) {
-		buf = xmalloc(f->len + 1);
-		memcpy(buf, f->data, f->len + 1);
-	} else if (b->src != NULL)
-		buf = src_read(b->src, f);
-	else
-		buf = bundle_out_read(b, f);
-	if (buf != NULL && len != NULL)
-		*len = f->len;
-	return buf;
 }

@@ -31,6 +31,20 @@ int	 bundle_out_put(const struct bundle *, struct bundle_file *,
 char	*bundle_out_read(const struct bundle *, const struct bundle_file *);
 /* Close the output and remove what is not renamed into place. NULL-safe. */
 void	 bundle_out_free(struct bundle_out *);
+/* Where a loaded bundle's files are (bundle_load), for bundle_read. */
+struct bundle_src {
+	char	*path;		/* the bundle, for messages; a directory's root */
+	int	 fd;		/* .tar: the archive; .tar.gz: the spool;
+				   -1: a directory */
+};
+/*
+ * Read exactly len bytes at off into buf, hashing them into d when d is
+ * not NULL (then buf holds a chunk at a time). -1 (logged, naming the
+ * file) on an error or a short read.
+ */
+struct digest;
+int	 bundle_read_at(int fd, char *buf, size_t len, long long off,
+	    struct digest *d, const char *what, const char *name);
 /* Close what a loaded bundle reads from (bundle_in.c). NULL-safe. */
 void	 bundle_src_free(struct bundle_src *);
 

@@ -214,8 +214,6 @@ main(int argc, char *argv[])
 	struct run_ctx ctx;
 	struct bundle *b = NULL;
 	struct plan *p = NULL;
-	char *ptext;
-	size_t plen;
 	const char *cmd, *path, *expect = NULL;
 	struct sigaction sa;
 	int ch, n, rc = RUN_EXIT_FAIL, ctx_ok = 0, curl_ok = 0;
@@ -385,11 +383,7 @@ main(int argc, char *argv[])
 		log_errx("%s: no plan.json", path);
 		goto out;
 	}
-	if ((ptext = bundle_read(b, "plan.json", &plen)) == NULL)
-		goto out;
-	n = plan_parse(&p, "plan.json", ptext, plen);
-	free(ptext);
-	if (n == -1)
+	if (plan_read(&p, b, "plan.json") == -1)
 		goto out;
 	if (strcmp(cmd, "verify") == 0) {
 		if (opts.json)

@@ -558,6 +558,65 @@ test_plan_parse_streamed(void **state)
 	assert_int_equal(json_value_end("\"abc", 4, 0), 0);
 }
 
+/*
+ * plan_read: a plan.json of several windows (20,000 steps, 2.5 MB) read
+ * from a .tar and a directory gives the plan plan_parse gives; changed
+ * after bundle_load, it is refused (its SHA-256, checked at the end).
+ */
+static void
+test_plan_read_windows(void **state)
+{
+	const char *kinds[] = { "b.tar", "b", "b.tar.gz" };
+	struct bundle *b = bundle_new(), *r;
+	struct plan *p = plan_new(), *q = NULL;
+	char *d = tmpdir(), *path, *id, *prev = NULL, *buf = NULL;
+	const char *after[2] = { NULL, NULL };
+	size_t i, len = 0;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		id = xasprintf("td/step-%05zu", i);
+		after[0] = prev;
+		assert_non_null(plan_add(p, id, "import", "x", "a title [}\"",
+		    NULL, prev != NULL ? after : NULL));
+		free(prev);
+		prev = id;
+	}
+	free(prev);
+	assert_int_equal(plan_write(p, b, "plan.json"), 0);
+	assert_int_equal(bundle_seal(b, cJSON_CreateObject()), 0);
+	assert_true(bundle_find(b, "plan.json")->len > 2 * (1 << 20));
+	for (i = 0; i < 3; i++) {
+		path = xasprintf("%s/%s", d, kinds[i]);
+		assert_int_equal(bundle_write(b, path, false), 0);
+		assert_int_equal(bundle_load(&r, path), 0);
+		assert_int_equal(plan_read(&q, r, "plan.json"), 0);
+		assert_int_equal(q->nsteps, 20000);
+		assert_string_equal(q->steps[19999].after[0], "td/step-19998");
+		plan_free(q);
+		if (i == 0) {	/* a title changed in place: parses */
+			assert_int_equal(fsio_read_bounded(&buf, &len, path,
+			    1 << 24), 0);
+			fd = open(path, O_WRONLY);
+			assert_true(fd != -1);
+			assert_int_equal(pwrite(fd, "A", 1, (off_t)find(buf,
+			    len, "a title")), 1);
+			close(fd);
+			free(buf);
+			q = NULL;
+			assert_int_equal(plan_read(&q, r, "plan.json"), -1);
+			assert_null(q);
+		}
+		bundle_free(r);
+		free(path);
+	}
+	plan_free(p);
+	bundle_free(b);
+	fsio_remove_tree(d);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -575,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_plan_roundtrip_and_refs),
 		cmocka_unit_test(test_plan_parse_rejects_forward_after),
 		cmocka_unit_test(test_plan_parse_streamed),
+		cmocka_unit_test(test_plan_read_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
