@@ -8,9 +8,10 @@
 # a .tar truncated inside PLAN.md and a changed byte in it are refused naming
 # PLAN.md, and a control run under CONTROL_MIB (16) must fail, so the limit
 # is known to bite. Measured (2026-12-04): f2o-exec verify of the demo bundle
-# needs 48-64 MiB of address space (its libraries); the .tar here passes
-# under 64. Ends with "N passed, N failed". Usage: sh
-# tests/exec/verify_memory_test.sh (repo root). Environment: BUILD.
+# needs 48-64 MiB of address space (mostly its libraries), the whole-archive
+# reader (main at 608026d) runs out of memory here under LIMIT_MIB. Ends
+# with "N passed, N failed". Usage: sh tests/exec/verify_memory_test.sh
+# (repo root). Environment: BUILD.
 BUILD=${BUILD:-build}
 T=$BUILD/f2o-translate
 X=$BUILD/f2o-exec
