@@ -32,7 +32,8 @@ src_read(const struct bundle_src *s, const struct bundle_file *f)
 			goto out;
 		}
 	}
-	if (bundle_read_at(fd, buf, f->len, f->off, NULL, s->path, f->name) == -1)
+	if (bundle_read_at(fd, buf, f->len, f->off, NULL, s->path,
+	    f->name) == -1)
 		goto out;
 	/* A file of a directory must not have grown either. */
 	if (full != NULL && (n = pread(fd, sha, 1, (off_t)f->len)) != 0) {
@@ -86,9 +87,9 @@ bundle_read(const struct bundle *b, const char *name, size_t *len)
 struct bundle_reader {
 	const struct bundle_file *f;
 	const char *what;	/* the bundle, for messages */
-	int	 fd;		/* to read from at off, or -1: all in mem */
+	int	 fd;		/* read at off; -1: all in mem */
 	bool	 own;		/* fd opened here */
-	char	*mem;		/* the file read whole (not a loaded bundle) */
+	char	*mem;		/* read whole (not a loaded bundle) */
 	size_t	 got;		/* bytes given so far */
 	long long off;
 	struct digest d;
@@ -155,7 +156,8 @@ bundle_rread(struct bundle_reader *r, char *buf, size_t len)
 		return (long)len;
 	}
 	if (len > 0) {
-		if (bundle_read_at(r->fd, buf, len, r->off + (long long)r->got, NULL,
+		if (bundle_read_at(r->fd, buf, len,
+		    r->off + (long long)r->got, NULL,
 		    r->what, r->f->name) == -1 ||
 		    digest_update(&r->d, buf, len) == -1)
 			return -1;

@@ -29,7 +29,7 @@
 
 /* How a pass keeps an archive's files. */
 enum in_mode {
-	IN_MEM,			/* copies in memory (bundle_parse_archive) */
+	IN_MEM,			/* copies (bundle_parse_archive) */
 	IN_TAR,			/* offsets in the uncompressed archive */
 	IN_SPOOL		/* decompressed into an unlinked spool file */
 };
@@ -41,7 +41,7 @@ struct in_pass {
 	enum in_mode mode;
 	int	 fd;		/* IN_TAR: the archive; -1 */
 	long long size;		/* IN_TAR: its bytes */
-	int	 spool;		/* IN_SPOOL: -1 until the first file */
+	int	 spool;		/* IN_SPOOL: -1 before a file */
 	long long spool_len;
 	char	*buf;		/* IN_CHUNK bytes */
 	size_t	 total;		/* bytes of the files so far */
