@@ -1,6 +1,6 @@
 /*
- * Bundle model and reader: a directory or .tar(.gz) of manifest.json and
- * the files it lists with their SHA-256 (writers: bundle_out.c). BUNDLE.md.
+ * Bundle model: a directory or .tar(.gz) of manifest.json and the files it
+ * lists with their SHA-256 (reader: bundle_in.c, writers: bundle_out.c).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bundle.h"
 #include "bundle_int.h"
@@ -45,6 +44,7 @@ bundle_free(struct bundle *b)
 	free(b->files);
 	hashmap_cleanup(&b->names);
 	bundle_out_free(b->out);
+	bundle_src_free(b->src);
 	free(b->manifest);
 	free(b->head);
 	cJSON_Delete(b->meta);
@@ -98,8 +98,8 @@ bundle_entry_commit(struct bundle *b, struct bundle_file *f,
 	b->nfiles++;
 }
 
-static int
-add_raw(struct bundle *b, const char *what, const char *name,
+int
+bundle_add_raw(struct bundle *b, const char *what, const char *name,
     const void *data, size_t len)
 {
 	struct bundle_file *f = bundle_entry(b, what, name, len);
@@ -129,7 +129,7 @@ bundle_add(struct bundle *b, const char *name, const void *data, size_t len)
 		log_errx("bundle: file \"%s\" added twice", name);
 		return -1;
 	}
-	return add_raw(b, "bundle", name, data, len);
+	return bundle_add_raw(b, "bundle", name, data, len);
 }
 
 int
@@ -149,9 +149,8 @@ cmp_files(const void *a, const void *b)
 	    ((const struct bundle_file *)b)->name);
 }
 
-/* Sort the files by name and index them again. */
-static void
-sort_files(struct bundle *b)
+void
+bundle_sort_files(struct bundle *b)
 {
 	size_t i;
 
@@ -282,7 +281,7 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		}
 		cJSON_Delete(meta);
 	}
-	sort_files(b);
+	bundle_sort_files(b);
 	/*
 	 * The text json_print() would give for m plus a last member "files"
 	 * (name -> SHA-256), without building that member as a tree (it is
@@ -339,288 +338,17 @@ out:
 	return rc;
 }
 
-/* ---- reading ---- */
-
-static int
-verify(struct bundle *b, const char *what)
-{
-	const cJSON *files, *fmt, *ver, *c;
-	char hex[DIGEST_HEX_LEN + 1];
-	size_t i, listed = 0;
-
-	b->meta = json_parse_quiet(b->manifest, b->manifest_len);
-	if (!cJSON_IsObject(b->meta)) {
-		log_errx("%s: %s is not a JSON object", what, BUNDLE_MANIFEST);
-		return -1;
-	}
-	fmt = cJSON_GetObjectItemCaseSensitive(b->meta, "format");
-	ver = cJSON_GetObjectItemCaseSensitive(b->meta, "formatVersion");
-	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring,
-	    BUNDLE_FORMAT) != 0) {
-		log_errx("%s: %s: $.format is not \"%s\": not an f2o bundle",
-		    what, BUNDLE_MANIFEST, BUNDLE_FORMAT);
-		return -1;
-	}
-	if (!cJSON_IsNumber(ver) || ver->valuedouble != BUNDLE_FORMAT_VERSION) {
-		log_errx("%s: %s: $.formatVersion: this f2o reads version %d "
-		    "only", what, BUNDLE_MANIFEST, BUNDLE_FORMAT_VERSION);
-		return -1;
-	}
-	files = cJSON_GetObjectItemCaseSensitive(b->meta, "files");
-	if (!cJSON_IsObject(files)) {
-		log_errx("%s: %s: $.files must be an object", what,
-		    BUNDLE_MANIFEST);
-		return -1;
-	}
-	cJSON_ArrayForEach(c, files) {
-		const struct bundle_file *f;
-
-		if (!cJSON_IsString(c)) {
-			log_errx("%s: %s: $.files.%s must be a string", what,
-			    BUNDLE_MANIFEST, c->string);
-			return -1;
-		}
-		f = bundle_find(b, c->string);
-		if (f == NULL) {
-			log_errx("%s: %s is listed in the manifest but missing "
-			    "from the bundle", what, c->string);
-			return -1;
-		}
-		digest_hex(hex, f->sha256);
-		if (strcmp(hex, c->valuestring) != 0) {
-			log_errx("%s: %s was changed after the bundle was made "
-			    "(SHA-256 %s, manifest says %s)", what, c->string,
-			    hex, c->valuestring);
-			return -1;
-		}
-		listed++;
-	}
-	if (listed != b->nfiles) {
-		for (i = 0; i < b->nfiles; i++)
-			if (cJSON_GetObjectItemCaseSensitive(files,
-			    b->files[i].name) == NULL) {
-				log_errx("%s: %s is not listed in the manifest "
-				    "(added after the bundle was made?)", what,
-				    b->files[i].name);
-				return -1;
-			}
-		log_errx("%s: manifest lists a file twice", what);
-		return -1;
-	}
-	sort_files(b);
-	return digest_sha256_hex(b->digest, b->manifest, b->manifest_len);
-}
-
-static int
-take_entry(struct bundle *b, const char *what, const char *name,
-    const char *data, size_t len)
-{
-	if (strcmp(name, BUNDLE_MANIFEST) == 0) {
-		if (b->manifest != NULL) {
-			log_errx("%s: two %s entries", what, BUNDLE_MANIFEST);
-			return -1;
-		}
-		b->manifest = xmalloc(len + 1);
-		memcpy(b->manifest, data, len);
-		b->manifest[len] = '\0';
-		b->manifest_len = len;
-		return 0;
-	}
-	if (bundle_find(b, name) != NULL) {
-		log_errx("%s: entry \"%s\" appears twice", what, name);
-		return -1;
-	}
-	return add_raw(b, what, name, data, len);
-}
-
-int
-bundle_parse_archive(struct bundle **out, const char *what, const void *buf,
-    size_t len)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct bundle *b = bundle_new();
-	char *data = NULL;
-	size_t total = 0;
-	int r, rc = -1;
-
-	*out = NULL;
-	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
-		log_errx("%s: not a tar or tar.gz archive: %s", what,
-		    archive_error_string(a));
-		goto out;
-	}
-	for (;;) {
-		const char *name;
-		la_int64_t size;
-		la_ssize_t n;
-		size_t got = 0;
-
-		r = archive_read_next_header(a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK) {
-			log_errx("%s: damaged archive: %s", what,
-			    archive_error_string(a));
-			goto out;
-		}
-		name = archive_entry_pathname(e);
-		/* Directory entries (a bundle tarred by hand) carry nothing. */
-		if (name != NULL && archive_entry_filetype(e) == AE_IFDIR &&
-		    fsio_safe_relpath_dir(name))
-			continue;
-		if (name == NULL || archive_entry_filetype(e) != AE_IFREG) {
-			log_errx("%s: entry \"%s\" is not a regular file", what,
-			    name != NULL ? name : "(unnamed)");
-			goto out;
-		}
-		size = archive_entry_size(e);
-		if (size < 0 || (unsigned long)size > BUNDLE_MAX_FILE ||
-		    total + (size_t)size > BUNDLE_MAX_TOTAL) {
-			log_errx("%s: entry \"%s\" is too large", what, name);
-			goto out;
-		}
-		data = xmalloc((size_t)size + 1);
-		while (got < (size_t)size) {
-			n = archive_read_data(a, data + got, (size_t)size - got);
-			if (n <= 0) {
-				log_errx("%s: %s: truncated entry: %s", what,
-				    name, archive_error_string(a));
-				goto out;
-			}
-			got += (size_t)n;
-		}
-		total += got;
-		if (take_entry(b, what, name, data, got) == -1)
-			goto out;
-		free(data);
-		data = NULL;
-	}
-	if (b->manifest == NULL) {
-		log_errx("%s: no %s: not an f2o bundle", what, BUNDLE_MANIFEST);
-		goto out;
-	}
-	if (verify(b, what) == -1)
-		goto out;
-	*out = b;
-	b = NULL;
-	rc = 0;
-out:
-	free(data);
-	bundle_free(b);
-	archive_read_free(a);
-	return rc;
-}
-
-static int
-walk_dir(struct bundle *b, const char *root, const char *rel, size_t *total)
-{
-	char *dirpath = rel[0] == '\0' ? xstrdup(root) :
-	    xasprintf("%s/%s", root, rel);
-	struct dirent *de;
-	DIR *d;
-	int rc = -1;
-
-	d = opendir(dirpath);
-	if (d == NULL) {
-		log_err("%s", dirpath);
-		free(dirpath);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char *r, *full, *data = NULL;
-		struct stat st;
-		size_t len;
-		int ok;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		r = rel[0] == '\0' ? xstrdup(de->d_name) :
-		    xasprintf("%s/%s", rel, de->d_name);
-		full = xasprintf("%s/%s", root, r);
-		ok = lstat(full, &st) == 0;
-		if (ok && S_ISDIR(st.st_mode))
-			ok = walk_dir(b, root, r, total) == 0;
-		else if (ok && S_ISREG(st.st_mode)) {
-			ok = fsio_read_bounded(&data, &len, full,
-			    BUNDLE_MAX_FILE) == 0;
-			if (ok && (*total += len) > BUNDLE_MAX_TOTAL) {
-				log_errx("%s: bundle larger than %lu bytes",
-				    root, BUNDLE_MAX_TOTAL);
-				ok = 0;
-			}
-			if (ok)
-				ok = take_entry(b, root, r, data, len) == 0;
-			free(data);
-		} else {
-			log_errx("%s: %s is not a regular file or directory",
-			    root, r);
-			ok = 0;
-		}
-		free(r);
-		free(full);
-		if (!ok)
-			goto out;
-	}
-	rc = 0;
-out:
-	closedir(d);
-	free(dirpath);
-	return rc;
-}
-
-int
-bundle_load(struct bundle **out, const char *path)
-{
-	struct bundle *b = NULL;
-	char *buf = NULL;
-	size_t len, total = 0;
-	int rc = -1;
-
-	*out = NULL;
-	if (fsio_is_dir(path)) {
-		b = bundle_new();
-		if (walk_dir(b, path, "", &total) == -1)
-			goto out;
-		if (b->manifest == NULL) {
-			log_errx("%s: no %s: not an f2o bundle", path,
-			    BUNDLE_MANIFEST);
-			goto out;
-		}
-		if (verify(b, path) == -1)
-			goto out;
-		*out = b;
-		b = NULL;
-		rc = 0;
-		goto out;
-	}
-	if (fsio_read_bounded(&buf, &len, path, BUNDLE_MAX_TOTAL) == -1)
-		goto out;
-	rc = bundle_parse_archive(out, path, buf, len);
-out:
-	free(buf);
-	bundle_free(b);
-	return rc;
-}
-
 cJSON *
 bundle_json(const struct bundle *b, const char *name)
 {
-	const struct bundle_file *f = bundle_find(b, name);
-	char *copy = NULL;
+	char *text;
+	size_t len;
 	cJSON *j = NULL;
 
-	if (f == NULL) {
-		log_errx("bundle: %s is missing", name);
+	if ((text = bundle_read(b, name, &len)) == NULL)
 		return NULL;
-	}
-	if (f->data == NULL && (copy = bundle_out_read(b, f)) == NULL)
-		return NULL;
-	if (json_parse(&j, name, copy != NULL ? copy : f->data, f->len) == -1)
+	if (json_parse(&j, name, text, len) == -1)
 		j = NULL;
-	free(copy);
+	free(text);
 	return j;
 }

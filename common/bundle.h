@@ -37,21 +37,28 @@ struct bundle_file {
 	char	*name;			/* relative path, fsio_safe_relpath;
 					   kept by the bundle's names map */
 	char	*data;			/* NUL-terminated copy; NULL once
-					   streamed out (bundle_stream) */
+					   streamed out (bundle_stream) and
+					   in a bundle_load()ed one: read
+					   on demand (bundle_read) */
 	size_t	 len;
 	long long off;			/* streamed to an archive: where its
-					   bytes are in the spool file */
+					   bytes are in the spool file;
+					   loaded from an archive: in the
+					   .tar, or in the reader's spool */
 	unsigned char sha256[DIGEST_LEN];	/* raw: hex in the manifest */
+	bool	 listed;		/* loading: seen in the manifest */
 };
 
 struct bundle_out;			/* an output being written */
+struct bundle_src;			/* a bundle being read */
 
 struct bundle {
 	struct bundle_file *files;	/* sorted by name once sealed/loaded */
 	size_t	 nfiles;
 	size_t	 cap;
-	char	*manifest;		/* manifest.json text once loaded,
-					   or sealed when not streamed */
+	char	*manifest;		/* manifest.json text when sealed and
+					   not streamed; NULL once loaded
+					   (bundle_load) */
 	size_t	 manifest_len;		/* its bytes, also when streamed */
 	char	*head;			/* sealed: the manifest's text
 					   before "files" (made again a
@@ -63,6 +70,8 @@ struct bundle {
 	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
 	struct hashmap names;		/* name -> index into files */
 	struct bundle_out *out;		/* set by bundle_stream */
+	struct bundle_src *src;		/* set by bundle_load: where the
+					   files' bytes are (bundle_in.c) */
 };
 
 /* Free with bundle_free(). */
@@ -128,13 +137,40 @@ int		 bundle_add_strbuf(struct bundle *, const char *name,
 		    struct strbuf *sb);
 /*
  * Read a bundle (directory or archive) and verify it: manifest format,
- * every listed file present with its SHA-256, no file unlisted.
- * Free with bundle_free(). Returns 0, or -1 (logged with the reason).
+ * every listed file present with its SHA-256, no file unlisted. Memory
+ * stays bounded whatever the bundle's size: one pass hashes each file a
+ * piece at a time and keeps only its name, size, digest and where it is
+ * (a directory: its path; a .tar: its offset in the archive, kept open;
+ * a .tar.gz: its offset in an unlinked spool file the pass decompresses
+ * into, beside the archive or else in $TMPDIR). The manifest stays in
+ * memory; other files are read when asked for (bundle_read). Free with
+ * bundle_free(). Returns 0, or -1 (logged with the reason).
  */
 int		 bundle_load(struct bundle **out, const char *path);
-/* Parse an archive held in memory (used by bundle_load and the fuzzer). */
+/*
+ * Parse an archive held in memory, its files copied into memory (the
+ * fuzzer's entry point; same checks as bundle_load).
+ */
 int		 bundle_parse_archive(struct bundle **out, const char *what,
 		    const void *buf, size_t len);
+/*
+ * A file's bytes, NUL-terminated, *len set (may be NULL); free with
+ * free(). A loaded bundle's file is read from the bundle again and its
+ * SHA-256 checked once more, so a file changed after bundle_load is
+ * refused, naming it. NULL (logged) when missing or unreadable.
+ */
+char		*bundle_read(const struct bundle *, const char *name,
+		    size_t *len);
+/*
+ * The same a piece at a time (a large file: plan.json): bundle_ropen(),
+ * bundle_rread() until it returns 0 (the end: the SHA-256 checked then;
+ * -1 if the file changed), bundle_rclose() (NULL-safe). NULL or -1
+ * (logged).
+ */
+struct bundle_reader;
+struct bundle_reader *bundle_ropen(const struct bundle *, const char *name);
+long		 bundle_rread(struct bundle_reader *, char *buf, size_t len);
+void		 bundle_rclose(struct bundle_reader *);
 /* Borrowed file, or NULL. */
 const struct bundle_file *bundle_find(const struct bundle *,
 		    const char *name);

@@ -46,3 +46,53 @@ digest_sha256_hex(char out[DIGEST_HEX_LEN + 1], const void *buf, size_t len)
 	digest_hex(out, md);
 	return 0;
 }
+
+int
+digest_begin(struct digest *d)
+{
+	d->md = EVP_MD_CTX_new();
+	if (d->md == NULL || EVP_DigestInit_ex(d->md, EVP_sha256(),
+	    NULL) != 1) {
+		digest_abort(d);
+		log_errx("SHA-256 failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+digest_update(struct digest *d, const void *buf, size_t len)
+{
+	if (len > 0 && EVP_DigestUpdate(d->md, buf, len) != 1) {
+		log_errx("SHA-256 failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+digest_end(struct digest *d, unsigned char out[DIGEST_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	int rc = 0;
+
+	if (EVP_DigestFinal_ex(d->md, md, &mdlen) != 1 ||
+	    mdlen != DIGEST_LEN) {
+		log_errx("SHA-256 failed");
+		rc = -1;
+	} else
+		for (i = 0; i < DIGEST_LEN; i++)
+			out[i] = md[i];
+	digest_abort(d);
+	return rc;
+}
+
+void
+digest_abort(struct digest *d)
+{
+	if (d == NULL)
+		return;
+	EVP_MD_CTX_free(d->md);
+	d->md = NULL;
+}

@@ -16,4 +16,19 @@ int	digest_sha256(unsigned char out[DIGEST_LEN], const void *buf,
 void	digest_hex(char out[DIGEST_HEX_LEN + 1],
 	    const unsigned char md[DIGEST_LEN]);
 
+
+/*
+ * SHA-256 of bytes given a piece at a time: digest_begin(), any number
+ * of digest_update(), digest_end() (writes the 32 bytes, frees the state
+ * whatever the result). digest_abort() frees an unfinished one; NULL-safe.
+ * 0, or -1 (logged).
+ */
+struct digest {
+	void	*md;		/* EVP_MD_CTX */
+};
+int	digest_begin(struct digest *);
+int	digest_update(struct digest *, const void *buf, size_t len);
+int	digest_end(struct digest *, unsigned char out[DIGEST_LEN]);
+void	digest_abort(struct digest *);
+
 #endif

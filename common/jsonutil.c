@@ -213,6 +213,156 @@ json_dedup(cJSON *root, const char *path, enum json_dup dup)
 	return w.found;
 }
 
+void
+json_where(const char *buf, size_t off, size_t *line, size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+size_t
+json_skip_ws(const char *buf, size_t len, size_t i)
+{
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
+	    buf[i] == '\r'))
+		i++;
+	return i;
+}
+
+int
+json_iter_object(struct json_iter *it, const char *buf, size_t len,
+    size_t at)
+{
+	it->buf = buf;
+	it->len = len;
+	it->n = 0;
+	it->i = json_skip_ws(buf, len, at);
+	if (it->i >= len || buf[it->i] != '{')
+		return -1;
+	it->i++;
+	return 0;
+}
+
+int
+json_iter_member(struct json_iter *it, char **key, size_t *v, size_t *vend)
+{
+	const char *buf = it->buf;
+	size_t i = json_skip_ws(buf, it->len, it->i), e;
+	cJSON *k;
+
+	*key = NULL;
+	if (i < it->len && buf[i] == '}') {
+		it->i = i + 1;
+		return 0;
+	}
+	if (it->n > 0) {
+		if (i >= it->len || buf[i] != ',') {
+			it->i = i;
+			return -1;
+		}
+		i = json_skip_ws(buf, it->len, i + 1);
+	}
+	it->i = i;
+	if (i >= it->len || buf[i] != '"' ||
+	    (e = json_value_end(buf, it->len, i)) == 0)
+		return -1;
+	k = cJSON_ParseWithLength(buf + i, e - i);
+	if (!cJSON_IsString(k)) {
+		cJSON_Delete(k);
+		return -1;
+	}
+	*key = xstrdup(k->valuestring);
+	cJSON_Delete(k);
+	i = json_skip_ws(buf, it->len, e);
+	if (i >= it->len || buf[i] != ':') {
+		it->i = i;
+		goto bad;
+	}
+	i = json_skip_ws(buf, it->len, i + 1);
+	it->i = i;
+	if ((e = json_value_end(buf, it->len, i)) == 0)
+		goto bad;
+	*v = i;
+	*vend = it->i = e;
+	it->n++;
+	return 1;
+bad:
+	free(*key);
+	*key = NULL;
+	return -1;
+}
+
+/* Past the string opening at buf[i], or 0 when unterminated. */
+static size_t
+string_end(const char *buf, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (buf[i] == '\\')
+			i++;
+		else if (buf[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+size_t
+json_value_end(const char *buf, size_t len, size_t i)
+{
+	size_t depth = 0, start = i;
+
+	if (i >= len)
+		return 0;
+	if (buf[i] != '{' && buf[i] != '[' && buf[i] != '"') {
+		/* A number, true, false or null: up to what ends it. */
+		for (; i < len; i++) {
+			switch (buf[i]) {
+			case ',': case ':': case '{': case '}': case '[':
+			case ']': case '"': case ' ': case '\t': case '\n':
+			case '\r':
+				return i > start ? i : 0;
+			default:
+				break;
+			}
+		}
+		return i > start ? i : 0;
+	}
+	for (; i < len; i++) {
+		switch (buf[i]) {
+		case '"':
+			if ((i = string_end(buf, len, i)) == 0)
+				return 0;
+			if (depth == 0)
+				return i;
+			i--;
+			break;
+		case '{':
+		case '[':
+			if (++depth > JSON_MAX_DEPTH)
+				return 0;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return 0;
+			if (--depth == 0)
+				return i + 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 int
 json_parse(cJSON **out, const char *path, const char *buf, size_t len)
 {
@@ -273,13 +423,7 @@ json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
 		}
 	}
 	off = (size_t)(end - buf);
-	for (i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			line++;
-			col = 1;
-		} else
-			col++;
-	}
+	json_where(buf, off, &line, &col);
 	/* Hints for what people really feed us. */
 	p = buf;
 	while ((size_t)(p - buf) < len && (*p == ' ' || *p == '\t' ||
@@ -290,15 +434,7 @@ json_parse_dup(cJSON **out, const char *path, const char *buf, size_t len,
 		hint = " (text before the JSON: a shell prompt or a log line?)";
 		end = p;
 		off = (size_t)(end - buf);
-		line = 1;
-		col = 1;
-		for (i = 0; i < off; i++) {
-			if (buf[i] == '\n') {
-				line++;
-				col = 1;
-			} else
-				col++;
-		}
+		json_where(buf, off, &line, &col);
 	}
 	if (*hint == '\0' && off < len && (*end == '}' || *end == ']')) {
 		q = end;

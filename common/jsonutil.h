@@ -40,6 +40,36 @@ int	json_parse_dup(cJSON **out, const char *path, const char *buf,
  * keys found duplicated (0: none), applying dup as above.
  */
 size_t	json_dedup(cJSON *root, const char *path, enum json_dup dup);
+/*
+ * Where the JSON value starting at buf[i] ends (the offset just past it),
+ * found without parsing it: strings and nesting only, the value itself is
+ * left for json_parse. 0 when it cannot be a value (unterminated, a stray
+ * closing bracket, nested deeper than JSON_MAX_DEPTH). For reading a
+ * large text one item at a time.
+ */
+size_t	json_value_end(const char *buf, size_t len, size_t i);
+/*
+ * The members of a large object text one at a time, each value left
+ * unparsed (its extent, json_value_end): json_iter_object() at the
+ * object's '{' (after spaces), then json_iter_member() until it returns
+ * 0 (the object ended; it->i past its '}') or -1 (not valid JSON at
+ * it->i). A member gives its key (decoded; free it) and its value's
+ * bytes buf[*v, *vend).
+ */
+struct json_iter {
+	const char *buf;
+	size_t	 len;
+	size_t	 i;		/* where the scan stands */
+	size_t	 n;		/* members so far */
+};
+int	json_iter_object(struct json_iter *, const char *buf, size_t len,
+	    size_t at);
+int	json_iter_member(struct json_iter *, char **key, size_t *v,
+	    size_t *vend);
+/* Past the spaces (JSON's four) at buf[i]. */
+size_t	json_skip_ws(const char *buf, size_t len, size_t i);
+/* Line and column (from 1) of buf[off], for a message. */
+void	json_where(const char *buf, size_t off, size_t *line, size_t *col);
 /* Parse silently; for fuzzers and our own formats. NULL on error. */
 cJSON	*json_parse_quiet(const char *buf, size_t len);
 /*

@@ -155,6 +155,12 @@ int		 plan_write(const struct plan *, struct bundle *,
  */
 int		 plan_parse(struct plan **out, const char *what, const char *buf,
 		    size_t len);
+/*
+ * plan_parse of the bundle file name, read a window at a time (its text
+ * is never whole in memory) and its SHA-256 checked at the end.
+ */
+int		 plan_read(struct plan **out, const struct bundle *,
+		    const char *name);
 bool		 plan_id_valid(const char *id);
 /* "${id.output}"; free with free(). */
 char		*plan_ref(const char *id, const char *output);

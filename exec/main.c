@@ -214,7 +214,6 @@ main(int argc, char *argv[])
 	struct run_ctx ctx;
 	struct bundle *b = NULL;
 	struct plan *p = NULL;
-	const struct bundle_file *pf;
 	const char *cmd, *path, *expect = NULL;
 	struct sigaction sa;
 	int ch, n, rc = RUN_EXIT_FAIL, ctx_ok = 0, curl_ok = 0;
@@ -380,12 +379,11 @@ main(int argc, char *argv[])
 		    expect);
 		goto out;
 	}
-	pf = bundle_find(b, "plan.json");
-	if (pf == NULL) {
+	if (bundle_find(b, "plan.json") == NULL) {
 		log_errx("%s: no plan.json", path);
 		goto out;
 	}
-	if (plan_parse(&p, "plan.json", pf->data, pf->len) == -1)
+	if (plan_read(&p, b, "plan.json") == -1)
 		goto out;
 	if (strcmp(cmd, "verify") == 0) {
 		if (opts.json)

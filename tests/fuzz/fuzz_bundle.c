@@ -17,14 +17,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bundle *b = NULL;
 	struct plan *p = NULL;
-	const struct bundle_file *f;
+	char *text;
+	size_t len;
 
 	log_set_quiet(2);
 	if (bundle_parse_archive(&b, "fuzz.tar", data, size) == 0) {
-		f = bundle_find(b, "plan.json");
-		if (f != NULL && plan_parse(&p, "plan.json", f->data,
-		    f->len) == 0)
-			plan_free(p);
+		if (bundle_find(b, "plan.json") != NULL &&
+		    (text = bundle_read(b, "plan.json", &len)) != NULL) {
+			if (plan_parse(&p, "plan.json", text, len) == 0)
+				plan_free(p);
+			free(text);
+		}
 		bundle_free(b);
 	}
 	/* The same bytes as a plan.json. */

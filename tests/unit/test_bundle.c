@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,19 @@ tmpdir(void)
 
 	assert_non_null(mkdtemp(d));
 	return d;
+}
+
+/* bundle_read gives name's bytes: want. */
+static void
+expect_file(const struct bundle *b, const char *name, const char *want)
+{
+	size_t len = 0;
+	char *got = bundle_read(b, name, &len);
+
+	assert_non_null(got);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(got, want);
+	free(got);
 }
 
 static struct bundle *
@@ -56,7 +70,9 @@ test_bundle_roundtrip_dir_and_archives(void **state)
 		assert_string_equal(r->digest, b->digest);
 		assert_int_equal(r->nfiles, 2);
 		assert_non_null(bundle_find(r, "requests/td/web.json"));
-		assert_string_equal(bundle_find(r, "plan.json")->data, "{}\n");
+		assert_null(bundle_find(r, "plan.json")->data);  /* on demand */
+		expect_file(r, "plan.json", "{}\n");
+		expect_file(r, "requests/td/web.json", "{\"a\":1}\n");
 		bundle_free(r);
 		free(p);
 	}
@@ -118,7 +134,7 @@ test_bundle_streamed_same_bytes(void **state)
 		assert_string_equal(b->digest, mem->digest);
 		assert_int_equal(bundle_load(&r, p), 0);
 		assert_string_equal(r->digest, mem->digest);
-		assert_string_equal(bundle_find(r, "plan.json")->data, "{}\n");
+		expect_file(r, "plan.json", "{}\n");
 		bundle_free(r);
 		if (i > 0) {	/* archives: byte for byte */
 			assert_int_equal(fsio_read_bounded(&x, &xl, p, 1 << 20),
@@ -165,6 +181,29 @@ test_bundle_stream_abandoned_leaves_nothing(void **state)
 	free(d);
 }
 
+/* In dir's manifest, plan.json's line twice; an unlisted extra.json. */
+static void
+dup_listed(const char *dir)
+{
+	char *m = xasprintf("%s/manifest.json", dir), *x, *buf = NULL,
+	    *out, *at;
+	size_t len = 0, n;
+
+	assert_int_equal(fsio_read_bounded(&buf, &len, m, 1 << 20), 0);
+	at = strstr(buf, "\t\t\"plan.json\"");
+	assert_non_null(at);
+	n = (size_t)(strchr(at, '\n') + 1 - at);
+	out = xasprintf("%.*s%.*s%s", (int)(at - buf + (long)n), buf, (int)n,
+	    at, at + n);
+	assert_int_equal(fsio_write_atomic_path(m, out, strlen(out)), 0);
+	x = xasprintf("%s/extra.json", dir);
+	assert_int_equal(fsio_write_atomic_path(x, "{}", 2), 0);
+	free(x);
+	free(out);
+	free(buf);
+	free(m);
+}
+
 static void
 test_bundle_refuses_tampering(void **state)
 {
@@ -188,6 +227,10 @@ test_bundle_refuses_tampering(void **state)
 	assert_int_equal(bundle_load(&r, p), -1);
 	unlink(f);
 	free(f);
+	/* An unlisted file hidden by a file listed twice. */
+	dup_listed(p);
+	assert_int_equal(bundle_load(&r, p), -1);
+	assert_null(r);
 	/* A missing file. */
 	f = xasprintf("%s/plan.json", p);
 	unlink(f);
@@ -196,6 +239,140 @@ test_bundle_refuses_tampering(void **state)
 	fsio_remove_tree(d);
 	free(d);
 	free(p);
+	bundle_free(b);
+}
+
+/* Where what first occurs in buf (len bytes); fails the test if nowhere. */
+static size_t
+find(const char *buf, size_t len, const char *what)
+{
+	size_t i, n = strlen(what);
+
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, what, n) == 0)
+			return i;
+	fail_msg("\"%s\" not found", what);
+	return 0;
+}
+
+/* Overwrite the bytes at the first occurrence of what in file p with to. */
+static void
+patch_file(const char *p, const char *what, const char *to)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(fsio_read_bounded(&buf, &len, p, 1 << 20), 0);
+	memcpy(buf + find(buf, len, what), to, strlen(to));
+	assert_int_equal(fsio_write_atomic_path(p, buf, len), 0);
+	free(buf);
+}
+
+/*
+ * A loaded bundle keeps only where its files are: a file changed after
+ * bundle_load (the .tar rewritten in place, a directory's file) is
+ * refused when read, and a changed or truncated .tar when loaded.
+ */
+static void
+test_bundle_checked_again_when_read(void **state)
+{
+	struct bundle *b = sample(), *r = NULL;
+	char *d = tmpdir(), *t = xasprintf("%s/b.tar", d),
+	    *dir = xasprintf("%s/b", d), *f, *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	assert_int_equal(bundle_write(b, t, false), 0);
+	assert_int_equal(bundle_load(&r, t), 0);
+	fd = open(t, O_WRONLY);		/* same inode: what r reads */
+	assert_true(fd != -1);
+	assert_int_equal(fsio_read_bounded(&buf, &len, t, 1 << 20), 0);
+	assert_int_equal(pwrite(fd, "{\"a\":2}", 7,
+	    (off_t)find(buf, len, "{\"a\":1}")), 7);
+	close(fd);
+	assert_null(bundle_read(r, "requests/td/web.json", NULL));
+	expect_file(r, "plan.json", "{}\n");	/* untouched */
+	bundle_free(r);
+	/* Loaded again: the changed entry is refused at once. */
+	assert_int_equal(bundle_load(&r, t), -1);
+	assert_null(r);
+	/* A truncated archive. */
+	assert_int_equal(fsio_write_atomic_path(t, buf, len / 2), 0);
+	assert_int_equal(bundle_load(&r, t), -1);
+	free(buf);
+	/* A directory's file changed after loading. */
+	assert_int_equal(bundle_write(b, dir, false), 0);
+	assert_int_equal(bundle_load(&r, dir), 0);
+	f = xasprintf("%s/requests/td/web.json", dir);
+	patch_file(f, "1", "3");
+	assert_null(bundle_read(r, "requests/td/web.json", NULL));
+	patch_file(f, "3", "1");
+	expect_file(r, "requests/td/web.json", "{\"a\":1}\n");
+	assert_int_equal(fsio_write_atomic_path(f, "{\"a\":1}\n\n", 9), 0);
+	assert_null(bundle_read(r, "requests/td/web.json", NULL));  /* grew */
+	bundle_free(r);
+	free(f);
+	fsio_remove_tree(d);
+	free(d);
+	free(t);
+	free(dir);
+	bundle_free(b);
+}
+
+/*
+ * The manifest is read a member at a time: any layout or member order
+ * loads; what is not one JSON object with $.files an object of strings
+ * does not.
+ */
+static void
+test_bundle_manifest_read(void **state)
+{
+	struct bundle *b = sample(), *r = NULL;
+	char *d = tmpdir(), *p = xasprintf("%s/b", d),
+	    *m = xasprintf("%s/b/manifest.json", d), *good, *text;
+	char f[DIGEST_HEX_LEN + 1], g[DIGEST_HEX_LEN + 1];
+	const char *bad[] = {
+		"", "[]", "{\"format\":\"f2o-bundle\"",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":1}",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":1,"
+		    "\"files\":[]}",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":1,"
+		    "\"files\":{\"plan.json\":1}}",
+		"{\"format\":\"f2o-bundle\",\"formatVersion\":2,"
+		    "\"files\":{}}",
+	};
+	size_t i;
+
+	(void)state;
+	digest_hex(f, b->files[0].sha256);
+	digest_hex(g, b->files[1].sha256);
+	assert_string_equal(b->files[0].name, "plan.json");
+	assert_int_equal(bundle_write(b, p, false), 0);
+	good = xasprintf("{\"files\":{\"requests/td/web.json\":\"%s\","
+	    "\"plan.json\":\"%s\"},\"x\":[{\"}\":\"]\"}],\"formatVersion\":1,"
+	    "\"format\":\"f2o-bundle\"} \n", g, f);
+	assert_int_equal(fsio_write_atomic_path(m, good, strlen(good)), 0);
+	assert_int_equal(bundle_load(&r, p), 0);
+	assert_non_null(cJSON_GetObjectItem(r->meta, "x"));
+	assert_null(cJSON_GetObjectItem(r->meta, "files"));
+	bundle_free(r);
+	text = xasprintf("%s x", good);		/* text after the object */
+	assert_int_equal(fsio_write_atomic_path(m, text, strlen(text)), 0);
+	assert_int_equal(bundle_load(&r, p), -1);
+	free(text);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(fsio_write_atomic_path(m, bad[i],
+		    strlen(bad[i])), 0);
+		r = NULL;
+		if (bundle_load(&r, p) != -1)
+			fail_msg("loaded: %s", bad[i]);
+	}
+	free(good);
+	fsio_remove_tree(d);
+	free(d);
+	free(p);
+	free(m);
 	bundle_free(b);
 }
 
@@ -322,6 +499,126 @@ test_plan_parse_rejects_forward_after(void **state)
 	assert_null(p);
 }
 
+/* plan_parse reads the root a member at a time and $.steps a step at a time. */
+static void
+test_plan_parse_streamed(void **state)
+{
+	const char *good[] = {
+		/* steps first; strings with brackets, quotes, escapes */
+		"{\"steps\": [ {\"id\":\"a/b\",\"phase\":\"import\","
+		    "\"action\":\"x\",\"title\":\"[}{\\\"]\\\\\"} ,"
+		    "{\"id\":\"c/d\",\"phase\":\"import\",\"action\":\"x\","
+		    "\"after\":[\"a/b\"],\"outputs\":{\"o\":\"p.q\"}} ],"
+		    "\"other\": {\"k\": [1, 2.5e3, true, null]},"
+		    "\"formatVersion\": 1}\n",
+		"{\"formatVersion\":1,\"steps\":[]}",
+		" \n{ \"formatVersion\" : 1 , \"steps\" : [ ] } \n",
+	};
+	const char *bad[] = {
+		"", "[]", "{}", "{\"formatVersion\":1}",
+		"{\"formatVersion\":2,\"steps\":[]}",
+		"{\"formatVersion\":1,\"steps\":{}}",
+		"{\"formatVersion\":1,\"steps\":[]} x",
+		"{\"formatVersion\":1,\"steps\":[],}",
+		"{\"formatVersion\":1,\"steps\":[] \"a\":1}",
+		"{\"formatVersion\":1,\"steps\":[1]}",
+		"{\"formatVersion\":1,\"steps\":[{}]}",
+		"{\"formatVersion\":1,\"steps\":[{\"id\":\"a/b\"",
+		"{\"formatVersion\":1,\"steps\":[],\"steps\":[]}",
+		"{\"formatVersion\":1,\"x\":tru,\"steps\":[]}",
+		"{\"formatVersion\":1,\"steps\":[{\"id\":\"a/b\","
+		    "\"phase\":\"import\",\"action\":\"x\",\"id\":\"c/d\"}]}",
+		"{\"formatVersion\":1,\"steps\":[]]}",
+		"{formatVersion:1}",
+	};
+	struct plan *p = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(plan_parse(&p, "plan.json", good[i],
+		    strlen(good[i])), 0);
+		if (i == 0) {
+			assert_int_equal(p->nsteps, 2);
+			assert_string_equal(p->steps[0].title, "[}{\"]\\");
+			assert_string_equal(p->steps[1].after[0], "a/b");
+		}
+		plan_free(p);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = NULL;
+		if (plan_parse(&p, "plan.json", bad[i], strlen(bad[i])) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_null(p);
+	}
+	/* Where values end, without parsing them. */
+	assert_int_equal(json_value_end("\"a\\\"]\" x", 8, 0), 6);
+	assert_int_equal(json_value_end("[{\"]\":1}] ,", 11, 0), 9);
+	assert_int_equal(json_value_end("12.5,", 5, 0), 4);
+	assert_int_equal(json_value_end("]", 1, 0), 0);
+	assert_int_equal(json_value_end("[1", 2, 0), 0);
+	assert_int_equal(json_value_end("\"abc", 4, 0), 0);
+}
+
+/*
+ * plan_read: a plan.json of several windows (20,000 steps, 2.5 MB) read
+ * from a .tar and a directory gives the plan plan_parse gives; changed
+ * after bundle_load, it is refused (its SHA-256, checked at the end).
+ */
+static void
+test_plan_read_windows(void **state)
+{
+	const char *kinds[] = { "b.tar", "b", "b.tar.gz" };
+	struct bundle *b = bundle_new(), *r;
+	struct plan *p = plan_new(), *q = NULL;
+	char *d = tmpdir(), *path, *id, *prev = NULL, *buf = NULL;
+	const char *after[2] = { NULL, NULL };
+	size_t i, len = 0;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		id = xasprintf("td/step-%05zu", i);
+		after[0] = prev;
+		assert_non_null(plan_add(p, id, "import", "x", "a title [}\"",
+		    NULL, prev != NULL ? after : NULL));
+		free(prev);
+		prev = id;
+	}
+	free(prev);
+	assert_int_equal(plan_write(p, b, "plan.json"), 0);
+	assert_int_equal(bundle_seal(b, cJSON_CreateObject()), 0);
+	assert_true(bundle_find(b, "plan.json")->len > 2 * (1 << 20));
+	for (i = 0; i < 3; i++) {
+		path = xasprintf("%s/%s", d, kinds[i]);
+		assert_int_equal(bundle_write(b, path, false), 0);
+		assert_int_equal(bundle_load(&r, path), 0);
+		assert_int_equal(plan_read(&q, r, "plan.json"), 0);
+		assert_int_equal(q->nsteps, 20000);
+		assert_string_equal(q->steps[19999].after[0], "td/step-19998");
+		plan_free(q);
+		if (i == 0) {	/* a title changed in place: parses */
+			assert_int_equal(fsio_read_bounded(&buf, &len, path,
+			    1 << 24), 0);
+			fd = open(path, O_WRONLY);
+			assert_true(fd != -1);
+			assert_int_equal(pwrite(fd, "A", 1, (off_t)find(buf,
+			    len, "a title")), 1);
+			close(fd);
+			free(buf);
+			q = NULL;
+			assert_int_equal(plan_read(&q, r, "plan.json"), -1);
+			assert_null(q);
+		}
+		bundle_free(r);
+		free(path);
+	}
+	plan_free(p);
+	bundle_free(b);
+	fsio_remove_tree(d);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -330,12 +627,16 @@ main(void)
 		cmocka_unit_test(test_bundle_streamed_same_bytes),
 		cmocka_unit_test(test_bundle_stream_abandoned_leaves_nothing),
 		cmocka_unit_test(test_bundle_refuses_tampering),
+		cmocka_unit_test(test_bundle_checked_again_when_read),
+		cmocka_unit_test(test_bundle_manifest_read),
 		cmocka_unit_test(test_bundle_existing_dir_needs_force),
 		cmocka_unit_test(test_bundle_rejects_unsafe_names),
 		cmocka_unit_test(test_bundle_rejects_garbage_archive),
 		cmocka_unit_test(test_bundle_file_limit),
 		cmocka_unit_test(test_plan_roundtrip_and_refs),
 		cmocka_unit_test(test_plan_parse_rejects_forward_after),
+		cmocka_unit_test(test_plan_parse_streamed),
+		cmocka_unit_test(test_plan_read_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
