@@ -53,7 +53,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
 import uuid  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402,E501
+from http.server import (  # noqa: E402
+    BaseHTTPRequestHandler, ThreadingHTTPServer)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ApiError, Config, State, awsmodel  # noqa: E402
