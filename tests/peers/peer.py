@@ -1036,11 +1036,7 @@ def zygote_serve(lsock):
     peer per client of the listening socket lsock (zygote.py)."""
     import zygote
     for name in ("ecs", "ec2", "application-autoscaling", "cloudwatch"):
-        m = awsmodel.service_model(name)
-        for op in m.operation_names:
-            om = m.operation_model(op)
-            for sh in (om.input_shape, om.output_shape):
-                _resolve(sh, frozenset())
+        awsmodel.service_model(name)
     for kind in awsmodel.SPOT_SCHEMA_FILES:
         awsmodel.spot_validator(kind)
     for name in ("Service", "TaskDefinition"):

@@ -145,6 +145,10 @@ def serve(lsock, run, max_seconds=3600.0):
     path = lsock.getsockname()
     ppid = os.getppid()
     stop = []
+    # a signal also writes to this pipe: the select below returns at once
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGTERM, lambda s, f: stop.append(s))
     signal.signal(signal.SIGINT, lambda s, f: stop.append(s))
     # what is loaded now is never freed: the children's garbage collector
@@ -155,10 +159,12 @@ def serve(lsock, run, max_seconds=3600.0):
     while not stop and os.getppid() == ppid and time.monotonic() < end:
         _reap(children, 0)
         try:
-            ready = select.select([lsock], [], [], 1.0)[0]
+            ready = select.select([lsock, wake_r], [], [], 1.0)[0]
         except InterruptedError:
             continue
-        if not ready:
+        if lsock not in ready:
+            if wake_r in ready:
+                os.read(wake_r, 512)
             continue
         try:
             conn = lsock.accept()[0]
@@ -226,6 +232,8 @@ def _spawn(conn, lsock, run):
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
+    if pid == 0:
+        _signal.set_wakeup_fd(-1)
     if pid:
         conn.close()
         for fd in fds:
