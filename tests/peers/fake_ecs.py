@@ -559,7 +559,8 @@ class Ecs:
         return output("CreateService", {"service": svc})
 
     def _svc_out(self, rec, include_tags):
-        svc = copy.deepcopy(rec["svc"])
+        # a shallow copy: output() wires it into new containers
+        svc = dict(rec["svc"])
         if include_tags:
             svc["tags"] = self.s.tags.get(svc["serviceArn"], [])
         return svc
@@ -909,13 +910,11 @@ class Ecs:
     # -- seeding -----------------------------------------------------------
     def seed_taskdef(self, doc):
         td = copy.deepcopy(doc["taskDefinition"])
-        td = wire(awsmodel.service_model("ecs").shape_for("TaskDefinition"),
-                  td)
+        td = wire(awsmodel.shape("ecs", "TaskDefinition"), td)
         self.add_taskdef(td, doc.get("tags"), False)
 
     def seed_service(self, svc):
-        shape = awsmodel.service_model("ecs").shape_for("Service")
-        svc = wire(shape, copy.deepcopy(svc))
+        svc = wire(awsmodel.shape("ecs", "Service"), copy.deepcopy(svc))
         m = re.match(r"^arn:[^:]*:ecs:[^:]*:[^:]*:cluster/(.+)$",
                      svc.get("clusterArn", ""))
         cluster = m.group(1) if m else "default"

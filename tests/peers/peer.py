@@ -17,25 +17,44 @@ as another actor (mutate.py); POST /_f2o/reset starts over (Peer.reset).
 See README.md. SIGTERM or
 --max-seconds: dump state to --state FILE and exit. Only 127.0.0.1.
 """
-import argparse
-import copy
-import datetime
-import email.utils
-import glob
-import hashlib
-import hmac
-import json
 import os
-import re
-import signal
-import socket
-import socketserver
 import sys
-import threading
-import time
-import urllib.parse
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_ZYGOTE = None
+if __name__ == "__main__" and sys.argv[1:2] == ["--zygote"] and \
+        len(sys.argv) == 3:
+    # the factory (zygote.py) listens before it imports: its first client
+    # waits in the backlog instead of finding no factory
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import zygote
+    _ZYGOTE = zygote.listen(sys.argv[2])
+elif __name__ == "__main__" and os.environ.get("F2O_PEER_ZYGOTE", "0") != "0":
+    # a factory of this test forks the peer (zygote.py): only a client
+    # here, no botocore to import
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import zygote
+    _rc = zygote.client(os.environ["F2O_PEER_ZYGOTE"], sys.argv)
+    if _rc is not None:
+        sys.exit(_rc)
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import datetime  # noqa: E402
+import email.utils  # noqa: E402
+import glob  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import socketserver  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+import uuid  # noqa: E402
+from http.server import (  # noqa: E402
+    BaseHTTPRequestHandler, ThreadingHTTPServer)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ApiError, Config, State, awsmodel  # noqa: E402
@@ -421,6 +440,12 @@ class Peer:
                          daemon=True).start()
 
     def snapshot(self):
+        """The state (README "State") as a new JSON document."""
+        return json.loads(self.snapshot_json())
+
+    def snapshot_json(self, indent=None):
+        """The state as JSON text, serialised once under the lock (what
+        /_f2o/state answers and --state writes)."""
         s = self.state
         with s.lock:
             # tick applies every transition due by now and observes each;
@@ -429,9 +454,9 @@ class Peer:
             # would miss the gap it opens
             self.traffic.tick()
             services = []
+            shape = awsmodel.shape("ecs", "Service")
             for rec in s.services:
-                svc = fake_ecs.wire(awsmodel.service_model("ecs").shape_for(
-                    "Service"), rec["svc"])
+                svc = fake_ecs.wire(shape, rec["svc"])
                 svc["tags"] = s.tags.get(svc.get("serviceArn"), [])
                 services.append({"cluster": rec["cluster"], "service": svc})
             tds = []
@@ -476,7 +501,7 @@ class Peer:
                 "traffic": self.traffic.out(),
                 "log": list(s.log),
             }
-            return json.loads(json.dumps(out, default=str))
+            return json.dumps(out, default=str, indent=indent)
 
     def seed(self, d):
         """Load an export folder: services.json or services/*.json,
@@ -653,7 +678,7 @@ class Handler(BaseHTTPRequestHandler):
     def control(self, path, body):
         peer = self.server.peer
         if path == "/_f2o/state" and self.command == "GET":
-            return self.send_json(200, peer.snapshot())
+            return self.send(200, peer.snapshot_json(), "application/json")
         if path == "/_f2o/count" and self.command == "GET":
             # cheap progress probe for kill tests: requests answered so far
             with peer.state.lock:
@@ -1006,7 +1031,42 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def zygote_serve(lsock):
+    """peer.py --zygote SOCKET: load what every peer needs, then fork a
+    peer per client of the listening socket lsock (zygote.py)."""
+    import zygote
+    for name in ("ecs", "ec2", "application-autoscaling", "cloudwatch"):
+        awsmodel.service_model(name)
+    for kind in awsmodel.SPOT_SCHEMA_FILES:
+        awsmodel.spot_validator(kind)
+    for name in ("Service", "TaskDefinition"):
+        _resolve(awsmodel.shape("ecs", name), frozenset())
+    return zygote.serve(lsock, main)
+
+
+def _resolve(shape, path):
+    """Walk a shape's members once (each Shape caches what it resolved);
+    path: the shape names above it (a recursive shape stops there)."""
+    if shape is None or shape.name in path:
+        return
+    path = path | {shape.name}
+    t = shape.type_name
+    if t == "structure":
+        for sub in shape.members.values():
+            _resolve(sub, path)
+    elif t == "list":
+        _resolve(shape.member, path)
+    elif t == "map":
+        _resolve(shape.key, path)
+        _resolve(shape.value, path)
+
+
 def main(argv):
+    if argv[1:2] == ["--zygote"]:
+        if _ZYGOTE is None:
+            sys.stderr.write("peer: --zygote SOCKET, run as a program\n")
+            return 2
+        return zygote_serve(_ZYGOTE)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--state")
@@ -1136,7 +1196,7 @@ def main(argv):
         s.stop_serving()
         s.server_close()
     if a.state:
-        write_atomic(a.state, json.dumps(peer.snapshot(), indent=1) + "\n")
+        write_atomic(a.state, peer.snapshot_json(indent=1) + "\n")
     return 0
 
 

@@ -48,10 +48,34 @@ def check(name, cond, detail=""):
         print("FAIL %s %s" % (name, detail))
 
 
+def start_zygote(tmp):
+    """A peer factory (zygote.py) for the peers start_peer starts next;
+    its Popen (stop it with stop_zygote)."""
+    sock = os.path.join(tmp, "peer.zyg")
+    z = subprocess.Popen([sys.executable, os.path.join(HERE, "peer.py"),
+                          "--zygote", sock], stdin=subprocess.DEVNULL)
+    os.environ["F2O_PEER_ZYGOTE"] = sock
+    return z
+
+
+def stop_zygote(z):
+    os.environ.pop("F2O_PEER_ZYGOTE", None)
+    z.send_signal(signal.SIGTERM)
+    try:
+        z.wait(60)
+    except subprocess.TimeoutExpired:
+        z.kill()
+        z.wait()
+
+
 def start_peer(tmp, *extra):
     pf = os.path.join(tmp, "ports-%d.json" % len(os.listdir(tmp)))
     st = pf.replace("ports-", "state-")
-    p = subprocess.Popen([sys.executable, os.path.join(HERE, "peer.py"),
+    # through the factory when there is one (python3 -S: a small client)
+    cmd = [sys.executable, "-S", os.path.join(HERE, "zygote.py")] \
+        if os.environ.get("F2O_PEER_ZYGOTE", "0") != "0" else \
+        [sys.executable, os.path.join(HERE, "peer.py")]
+    p = subprocess.Popen(cmd + [
                           "--port-file", pf, "--state", st,
                           "--stable-seconds", "0.3", "--drain-seconds", "0.3",
                           "--max-seconds", "120"] + list(extra))
@@ -1217,45 +1241,53 @@ def main():
     # finally blocks and the temporary directory is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="f2o-peer-") as tmp:
-        ports = start_peer(tmp, "--seed", os.path.join(ROOT, "fixtures",
-                                                       "demo"))
+        # the peers forked by one factory (zygote.py), as in the exec tests
+        zyg = start_zygote(tmp)
         try:
-            ecs, ec2, gid = test_ecs_ec2(ports)
-            test_auth(ports)
-            test_spot(ports)
-            test_faults(ports, ecs, ec2)
-            test_rollback(ports, ecs, gid)
-            test_keepalive_latency(ports, ecs)
-            test_concurrency(ports)
-            st = get_state(ports["spot"])
-            check("state on the spot port too", "ecs" in st and
-                  st["requests"]["total"] > 10)
+            run(tmp)
         finally:
-            p = ports["proc"]
-            p.send_signal(signal.SIGTERM)
-            try:
-                rc = p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = None
-        check("SIGTERM exits 0", rc == 0, rc)
-        ok = False
-        if os.path.exists(ports["statefile"]):
-            with open(ports["statefile"]) as f:
-                ok = "created" in json.load(f)
-        check("state dumped on SIGTERM", ok)
-        test_session_token(tmp)
-        test_clock_offset(tmp)
-        test_refuse_and_drop_after(tmp)
-        test_consistency(tmp)
-        test_ocean_instances(tmp)
-        test_ocean_teardown(tmp)
-        test_diagnostics(tmp)
-        test_mutate(tmp)
-        test_max_seconds(tmp)
-        test_validate_bundle()
+            stop_zygote(zyg)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def run(tmp):
+    ports = start_peer(tmp, "--seed", os.path.join(ROOT, "fixtures", "demo"))
+    try:
+        ecs, ec2, gid = test_ecs_ec2(ports)
+        test_auth(ports)
+        test_spot(ports)
+        test_faults(ports, ecs, ec2)
+        test_rollback(ports, ecs, gid)
+        test_keepalive_latency(ports, ecs)
+        test_concurrency(ports)
+        st = get_state(ports["spot"])
+        check("state on the spot port too", "ecs" in st and
+              st["requests"]["total"] > 10)
+    finally:
+        p = ports["proc"]
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = None
+    check("SIGTERM exits 0", rc == 0, rc)
+    ok = False
+    if os.path.exists(ports["statefile"]):
+        with open(ports["statefile"]) as f:
+            ok = "created" in json.load(f)
+    check("state dumped on SIGTERM", ok)
+    test_session_token(tmp)
+    test_clock_offset(tmp)
+    test_refuse_and_drop_after(tmp)
+    test_consistency(tmp)
+    test_ocean_instances(tmp)
+    test_ocean_teardown(tmp)
+    test_diagnostics(tmp)
+    test_mutate(tmp)
+    test_max_seconds(tmp)
+    test_validate_bundle()
 
 
 if __name__ == "__main__":

@@ -96,6 +96,16 @@ def service_model(name):
     return _cache[name]
 
 
+def shape(service, name):
+    """The named shape of a service model, resolved once: a Shape caches
+    its members, so the same object is walked again without resolving the
+    model again (shape_for makes a new Shape tree at every call)."""
+    key = "shape:%s:%s" % (service, name)
+    if key not in _cache:
+        _cache[key] = service_model(service).shape_for(name)
+    return _cache[key]
+
+
 def has_operation(service, op):
     return op in service_model(service).operation_names
 
