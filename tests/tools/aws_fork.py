@@ -88,6 +88,52 @@ def child(cli, req, fds, set_by_import):
     os._exit(rc & 0xff)
 
 
+SERVICES = ("ecs", "ec2", "application-autoscaling", "cloudwatch")
+
+
+def preload_data():
+    """botocore's data files (endpoints.json alone is 1.2 MB of JSON, the
+    EC2 model 2 MB) parsed once here like the imports, the forks finding
+    them in memory: the loader's look-ups keyed by its search paths, so a
+    call with other paths (HOME, AWS_DATA_PATH) reads its own files. A
+    fork's changes to what it got stay in its own copy of the memory."""
+    try:
+        import botocore.loaders as loaders
+        from awscli.clidriver import create_clidriver
+    except ImportError:
+        return
+    memo = {}
+
+    def memoized(name):
+        orig = getattr(loaders.Loader, name)
+
+        def look(self, *args, **kw):
+            k = (name, tuple(self.search_paths), args, tuple(sorted(kw.items())))
+            if k not in memo:
+                memo[k] = orig(self, *args, **kw)
+            return memo[k]
+        setattr(loaders.Loader, name, look)
+
+    for name in ("load_data_with_path", "list_available_services", "list_api_versions"):
+        memoized(name)
+    try:
+        loader = create_clidriver().session.get_component("data_loader")
+        for name in ("endpoints", "partitions", "sdk-default-configuration", "_retry", "cli"):
+            try:
+                loader.load_data(name)
+            except Exception:
+                pass
+        for t in ("service-2", "paginators-1", "waiters-2", "endpoint-rule-set-1"):
+            loader.list_available_services(t)
+            for svc in SERVICES:
+                try:
+                    loader.load_service_model(svc, t)
+                except Exception:
+                    pass
+    except Exception:
+        pass
+
+
 def serve(sock_path, cli, max_seconds):
     import runpy
     import select
@@ -103,6 +149,7 @@ def serve(sock_path, cli, max_seconds):
         import awscli.handlers  # noqa: F401
     except ImportError:
         pass
+    preload_data()
     # What the imports made stays out of the children's collections: a
     # collection would write to (and so copy) every page of it.
     import gc
