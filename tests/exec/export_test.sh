@@ -16,9 +16,12 @@
 # and exit codes, --profile, --region, --force, the service-specific
 # endpoint variables, the CLI model check, and failures (bad credentials, a
 # failing call, no service) leaving nothing behind.
-# A CLI start is most of this test's CPU (about 40 of them): a pyenv shim
+# The CLI's calls (about 40) were most of this test's CPU: a pyenv shim
 # for `aws` is replaced by the CLI it runs (`pyenv which aws`), which saves
-# the shim's bash and `pyenv exec` (a third of each start).
+# the shim's bash and `pyenv exec` (a third of each start), and a CLI that
+# is a Python script runs each call in a fork of one start that made its
+# imports and parsed botocore's data (tests/tools/aws_fork.py; set
+# F2O_TEST_AWS_FORK=0 for a real start per call).
 # Without an `aws` on PATH it prints SKIP and "0 passed, 0 failed, skipped".
 # Ends with "N passed, N failed". Usage: sh tests/exec/export_test.sh (repo root)
 BUILD=${BUILD:-build}
