@@ -52,20 +52,20 @@ def settle_services():
 
 
 def share_endpoints():
-    """botocore's endpoints.json (1.2 MB) parsed once per process: moto
-    makes a boto3 Session for every region list it needs (three when its
-    EC2 backend loads, one per service backend) and each new Session's
-    loader parses the file again, most of moto's start-up CPU. The data is
-    only read; the answers stay moto's."""
+    """botocore's data files parsed once per process: moto makes a boto3
+    Session for every region list it needs (three when its EC2 backend
+    loads, one per service backend) and each new Session's loader parses
+    endpoints.json (1.2 MB) and the models again, most of moto's CPU here.
+    Keyed by the loader's search paths; the data is only read (botocore's
+    in-place merge of a model's extras gives the same model again); the
+    answers stay moto's."""
     import botocore.loaders as loaders
 
     orig = loaders.Loader.load_data_with_path
     memo = {}
 
     def load_data_with_path(self, name):
-        if name != "endpoints":
-            return orig(self, name)
-        key = tuple(self.search_paths)
+        key = (tuple(self.search_paths), name)
         if key not in memo:
             memo[key] = orig(self, name)
         return memo[key]
