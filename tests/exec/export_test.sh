@@ -16,9 +16,12 @@
 # and exit codes, --profile, --region, --force, the service-specific
 # endpoint variables, the CLI model check, and failures (bad credentials, a
 # failing call, no service) leaving nothing behind.
-# A CLI start is most of this test's CPU (about 40 of them): a pyenv shim
+# The CLI's calls (about 40) were most of this test's CPU: a pyenv shim
 # for `aws` is replaced by the CLI it runs (`pyenv which aws`), which saves
-# the shim's bash and `pyenv exec` (a third of each start).
+# the shim's bash and `pyenv exec` (a third of each start), and a CLI that
+# is a Python script runs each call in a fork of one start that made its
+# imports and parsed botocore's data (tests/tools/aws_fork.py; set
+# F2O_TEST_AWS_FORK=0 for a real start per call).
 # Without an `aws` on PATH it prints SKIP and "0 passed, 0 failed, skipped".
 # Ends with "N passed, N failed". Usage: sh tests/exec/export_test.sh (repo root)
 BUILD=${BUILD:-build}
@@ -50,6 +53,51 @@ case $aws_path in
 	fi
 	;;
 esac
+# The rest of a CLI start is mostly Python importing awscli and botocore
+# (two thirds of its CPU): tests/tools/aws_fork.py, run by the CLI's own
+# interpreter, imports them once and runs each call's CLI script in a fork
+# of itself, with the call's arguments, environment, directory and streams
+# (the CLI's behaviour after its imports is its own). For a CLI that is a
+# Python script running awscli.clidriver; F2O_TEST_AWS_FORK=0: every call a
+# real start.
+mkdir -p "$tmp/home"
+cli=$(command -v aws)
+cli=$(readlink -f "$cli")
+interp=$(sed -n '1s/^#!//p' "$cli" 2>/dev/null)
+fork_pid=""
+aws_fork_stop() {
+	[ -z "$fork_pid" ] || { kill "$fork_pid" 2>/dev/null; wait "$fork_pid" 2>/dev/null; }
+	fork_pid=""
+}
+trap 'aws_fork_stop; cleanup' EXIT
+if [ "${F2O_TEST_AWS_FORK:-1}" != 0 ] && [ -x "$interp" ] &&
+    grep -q '^import awscli.clidriver' "$cli"; then
+	env -i PATH="$PATH" HOME="$tmp/home" "$interp" tests/tools/aws_fork.py \
+	    --serve "$tmp/aws.sock" --cli "$cli" --max-seconds 900 \
+	    >"$tmp/aws_fork.out" 2>"$tmp/aws_fork.err" &
+	fork_pid=$!
+	i=0
+	while [ ! -s "$tmp/aws_fork.out" ] && [ $i -lt 300 ] && kill -0 "$fork_pid" 2>/dev/null; do
+		sleep 0.05; i=$((i + 1))
+	done
+	if [ "$(cat "$tmp/aws_fork.out")" = ready ]; then
+		mkdir -p "$tmp/fbin"
+		cat >"$tmp/fbin/aws" <<EOF
+#!/usr/bin/python3 -IS
+import sys
+sys.path.insert(0, "$(pwd)/tests/tools")
+import aws_fork
+sys.exit(aws_fork.client("$tmp/aws.sock", "$cli", sys.argv[1:]))
+EOF
+		chmod +x "$tmp/fbin/aws"
+		PATH=$tmp/fbin:$PATH
+		aws_path="$aws_path (each call a fork of one start: tests/tools/aws_fork.py)"
+	else
+		echo "note: tests/tools/aws_fork.py did not start; every call a CLI start"
+		sed 's/^/    /' "$tmp/aws_fork.err" | tail -n 5
+		aws_fork_stop
+	fi
+fi
 # The CLI's version costs a CLI start: printed only when a check failed.
 echo "aws: $aws_path"
 CFG="--config fixtures/demo/f2o.json"

@@ -26,7 +26,7 @@ fail=0
 RATES="--rate-limit ecs=100/100 --rate-limit ec2=100/100 --rate-limit spot=100/100 --rate-limit ecs-read=100/100 --rate-limit application-autoscaling=100/100 --rate-limit cloudwatch=100/100"
 MPOLL=0.2
 mstate() { # label phase: moto's autoscaling state, checked
-	"$MPY" tests/moto/moto_aas.py state "$MOTO" "$tmp/$1.json" 2>"$tmp/$1.err" ||
+	mpy /dev/null "$tmp/$1.err" moto_aas state "$MOTO" "$tmp/$1.json" ||
 	    { bad "$1: boto3 state of moto"; tail -n 5 "$tmp/$1.err"; return 0; }
 	# moto's DeregisterScalableTarget leaves the target's policies,
 	# scheduled actions and alarms (tests/moto/README.md)
@@ -42,8 +42,8 @@ check_py() { # output-file checker args...
 
 moto_start --steady
 if start_peer spot; then ok "Spot peer started"; else bad "Spot peer started"; fi
-if "$MPY" tests/moto/moto_seed.py "$MOTO" fixtures/demo "$tmp/export" >"$tmp/ids.json" 2>"$tmp/seed.err" &&
-    "$MPY" tests/moto/moto_aas.py seed "$MOTO" fixtures/autoscaling "$tmp/aas" >"$tmp/arns.json" 2>"$tmp/aas.err"; then
+if mpy "$tmp/ids.json" "$tmp/seed.err" moto_seed "$MOTO" fixtures/demo "$tmp/export" &&
+    mpy "$tmp/arns.json" "$tmp/aas.err" moto_aas seed "$MOTO" fixtures/autoscaling "$tmp/aas"; then
 	ok "moto seeded with the demo export and its autoscaling"
 else
 	bad "seeding moto"; tail -n 20 "$tmp/seed.err" "$tmp/aas.err"

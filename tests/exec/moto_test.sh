@@ -31,7 +31,7 @@ RATES="--rate-limit ecs=100/100 --rate-limit ec2=100/100 --rate-limit spot=100/1
 # mrun (motolib.inc): f2o-exec against moto, Spot at our peer.
 mcheck() { # name checker-arguments...: run tests/moto/moto_check.py, tally
 	n=$1; shift
-	"$MPY" tests/moto/moto_check.py "$@" >"$tmp/$n.out" 2>&1
+	mpy "$tmp/$n.out" "$tmp/$n.out" moto_check "$@"
 	rc=$?
 	tally "$tmp/$n.out"
 	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$tmp/$n.out"; then
@@ -39,7 +39,7 @@ mcheck() { # name checker-arguments...: run tests/moto/moto_check.py, tally
 	fi
 }
 snap() { # file
-	"$MPY" tests/moto/moto_check.py snap "$MOTO" "$1" 2>"$1.err" ||
+	mpy /dev/null "$1.err" moto_check snap "$MOTO" "$1" ||
 	    { bad "boto3 snapshot of moto ($1)"; tail -n 5 "$1.err"; }
 }
 show() { sed 's/^/    /' "$1" | tail -n 30; }
@@ -47,7 +47,7 @@ show() { sed 's/^/    /' "$1" | tail -n 30; }
 # -- moto, our Spot peer, the seed --------------------------------------------
 moto_start --steady-file "$tmp/steady"
 if start_peer spot; then ok "Spot peer started"; else bad "Spot peer started"; fi
-if "$MPY" tests/moto/moto_seed.py "$MOTO" fixtures/demo "$tmp/export" >"$tmp/ids.json" 2>"$tmp/seed.err"; then
+if mpy "$tmp/ids.json" "$tmp/seed.err" moto_seed "$MOTO" fixtures/demo "$tmp/export"; then
 	ok "moto seeded with the demo export ($(grep -c '"' "$tmp/ids.json") ids mapped)"
 else
 	bad "seeding moto"; tail -n 20 "$tmp/seed.err"
@@ -61,8 +61,12 @@ else
 	bad "translate"; show "$tmp/translate.out"
 	echo "$pass passed, $fail failed"; exit 1
 fi
-nimport=$($PY -c 'import json,sys; print(sum(1 for s in json.load(open(sys.argv[1]))["steps"] if s["phase"] == "import"))' "$tmp/bundle/plan.json")
-nwait=$($PY -c 'import json,sys; print(sum(1 for s in json.load(open(sys.argv[1]))["steps"] if s["phase"] == "import" and s["action"].startswith("wait:")))' "$tmp/bundle/plan.json")
+# The import phase's steps and its waits, in one Python start.
+read -r nimport nwait <<EOF
+$($PY -c 'import json,sys
+st = [s for s in json.load(open(sys.argv[1]))["steps"] if s["phase"] == "import"]
+print(len(st), sum(1 for s in st if s["action"].startswith("wait:")))' "$tmp/bundle/plan.json")
+EOF
 
 # -- 1. plain moto -------------------------------------------------------------
 # Creates whose answer f2o never recorded: f2o-exec stops itself right after

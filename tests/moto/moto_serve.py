@@ -51,6 +51,28 @@ def settle_services():
                 d["taskDefinition"] = svc.task_definition
 
 
+def share_endpoints():
+    """botocore's data files parsed once per process: moto makes a boto3
+    Session for every region list it needs (three when its EC2 backend
+    loads, one per service backend) and each new Session's loader parses
+    endpoints.json (1.2 MB) and the models again, most of moto's CPU here.
+    Keyed by the loader's search paths; the data is only read (botocore's
+    in-place merge of a model's extras gives the same model again); the
+    answers stay moto's."""
+    import botocore.loaders as loaders
+
+    orig = loaders.Loader.load_data_with_path
+    memo = {}
+
+    def load_data_with_path(self, name):
+        key = (tuple(self.search_paths), name)
+        if key not in memo:
+            memo[key] = orig(self, name)
+        return memo[key]
+
+    loaders.Loader.load_data_with_path = load_data_with_path
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
@@ -59,6 +81,7 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=300)
     a = ap.parse_args()
 
+    share_endpoints()
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import (DomainDispatcherApplication,
                                                create_backend_app)
