@@ -6,28 +6,27 @@
 # translated to a .tar (BENCH_BIG_OUT=dir: a directory) under
 # `ulimit -v BENCH_BIG_VMEM_MIB` (default below: the limit it passes at
 # now; lower it as memory work lands, toward the target of 2x the
-# input size), then opened and checked by `f2o-exec verify`. Measured
-# (2026-12-04, 100,000 services, .tar): f2o-translate 671 s CPU, 4,482 MiB
-# peak RSS (18.9x the input), 4,903 MiB of address space (VmPeak), so the
-# default leaves 15%; the bundle: 3,500,028 files, 3,500,022 steps,
-# 7,377,068,544 bytes; f2o-exec verify 179 s CPU, 12,838 MiB peak RSS
-# (out of memory under 16 GiB of address space: it read the whole
-# archive, then every file). Since the bundle reader hashes each file
-# where it lies and reads manifest.json and plan.json a piece at a time
-# (2026-12-04, same bundle): f2o-exec verify 50.7 s CPU, 2,182 MiB peak
-# RSS; it passes under 3 GiB of address space, the verify limit below
-# (4 GiB) leaves a third. Prints wall
-# time, CPU time (user + sys) and peak RSS of both, and the bundle's files,
-# steps and bytes. Exits 1 when either program fails (over the limit, or a
-# cap of BUNDLE.md "Limits" reached), 0 otherwise. Needs minutes and, for
-# f2o-exec verify (ulimit -v BENCH_BIG_VERIFY_VMEM_MIB, default below),
-# gigabytes of memory; run one
-# at a time, niced (BENCH_NICE, default 10).
+# input size), then opened and checked by `f2o-exec verify` under
+# `ulimit -v BENCH_BIG_VERIFY_VMEM_MIB`. Measured (2026-12-04, 100,000
+# services, .tar; the bundle: 3,500,028 files, 3,500,022 steps,
+# 7,377,068,544 bytes):
+#   first:  f2o-translate 671 s CPU, 4,482 MiB peak RSS (18.9x the input);
+#           f2o-exec verify 179 s CPU, 12,838 MiB (it held the archive)
+#   now (plan spilled to a temporary file, file list with raw digests,
+#   task definitions slimmed; the reader hashes each file where it lies):
+#           f2o-translate 91-105 s CPU, 2,042 MiB peak RSS (8.8x);
+#           f2o-exec verify 39-41 s CPU, 1,957 MiB peak RSS;
+#           both pass under 2,400 MiB of address space, the defaults below.
+# Prints wall time, CPU time (user + sys) and peak RSS of both, and the
+# bundle's files, steps and bytes. Exits 1 when either program fails (over
+# the limit, or a cap of BUNDLE.md "Limits" reached), 0 otherwise. Needs
+# minutes and gigabytes of memory; run one at a time, niced (BENCH_NICE,
+# default 10).
 set -eu
 BUILD=${BUILD:-build}
 N=${BENCH_BIG_SERVICES:-100000}
-VMEM=${BENCH_BIG_VMEM_MIB:-5632}
-XVMEM=${BENCH_BIG_VERIFY_VMEM_MIB:-4096}
+VMEM=${BENCH_BIG_VMEM_MIB:-2400}
+XVMEM=${BENCH_BIG_VERIFY_VMEM_MIB:-2400}
 OUT=${BENCH_BIG_OUT:-tar}
 NICE=${BENCH_NICE:-10}
 dir=${BENCH_DIR:-$BUILD/bench}
