@@ -98,7 +98,8 @@ run_job() { # id program
 		exit 0 ;;
 	fuzzlive)
 		# A short libFuzzer run of the export reader, when clang can
-		# build it (FUZZTIME seconds, default 10; FUZZTIME=0 skips it).
+		# build it (FUZZTIME seconds, default 10; FUZZTIME=0 skips it),
+		# at -O0 in build/fuzz-smoke (make fuzz: -O1 in build/fuzz).
 		ft=${FUZZTIME:-10}
 		if [ "$ft" = 0 ]; then
 			echo "skipped (FUZZTIME=0)"; exit 0
@@ -108,7 +109,8 @@ run_job() { # id program
 		# Its own make: none of a calling make's variables (make check
 		# passes BUILD and sanitizer CFLAGS down through MAKEFLAGS).
 		exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j"$ncpu" BUILD=build \
-		    fuzz FUZZTIME="$ft" FUZZ_TARGETS=fuzz_export ;;
+		    fuzz FUZZTIME="$ft" FUZZ_TARGETS=fuzz_export \
+		    FUZZ_DIR=build/fuzz-smoke FUZZ_OPT=-O0 ;;
 	shape) exec sh "$2" --self-test ;;
 	cli|golden) exec sh "$2" ;;
 	realworld) exec $PY "$2" "$BUILD/f2o-translate" ;;
