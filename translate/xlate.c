@@ -188,6 +188,18 @@ drop_export(struct xlate *x)
 	x->ex = NULL;
 }
 
+/* PLAN.md's section texts. */
+static void
+md_sections_free(struct xlate *x)
+{
+	strbuf_cleanup(&x->md_steps_intro);
+	strbuf_cleanup(&x->md_services);
+	strbuf_cleanup(&x->md_sg);
+	strbuf_cleanup(&x->md_ocean);
+	strbuf_cleanup(&x->md_cost);
+	strbuf_cleanup(&x->md_phases);
+}
+
 static void
 xlate_cleanup(struct xlate *x)
 {
@@ -217,12 +229,7 @@ xlate_cleanup(struct xlate *x)
 	for (i = 0; i < x->nvng_steps; i++)
 		free(x->vng_steps[i]);
 	free(x->vng_steps);
-	strbuf_cleanup(&x->md_steps_intro);
-	strbuf_cleanup(&x->md_services);
-	strbuf_cleanup(&x->md_sg);
-	strbuf_cleanup(&x->md_ocean);
-	strbuf_cleanup(&x->md_cost);
-	strbuf_cleanup(&x->md_phases);
+	md_sections_free(x);
 	drop_export(x);
 }
 
@@ -255,13 +262,7 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 		cJSON_Delete(inputs);
 		return -1;
 	}
-	/* In PLAN.md now: its sections leave memory. */
-	strbuf_cleanup(&x->md_steps_intro);
-	strbuf_cleanup(&x->md_services);
-	strbuf_cleanup(&x->md_sg);
-	strbuf_cleanup(&x->md_ocean);
-	strbuf_cleanup(&x->md_cost);
-	strbuf_cleanup(&x->md_phases);
+	md_sections_free(x);	/* in PLAN.md now */
 	gen = xasprintf("f2o-translate %s", F2O_VERSION);
 	json_add_str(meta, "generator", gen);
 	free(gen);

@@ -35,13 +35,8 @@ bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 # cost several times the translator's own CPU. ulimit -v counts the
 # process's address space, which files written with write() are not part
 # of: the bound measured is the same.
-tmp=""
-if [ -d /dev/shm ] && [ -w /dev/shm ] &&
-    [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -gt $((TMPFS_MIB * 1024)) ] 2>/dev/null
-then
-	tmp=$(mktemp -d /dev/shm/f2o-memtest.XXXXXX) || tmp=""
-fi
-[ -n "$tmp" ] || tmp=$(mktemp -d)
+. tests/exec/scratch.inc
+tmp=$(scratch_dir f2o-memtest "$TMPFS_MIB")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 translate() { # LIMIT_MIB OUT

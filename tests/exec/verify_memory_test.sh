@@ -26,13 +26,8 @@ bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 
 # The bundles (about 3 x BIG_MIB) go to a tmpfs when /dev/shm has room:
 # ulimit -v counts the process's address space, not the files it reads.
-tmp=""
-if [ -d /dev/shm ] && [ -w /dev/shm ] &&
-    [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -gt $((TMPFS_MIB * 1024)) ] 2>/dev/null
-then
-	tmp=$(mktemp -d /dev/shm/f2o-verifymem.XXXXXX) || tmp=""
-fi
-[ -n "$tmp" ] || tmp=$(mktemp -d)
+. tests/exec/scratch.inc
+tmp=$(scratch_dir f2o-verifymem "$TMPFS_MIB")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 verify() { # LIMIT_MIB BUNDLE

@@ -73,14 +73,29 @@ build(struct plan *p)
 	plan_reader_cleanup(&rd);
 }
 
+/* a and b give the same plan.json text. */
+static void
+assert_same_text(const struct plan *a, const struct plan *b)
+{
+	size_t n1, n2;
+	char *t1 = plan_text(a, &n1), *t2 = plan_text(b, &n2);
+
+	assert_non_null(t1);
+	assert_non_null(t2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(t1, t2, n1);
+	free(t1);
+	free(t2);
+}
+
 static void
 test_spill_same_text(void **state)
 {
 	struct plan *held = plan_new(), *spilled = plan_new();
 	struct plan_reader a, b;
 	const struct plan_step *x, *y;
-	char *t1, *t2, dir[] = "/tmp/f2o-test-planspill-XXXXXX", *near;
-	size_t n1, n2, i, j;
+	char dir[] = "/tmp/f2o-test-planspill-XXXXXX", *near;
+	size_t i, j;
 
 	(void)state;
 	/* Beside a path in a new directory: made there, unlinked at once. */
@@ -93,14 +108,7 @@ test_spill_same_text(void **state)
 	build(held);
 	build(spilled);
 	assert_int_equal(held->nsteps, spilled->nsteps);
-	t1 = plan_text(held, &n1);
-	t2 = plan_text(spilled, &n2);
-	assert_non_null(t1);
-	assert_non_null(t2);
-	assert_int_equal(n1, n2);
-	assert_memory_equal(t1, t2, n1);
-	free(t1);
-	free(t2);
+	assert_same_text(held, spilled);
 	/* Random order too (windows moved back and forth). */
 	plan_reader_init(&a, held);
 	plan_reader_init(&b, spilled);
@@ -136,14 +144,7 @@ test_spill_same_text(void **state)
 	assert_false(plan_has(spilled, "step/n-0"));
 	assert_null(plan_add(spilled, "step/new", "import", "x", "", NULL,
 	    NULL));
-	t1 = plan_text(held, &n1);
-	t2 = plan_text(spilled, &n2);
-	assert_non_null(t1);
-	assert_non_null(t2);
-	assert_int_equal(n1, n2);
-	assert_memory_equal(t1, t2, n1);
-	free(t1);
-	free(t2);
+	assert_same_text(held, spilled);
 	plan_free(held);
 	plan_free(spilled);
 }
