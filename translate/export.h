@@ -24,6 +24,18 @@
  */
 int	export_load(struct export **out, char *const *inputs, size_t n,
 	    const char *skip, int dup);
+/*
+ * After export_load the services' JSON trees are not in memory: a stage
+ * calls export_svc_hold(s) before it reads s->svc, which reads the
+ * service's file again when the tree is not there, after the trees held
+ * before leave memory. A pointer into a tree is good until the next
+ * export_svc_hold() or export_svc_release(). 0, or -1 (logged: the file
+ * changed or is gone since export_load); a failure stays in ex->failed,
+ * so that no bundle is sealed whatever the caller did next.
+ */
+int	export_svc_hold(struct export *, const struct xsvc *);
+/* Every tree export_svc_hold brought back leaves memory. */
+void	export_svc_release(struct export *);
 /* Parse one file's bytes into ex (used by export_load and the fuzzer). */
 int	export_parse(struct export *ex, const char *path, const char *buf,
 	    size_t len);

@@ -98,10 +98,13 @@ struct xscaling {
 };
 
 struct xsvc {				/* one exported service */
-	cJSON	*svc;			/* the service object, owned */
-	char	*src;
-	char	*srcname;		/* src relative to its input argument:
+	cJSON	*svc;			/* the service object, owned; after
+					   export_load only while held
+					   (export_svc_hold) */
+	const char *src;		/* ex->files[file].path */
+	const char *srcname;		/* src relative to its input argument:
 					   the same whatever the path spelling */
+	size_t	 file;			/* index in ex->files */
 	char	*jpath;
 	char	*name;
 	char	*arn;			/* serviceArn or NULL */
@@ -109,12 +112,17 @@ struct xsvc {				/* one exported service */
 	char	*digest;
 	bool	 fargate;		/* FARGATE launch type or providers */
 	double	 spot_share;		/* FARGATE_SPOT share of the weights */
+	bool	 share_mixed;		/* strategy names FARGATE and _SPOT */
+	bool	 names_spot;		/* strategy names FARGATE_SPOT */
+	int	 share_od;		/* on-demand percent when mixed */
 	long long desired;		/* service-level desiredCount */
 	char	**sgs;			/* awsvpc security groups */
 	size_t	 nsgs;
 	char	**subnets;
 	size_t	 nsubnets;
 	struct xtd *td;			/* resolved, NULL if skipped */
+	char	*td_ref;		/* taskDefinition as resolved by
+					   consist_taskdef_ref, or NULL */
 	char	*newname;		/* prefix + name */
 	char	*svc_step;		/* "svc/<newname>" */
 	char	*wait_step;		/* "wait/<newname>" */
@@ -128,6 +136,13 @@ struct xsg {				/* one exported security group */
 	char	*jpath;
 	char	*id;			/* GroupId */
 	char	*digest;
+};
+
+/* A file that holds services: read again by export_svc_hold. */
+struct xfile {
+	char	*path;
+	char	*display;		/* path relative to its input argument */
+	unsigned char md[32];		/* SHA-256 of its bytes when first read */
 };
 
 struct export {
@@ -149,6 +164,12 @@ struct export {
 	struct xaas_list aas[XAAS__MAX];	/* scaling inputs and alarms */
 	const char *display;		/* srcname of the file being parsed */
 	int	 dup;			/* enum json_dup for the files read */
+	struct xfile *files;		/* files of the services, read order */
+	size_t	 nfiles;
+	bool	 reload;		/* a file read again: no checks, quiet */
+	struct xsvc **held;		/* trees export_svc_hold brought back */
+	size_t	 nheld;
+	bool	 failed;		/* export_svc_hold failed (logged) */
 };
 
 struct xwarn {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "hashmap.h"
 #include "jsonutil.h"
 #include "options.h"
@@ -221,6 +222,7 @@ planmd_write(struct xlate *x)
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
 
+		(void)export_svc_hold(x->ex, s);
 		(void)strbuf_puts(&sb, "| ");
 		planmd_cell(&sb, s->name);
 		(void)strbuf_puts(&sb, " | ");
@@ -288,6 +290,7 @@ planmd_write(struct xlate *x)
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
 	warns_index(&wi, x);
 	for (i = 0; i < x->nmig; i++) {
+		(void)export_svc_hold(x->ex, x->mig[i]);
 		service_changes(x, &sb, x->mig[i], &wi);
 		md_flush(&sb, w, MD_CHUNK, &rc);
 	}

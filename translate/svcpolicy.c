@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "export.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
@@ -369,6 +370,7 @@ svcpol_md(struct xlate *x)
 	struct gap g;
 
 	for (i = 0; i < x->nmig; i++) {
+		(void)export_svc_hold(x->ex, x->mig[i]);
 		nsc += svcpol_sc_server(x->mig[i]);
 		nst += strcmp(strategy_of(x->mig[i]), "ROLLING") != 0;
 	}
@@ -405,6 +407,7 @@ svcpol_md(struct xlate *x)
 		for (i = 0; i < x->nmig; i++) {
 			const struct xsvc *s = x->mig[i];
 
+			(void)export_svc_hold(x->ex, s);
 			if (!svcpol_sc_server(s))
 				continue;
 			gap_of(s, &g);
@@ -436,7 +439,8 @@ svcpol_md(struct xlate *x)
 	    "| EC2 service re-created at cutover |\n|---|---|---|---|\n");
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
-		const char *st = strategy_of(s);
+		const char *st = export_svc_hold(x->ex, s) == -1 ? "ROLLING" :
+		    strategy_of(s);
 
 		if (strcmp(st, "ROLLING") == 0)
 			continue;

@@ -291,6 +291,10 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	plan_free(x->plan);
 	x->plan = NULL;
 	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
+	if (x->ex->failed) {	/* a service's file read again (logged) */
+		cJSON_Delete(meta);
+		return -1;
+	}
 	drop_export(x);
 	return bundle_seal(x->bundle, meta);
 }
@@ -331,7 +335,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	ctx_warns_rename(x);
 	/* Every service is looked at: all their errors are reported. */
 	for (i = 0, bad = 0; i < x->ex->nsvcs; i++) {
-		r = service_select(x, &x->ex->svcs[i]);
+		r = export_svc_hold(x->ex, &x->ex->svcs[i]) == -1 ? -1 :
+		    service_select(x, &x->ex->svcs[i]);
 		if (r == -1)
 			bad++;
 		if (r == 1) {
