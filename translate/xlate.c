@@ -385,6 +385,13 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		goto out;
 	hex[16] = '\0';
 	x->bundle_id = xstrdup(hex);
+	/* Made again for the manifest: out of memory meanwhile. */
+	cJSON_Delete(in);
+	in = NULL;
+	free(pc);
+	free(ic);
+	free(both);
+	pc = ic = both = NULL;
 	/* Each request file leaves memory as soon as it is made. */
 	if (bundle_stream(x->bundle, opt_str(opt, "output"),
 	    opt_bool(opt, "force")) == -1)
@@ -415,8 +422,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 				cJSON_AddItemToObject(params, rv->string,
 				    cJSON_Duplicate(rv, 1));
 	}
-	r = finish(x, params, in);
-	in = NULL;		/* taken */
+	r = finish(x, params, inputs_json(x->ex));
 	if (r == -1)
 		goto out;
 	if (bundle_write(x->bundle, opt_str(opt, "output"),
