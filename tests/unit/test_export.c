@@ -5,10 +5,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export.h"
+#include "fsio.h"
 #include "jsonutil.h"
 #include "taskdef.h"
 #include "xalloc.h"
@@ -143,6 +146,80 @@ test_taskdef_analyze(void **state)
 	export_free(ex);
 }
 
+#define SVC_A "{\"serviceName\":\"a\",\"launchType\":\"FARGATE\"," \
+	"\"taskDefinition\":\"fam\"}"
+
+static char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	assert_int_equal(fsio_write_atomic_path(p, text, strlen(text)), 0);
+	return p;
+}
+
+/*
+ * After export_load the services' trees are read again from their files
+ * on demand, one file's at a time, as they were (events dropped, the
+ * resolved taskDefinition put back); a file changed meanwhile is refused.
+ */
+static void
+test_export_reload(void **state)
+{
+	char dir[] = "/tmp/f2o-test-export-XXXXXX", *in, *p1, *p2;
+	struct export *ex;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	in = dir;
+	p1 = write_file(dir, "p1.json", "{\"services\":[" SVC_A ",{"
+	    "\"serviceName\":\"b\",\"launchType\":\"FARGATE\","
+	    "\"events\":[{\"message\":\"m\"}]}]}");
+	/* a again, the same: kept once (compared with a's file read again) */
+	p2 = write_file(dir, "p2.json", "{\"services\":[{\"serviceName\":"
+	    "\"c\",\"launchType\":\"FARGATE\"}," SVC_A "]}");
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->nsvcs, 3);
+	assert_null(ex->svcs[0].svc);
+	assert_null(ex->svcs[2].svc);
+	assert_string_equal(ex->svcs[0].src, p1);
+	assert_string_equal(ex->svcs[0].srcname, "p1.json");
+
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+	assert_string_equal(json_str(ex->svcs[0].svc, "serviceName"), "a");
+	assert_non_null(ex->svcs[1].svc);	/* same file */
+	assert_null(cJSON_GetObjectItemCaseSensitive(ex->svcs[1].svc,
+	    "events"));
+	assert_null(ex->svcs[2].svc);
+	ex->svcs[0].td_ref = xstrdup("fam:7");
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), 0);
+	assert_string_equal(json_str(ex->svcs[2].svc, "serviceName"), "c");
+	assert_null(ex->svcs[0].svc);		/* left memory */
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+	assert_string_equal(json_str(ex->svcs[0].svc, "taskDefinition"),
+	    "fam:7");
+
+	/* Changed since it was read: refused, and stays refused. */
+	free(write_file(dir, "p1.json", "{\"services\":[]}"));
+	export_svc_release(ex);
+	assert_null(ex->svcs[0].svc);
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), -1);
+	assert_true(ex->failed);
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), -1);
+	export_free(ex);
+
+	/* The same service with other content in two files: refused. */
+	free(write_file(dir, "p1.json", "{\"services\":[{\"serviceName\":"
+	    "\"a\",\"launchType\":\"FARGATE\",\"desiredCount\":2}]}"));
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), -1);
+	assert_null(ex);
+	assert_int_equal(unlink(p1), 0);
+	assert_int_equal(unlink(p2), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(p1);
+	free(p2);
+}
+
 int
 main(void)
 {
@@ -152,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_export_rejects_bad_shapes),
 		cmocka_unit_test(test_taskdef_units),
 		cmocka_unit_test(test_taskdef_analyze),
+		cmocka_unit_test(test_export_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
