@@ -63,6 +63,7 @@ export_free(struct export *ex)
 		strv_free(s->sgs, s->nsgs);
 		strv_free(s->subnets, s->nsubnets);
 		free(s->td_ref);
+		free(s->launch);
 		free(s->newname);
 		free(s->svc_step);
 		free(s->wait_step);

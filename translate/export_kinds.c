@@ -372,6 +372,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	lt = json_str(svc, "launchType");
 	if (lt != NULL && strcmp(lt, "FARGATE") == 0)
 		s->fargate = true;
+	s->launch = lt != NULL ? xstrdup(lt) : NULL;
 	cps = cJSON_GetObjectItemCaseSensitive(svc, "capacityProviderStrategy");
 	i = 0;
 	cJSON_ArrayForEach(c, cps) {

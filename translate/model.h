@@ -115,6 +115,9 @@ struct xsvc {				/* one exported service */
 	bool	 share_mixed;		/* strategy names FARGATE and _SPOT */
 	bool	 names_spot;		/* strategy names FARGATE_SPOT */
 	int	 share_od;		/* on-demand percent when mixed */
+	char	*launch;		/* launchType, or NULL */
+	bool	 sc_server;		/* Service Connect server (svcpol_check) */
+	bool	 strategy_other;	/* deployment strategy not ROLLING */
 	long long desired;		/* service-level desiredCount */
 	char	**sgs;			/* awsvpc security groups */
 	size_t	 nsgs;

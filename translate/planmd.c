@@ -29,8 +29,7 @@ planmd_cell(struct strbuf *sb, const char *s)
 static const char *
 launch_of(const struct xsvc *s)
 {
-	return json_str(s->svc, "launchType") != NULL ?
-	    json_str(s->svc, "launchType") : "capacity providers";
+	return s->launch != NULL ? s->launch : "capacity providers";
 }
 
 /* The warnings by subject: the first of each, then the next of the same. */
@@ -222,7 +221,6 @@ planmd_write(struct xlate *x)
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
 
-		(void)export_svc_hold(x->ex, s);
 		(void)strbuf_puts(&sb, "| ");
 		planmd_cell(&sb, s->name);
 		(void)strbuf_puts(&sb, " | ");

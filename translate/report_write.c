@@ -115,7 +115,8 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 		json_add_bool(e, "selected", sc == sel);
 	}
 	/* A Service Connect server's expected window at cutover. */
-	(void)export_svc_hold(c->x->ex, r->s);
+	if (r->s->sc_server)
+		(void)export_svc_hold(c->x->ex, r->s);
 	svcpol_report(r->s, o);
 	return o;
 }

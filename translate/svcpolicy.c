@@ -279,13 +279,16 @@ strategy_check(struct xlate *x, const struct xsvc *s)
 }
 
 int
-svcpol_check(struct xlate *x, const struct xsvc *s)
+svcpol_check(struct xlate *x, struct xsvc *s)
 {
 	char path[SVCPOL_PATH_MAX];
 	struct strbuf names;
 	struct gap g;
 	int rc = 0;
 
+	/* What svcpol_md and report.json look at first, without the tree. */
+	s->sc_server = svcpol_sc_server(s);
+	s->strategy_other = strcmp(strategy_of(s), "ROLLING") != 0;
 	strategy_check(x, s);
 	if (!svcpol_sc_server(s))
 		return 0;
@@ -370,9 +373,8 @@ svcpol_md(struct xlate *x)
 	struct gap g;
 
 	for (i = 0; i < x->nmig; i++) {
-		(void)export_svc_hold(x->ex, x->mig[i]);
-		nsc += svcpol_sc_server(x->mig[i]);
-		nst += strcmp(strategy_of(x->mig[i]), "ROLLING") != 0;
+		nsc += x->mig[i]->sc_server;
+		nst += x->mig[i]->strategy_other;
 	}
 	if (nsc > 0) {
 		(void)strbuf_printf(sb, "## Service Connect: the discovery "
@@ -407,9 +409,9 @@ svcpol_md(struct xlate *x)
 		for (i = 0; i < x->nmig; i++) {
 			const struct xsvc *s = x->mig[i];
 
-			(void)export_svc_hold(x->ex, s);
-			if (!svcpol_sc_server(s))
+			if (!s->sc_server)
 				continue;
+			(void)export_svc_hold(x->ex, s);
 			gap_of(s, &g);
 			strbuf_init(&names, SVCPOL_NAMES_MAX);
 			sc_names(s, &names);
@@ -439,9 +441,12 @@ svcpol_md(struct xlate *x)
 	    "| EC2 service re-created at cutover |\n|---|---|---|---|\n");
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
-		const char *st = export_svc_hold(x->ex, s) == -1 ? "ROLLING" :
-		    strategy_of(s);
+		const char *st;
 
+		if (!s->strategy_other)
+			continue;
+		st = export_svc_hold(x->ex, s) == -1 ? "ROLLING" :
+		    strategy_of(s);
 		if (strcmp(st, "ROLLING") == 0)
 			continue;
 		(void)strbuf_puts(sb, "| ");
