@@ -87,6 +87,7 @@ export_free(struct export *ex)
 		free(t->key);
 		free(t->digest);
 		free(t->step);
+		free(t->arn);
 	}
 	free(ex->tds);
 	for (i = 0; i < ex->nsgs; i++) {

@@ -52,6 +52,19 @@ struct xtd {				/* one exported task definition */
 	int	 ephemeral_gib;		/* Fargate ephemeralStorage, 0 = unset */
 	bool	 used;			/* referenced by a migrated service */
 	char	*step;			/* "td/<family>-<revision>" once planned */
+	/*
+	 * Kept when td leaves memory (taskdef_slim, td then NULL): what the
+	 * later stages read of it.
+	 */
+	char	*arn;			/* taskDefinitionArn, or NULL */
+	bool	 awsvpc;		/* networkMode awsvpc or unset */
+	long long stop_max;		/* longest container stopTimeout, 0 */
+	struct xtd_sums {		/* the containers' sizes */
+		long long cpu;		/* sum of cpu */
+		long long res;		/* sum of memoryReservation or memory */
+		long long maxhard;	/* largest memory */
+		bool	 anycpu, anymem;
+	} sums;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "options.h"
 #include "preflight.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 struct acct {
@@ -94,7 +95,7 @@ preflight_account(const struct xlate *x)
 			    ex->svcs[i].src, ex->svcs[i].jpath, svc_arns[k]);
 	}
 	for (i = 0; i < ex->ntds; i++)
-		acct_note(&a, json_str(ex->tds[i].td, "taskDefinitionArn"),
+		acct_note(&a, taskdef_arn(&ex->tds[i]),
 		    ex->tds[i].src, ex->tds[i].jpath, "taskDefinitionArn");
 	if (a.conflict)
 		goto fail;

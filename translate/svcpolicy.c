@@ -14,6 +14,7 @@
 #include "planmd.h"
 #include "strbuf.h"
 #include "svcpolicy.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 /* The discovery gap estimate, seconds (see BUNDLE.md "Service Connect"). */
@@ -144,16 +145,10 @@ bake_of(const struct xsvc *s)
 static void
 gap_of(const struct xsvc *s, struct gap *g)
 {
-	const cJSON *c;
 	long long v;
 
 	memset(g, 0, sizeof(*g));
-	g->stop = 0;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(s->td != NULL ?
-	    s->td->td : NULL, "containerDefinitions"))
-		if (json_int(c, "stopTimeout", 0, 86400, &v) == 0 &&
-		    v > g->stop)
-			g->stop = v;
+	g->stop = s->td != NULL ? taskdef_stop_max(s->td) : 0;
 	if (g->stop == 0)
 		g->stop = SVCPOL_STOP_S;
 	g->lb = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->svc,
