@@ -353,7 +353,12 @@ reload_file(struct export *ex, size_t k)
 	}
 	re = export_new();
 	re->reload = true;
-	re->dup = ex->dup;
+	/*
+	 * The same bytes as before: the duplicated keys were refused or
+	 * warned about then; now only the last value is kept, quietly.
+	 */
+	re->dup = ex->dup == JSON_DUP_LAST ? JSON_DUP_LAST_QUIET :
+	    JSON_DUP_KEEP;
 	rc = export_parse(re, f->path, buf, len);
 	free(buf);
 	for (i = 0; rc == 0 && i < re->nsvcs; i++) {
