@@ -13,6 +13,7 @@
 #include "export.h"
 #include "fsio.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "taskdef.h"
 #include "xalloc.h"
 
@@ -158,6 +159,15 @@ write_file(const char *dir, const char *name, const char *text)
 	return p;
 }
 
+static void
+count_warn(void *arg, const char *file, const char *path, const char *text)
+{
+	(void)file;
+	(void)path;
+	(void)text;
+	(*(int *)arg)++;
+}
+
 /*
  * After export_load the services' trees are read again from their files
  * on demand, one file's at a time, as they were (events dropped, the
@@ -208,9 +218,30 @@ test_export_reload(void **state)
 	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), -1);
 	export_free(ex);
 
+	/* --duplicate-keys last: warned once, the last value kept each time. */
+	{
+		int warns = 0;
+
+		free(write_file(dir, "p1.json", "{\"services\":[{"
+		    "\"serviceName\":\"a\",\"launchType\":\"EC2\","
+		    "\"launchType\":\"FARGATE\"}]}"));
+		free(write_file(dir, "p2.json", "{\"services\":[]}"));
+		log_set_warn_hook(count_warn, &warns);
+		assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_LAST),
+		    0);
+		assert_int_equal(warns, 1);
+		assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+		assert_string_equal(json_str(ex->svcs[0].svc, "launchType"),
+		    "FARGATE");
+		assert_int_equal(warns, 1);
+		log_set_warn_hook(NULL, NULL);
+		export_free(ex);
+	}
+
 	/* The same service with other content in two files: refused. */
 	free(write_file(dir, "p1.json", "{\"services\":[{\"serviceName\":"
 	    "\"a\",\"launchType\":\"FARGATE\",\"desiredCount\":2}]}"));
+	free(write_file(dir, "p2.json", "{\"services\":[" SVC_A "]}"));
 	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), -1);
 	assert_null(ex);
 	assert_int_equal(unlink(p1), 0);
