@@ -59,7 +59,6 @@ export_free(struct export *ex)
 		free(s->name);
 		free(s->arn);
 		free(s->cluster);
-		free(s->digest);
 		strv_free(s->sgs, s->nsgs);
 		strv_free(s->subnets, s->nsubnets);
 		free(s->td_ref);
@@ -85,7 +84,6 @@ export_free(struct export *ex)
 		free(t->jpath);
 		free(t->family);
 		free(t->key);
-		free(t->digest);
 		free(t->step);
 		free(t->arn);
 	}
@@ -598,6 +596,11 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		return -1;
 	}
 	export_sort(ex);
+	/* Nothing is added any more: no room to spare (about a third). */
+	if (ex->nsvcs > 0)
+		ex->svcs = xreallocarray(ex->svcs, ex->nsvcs, sizeof(*ex->svcs));
+	if (ex->ntds > 0)
+		ex->tds = xreallocarray(ex->tds, ex->ntds, sizeof(*ex->tds));
 	*out = ex;
 	return 0;
 }

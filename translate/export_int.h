@@ -14,6 +14,8 @@
 
 /* SHA-256 (hex) of item's canonical JSON; free with free(). */
 char	*export_digest(const cJSON *item);
+/* The same as 32 bytes into md (zeros when it cannot be made, logged). */
+void	export_digest_raw(const cJSON *item, unsigned char md[32]);
 /*
  * One page of describe-scalable-targets / -scaling-policies /
  * -scheduled-actions / cloudwatch describe-alarms (root, not taken): each

@@ -14,14 +14,24 @@
 #include "ocean_share.h"
 #include "xalloc.h"
 
+void
+export_digest_raw(const cJSON *item, unsigned char md[DIGEST_LEN])
+{
+	char *c = json_canonical(item);
+
+	if (digest_sha256(md, c, strlen(c)) == -1)
+		memset(md, 0, DIGEST_LEN);
+	free(c);
+}
+
 char *
 export_digest(const cJSON *item)
 {
-	char hex[DIGEST_HEX_LEN + 1], *c = json_canonical(item);
+	unsigned char md[DIGEST_LEN];
+	char hex[DIGEST_HEX_LEN + 1];
 
-	if (digest_sha256_hex(hex, c, strlen(c)) == -1)
-		hex[0] = '\0';
-	free(c);
+	export_digest_raw(item, md);
+	digest_hex(hex, md);
 	return xstrdup(hex);
 }
 
@@ -358,7 +368,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	s->arn = json_str(svc, "serviceArn") != NULL ?
 	    xstrdup(json_str(svc, "serviceArn")) : NULL;
 	s->cluster = cluster_name(svc);
-	s->digest = export_digest(svc);
+	export_digest_raw(svc, s->digest);
 	/*
 	 * Its event log (up to 100 messages, most of a real export's
 	 * services) is in the digest and read by no stage: it leaves memory.
@@ -510,7 +520,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	t->family = xstrdup(family);
 	t->revision = rev;
 	t->key = key;
-	t->digest = export_digest(td);
+	export_digest_raw(td, t->digest);
 	return 0;
 fail:
 	cJSON_Delete(td);

@@ -40,7 +40,7 @@ struct xtd {				/* one exported task definition */
 	char	*family;
 	long long revision;		/* 0 when the export does not say */
 	char	*key;			/* "family:revision" or "family" */
-	char	*digest;		/* SHA-256 of its canonical JSON */
+	unsigned char digest[32];	/* SHA-256 of its canonical JSON */
 	/* Filled by taskdef_analyze(). */
 	int	 cpu;			/* task-level CPU units, 0 = unset */
 	int	 memory;		/* task-level MiB, 0 = unset */
@@ -122,7 +122,7 @@ struct xsvc {				/* one exported service */
 	char	*name;
 	char	*arn;			/* serviceArn or NULL */
 	char	*cluster;		/* cluster short name, or NULL */
-	char	*digest;
+	unsigned char digest[32];	/* SHA-256 of its canonical JSON */
 	bool	 fargate;		/* FARGATE launch type or providers */
 	double	 spot_share;		/* FARGATE_SPOT share of the weights */
 	bool	 share_mixed;		/* strategy names FARGATE and _SPOT */

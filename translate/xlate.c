@@ -146,6 +146,7 @@ inputs_json(const struct export *ex)
 	static const char *const aas_keys[XAAS__MAX] = { "scalableTargets",
 	    "scalingPolicies", "scheduledActions", "alarms" };
 	cJSON *in = cJSON_CreateObject(), *o;
+	char hex[DIGEST_HEX_LEN + 1];
 	size_t i;
 	int kind;
 
@@ -154,12 +155,15 @@ inputs_json(const struct export *ex)
 		char *k = xasprintf("%s/%s", ex->svcs[i].cluster != NULL ?
 		    ex->svcs[i].cluster : "-", ex->svcs[i].name);
 
-		json_add_str(o, k, ex->svcs[i].digest);
+		digest_hex(hex, ex->svcs[i].digest);
+		json_add_str(o, k, hex);
 		free(k);
 	}
 	o = cJSON_AddObjectToObject(in, "taskDefinitions");
-	for (i = 0; i < ex->ntds; i++)
-		json_add_str(o, ex->tds[i].key, ex->tds[i].digest);
+	for (i = 0; i < ex->ntds; i++) {
+		digest_hex(hex, ex->tds[i].digest);
+		json_add_str(o, ex->tds[i].key, hex);
+	}
 	o = cJSON_AddObjectToObject(in, "securityGroups");
 	for (i = 0; i < ex->nsgs; i++)
 		json_add_str(o, ex->sgs[i].id, ex->sgs[i].digest);
