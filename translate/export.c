@@ -325,6 +325,35 @@ export_svc_release(struct export *ex)
 	ex->nheld = 0;
 }
 
+/* The tree back where it was, and held. */
+static void
+attach(struct export *ex, struct xsvc *s, cJSON *svc)
+{
+	s->svc = svc;
+	if (s->td_ref != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(s->svc, "taskDefinition",
+		    cJSON_CreateString(s->td_ref));
+	ex->held = xreallocarray(ex->held, ex->nheld + 1, sizeof(*ex->held));
+	ex->held[ex->nheld++] = s;
+}
+
+/* s alone, from its bytes (export_slice_note). */
+static int
+hold_slice(struct export *ex, const struct xsvc *cs)
+{
+	struct xsvc *s = &ex->svcs[cs - ex->svcs];
+	cJSON *svc = export_slice_read(ex, s);
+
+	if (!cJSON_IsObject(svc)) {
+		cJSON_Delete(svc);
+		ex->failed = true;
+		return -1;
+	}
+	export_kinds_revive(svc);
+	attach(ex, s, svc);
+	return 0;
+}
+
 /* Services of file k read again: each tree back where it was. */
 static int
 reload_file(struct export *ex, size_t k)
@@ -365,15 +394,8 @@ reload_file(struct export *ex, size_t k)
 		if (hashmap_get(&ex->svc_idx, key, &j) &&
 		    (s = &ex->svcs[j])->file == k && s->svc == NULL &&
 		    strcmp(s->jpath, t->jpath) == 0) {
-			s->svc = t->svc;
+			attach(ex, s, t->svc);
 			t->svc = NULL;
-			if (s->td_ref != NULL)
-				cJSON_ReplaceItemInObjectCaseSensitive(s->svc,
-				    "taskDefinition",
-				    cJSON_CreateString(s->td_ref));
-			ex->held = xreallocarray(ex->held, ex->nheld + 1,
-			    sizeof(*ex->held));
-			ex->held[ex->nheld++] = s;
 		}
 		free(key);
 	}
@@ -391,6 +413,8 @@ export_svc_hold(struct export *ex, const struct xsvc *s)
 	export_svc_release(ex);
 	if (ex->failed)
 		return -1;		/* logged */
+	if (s->slice_len > 0)
+		return hold_slice(ex, s);
 	if (reload_file(ex, s->file) == -1) {
 		ex->failed = true;
 		return -1;
@@ -576,6 +600,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		if (export_parse(ex, files[i], buf, len) == -1)
 			rc = -1;
 		ex->display = NULL;
+		export_slice_note(ex, first, buf, len);
 		free(buf);
 		/* Summaries stay; trees come back on demand. */
 		for (; first < ex->nsvcs; first++) {

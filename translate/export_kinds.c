@@ -257,6 +257,13 @@ same_service(struct export *ex, struct xsvc *kept, const cJSON *svc)
 	return same;
 }
 
+void
+export_kinds_revive(cJSON *svc)
+{
+	unwrap_enums(svc);
+	json_del(svc, "events");
+}
+
 /*
  * A file read again (export_svc_hold): the service is kept as it was
  * first (no checks, no digest; its events leave memory) for

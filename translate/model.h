@@ -118,6 +118,9 @@ struct xsvc {				/* one exported service */
 	const char *srcname;		/* src relative to its input argument:
 					   the same whatever the path spelling */
 	size_t	 file;			/* index in ex->files */
+	size_t	 slice_off;		/* its object's bytes in that file */
+	size_t	 slice_len;		/* (0: unknown, the file is read) */
+	unsigned char slice_md[32];	/* SHA-256 of those bytes */
 	char	*jpath;
 	char	*name;
 	char	*arn;			/* serviceArn or NULL */

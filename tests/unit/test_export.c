@@ -170,8 +170,9 @@ count_warn(void *arg, const char *file, const char *path, const char *text)
 
 /*
  * After export_load the services' trees are read again from their files
- * on demand, one file's at a time, as they were (events dropped, the
- * resolved taskDefinition put back); a file changed meanwhile is refused.
+ * on demand, one at a time from its own bytes (or the whole file's when
+ * its place is unknown), as they were (events dropped, the resolved
+ * taskDefinition put back); a file changed meanwhile is refused.
  */
 static void
 test_export_reload(void **state)
@@ -195,11 +196,19 @@ test_export_reload(void **state)
 	assert_string_equal(ex->svcs[0].src, p1);
 	assert_string_equal(ex->svcs[0].srcname, "p1.json");
 
-	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
-	assert_string_equal(json_str(ex->svcs[0].svc, "serviceName"), "a");
-	assert_non_null(ex->svcs[1].svc);	/* same file */
+	assert_true(ex->svcs[0].slice_len > 0);
+	assert_int_equal(ex->svcs[1].slice_off, strlen("{\"services\":["
+	    SVC_A ","));
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), 0);
+	assert_string_equal(json_str(ex->svcs[1].svc, "serviceName"), "b");
 	assert_null(cJSON_GetObjectItemCaseSensitive(ex->svcs[1].svc,
 	    "events"));
+	assert_null(ex->svcs[0].svc);		/* one at a time */
+	/* Its place unknown: the whole file, its services all held. */
+	ex->svcs[0].slice_len = 0;
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+	assert_string_equal(json_str(ex->svcs[0].svc, "serviceName"), "a");
+	assert_non_null(ex->svcs[1].svc);	/* read with it */
 	assert_null(ex->svcs[2].svc);
 	ex->svcs[0].td_ref = xstrdup("fam:7");
 	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), 0);
