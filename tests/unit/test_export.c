@@ -260,6 +260,47 @@ test_export_reload(void **state)
 	free(p2);
 }
 
+/* Each envelope a service comes in: its own bytes found and read back. */
+static void
+test_export_slices(void **state)
+{
+	static const char *const texts[] = {
+		"[{\"services\":[{\"serviceName\":\"s0\"}]},"
+		    " {\"serviceName\":\"s1\", \"x\": [1, {\"a\": \"]\"}]}]",
+		"{\"status_code\": 200, \"data\": {\"services\": [ {"
+		    "\"serviceName\":\"s2\"} , {\"serviceName\":\"s3\"}]}}",
+		"{\"service\": {\"serviceName\": \"s4\"}}",
+		"\n  {\"serviceName\": \"s5\", \"desiredCount\": 2}\n",
+	};
+	char dir[] = "/tmp/f2o-test-slice-XXXXXX", *in = dir, *p[4], name[16];
+	struct export *ex;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(name, sizeof(name), "f%zu.json", i);
+		p[i] = write_file(dir, name, texts[i]);
+	}
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->nsvcs, 6);
+	for (i = 0; i < ex->nsvcs; i++) {
+		char want[32];
+
+		(void)snprintf(want, sizeof(want), "s%zu", i);
+		assert_true(ex->svcs[i].slice_len > 0);
+		assert_int_equal(export_svc_hold(ex, &ex->svcs[i]), 0);
+		assert_string_equal(json_str(ex->svcs[i].svc, "serviceName"),
+		    want);
+	}
+	export_free(ex);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(unlink(p[i]), 0);
+		free(p[i]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -270,6 +311,7 @@ main(void)
 		cmocka_unit_test(test_taskdef_units),
 		cmocka_unit_test(test_taskdef_analyze),
 		cmocka_unit_test(test_export_reload),
+		cmocka_unit_test(test_export_slices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
