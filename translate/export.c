@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "export.h"
@@ -25,6 +26,7 @@ export_new(void)
 	hashmap_init(&ex->td_idx);
 	hashmap_init(&ex->sg_idx);
 	export_aas_init(ex);
+	ex->slice_fd = -1;
 	return ex;
 }
 
@@ -69,6 +71,8 @@ export_free(struct export *ex)
 	}
 	free(ex->svcs);
 	free(ex->held);
+	if (ex->slice_fd != -1)
+		(void)close(ex->slice_fd);
 	for (i = 0; i < ex->nfiles; i++) {
 		free(ex->files[i].path);
 		free(ex->files[i].display);

@@ -38,7 +38,7 @@ void	export_slice_note(struct export *ex, size_t first, const char *buf,
  * s's object read back from its bytes, checked against their SHA-256,
  * parsed (free with cJSON_Delete), or NULL (logged).
  */
-cJSON	*export_slice_read(const struct export *ex, const struct xsvc *s);
+cJSON	*export_slice_read(struct export *ex, const struct xsvc *s);
 /* A service's tree read again made as the first time (enums, events). */
 void	export_kinds_revive(cJSON *svc);
 /* The svc_idx key of a service: "cluster/name" (free with free()). */

@@ -155,21 +155,27 @@ export_slice_note(struct export *ex, size_t first, const char *buf,
 }
 
 cJSON *
-export_slice_read(const struct export *ex, const struct xsvc *s)
+export_slice_read(struct export *ex, const struct xsvc *s)
 {
 	unsigned char md[DIGEST_LEN];
 	cJSON *svc = NULL;
 	char *buf = xmalloc(s->slice_len);
 	ssize_t r;
-	int fd;
 
-	fd = open(s->src, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
+	/* The file stays open while its services come one after another. */
+	if (ex->slice_fd != -1 && ex->slice_file != s->file) {
+		(void)close(ex->slice_fd);
+		ex->slice_fd = -1;
+	}
+	if (ex->slice_fd == -1) {
+		ex->slice_fd = open(s->src, O_RDONLY | O_CLOEXEC);
+		ex->slice_file = s->file;
+	}
+	if (ex->slice_fd == -1) {
 		log_err("%s", s->src);
 		goto out;
 	}
-	r = pread(fd, buf, s->slice_len, (off_t)s->slice_off);
-	(void)close(fd);
+	r = pread(ex->slice_fd, buf, s->slice_len, (off_t)s->slice_off);
 	if (r < 0) {
 		log_err("%s", s->src);
 		goto out;

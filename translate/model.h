@@ -189,6 +189,8 @@ struct export {
 	struct xsvc **held;		/* trees export_svc_hold brought back */
 	size_t	 nheld;
 	bool	 failed;		/* export_svc_hold failed (logged) */
+	int	 slice_fd;		/* open file of the last slice read, -1 */
+	size_t	 slice_file;		/* its index in files */
 };
 
 struct xwarn {
