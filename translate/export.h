@@ -27,8 +27,10 @@ int	export_load(struct export **out, char *const *inputs, size_t n,
 /*
  * After export_load the services' JSON trees are not in memory: a stage
  * calls export_svc_hold(s) before it reads s->svc, which reads the
- * service's file again when the tree is not there, after the trees held
- * before leave memory. A pointer into a tree is good until the next
+ * service's bytes in its file again when the tree is not there (the whole
+ * file when their place is unknown), after the trees held before leave
+ * memory. Services not read from a file (unit tests') are left as they
+ * are. A pointer into a tree is good until the next
  * export_svc_hold() or export_svc_release(). 0, or -1 (logged: the file
  * changed or is gone since export_load); a failure stays in ex->failed,
  * so that no bundle is sealed whatever the caller did next.
