@@ -311,9 +311,11 @@ export_parse(struct export *ex, const char *path, const char *buf,
 	rc = classify(ex, path, root, &jp, 0);
 	/* A file of services: what export_svc_hold reads again. */
 	f = ex->nfiles > 0 ? &ex->files[ex->nfiles - 1] : NULL;
-	if (!ex->reload && f != NULL && strcmp(f->path, path) == 0 &&
-	    digest_sha256(f->md, buf, len) == -1)
-		rc = -1;
+	if (!ex->reload && f != NULL && strcmp(f->path, path) == 0) {
+		f->size = len;
+		if (digest_sha256(f->md, buf, len) == -1)
+			rc = -1;
+	}
 	return rc;
 }
 
@@ -417,7 +419,9 @@ export_svc_hold(struct export *ex, const struct xsvc *s)
 	export_svc_release(ex);
 	if (ex->failed)
 		return -1;		/* logged */
-	if (s->slice_len > 0)
+	if (s->slice_len > 0 && !(ex->files[s->file].size <=
+	    EXPORT_RELOAD_WHOLE && s + 1 < ex->svcs + ex->nsvcs &&
+	    s[1].file == s->file))
 		return hold_slice(ex, s);
 	if (reload_file(ex, s->file) == -1) {
 		ex->failed = true;

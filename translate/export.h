@@ -14,6 +14,12 @@
  */
 #define EXPORT_MAX_FILES	1000000
 #define EXPORT_MAX_OBJECTS	1000000
+/*
+ * A service file up to this size is read again whole when the next
+ * service by name is in it too (a page of describe-services: the stages
+ * then find its services' trees there); else a service's own bytes are.
+ */
+#define EXPORT_RELOAD_WHOLE	(1024 * 1024)
 
 /*
  * Load and classify every input. Returns 0, or -1 after logging each

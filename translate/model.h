@@ -161,6 +161,7 @@ struct xsg {				/* one exported security group */
 struct xfile {
 	char	*path;
 	char	*display;		/* path relative to its input argument */
+	size_t	 size;			/* bytes */
 	unsigned char md[32];		/* SHA-256 of its bytes when first read */
 };
 
