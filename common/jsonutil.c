@@ -158,7 +158,8 @@ dedup_object(struct dupwalk *w, cJSON *obj)
 			continue;
 		w->found++;
 		mark = jpath_key(&w->jp, v[i].item->string);
-		if (w->found <= JSON_MAX_DUP_REPORTS)
+		if (w->found <= JSON_MAX_DUP_REPORTS &&
+		    w->dup != JSON_DUP_LAST_QUIET)
 			log_diag(w->dup == JSON_DUP_ERROR, w->path, w->jp.buf,
 			    NULL, w->dup == JSON_DUP_ERROR ? "remove all but "
 			    "one (or pass --duplicate-keys last to keep the "
@@ -166,7 +167,7 @@ dedup_object(struct dupwalk *w, cJSON *obj)
 			    "key \"%s\" appears %zu times in one object",
 			    v[i].item->string, j - i);
 		jpath_pop(&w->jp, mark);
-		if (w->dup == JSON_DUP_LAST) {
+		if (w->dup == JSON_DUP_LAST || w->dup == JSON_DUP_LAST_QUIET) {
 			size_t k;
 
 			for (k = i; k + 1 < j; k++)
@@ -207,7 +208,7 @@ json_dedup(cJSON *root, const char *path, enum json_dup dup)
 	w.dup = dup;
 	jpath_init(&w.jp, "$");
 	dedup_walk(&w, root, 0);
-	if (w.found > JSON_MAX_DUP_REPORTS)
+	if (w.found > JSON_MAX_DUP_REPORTS && dup != JSON_DUP_LAST_QUIET)
 		log_diag(dup == JSON_DUP_ERROR, path, NULL, NULL, NULL,
 		    "%zu more duplicated keys", w.found - JSON_MAX_DUP_REPORTS);
 	return w.found;

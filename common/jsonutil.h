@@ -24,7 +24,9 @@ int	json_parse(cJSON **out, const char *path, const char *buf, size_t len);
 enum json_dup {
 	JSON_DUP_ERROR = 0,	/* refuse: error per key with its path */
 	JSON_DUP_LAST,		/* keep the last value (as Python's json) */
-	JSON_DUP_KEEP		/* leave them all (cJSON's own behaviour) */
+	JSON_DUP_KEEP,		/* leave them all (cJSON's own behaviour) */
+	JSON_DUP_LAST_QUIET	/* as LAST, without a word: a text read
+				   again that was warned about once */
 };
 #define JSON_MAX_DUP_REPORTS	1000	/* duplicate keys named per text */
 /*

@@ -15,6 +15,7 @@
 
 #include "consist.h"
 #include "ctx.h"
+#include "export.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
@@ -246,7 +247,9 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 	    "the Fargate service with", full, s->td->srcname);
 	cJSON_ReplaceItemInObjectCaseSensitive(s->svc, "taskDefinition",
 	    cJSON_CreateString(full));
-	free(full);
+	/* Also when the tree is read again (export_svc_hold). */
+	free(s->td_ref);
+	s->td_ref = full;
 	return 0;
 }
 
@@ -292,7 +295,8 @@ consist_check(struct xlate *x)
 	c.region = opt_str(x->opt, "region");
 	c.account = x->ex->account;
 	for (i = 0; i < x->nmig; i++)
-		if (arn_where(json_str(x->mig[i]->svc, "clusterArn"), r, a) ==
+		if (export_svc_hold(x->ex, x->mig[i]) == 0 &&
+		    arn_where(json_str(x->mig[i]->svc, "clusterArn"), r, a) ==
 		    0 && a[0] != '\0') {
 			owned = xstrdup(a);
 			c.account = owned;
@@ -303,6 +307,10 @@ consist_check(struct xlate *x)
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
 
+		if (export_svc_hold(x->ex, s) == -1) {
+			c.bad = 1;
+			break;
+		}
 		check_arn(&c, s->name, s->src, s->jpath, "serviceArn",
 		    s->arn, true, "service");
 		check_arn(&c, s->name, s->src, s->jpath, "clusterArn",

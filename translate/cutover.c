@@ -22,6 +22,7 @@
 #include "autoscale.h"
 #include "ctx.h"
 #include "cutover.h"
+#include "export.h"
 #include "jsonutil.h"
 #include "ocean.h"
 #include "options.h"
@@ -541,10 +542,12 @@ cutover_plan(struct xlate *x)
 	size_t i;
 
 	for (i = 0; i < x->nmig; i++)
-		if (service_cutover(x, x->mig[i]) == -1)
+		if (export_svc_hold(x->ex, x->mig[i]) == -1 ||
+		    service_cutover(x, x->mig[i]) == -1)
 			return -1;
 	for (i = 0; i < x->nmig; i++)
-		if (service_rollback(x, x->mig[i]) == -1)
+		if (export_svc_hold(x->ex, x->mig[i]) == -1 ||
+		    service_rollback(x, x->mig[i]) == -1)
 			return -1;
 	if (shared_rollback(x) == -1)
 		return -1;

@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "digest.h"
 #include "export.h"
 #include "export_int.h"
 #include "fsio.h"
@@ -24,6 +26,7 @@ export_new(void)
 	hashmap_init(&ex->td_idx);
 	hashmap_init(&ex->sg_idx);
 	export_aas_init(ex);
+	ex->slice_fd = -1;
 	return ex;
 }
 
@@ -54,20 +57,27 @@ export_free(struct export *ex)
 		struct xsvc *s = &ex->svcs[i];
 
 		cJSON_Delete(s->svc);
-		free(s->src);
-		free(s->srcname);
 		free(s->jpath);
 		free(s->name);
 		free(s->arn);
 		free(s->cluster);
-		free(s->digest);
 		strv_free(s->sgs, s->nsgs);
 		strv_free(s->subnets, s->nsubnets);
+		free(s->td_ref);
+		free(s->launch);
 		free(s->newname);
 		free(s->svc_step);
 		free(s->wait_step);
 	}
 	free(ex->svcs);
+	free(ex->held);
+	if (ex->slice_fd != -1)
+		(void)close(ex->slice_fd);
+	for (i = 0; i < ex->nfiles; i++) {
+		free(ex->files[i].path);
+		free(ex->files[i].display);
+	}
+	free(ex->files);
 	for (i = 0; i < ex->ntds; i++) {
 		struct xtd *t = &ex->tds[i];
 
@@ -78,8 +88,8 @@ export_free(struct export *ex)
 		free(t->jpath);
 		free(t->family);
 		free(t->key);
-		free(t->digest);
 		free(t->step);
+		free(t->arn);
 	}
 	free(ex->tds);
 	for (i = 0; i < ex->nsgs; i++) {
@@ -195,8 +205,8 @@ classify(struct export *ex, const char *path, cJSON *root, struct jpath *jp,
 		goto out;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(root, "services") != NULL) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(root,
-		    "failures"), *c;
+		const cJSON *f = ex->reload ? NULL :
+		    cJSON_GetObjectItemCaseSensitive(root, "failures"), *c;
 
 		cJSON_ArrayForEach(c, f)
 			log_warnx("%s: describe-services reported a failure: "
@@ -290,13 +300,141 @@ export_parse(struct export *ex, const char *path, const char *buf,
     size_t len)
 {
 	struct jpath jp;
+	struct xfile *f;
 	cJSON *root = NULL;
+	int rc;
 
 	if (json_parse_dup(&root, path, buf, len, (enum json_dup)ex->dup) ==
 	    -1)
 		return -1;
 	jpath_init(&jp, "$");
-	return classify(ex, path, root, &jp, 0);
+	rc = classify(ex, path, root, &jp, 0);
+	/* A file of services: what export_svc_hold reads again. */
+	f = ex->nfiles > 0 ? &ex->files[ex->nfiles - 1] : NULL;
+	if (!ex->reload && f != NULL && strcmp(f->path, path) == 0) {
+		f->size = len;
+		if (digest_sha256(f->md, buf, len) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+void
+export_svc_release(struct export *ex)
+{
+	size_t i;
+
+	for (i = 0; i < ex->nheld; i++) {
+		cJSON_Delete(ex->held[i]->svc);
+		ex->held[i]->svc = NULL;
+	}
+	ex->nheld = 0;
+}
+
+/* The tree back where it was, and held. */
+static void
+attach(struct export *ex, struct xsvc *s, cJSON *svc)
+{
+	s->svc = svc;
+	if (s->td_ref != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(s->svc, "taskDefinition",
+		    cJSON_CreateString(s->td_ref));
+	ex->held = xreallocarray(ex->held, ex->nheld + 1, sizeof(*ex->held));
+	ex->held[ex->nheld++] = s;
+}
+
+/* s alone, from its bytes (export_slice_note). */
+static int
+hold_slice(struct export *ex, const struct xsvc *cs)
+{
+	struct xsvc *s = &ex->svcs[cs - ex->svcs];
+	cJSON *svc = export_slice_read(ex, s);
+
+	if (!cJSON_IsObject(svc)) {
+		cJSON_Delete(svc);
+		ex->failed = true;
+		return -1;
+	}
+	export_kinds_revive(svc);
+	attach(ex, s, svc);
+	return 0;
+}
+
+/* Services of file k read again: each tree back where it was. */
+static int
+reload_file(struct export *ex, size_t k)
+{
+	const struct xfile *f = &ex->files[k];
+	unsigned char md[DIGEST_LEN];
+	struct export *re;
+	struct xsvc *s, *t;
+	char *buf, *key;
+	size_t len, i, j;
+	int rc;
+
+	if (fsio_read_bounded(&buf, &len, f->path, FSIO_MAX_INPUT) == -1)
+		return -1;
+	if (digest_sha256(md, buf, len) == -1) {
+		free(buf);
+		return -1;
+	}
+	if (memcmp(md, f->md, sizeof(md)) != 0) {
+		log_errx("%s: changed while f2o-translate read it: run it "
+		    "again on an export that stays as it is", f->path);
+		free(buf);
+		return -1;
+	}
+	re = export_new();
+	re->reload = true;
+	/*
+	 * The same bytes as before: the duplicated keys were refused or
+	 * warned about then; now only the last value is kept, quietly.
+	 */
+	re->dup = ex->dup == JSON_DUP_LAST ? JSON_DUP_LAST_QUIET :
+	    JSON_DUP_KEEP;
+	rc = export_parse(re, f->path, buf, len);
+	free(buf);
+	for (i = 0; rc == 0 && i < re->nsvcs; i++) {
+		t = &re->svcs[i];
+		key = export_svc_key(t->cluster, t->name);
+		if (hashmap_get(&ex->svc_idx, key, &j) &&
+		    (s = &ex->svcs[j])->file == k && s->svc == NULL &&
+		    strcmp(s->jpath, t->jpath) == 0) {
+			attach(ex, s, t->svc);
+			t->svc = NULL;
+		}
+		free(key);
+	}
+	export_free(re);
+	return rc;
+}
+
+int
+export_svc_hold(struct export *ex, const struct xsvc *s)
+{
+	/* Not read from a file (a unit test's): nothing to read again. */
+	if (s->svc != NULL || ex == NULL || s < ex->svcs ||
+	    s >= ex->svcs + ex->nsvcs)
+		return 0;
+	export_svc_release(ex);
+	if (ex->failed)
+		return -1;		/* logged */
+	if (s->slice_len > 0 && !(ex->files[s->file].size <=
+	    EXPORT_RELOAD_WHOLE && s + 1 < ex->svcs + ex->nsvcs &&
+	    s[1].file == s->file))
+		return hold_slice(ex, s);
+	if (reload_file(ex, s->file) == -1) {
+		ex->failed = true;
+		return -1;
+	}
+	if (s->svc == NULL) {
+		log_errx("%s: %s: service \"%s\" is no longer there: the file "
+		    "changed while f2o-translate read it", s->src, s->jpath,
+		    s->name);
+		ex->failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -438,7 +576,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 {
 	struct export *ex = export_new();
 	char **files = NULL, **disp = NULL, *buf;
-	size_t nfiles = 0, i, len;
+	size_t nfiles = 0, i, len, first;
 	int rc = 0;
 
 	*out = NULL;
@@ -466,10 +604,17 @@ export_load(struct export **out, char *const *inputs, size_t n,
 			continue;
 		}
 		ex->display = disp[i];
+		first = ex->nsvcs;
 		if (export_parse(ex, files[i], buf, len) == -1)
 			rc = -1;
 		ex->display = NULL;
+		export_slice_note(ex, first, buf, len);
 		free(buf);
+		/* Summaries stay; trees come back on demand. */
+		for (; first < ex->nsvcs; first++) {
+			cJSON_Delete(ex->svcs[first].svc);
+			ex->svcs[first].svc = NULL;
+		}
 	}
 	for (i = 0; i < nfiles; i++) {
 		free(files[i]);
@@ -484,6 +629,11 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		return -1;
 	}
 	export_sort(ex);
+	/* Nothing is added any more: no room to spare (about a third). */
+	if (ex->nsvcs > 0)
+		ex->svcs = xreallocarray(ex->svcs, ex->nsvcs, sizeof(*ex->svcs));
+	if (ex->ntds > 0)
+		ex->tds = xreallocarray(ex->tds, ex->ntds, sizeof(*ex->tds));
 	*out = ex;
 	return 0;
 }

@@ -14,6 +14,12 @@
  */
 #define EXPORT_MAX_FILES	1000000
 #define EXPORT_MAX_OBJECTS	1000000
+/*
+ * A service file up to this size is read again whole when the next
+ * service by name is in it too (a page of describe-services: the stages
+ * then find its services' trees there); else a service's own bytes are.
+ */
+#define EXPORT_RELOAD_WHOLE	(1024 * 1024)
 
 /*
  * Load and classify every input. Returns 0, or -1 after logging each
@@ -24,6 +30,20 @@
  */
 int	export_load(struct export **out, char *const *inputs, size_t n,
 	    const char *skip, int dup);
+/*
+ * After export_load the services' JSON trees are not in memory: a stage
+ * calls export_svc_hold(s) before it reads s->svc, which reads the
+ * service's bytes in its file again when the tree is not there (the whole
+ * file when their place is unknown), after the trees held before leave
+ * memory. Services not read from a file (unit tests') are left as they
+ * are. A pointer into a tree is good until the next
+ * export_svc_hold() or export_svc_release(). 0, or -1 (logged: the file
+ * changed or is gone since export_load); a failure stays in ex->failed,
+ * so that no bundle is sealed whatever the caller did next.
+ */
+int	export_svc_hold(struct export *, const struct xsvc *);
+/* Every tree export_svc_hold brought back leaves memory. */
+void	export_svc_release(struct export *);
 /* Parse one file's bytes into ex (used by export_load and the fuzzer). */
 int	export_parse(struct export *ex, const char *path, const char *buf,
 	    size_t len);

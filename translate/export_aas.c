@@ -308,6 +308,8 @@ export_aas_page(struct export *ex, const char *path, cJSON *root,
 	struct xaas_list *l = &ex->aas[kind];
 	int rc = 0;
 
+	if (ex->reload)			/* only services are read again */
+		return 0;
 	l->pages++;
 	if (tok != NULL && !cJSON_IsNull(tok)) {
 		size_t mark = jpath_key(jp, "NextToken");

@@ -14,6 +14,8 @@
 
 /* SHA-256 (hex) of item's canonical JSON; free with free(). */
 char	*export_digest(const cJSON *item);
+/* The same as 32 bytes into md (zeros when it cannot be made, logged). */
+void	export_digest_raw(const cJSON *item, unsigned char md[32]);
 /*
  * One page of describe-scalable-targets / -scaling-policies /
  * -scheduled-actions / cloudwatch describe-alarms (root, not taken): each
@@ -25,6 +27,20 @@ int	export_aas_page(struct export *ex, const char *path, cJSON *root,
 int	export_aas_finish(struct export *ex);
 void	export_aas_init(struct export *ex);
 void	export_aas_free(struct export *ex);
+/*
+ * Where each service added since ex->svcs[first] lies in buf, the bytes of
+ * the file just parsed, with their SHA-256 (slice_off, slice_len,
+ * slice_md); a path that cannot be followed leaves slice_len 0.
+ */
+void	export_slice_note(struct export *ex, size_t first, const char *buf,
+	    size_t len);
+/*
+ * s's object read back from its bytes, checked against their SHA-256,
+ * parsed (free with cJSON_Delete), or NULL (logged).
+ */
+cJSON	*export_slice_read(struct export *ex, const struct xsvc *s);
+/* A service's tree read again made as the first time (enums, events). */
+void	export_kinds_revive(cJSON *svc);
 /* The svc_idx key of a service: "cluster/name" (free with free()). */
 char	*export_svc_key(const char *cluster, const char *name);
 /*

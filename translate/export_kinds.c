@@ -7,20 +7,31 @@
 #include <string.h>
 
 #include "digest.h"
+#include "export.h"
 #include "export_int.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "ocean_share.h"
 #include "xalloc.h"
 
+void
+export_digest_raw(const cJSON *item, unsigned char md[DIGEST_LEN])
+{
+	char *c = json_canonical(item);
+
+	if (digest_sha256(md, c, strlen(c)) == -1)
+		memset(md, 0, DIGEST_LEN);
+	free(c);
+}
+
 char *
 export_digest(const cJSON *item)
 {
-	char hex[DIGEST_HEX_LEN + 1], *c = json_canonical(item);
+	unsigned char md[DIGEST_LEN];
+	char hex[DIGEST_HEX_LEN + 1];
 
-	if (digest_sha256_hex(hex, c, strlen(c)) == -1)
-		hex[0] = '\0';
-	free(c);
+	export_digest_raw(item, md);
+	digest_hex(hex, md);
 	return xstrdup(hex);
 }
 
@@ -208,6 +219,80 @@ is_num(const cJSON *v)
 	return cJSON_IsNumber(v);
 }
 
+/*
+ * The file entry of path: the last one when path is the file being read
+ * (its services come one after another), else a new one; its digest is
+ * set once the file is parsed (export_parse).
+ */
+static size_t
+file_of(struct export *ex, const char *path)
+{
+	struct xfile *f;
+
+	if (ex->nfiles > 0 && strcmp(ex->files[ex->nfiles - 1].path, path) == 0)
+		return ex->nfiles - 1;
+	ex->files = xgrow(ex->files, ex->nfiles, sizeof(*ex->files));
+	f = &ex->files[ex->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	f->display = xstrdup(ex->display != NULL ? ex->display : path);
+	return ex->nfiles++;
+}
+
+/*
+ * A service met twice: the same when its content is the same as the one
+ * kept (whose tree is read again if it left memory).
+ */
+static bool
+same_service(struct export *ex, struct xsvc *kept, const cJSON *svc)
+{
+	bool same;
+
+	if (kept->svc != NULL)
+		return cJSON_Compare(kept->svc, svc, 1);
+	if (export_svc_hold(ex, kept) == -1)
+		return false;
+	same = cJSON_Compare(kept->svc, svc, 1);
+	export_svc_release(ex);
+	return same;
+}
+
+void
+export_kinds_revive(cJSON *svc)
+{
+	unwrap_enums(svc);
+	json_del(svc, "events");
+}
+
+/*
+ * A file read again (export_svc_hold): the service is kept as it was
+ * first (no checks, no digest; its events leave memory) for
+ * export_svc_hold to find by name and JSON path.
+ */
+static int
+reload_service(struct export *ex, const char *path, cJSON *svc,
+    struct jpath *jp)
+{
+	struct xsvc *s;
+	const char *name = json_str(svc, "serviceName");
+
+	if (name == NULL) {
+		cJSON_Delete(svc);
+		return 0;
+	}
+	json_del(svc, "events");
+	ex->svcs = xgrow(ex->svcs, ex->nsvcs, sizeof(*ex->svcs));
+	s = &ex->svcs[ex->nsvcs++];
+	memset(s, 0, sizeof(*s));
+	s->svc = svc;
+	s->file = file_of(ex, path);
+	s->src = ex->files[s->file].path;
+	s->jpath = xstrdup(jp->buf);
+	s->name = xstrdup(name);
+	s->cluster = cluster_name(svc);
+	return 0;
+}
+
 int
 export_kinds_service(struct export *ex, const char *path, cJSON *svc,
     struct jpath *jp)
@@ -225,6 +310,8 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 		goto fail;
 	}
 	unwrap_enums(svc);
+	if (ex->reload)
+		return reload_service(ex, path, svc, jp);
 	bad |= export_ident_service(path, svc, jp);
 	name = json_str(svc, "serviceName");
 	if (name == NULL || name[0] == '\0') {
@@ -265,7 +352,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 			hashmap_put(&ex->svc_idx, k, ex->nsvcs);
 		free(k);
 		if (dup) {
-			if (cJSON_Compare(ex->svcs[i].svc, svc, 1)) {
+			if (same_service(ex, &ex->svcs[i], svc)) {
 				cJSON_Delete(svc);
 				return 0;
 			}
@@ -280,14 +367,15 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	s = &ex->svcs[ex->nsvcs];
 	memset(s, 0, sizeof(*s));
 	s->svc = svc;
-	s->src = xstrdup(path);
-	s->srcname = xstrdup(ex->display != NULL ? ex->display : path);
+	s->file = file_of(ex, path);
+	s->src = ex->files[s->file].path;
+	s->srcname = ex->files[s->file].display;
 	s->jpath = xstrdup(jp->buf);
 	s->name = xstrdup(name);
 	s->arn = json_str(svc, "serviceArn") != NULL ?
 	    xstrdup(json_str(svc, "serviceArn")) : NULL;
 	s->cluster = cluster_name(svc);
-	s->digest = export_digest(svc);
+	export_digest_raw(svc, s->digest);
 	/*
 	 * Its event log (up to 100 messages, most of a real export's
 	 * services) is in the digest and read by no stage: it leaves memory.
@@ -301,6 +389,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 	lt = json_str(svc, "launchType");
 	if (lt != NULL && strcmp(lt, "FARGATE") == 0)
 		s->fargate = true;
+	s->launch = lt != NULL ? xstrdup(lt) : NULL;
 	cps = cJSON_GetObjectItemCaseSensitive(svc, "capacityProviderStrategy");
 	i = 0;
 	cJSON_ArrayForEach(c, cps) {
@@ -320,7 +409,7 @@ export_kinds_service(struct export *ex, const char *path, cJSON *svc,
 		i++;
 	}
 	/* Of the tasks at desiredCount: base first, then the weights. */
-	s->spot_share = ocean_share_split(cps, desired, NULL, NULL);
+	ocean_share_note(s);
 	net = cJSON_GetObjectItemCaseSensitive(svc, "networkConfiguration");
 	net = cJSON_GetObjectItemCaseSensitive(net, "awsvpcConfiguration");
 	if (net != NULL && !cJSON_IsObject(net)) {
@@ -354,6 +443,12 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	long long rev = 0;
 	char *key;
 	size_t i;
+
+	if (ex->reload) {		/* only services are read again */
+		cJSON_Delete(td);
+		cJSON_Delete(tags);
+		return 0;
+	}
 
 	if (!cJSON_IsObject(td)) {
 		log_errx("%s: %s: a task definition must be an object, not %s",
@@ -432,7 +527,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	t->family = xstrdup(family);
 	t->revision = rev;
 	t->key = key;
-	t->digest = export_digest(td);
+	export_digest_raw(td, t->digest);
 	return 0;
 fail:
 	cJSON_Delete(td);
@@ -448,6 +543,11 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 	const char *id;
 	size_t i;
 	int bad = 0;
+
+	if (ex->reload) {
+		cJSON_Delete(sg);
+		return 0;
+	}
 
 	if (!cJSON_IsObject(sg)) {
 		log_errx("%s: %s: a security group must be an object, not %s",

@@ -306,8 +306,8 @@ iac_check(struct xlate *x)
 	hashmap_init(&c.seen);
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
-		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(s->svc,
-		    "tags");
+		const cJSON *tags = export_svc_hold(x->ex, s) == -1 ? NULL :
+		    cJSON_GetObjectItemCaseSensitive(s->svc, "tags");
 		char *path = xasprintf("%s.tags", s->jpath);
 
 		resource(&c, IAC_SERVICE, s->name, s->name, s->src, path,

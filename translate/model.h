@@ -40,7 +40,7 @@ struct xtd {				/* one exported task definition */
 	char	*family;
 	long long revision;		/* 0 when the export does not say */
 	char	*key;			/* "family:revision" or "family" */
-	char	*digest;		/* SHA-256 of its canonical JSON */
+	unsigned char digest[32];	/* SHA-256 of its canonical JSON */
 	/* Filled by taskdef_analyze(). */
 	int	 cpu;			/* task-level CPU units, 0 = unset */
 	int	 memory;		/* task-level MiB, 0 = unset */
@@ -52,6 +52,19 @@ struct xtd {				/* one exported task definition */
 	int	 ephemeral_gib;		/* Fargate ephemeralStorage, 0 = unset */
 	bool	 used;			/* referenced by a migrated service */
 	char	*step;			/* "td/<family>-<revision>" once planned */
+	/*
+	 * Kept when td leaves memory (taskdef_slim, td then NULL): what the
+	 * later stages read of it.
+	 */
+	char	*arn;			/* taskDefinitionArn, or NULL */
+	bool	 awsvpc;		/* networkMode awsvpc or unset */
+	long long stop_max;		/* longest container stopTimeout, 0 */
+	struct xtd_sums {		/* the containers' sizes */
+		long long cpu;		/* sum of cpu */
+		long long res;		/* sum of memoryReservation or memory */
+		long long maxhard;	/* largest memory */
+		bool	 anycpu, anymem;
+	} sums;
 };
 
 /*
@@ -98,23 +111,37 @@ struct xscaling {
 };
 
 struct xsvc {				/* one exported service */
-	cJSON	*svc;			/* the service object, owned */
-	char	*src;
-	char	*srcname;		/* src relative to its input argument:
+	cJSON	*svc;			/* the service object, owned; after
+					   export_load only while held
+					   (export_svc_hold) */
+	const char *src;		/* ex->files[file].path */
+	const char *srcname;		/* src relative to its input argument:
 					   the same whatever the path spelling */
+	size_t	 file;			/* index in ex->files */
+	size_t	 slice_off;		/* its object's bytes in that file */
+	size_t	 slice_len;		/* (0: unknown, the file is read) */
+	unsigned char slice_md[32];	/* SHA-256 of those bytes */
 	char	*jpath;
 	char	*name;
 	char	*arn;			/* serviceArn or NULL */
 	char	*cluster;		/* cluster short name, or NULL */
-	char	*digest;
+	unsigned char digest[32];	/* SHA-256 of its canonical JSON */
 	bool	 fargate;		/* FARGATE launch type or providers */
 	double	 spot_share;		/* FARGATE_SPOT share of the weights */
+	bool	 share_mixed;		/* strategy names FARGATE and _SPOT */
+	bool	 names_spot;		/* strategy names FARGATE_SPOT */
+	int	 share_od;		/* on-demand percent when mixed */
+	char	*launch;		/* launchType, or NULL */
+	bool	 sc_server;		/* Service Connect server (svcpol_check) */
+	bool	 strategy_other;	/* deployment strategy not ROLLING */
 	long long desired;		/* service-level desiredCount */
 	char	**sgs;			/* awsvpc security groups */
 	size_t	 nsgs;
 	char	**subnets;
 	size_t	 nsubnets;
 	struct xtd *td;			/* resolved, NULL if skipped */
+	char	*td_ref;		/* taskDefinition as resolved by
+					   consist_taskdef_ref, or NULL */
 	char	*newname;		/* prefix + name */
 	char	*svc_step;		/* "svc/<newname>" */
 	char	*wait_step;		/* "wait/<newname>" */
@@ -128,6 +155,14 @@ struct xsg {				/* one exported security group */
 	char	*jpath;
 	char	*id;			/* GroupId */
 	char	*digest;
+};
+
+/* A file that holds services: read again by export_svc_hold. */
+struct xfile {
+	char	*path;
+	char	*display;		/* path relative to its input argument */
+	size_t	 size;			/* bytes */
+	unsigned char md[32];		/* SHA-256 of its bytes when first read */
 };
 
 struct export {
@@ -149,6 +184,14 @@ struct export {
 	struct xaas_list aas[XAAS__MAX];	/* scaling inputs and alarms */
 	const char *display;		/* srcname of the file being parsed */
 	int	 dup;			/* enum json_dup for the files read */
+	struct xfile *files;		/* files of the services, read order */
+	size_t	 nfiles;
+	bool	 reload;		/* a file read again: no checks, quiet */
+	struct xsvc **held;		/* trees export_svc_hold brought back */
+	size_t	 nheld;
+	bool	 failed;		/* export_svc_hold failed (logged) */
+	int	 slice_fd;		/* open file of the last slice read, -1 */
+	size_t	 slice_file;		/* its index in files */
 };
 
 struct xwarn {

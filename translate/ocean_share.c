@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "jsonutil.h"
 #include "ocean.h"
 #include "ocean_int.h"
@@ -107,38 +108,36 @@ ocean_share_split(const cJSON *cps, long long desired, bool *mixed,
 }
 
 void
+ocean_share_note(struct xsvc *s)
+{
+	const cJSON *cps = cJSON_GetObjectItemCaseSensitive(s->svc,
+	    "capacityProviderStrategy"), *e;
+	const char *cp;
+
+	s->names_spot = false;
+	cJSON_ArrayForEach(e, cps)
+		if ((cp = json_str(e, "capacityProvider")) != NULL &&
+		    strcmp(cp, "FARGATE_SPOT") == 0)
+			s->names_spot = true;
+	s->spot_share = ocean_share_split(cps, s->desired, &s->share_mixed,
+	    &s->share_od);
+}
+
+void
 ocean_share_of(const struct xlate *x, const struct xsvc *s,
     struct ocean_share *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->opt->values,
 	    "spot-percentage");
-	bool mixed = false;
-	int od = 0;
 
 	if (cJSON_IsNumber(v)) {
 		out->src = OCEAN_SHARE_OVERRIDE;
 		out->ondemand = 100 - (int)v->valuedouble;
 		return;
 	}
-	(void)ocean_share_split(cJSON_GetObjectItemCaseSensitive(s->svc,
-	    "capacityProviderStrategy"), s->desired, &mixed, &od);
-	out->src = mixed ? OCEAN_SHARE_STRATEGY : OCEAN_SHARE_NONE;
-	out->ondemand = mixed ? od : 0;
-}
-
-static bool
-names_spot(const struct xsvc *s)
-{
-	const cJSON *e;
-
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(s->svc,
-	    "capacityProviderStrategy")) {
-		const char *cp = json_str(e, "capacityProvider");
-
-		if (cp != NULL && strcmp(cp, "FARGATE_SPOT") == 0)
-			return true;
-	}
-	return false;
+	/* Split when the export was read (export_kinds_service). */
+	out->src = s->share_mixed ? OCEAN_SHARE_STRATEGY : OCEAN_SHARE_NONE;
+	out->ondemand = s->share_mixed ? s->share_od : 0;
 }
 
 bool
@@ -150,7 +149,7 @@ ocean_share_shown(const struct xlate *x)
 	    "spot-percentage")))
 		return true;
 	for (i = 0; i < x->nmig; i++)
-		if (names_spot(x->mig[i]))
+		if (x->mig[i]->names_spot)
 			return true;
 	return false;
 }
@@ -351,6 +350,7 @@ ocean_share_md(struct octx *c)
 			continue;
 		ocean_share_of(c->x, s, &sh);
 		(void)strbuf_printf(sb, "| %s | ", s->name);
+		(void)export_svc_hold(c->x->ex, s);
 		md_strategy(sb, s);
 		(void)strbuf_printf(sb, " | %lld | %d%% | %s | `%s` |\n",
 		    s->desired, sh.ondemand, ocean_share_why(&sh),

@@ -43,6 +43,11 @@ struct ocean_share {
  */
 double	 ocean_share_split(const cJSON *cps, long long desired, bool *mixed,
 	    int *ondemand);
+/*
+ * The split of s (its tree and desired count) kept in s when the export
+ * is read: spot_share, share_mixed, share_od, names_spot.
+ */
+void	 ocean_share_note(struct xsvc *s);
 /* What the bundle keeps for s under x's options (--spot-percentage). */
 void	 ocean_share_of(const struct xlate *x, const struct xsvc *s,
 	    struct ocean_share *out);

@@ -16,6 +16,7 @@
 #include "ocean_share.h"
 #include "options.h"
 #include "strbuf.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 /* ---------------------------------------------------------------- */
@@ -242,14 +243,6 @@ out:
 	return rc;
 }
 
-static bool
-task_awsvpc(const struct xtd *t)
-{
-	const char *m = json_str(t->td, "networkMode");
-
-	return m == NULL || strcmp(m, "awsvpc") == 0;
-}
-
 int
 ocean_size_tasks(struct octx *c)
 {
@@ -277,7 +270,7 @@ ocean_size_tasks(struct octx *c)
 		t = &c->tasks[c->ntasks];
 		t->s = s;
 		ocean_task_size(x, s->td, &t->cpu, &t->memory);
-		t->awsvpc = task_awsvpc(s->td);
+		t->awsvpc = taskdef_awsvpc(s->td);
 		s->vng[0] = '\0';
 		for (gi = 0; gi < OCEAN_NGROUPS; gi++)
 			if (strcmp(ocean_group_names[gi], ocean_vng_name(s)) == 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "hashmap.h"
 #include "jsonutil.h"
 #include "options.h"
@@ -28,8 +29,7 @@ planmd_cell(struct strbuf *sb, const char *s)
 static const char *
 launch_of(const struct xsvc *s)
 {
-	return json_str(s->svc, "launchType") != NULL ?
-	    json_str(s->svc, "launchType") : "capacity providers";
+	return s->launch != NULL ? s->launch : "capacity providers";
 }
 
 /* The warnings by subject: the first of each, then the next of the same. */
@@ -288,6 +288,7 @@ planmd_write(struct xlate *x)
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
 	warns_index(&wi, x);
 	for (i = 0; i < x->nmig; i++) {
+		(void)export_svc_hold(x->ex, x->mig[i]);
 		service_changes(x, &sb, x->mig[i], &wi);
 		md_flush(&sb, w, MD_CHUNK, &rc);
 	}

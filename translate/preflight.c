@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "fingerprint.h"
 #include "hashmap.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
 #include "preflight.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 struct acct {
@@ -85,12 +87,15 @@ preflight_account(const struct xlate *x)
 	struct acct a = { NULL, NULL, 0 };
 	size_t i, k;
 
-	for (i = 0; i < ex->nsvcs; i++)
+	for (i = 0; i < ex->nsvcs; i++) {
+		if (export_svc_hold(x->ex, &ex->svcs[i]) == -1)
+			goto fail;
 		for (k = 0; k < sizeof(svc_arns) / sizeof(svc_arns[0]); k++)
 			acct_note(&a, json_str(ex->svcs[i].svc, svc_arns[k]),
 			    ex->svcs[i].src, ex->svcs[i].jpath, svc_arns[k]);
+	}
 	for (i = 0; i < ex->ntds; i++)
-		acct_note(&a, json_str(ex->tds[i].td, "taskDefinitionArn"),
+		acct_note(&a, taskdef_arn(&ex->tds[i]),
 		    ex->tds[i].src, ex->tds[i].jpath, "taskDefinitionArn");
 	if (a.conflict)
 		goto fail;
@@ -219,7 +224,8 @@ preflight_fingerprints(const struct xlate *x)
 		char *key = xasprintf("%s/%s", s->cluster != NULL ?
 		    s->cluster : opt_str(x->opt, "ecs-cluster"), s->name);
 
-		f = fingerprint_service(s->svc);
+		f = export_svc_hold(x->ex, s) == -1 ? NULL :
+		    fingerprint_service(s->svc);
 		if (f != NULL && fp_new_key(&svc_seen, key, false))
 			cJSON_AddItemToObject(svcs, key, f);
 		else

@@ -9,6 +9,7 @@
 
 #include "fargate.h"
 #include "bundle.h"
+#include "export.h"
 #include "jsonutil.h"
 #include "options.h"
 #include "report.h"
@@ -114,6 +115,8 @@ svc_json(const struct rctx *c, const struct rsvc *r, int sel)
 		json_add_bool(e, "selected", sc == sel);
 	}
 	/* A Service Connect server's expected window at cutover. */
+	if (r->s->sc_server)
+		(void)export_svc_hold(c->x->ex, r->s);
 	svcpol_report(r->s, o);
 	return o;
 }

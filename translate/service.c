@@ -312,6 +312,8 @@ service_plan(struct xlate *x)
 		cJSON *req, *w, *names;
 		char *path, *ref, *title, *vng, *live;
 
+		if (export_svc_hold(x->ex, s) == -1)
+			return -1;
 		live = live_import(x, s);
 		if (live == NULL)
 			return -1;

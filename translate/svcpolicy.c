@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "export.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "options.h"
 #include "planmd.h"
 #include "strbuf.h"
 #include "svcpolicy.h"
+#include "taskdef.h"
 #include "xalloc.h"
 
 /* The discovery gap estimate, seconds (see BUNDLE.md "Service Connect"). */
@@ -143,16 +145,10 @@ bake_of(const struct xsvc *s)
 static void
 gap_of(const struct xsvc *s, struct gap *g)
 {
-	const cJSON *c;
 	long long v;
 
 	memset(g, 0, sizeof(*g));
-	g->stop = 0;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(s->td != NULL ?
-	    s->td->td : NULL, "containerDefinitions"))
-		if (json_int(c, "stopTimeout", 0, 86400, &v) == 0 &&
-		    v > g->stop)
-			g->stop = v;
+	g->stop = s->td != NULL ? taskdef_stop_max(s->td) : 0;
 	if (g->stop == 0)
 		g->stop = SVCPOL_STOP_S;
 	g->lb = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->svc,
@@ -278,13 +274,16 @@ strategy_check(struct xlate *x, const struct xsvc *s)
 }
 
 int
-svcpol_check(struct xlate *x, const struct xsvc *s)
+svcpol_check(struct xlate *x, struct xsvc *s)
 {
 	char path[SVCPOL_PATH_MAX];
 	struct strbuf names;
 	struct gap g;
 	int rc = 0;
 
+	/* What svcpol_md and report.json look at first, without the tree. */
+	s->sc_server = svcpol_sc_server(s);
+	s->strategy_other = strcmp(strategy_of(s), "ROLLING") != 0;
 	strategy_check(x, s);
 	if (!svcpol_sc_server(s))
 		return 0;
@@ -369,8 +368,8 @@ svcpol_md(struct xlate *x)
 	struct gap g;
 
 	for (i = 0; i < x->nmig; i++) {
-		nsc += svcpol_sc_server(x->mig[i]);
-		nst += strcmp(strategy_of(x->mig[i]), "ROLLING") != 0;
+		nsc += x->mig[i]->sc_server;
+		nst += x->mig[i]->strategy_other;
 	}
 	if (nsc > 0) {
 		(void)strbuf_printf(sb, "## Service Connect: the discovery "
@@ -405,8 +404,9 @@ svcpol_md(struct xlate *x)
 		for (i = 0; i < x->nmig; i++) {
 			const struct xsvc *s = x->mig[i];
 
-			if (!svcpol_sc_server(s))
+			if (!s->sc_server)
 				continue;
+			(void)export_svc_hold(x->ex, s);
 			gap_of(s, &g);
 			strbuf_init(&names, SVCPOL_NAMES_MAX);
 			sc_names(s, &names);
@@ -436,8 +436,12 @@ svcpol_md(struct xlate *x)
 	    "| EC2 service re-created at cutover |\n|---|---|---|---|\n");
 	for (i = 0; i < x->nmig; i++) {
 		const struct xsvc *s = x->mig[i];
-		const char *st = strategy_of(s);
+		const char *st;
 
+		if (!s->strategy_other)
+			continue;
+		st = export_svc_hold(x->ex, s) == -1 ? "ROLLING" :
+		    strategy_of(s);
 		if (strcmp(st, "ROLLING") == 0)
 			continue;
 		(void)strbuf_puts(sb, "| ");

@@ -23,7 +23,7 @@ int	svcpol_controller(const struct xsvc *s);
  * warnings for what the copy and the re-created service deploy with.
  * Returns 0 or -1.
  */
-int	svcpol_check(struct xlate *, const struct xsvc *s);
+int	svcpol_check(struct xlate *, struct xsvc *s);
 /*
  * A CreateService input made from s for a twin that runs beside the
  * service holding the original's names (the side-by-side copy, the

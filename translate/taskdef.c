@@ -478,45 +478,94 @@ step_id(const struct hashmap *families, const struct xtd *t)
 	return xasprintf("td/%s", t->family);
 }
 
+/* What the containers of td reserve (sums), as the sizes read them. */
+static void
+ctr_sums(const cJSON *td, struct xtd_sums *m)
+{
+	const cJSON *c;
+	long long v, res, hard;
+
+	memset(m, 0, sizeof(*m));
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(td,
+	    "containerDefinitions")) {
+		if (json_int(c, "cpu", 0, 1 << 24, &v) == 0 && v > 0) {
+			m->cpu += v;
+			m->anycpu = true;
+		}
+		hard = res = 0;
+		if (json_int(c, "memory", 0, 1 << 24, &v) == 0 && v > 0)
+			hard = v;
+		if (json_int(c, "memoryReservation", 0, 1 << 24, &v) == 0 &&
+		    v > 0)
+			res = v;
+		if (res == 0)
+			res = hard;
+		if (res > 0)
+			m->anymem = true;
+		m->res += res;
+		if (hard > m->maxhard)
+			m->maxhard = hard;
+	}
+}
+
 /*
  * Once its request is made, a task definition keeps only what later
  * stages read (taskDefinitionArn, networkMode, the containers' sizes and
- * stop timeouts): the export's largest part leaves memory.
+ * longest stop timeout) as summaries: the export's largest part leaves
+ * memory.
  */
 static void
 taskdef_slim(struct xtd *t)
 {
-	static const char *const top[] = { "taskDefinitionArn",
-	    "networkMode", NULL };
-	static const char *const ctr[] = { "cpu", "memory",
-	    "memoryReservation", "stopTimeout", NULL };
-	const char *const *k;
-	const cJSON *v, *c;
-	cJSON *slim = cJSON_CreateObject(), *defs, *o;
+	const char *arn = json_str(t->td, "taskDefinitionArn");
+	const char *m = json_str(t->td, "networkMode");
+	const cJSON *c;
+	long long v;
 
-	for (k = top; *k != NULL; k++)
-		if ((v = cJSON_GetObjectItemCaseSensitive(t->td, *k)) != NULL)
-			cJSON_AddItemToObject(slim, *k, cJSON_Duplicate(v, 1));
-	v = cJSON_GetObjectItemCaseSensitive(t->td, "containerDefinitions");
-	if (cJSON_IsArray(v)) {
-		defs = cJSON_AddArrayToObject(slim, "containerDefinitions");
-		cJSON_ArrayForEach(c, v) {
-			o = cJSON_CreateObject();
-			for (k = ctr; *k != NULL; k++) {
-				const cJSON *m =
-				    cJSON_GetObjectItemCaseSensitive(c, *k);
-
-				if (m != NULL)
-					cJSON_AddItemToObject(o, *k,
-					    cJSON_Duplicate(m, 1));
-			}
-			cJSON_AddItemToArray(defs, o);
-		}
-	}
+	t->arn = arn != NULL ? xstrdup(arn) : NULL;
+	t->awsvpc = m == NULL || strcmp(m, "awsvpc") == 0;
+	t->stop_max = 0;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t->td,
+	    "containerDefinitions"))
+		if (json_int(c, "stopTimeout", 0, 86400, &v) == 0 &&
+		    v > t->stop_max)
+			t->stop_max = v;
+	ctr_sums(t->td, &t->sums);
 	cJSON_Delete(t->td);
 	cJSON_Delete(t->tags);
-	t->td = slim;
+	t->td = NULL;
 	t->tags = NULL;
+}
+
+const char *
+taskdef_arn(const struct xtd *t)
+{
+	return t->td != NULL ? json_str(t->td, "taskDefinitionArn") : t->arn;
+}
+
+bool
+taskdef_awsvpc(const struct xtd *t)
+{
+	const char *m = json_str(t->td, "networkMode");
+
+	if (t->td == NULL)
+		return t->awsvpc;
+	return m == NULL || strcmp(m, "awsvpc") == 0;
+}
+
+long long
+taskdef_stop_max(const struct xtd *t)
+{
+	const cJSON *c;
+	long long v, max = 0;
+
+	if (t->td == NULL)
+		return t->stop_max;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t->td,
+	    "containerDefinitions"))
+		if (json_int(c, "stopTimeout", 0, 86400, &v) == 0 && v > max)
+			max = v;
+	return max;
 }
 
 int
@@ -573,31 +622,20 @@ out:
 int
 taskdef_container_size(const struct xtd *t, int *cpu, int *memory)
 {
-	const cJSON *defs, *c;
-	long long v, res, hard, maxhard = 0, sumres = 0, sumcpu = 0;
-	bool anycpu = false, anymem = false;
+	struct xtd_sums m;
+	long long sumres, sumcpu, maxhard;
+	bool anycpu, anymem;
 	int flags = 0;
 
-	defs = cJSON_GetObjectItemCaseSensitive(t->td, "containerDefinitions");
-	cJSON_ArrayForEach(c, defs) {
-		if (json_int(c, "cpu", 0, 1 << 24, &v) == 0 && v > 0) {
-			sumcpu += v;
-			anycpu = true;
-		}
-		hard = res = 0;
-		if (json_int(c, "memory", 0, 1 << 24, &v) == 0 && v > 0)
-			hard = v;
-		if (json_int(c, "memoryReservation", 0, 1 << 24, &v) == 0 &&
-		    v > 0)
-			res = v;
-		if (res == 0)
-			res = hard;
-		if (res > 0)
-			anymem = true;
-		sumres += res;
-		if (hard > maxhard)
-			maxhard = hard;
-	}
+	if (t->td != NULL)
+		ctr_sums(t->td, &m);
+	else
+		m = t->sums;		/* slimmed */
+	sumcpu = m.cpu;
+	sumres = m.res;
+	maxhard = m.maxhard;
+	anycpu = m.anycpu;
+	anymem = m.anymem;
 	/* The analyzed sums win when the JSON holds unit strings. */
 	if (t->ctr_cpu > sumcpu) {
 		sumcpu = t->ctr_cpu;

@@ -35,6 +35,14 @@ cJSON	*taskdef_request(struct xlate *, struct xtd *t);
  * (0 when both dimensions come from the containers).
  */
 int	taskdef_container_size(const struct xtd *, int *cpu, int *memory);
+/*
+ * taskDefinitionArn (or NULL), whether its network mode is awsvpc (or
+ * unset), its containers' longest stopTimeout (0 when none sets one): from
+ * the tree, or once it left memory (taskdef_plan) from what it kept.
+ */
+const char *taskdef_arn(const struct xtd *);
+bool	taskdef_awsvpc(const struct xtd *);
+long long taskdef_stop_max(const struct xtd *);
 /* Add a RegisterTaskDefinition step per used task definition. */
 int	taskdef_plan(struct xlate *);
 

@@ -146,6 +146,7 @@ inputs_json(const struct export *ex)
 	static const char *const aas_keys[XAAS__MAX] = { "scalableTargets",
 	    "scalingPolicies", "scheduledActions", "alarms" };
 	cJSON *in = cJSON_CreateObject(), *o;
+	char hex[DIGEST_HEX_LEN + 1];
 	size_t i;
 	int kind;
 
@@ -154,12 +155,15 @@ inputs_json(const struct export *ex)
 		char *k = xasprintf("%s/%s", ex->svcs[i].cluster != NULL ?
 		    ex->svcs[i].cluster : "-", ex->svcs[i].name);
 
-		json_add_str(o, k, ex->svcs[i].digest);
+		digest_hex(hex, ex->svcs[i].digest);
+		json_add_str(o, k, hex);
 		free(k);
 	}
 	o = cJSON_AddObjectToObject(in, "taskDefinitions");
-	for (i = 0; i < ex->ntds; i++)
-		json_add_str(o, ex->tds[i].key, ex->tds[i].digest);
+	for (i = 0; i < ex->ntds; i++) {
+		digest_hex(hex, ex->tds[i].digest);
+		json_add_str(o, ex->tds[i].key, hex);
+	}
 	o = cJSON_AddObjectToObject(in, "securityGroups");
 	for (i = 0; i < ex->nsgs; i++)
 		json_add_str(o, ex->sgs[i].id, ex->sgs[i].digest);
@@ -291,6 +295,10 @@ finish(struct xlate *x, cJSON *params, cJSON *inputs)
 	plan_free(x->plan);
 	x->plan = NULL;
 	cJSON_AddItemToObject(meta, "fingerprints", preflight_fingerprints(x));
+	if (x->ex->failed) {	/* a service's file read again (logged) */
+		cJSON_Delete(meta);
+		return -1;
+	}
 	drop_export(x);
 	return bundle_seal(x->bundle, meta);
 }
@@ -331,7 +339,8 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	ctx_warns_rename(x);
 	/* Every service is looked at: all their errors are reported. */
 	for (i = 0, bad = 0; i < x->ex->nsvcs; i++) {
-		r = service_select(x, &x->ex->svcs[i]);
+		r = export_svc_hold(x->ex, &x->ex->svcs[i]) == -1 ? -1 :
+		    service_select(x, &x->ex->svcs[i]);
 		if (r == -1)
 			bad++;
 		if (r == 1) {
@@ -380,6 +389,13 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		goto out;
 	hex[16] = '\0';
 	x->bundle_id = xstrdup(hex);
+	/* Made again for the manifest: out of memory meanwhile. */
+	cJSON_Delete(in);
+	in = NULL;
+	free(pc);
+	free(ic);
+	free(both);
+	pc = ic = both = NULL;
 	/* Each request file leaves memory as soon as it is made. */
 	if (bundle_stream(x->bundle, opt_str(opt, "output"),
 	    opt_bool(opt, "force")) == -1)
@@ -410,8 +426,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 				cJSON_AddItemToObject(params, rv->string,
 				    cJSON_Duplicate(rv, 1));
 	}
-	r = finish(x, params, in);
-	in = NULL;		/* taken */
+	r = finish(x, params, inputs_json(x->ex));
 	if (r == -1)
 		goto out;
 	if (bundle_write(x->bundle, opt_str(opt, "output"),

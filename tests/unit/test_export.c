@@ -5,11 +5,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export.h"
+#include "fsio.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "taskdef.h"
 #include "xalloc.h"
 
@@ -143,6 +147,164 @@ test_taskdef_analyze(void **state)
 	export_free(ex);
 }
 
+#define SVC_A "{\"serviceName\":\"a\",\"launchType\":\"FARGATE\"," \
+	"\"taskDefinition\":\"fam\"}"
+
+static char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	assert_int_equal(fsio_write_atomic_path(p, text, strlen(text)), 0);
+	return p;
+}
+
+static void
+count_warn(void *arg, const char *file, const char *path, const char *text)
+{
+	(void)file;
+	(void)path;
+	(void)text;
+	(*(int *)arg)++;
+}
+
+/*
+ * After export_load the services' trees are read again from their files
+ * on demand, one at a time from its own bytes (or the whole file's when
+ * its place is unknown), as they were (events dropped, the resolved
+ * taskDefinition put back); a file changed meanwhile is refused.
+ */
+static void
+test_export_reload(void **state)
+{
+	char dir[] = "/tmp/f2o-test-export-XXXXXX", *in, *p1, *p2;
+	struct export *ex;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	in = dir;
+	p1 = write_file(dir, "p1.json", "{\"services\":[" SVC_A ",{"
+	    "\"serviceName\":\"b\",\"launchType\":\"FARGATE\","
+	    "\"events\":[{\"message\":\"m\"}]}]}");
+	/* a again, the same: kept once (compared with a's file read again) */
+	p2 = write_file(dir, "p2.json", "{\"services\":[{\"serviceName\":"
+	    "\"c\",\"launchType\":\"FARGATE\"}," SVC_A "]}");
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->nsvcs, 3);
+	assert_null(ex->svcs[0].svc);
+	assert_null(ex->svcs[2].svc);
+	assert_string_equal(ex->svcs[0].src, p1);
+	assert_string_equal(ex->svcs[0].srcname, "p1.json");
+
+	assert_true(ex->svcs[0].slice_len > 0);
+	assert_int_equal(ex->svcs[1].slice_off, strlen("{\"services\":["
+	    SVC_A ","));
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), 0);
+	assert_string_equal(json_str(ex->svcs[1].svc, "serviceName"), "b");
+	assert_null(cJSON_GetObjectItemCaseSensitive(ex->svcs[1].svc,
+	    "events"));
+	assert_null(ex->svcs[0].svc);		/* one at a time */
+	/* Its place unknown: the whole file, its services all held. */
+	ex->svcs[0].slice_len = 0;
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+	assert_string_equal(json_str(ex->svcs[0].svc, "serviceName"), "a");
+	assert_non_null(ex->svcs[1].svc);	/* read with it */
+	assert_null(ex->svcs[2].svc);
+	ex->svcs[0].td_ref = xstrdup("fam:7");
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), 0);
+	assert_string_equal(json_str(ex->svcs[2].svc, "serviceName"), "c");
+	assert_null(ex->svcs[0].svc);		/* left memory */
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+	assert_string_equal(json_str(ex->svcs[0].svc, "taskDefinition"),
+	    "fam:7");
+
+	/* Changed since it was read: refused, and stays refused. */
+	free(write_file(dir, "p1.json", "{\"services\":[]}"));
+	export_svc_release(ex);
+	assert_null(ex->svcs[0].svc);
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), -1);
+	assert_true(ex->failed);
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), -1);
+	export_free(ex);
+
+	/* --duplicate-keys last: warned once, the last value kept each time. */
+	{
+		int warns = 0;
+
+		free(write_file(dir, "p1.json", "{\"services\":[{"
+		    "\"serviceName\":\"a\",\"launchType\":\"EC2\","
+		    "\"launchType\":\"FARGATE\"}]}"));
+		free(write_file(dir, "p2.json", "{\"services\":[]}"));
+		log_set_warn_hook(count_warn, &warns);
+		assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_LAST),
+		    0);
+		assert_int_equal(warns, 1);
+		assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+		assert_string_equal(json_str(ex->svcs[0].svc, "launchType"),
+		    "FARGATE");
+		assert_int_equal(warns, 1);
+		log_set_warn_hook(NULL, NULL);
+		export_free(ex);
+	}
+
+	/* The same service with other content in two files: refused. */
+	free(write_file(dir, "p1.json", "{\"services\":[{\"serviceName\":"
+	    "\"a\",\"launchType\":\"FARGATE\",\"desiredCount\":2}]}"));
+	free(write_file(dir, "p2.json", "{\"services\":[" SVC_A "]}"));
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), -1);
+	assert_null(ex);
+	assert_int_equal(unlink(p1), 0);
+	assert_int_equal(unlink(p2), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(p1);
+	free(p2);
+}
+
+/* Each envelope a service comes in: its own bytes found and read back. */
+static void
+test_export_slices(void **state)
+{
+	static const char *const texts[] = {
+		"[{\"services\":[{\"serviceName\":\"s0\"}]},"
+		    " {\"serviceName\":\"s1\", \"x\": [1, {\"a\": \"]\"}]}]",
+		"{\"status_code\": 200, \"data\": {\"services\": [ {"
+		    "\"serviceName\":\"s2\"} , {\"serviceName\":\"s3\"}]}}",
+		"{\"service\": {\"serviceName\": \"s4\"}}",
+		"\n  {\"serviceName\": \"s5\", \"desiredCount\": 2}\n",
+	};
+	char dir[] = "/tmp/f2o-test-slice-XXXXXX", *in = dir, *p[4], name[16];
+	struct export *ex;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(name, sizeof(name), "f%zu.json", i);
+		p[i] = write_file(dir, name, texts[i]);
+	}
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->nsvcs, 6);
+	/*
+	 * Backwards: a service whose next by name is in another file comes
+	 * from its own bytes (s5 ... s3, s1), else with its file (s2, s0).
+	 */
+	for (i = ex->nsvcs; i-- > 0; ) {
+		char want[32];
+
+		(void)snprintf(want, sizeof(want), "s%zu", i);
+		assert_true(ex->svcs[i].slice_len > 0);
+		assert_int_equal(export_svc_hold(ex, &ex->svcs[i]), 0);
+		assert_string_equal(json_str(ex->svcs[i].svc, "serviceName"),
+		    want);
+	}
+	export_free(ex);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(unlink(p[i]), 0);
+		free(p[i]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -152,6 +314,8 @@ main(void)
 		cmocka_unit_test(test_export_rejects_bad_shapes),
 		cmocka_unit_test(test_taskdef_units),
 		cmocka_unit_test(test_taskdef_analyze),
+		cmocka_unit_test(test_export_reload),
+		cmocka_unit_test(test_export_slices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include "fsio.h"
 #include "jsonutil.h"
 #include "ocean.h"
+#include "ocean_share.h"
 #include "options.h"
 #include "plan.h"
 #include "strbuf.h"
@@ -366,6 +367,7 @@ tctx_share(struct tctx *t, int od)
 
 	s->svc = cJSON_Parse(j);
 	s->desired = 10;
+	ocean_share_note(s);
 	free(j);
 }
 

@@ -192,6 +192,9 @@ test_of(void **state)
 	mig[1] = &s[1];
 	mig[2] = &s[2];
 	x.mig = mig;
+	ocean_share_note(&s[0]);
+	ocean_share_note(&s[1]);
+	ocean_share_note(&s[2]);
 
 	x.opt = none;
 	ocean_share_of(&x, &s[0], &sh);
