@@ -149,3 +149,80 @@ hashmap_slot_key(const struct hashmap *m, size_t i)
 	return i < m->cap && m->slots[i] != 0 ? m->keys[m->slots[i] - 1] :
 	    NULL;
 }
+
+uint32_t
+idxmap_hash(const char *key)
+{
+	size_t len;
+
+	return slot_hash(fnv1a(key, &len));
+}
+
+void
+idxmap_cleanup(struct idxmap *m)
+{
+	if (m != NULL) {
+		free(m->slots);
+		memset(m, 0, sizeof(*m));
+	}
+}
+
+int
+idxmap_find(const struct idxmap *m, const char *key, uint32_t h,
+    idxmap_eq_fn eq, void *arg, size_t *i)
+{
+	size_t j;
+	uint64_t e;
+	int r;
+
+	if (m->cap == 0)
+		return 0;
+	for (j = h & (m->cap - 1); (e = m->slots[j]) != 0;
+	    j = (j + 1) & (m->cap - 1)) {
+		if ((uint32_t)(e >> 32) != h)
+			continue;
+		if ((r = eq(arg, (size_t)(uint32_t)e - 1, key)) == -1)
+			return -1;
+		if (r == 1) {
+			*i = (size_t)(uint32_t)e - 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Put entry e in the first empty slot from its hash's. */
+static void
+idx_place(uint64_t *slots, size_t cap, uint64_t e)
+{
+	size_t j = (size_t)(e >> 32) & (cap - 1);
+
+	while (slots[j] != 0)
+		j = (j + 1) & (cap - 1);
+	slots[j] = e;
+}
+
+void
+idxmap_add(struct idxmap *m, uint32_t h, size_t i)
+{
+	size_t k, cap;
+	uint64_t *slots;
+
+	if (i >= UINT32_MAX - 1) {
+		fputs("f2o: idxmap: too many keys\n", stderr);
+		abort();
+	}
+	if ((m->len + 1) * 4 > m->cap * 3) {
+		/* Twice the slots; each entry's hash is in its slot. */
+		cap = m->cap == 0 ? 64 : m->cap * 2;
+		slots = xcalloc(cap, sizeof(*slots));
+		for (k = 0; k < m->cap; k++)
+			if (m->slots[k] != 0)
+				idx_place(slots, cap, m->slots[k]);
+		free(m->slots);
+		m->slots = slots;
+		m->cap = cap;
+	}
+	idx_place(m->slots, m->cap, (uint64_t)h << 32 | (uint64_t)(i + 1));
+	m->len++;
+}

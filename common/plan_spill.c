@@ -176,6 +176,42 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 		sp->npend += len;
 }
 
+int
+plan_spill_id_is(struct plan_spill *sp, size_t i, const char *id)
+{
+	char buf[REC_HEAD + PLAN_ID_MAX + 2];
+	long long start = sp->off[i], end = i + 1 < sp->noff ?
+	    sp->off[i + 1] : sp->flushed + (long long)sp->npend;
+	size_t n = strlen(id) + 1, want = REC_HEAD + n, got = 0;
+	const char *rec;
+	ssize_t k;
+
+	if (n > PLAN_ID_MAX + 1 || end - start < (long long)want)
+		return 0;
+	if (start >= sp->flushed)
+		rec = sp->pend + (start - sp->flushed);
+	else {
+		if (sp->failed) {
+			log_errx("plan: its spill file could not be written");
+			return -1;
+		}
+		/* Its first bytes only: the head, then the id. */
+		while (got < want) {
+			k = pread(sp->fd, buf + got, want - got,
+			    (off_t)(start + (long long)got));
+			if (k == -1 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				log_err("read plan spill");
+				return -1;
+			}
+			got += (size_t)k;
+		}
+		rec = buf;
+	}
+	return memcmp(rec + REC_HEAD, id, n) == 0;
+}
+
 void
 plan_reader_init(struct plan_reader *r, const struct plan *p)
 {
