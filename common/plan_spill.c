@@ -39,30 +39,6 @@ struct plan_spill {
 #define REC_REQUEST	1
 #define REC_UNDOES	2
 
-/* An unlinked file named after near (beside it), or else in /tmp. */
-static int
-spill_file(const char *near)
-{
-	char *t;
-	FILE *f;
-	int fd = -1;
-
-	if (near != NULL) {
-		t = xasprintf("%s.plan-XXXXXX", near);
-		fd = mkstemp(t);
-		if (fd != -1 && unlink(t) == -1) {
-			(void)close(fd);
-			fd = -1;
-		}
-		free(t);
-	}
-	if (fd == -1 && (f = tmpfile()) != NULL) {
-		fd = dup(fileno(f));
-		(void)fclose(f);	/* the file lives on through fd */
-	}
-	return fd;
-}
-
 void
 plan_spill(struct plan *p, const char *near)
 {
@@ -71,7 +47,7 @@ plan_spill(struct plan *p, const char *near)
 
 	if (p->spill != NULL || p->nsteps > 0)
 		return;
-	if ((fd = spill_file(near)) == -1)
+	if ((fd = fsio_temp_near(near, "plan")) == -1)
 		return;		/* stays in memory */
 	sp = xcalloc(1, sizeof(*sp));
 	sp->fd = fd;
