@@ -18,13 +18,11 @@
 /*
  * A record: u64 offset, u64 size, the raw SHA-256, the name and its NUL
  * (a safe name: at most 255 bytes). Records wait in memory up to
- * LIST_PENDING bytes; their starts are kept in chunks of LIST_CHUNK (no
- * array copied as it grows).
+ * LIST_PENDING bytes.
  */
 #define REC_HEAD	(8 + 8 + DIGEST_LEN)
 #define REC_MAX		(REC_HEAD + 256)
 #define LIST_PENDING	(64 * 1024)
-#define LIST_CHUNK	65536
 #define LIST_WHAT	"bundle file list"
 
 struct bundle_list {
@@ -32,7 +30,7 @@ struct bundle_list {
 	long long flushed;	/* bytes written to it */
 	char	*pend;		/* records not written yet, after those */
 	size_t	 npend;
-	long long **start;	/* record i: start[i / LIST_CHUNK][i % ...] */
+	struct xoffs start;	/* where each record starts */
 	size_t	 n;
 	size_t	 name_bytes;	/* without their NULs */
 	struct idxmap names;	/* name -> record number */
@@ -62,14 +60,10 @@ bundle_list_new(const char *near)
 void
 bundle_list_free(struct bundle_list *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
 	(void)close(l->fd);
-	for (i = 0; i * LIST_CHUNK < l->n; i++)
-		free(l->start[i]);
-	free(l->start);
+	xoffs_free(&l->start);
 	free(l->pend);
 	free(l->order);
 	idxmap_cleanup(&l->names);
@@ -79,7 +73,7 @@ bundle_list_free(struct bundle_list *l)
 static long long
 rec_start(const struct bundle_list *l, size_t i)
 {
-	return l->start[i / LIST_CHUNK][i % LIST_CHUNK];
+	return XOFFS_AT(&l->start, i);
 }
 
 /* Record i's length. */
@@ -127,14 +121,7 @@ bundle_list_add(struct bundle_list *l, const struct bundle_file *f,
 	}
 	if (l->npend + need > LIST_PENDING && flush(l) == -1)
 		return -1;
-	if (l->n % LIST_CHUNK == 0) {
-		l->start = xreallocarray(l->start, l->n / LIST_CHUNK + 1,
-		    sizeof(*l->start));
-		l->start[l->n / LIST_CHUNK] = xreallocarray(NULL, LIST_CHUNK,
-		    sizeof(**l->start));
-	}
-	l->start[l->n / LIST_CHUNK][l->n % LIST_CHUNK] = l->flushed +
-	    (long long)l->npend;
+	xoffs_push(&l->start, l->flushed + (long long)l->npend);
 	r = l->pend + l->npend;
 	u = (uint64_t)f->off;
 	memcpy(r, &u, 8);

@@ -24,9 +24,7 @@ struct plan_spill {
 	long long flushed;	/* bytes written to it */
 	char	*pend;		/* bytes not written yet, after those */
 	size_t	 npend;
-	long long *off;		/* start of step i's record */
-	size_t	 noff;
-	size_t	 cap;
+	struct xoffs off;	/* start of step i's record */
 	bool	 failed;	/* a write failed (logged): reads fail */
 };
 
@@ -62,7 +60,7 @@ plan_spill_free(struct plan_spill *sp)
 		return;
 	(void)close(sp->fd);
 	free(sp->pend);
-	free(sp->off);
+	xoffs_free(&sp->off);
 	free(sp);
 }
 
@@ -115,13 +113,9 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 	for (j = 0; j < s->noutputs; j++)
 		need += strlen(s->outputs[j].name) +
 		    strlen(s->outputs[j].path) + 2;
-	if (sp->noff == sp->cap) {
-		sp->cap = sp->cap == 0 ? 1024 : sp->cap * 2;
-		sp->off = xreallocarray(sp->off, sp->cap, sizeof(*sp->off));
-	}
 	if (sp->npend + need > SPILL_PENDING)
 		(void)spill_flush(sp);
-	sp->off[sp->noff++] = sp->flushed + (long long)sp->npend;
+	xoffs_push(&sp->off, sp->flushed + (long long)sp->npend);
 	/* A record larger than the pending buffer is written alone. */
 	buf = need > SPILL_PENDING ? xmalloc(need) : sp->pend + sp->npend;
 	put_u32(buf, &len, s->nafter);
@@ -152,17 +146,28 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 		sp->npend += len;
 }
 
+/* Where record i starts, and its length. */
+static long long
+span(const struct plan_spill *sp, size_t i, size_t *len)
+{
+	long long start = XOFFS_AT(&sp->off, i);
+
+	*len = (size_t)((i + 1 < sp->off.n ? XOFFS_AT(&sp->off, i + 1) :
+	    sp->flushed + (long long)sp->npend) - start);
+	return start;
+}
+
 int
 plan_spill_id_is(struct plan_spill *sp, size_t i, const char *id)
 {
 	char buf[REC_HEAD + PLAN_ID_MAX + 2];
-	long long start = sp->off[i], end = i + 1 < sp->noff ?
-	    sp->off[i + 1] : sp->flushed + (long long)sp->npend;
+	size_t len;
+	long long start = span(sp, i, &len);
 	size_t n = strlen(id) + 1, want = REC_HEAD + n, got = 0;
 	const char *rec;
 	ssize_t k;
 
-	if (n > PLAN_ID_MAX + 1 || end - start < (long long)want)
+	if (n > PLAN_ID_MAX + 1 || len < want)
 		return 0;
 	if (start >= sp->flushed)
 		rec = sp->pend + (start - sp->flushed);
@@ -211,9 +216,8 @@ static const char *
 record(struct plan_reader *r, size_t i, size_t *len)
 {
 	struct plan_spill *sp = r->p->spill;
-	long long start = sp->off[i], end = i + 1 < sp->noff ? sp->off[i + 1] :
-	    sp->flushed + (long long)sp->npend;
-	size_t n = (size_t)(end - start), got = 0;
+	size_t n, got = 0;
+	long long start = span(sp, i, &n), end = start + (long long)n;
 	ssize_t k;
 
 	*len = n;

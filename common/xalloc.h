@@ -28,6 +28,19 @@ struct xarena {
 char	*xarena_strndup(struct xarena *, const char *s, size_t len);
 void	 xarena_free(struct xarena *);
 char	*xstrndup(const char *, size_t);
+/*
+ * A growing list of offsets in chunks of XOFFS_CHUNK: none copied as it
+ * grows, no room wasted but in the last chunk (millions of records of a
+ * spill file). A zeroed struct is empty.
+ */
+#define XOFFS_CHUNK	65536
+struct xoffs {
+	long long **chunk;
+	size_t	 n;
+};
+void	 xoffs_push(struct xoffs *, long long);
+#define	 XOFFS_AT(o, i)	((o)->chunk[(i) / XOFFS_CHUNK][(i) % XOFFS_CHUNK])
+void	 xoffs_free(struct xoffs *);
 /* printf into a new string; free with free(). */
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

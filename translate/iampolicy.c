@@ -582,23 +582,50 @@ sid_of(const char *iam)
 	return s;
 }
 
-struct iam_res {
-	char	*act;		/* IAM action */
-	char	*res;		/* resource, complete */
-};
+/*
+ * Keys in the order of their action, the text before the ' ' (lower than
+ * any character of an action, so a shorter action sorts first, as strcmp
+ * would put it).
+ */
+static int
+cmp_act(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	for (; *x == *y && *x != ' '; x++, y++)
+		;
+	if (*x == ' ' && *y == ' ')
+		return 0;
+	return (unsigned char)*x - (unsigned char)*y;
+}
 
 static int
-cmp_res(const void *a, const void *b)
+cmp_str(const void *a, const void *b)
 {
-	const struct iam_res *x = a, *y = b;
-	int c = strcmp(x->act, y->act);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	return c != 0 ? c : strcmp(x->res, y->res);
+/* The resource of a key of seen, complete. */
+static char *
+key_res(const char *key, const char *part, const char *region,
+    const char *account)
+{
+	const char *sp = strchr(key, ' '), *colon;
+
+	if (sp[1] != 'T')
+		return xstrdup(sp + 2);
+	colon = strchr(sp + 2, ':');
+	/* IAM is global: its ARNs name no region */
+	return xasprintf("arn:%s:%.*s:%s:%s:%s", part,
+	    (int)(colon - (sp + 2)), sp + 2,
+	    strncmp(sp + 2, "iam:", 4) == 0 ? "" : region, account,
+	    colon + 1);
 }
 
 /*
  * The statements: one per action in name order, its resources complete,
- * sorted and unique ("*" alone when the set holds "*").
+ * sorted and unique ("*" alone when the set holds "*"). Only one action's
+ * resources are made at a time (one can name every service twice).
  */
 static int
 pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
@@ -608,71 +635,65 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
 	struct json_stream js;
 	const char *part = x->ex != NULL && x->ex->partition != NULL ?
 	    x->ex->partition : "aws", *region = opt_str(x->opt, "region");
-	struct iam_res *v = xreallocarray(NULL, ip->seen.len + 1, sizeof(*v));
-	size_t i, j, n = 0;
-	const char *key, *sp, *colon;
-	char *sid;
+	const char **keys = xreallocarray(NULL, ip->seen.len + 1,
+	    sizeof(*keys)), *key;
+	char **res, *act, *sid;
+	size_t i, j, k, n = 0;
+	bool any;
 	int rc;
 
-	for (i = 0; i < ip->seen.cap; i++) {
-		if ((key = hashmap_slot_key(&ip->seen, i)) == NULL)
-			continue;
-		sp = strchr(key, ' ');
-		v[n].act = xstrndup(key, (size_t)(sp - key));
-		if (sp[1] == 'T') {
-			colon = strchr(sp + 2, ':');
-			/* IAM is global: its ARNs name no region */
-			v[n].res = xasprintf("arn:%s:%.*s:%s:%s:%s", part,
-			    (int)(colon - (sp + 2)), sp + 2,
-			    strncmp(sp + 2, "iam:", 4) == 0 ? "" : region,
-			    account, colon + 1);
-		} else
-			v[n].res = xstrdup(sp + 2);
-		n++;
-	}
-	qsort(v, n, sizeof(*v), cmp_res);
+	for (i = 0; i < ip->seen.cap; i++)
+		if ((key = hashmap_slot_key(&ip->seen, i)) != NULL)
+			keys[n++] = key;
+	qsort(keys, n, sizeof(*keys), cmp_act);
 	json_add_str(doc, "Version", "2012-10-17");
-	/* A statement at a time: one can name every service twice. */
+	/* A statement at a time. */
 	(void)cJSON_AddArrayToObject(doc, "Statement");
 	rc = json_stream_open(&js, sb, doc, "Statement");
 	for (i = 0; rc == 0 && i < n; i = j) {
-		bool any = false;
-
-		for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0; j++)
-			if (strcmp(v[j].res, "*") == 0)
+		for (j = i + 1; j < n && cmp_act(&keys[i], &keys[j]) == 0; j++)
+			;
+		res = xreallocarray(NULL, j - i, sizeof(*res));
+		any = false;
+		for (k = 0; k < j - i; k++) {
+			res[k] = key_res(keys[i + k], part, region, account);
+			if (strcmp(res[k], "*") == 0)
 				any = true;
+		}
+		qsort(res, j - i, sizeof(*res), cmp_str);
+		act = xstrndup(keys[i], (size_t)(strchr(keys[i], ' ') -
+		    keys[i]));
 		st = cJSON_CreateObject();
-		sid = sid_of(v[i].act);
+		sid = sid_of(act);
 		json_add_str(st, "Sid", sid);
 		free(sid);
 		json_add_str(st, "Effect", "Allow");
-		json_add_str(st, "Action", v[i].act);
+		json_add_str(st, "Action", act);
 		if (any)
 			json_add_str(st, "Resource", "*");
 		else {
+			/* References: res outlives the statement. */
 			arr = cJSON_AddArrayToObject(st, "Resource");
-			for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0;
-			    j++)
-				if (j == i || strcmp(v[j].res,
-				    v[j - 1].res) != 0)
+			for (k = 0; k < j - i; k++)
+				if (k == 0 || strcmp(res[k], res[k - 1]) != 0)
 					cJSON_AddItemToArray(arr,
-					    cJSON_CreateString(v[j].res));
+					    cJSON_CreateStringReference(res[k]));
 		}
-		c = cJSON_GetObjectItemCaseSensitive(ip->conds, v[i].act);
+		c = cJSON_GetObjectItemCaseSensitive(ip->conds, act);
 		if (c != NULL)
 			cJSON_AddItemToObject(st, "Condition",
 			    cJSON_Duplicate(c, 1));
 		json_stream_item(&js, st);
 		cJSON_Delete(st);
+		for (k = 0; k < j - i; k++)
+			free(res[k]);
+		free(res);
+		free(act);
 		strbuf_spill(sb, IAM_SPILL);
 	}
 	if (rc == 0)
 		json_stream_close(&js);
-	for (i = 0; i < n; i++) {
-		free(v[i].act);
-		free(v[i].res);
-	}
-	free(v);
+	free(keys);
 	cJSON_Delete(doc);
 	return rc;
 }

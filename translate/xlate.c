@@ -380,6 +380,10 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 		goto out;
 	hex[16] = '\0';
 	x->bundle_id = xstrdup(hex);
+	free(pc);	/* the inputs' canonical text: MBs for a large export */
+	free(ic);
+	free(both);
+	pc = ic = both = NULL;
 	/* Each request file leaves memory as soon as it is made. */
 	if (bundle_stream(x->bundle, opt_str(opt, "output"),
 	    opt_bool(opt, "force")) == -1)
