@@ -121,7 +121,11 @@ bundle_list_add(struct bundle_list *l, const struct bundle_file *f,
 	}
 	if (l->npend + need > LIST_PENDING && flush(l) == -1)
 		return -1;
-	xoffs_push(&l->start, l->flushed + (long long)l->npend);
+	/* 10 million records of at most 304 bytes: under 4 GiB. */
+	if (xoffs_push(&l->start, l->flushed + (long long)l->npend) == -1) {
+		log_errx("%s: over 4 GiB", LIST_WHAT);
+		return -1;
+	}
 	r = l->pend + l->npend;
 	u = (uint64_t)f->off;
 	memcpy(r, &u, 8);

@@ -115,7 +115,17 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 		    strlen(s->outputs[j].path) + 2;
 	if (sp->npend + need > SPILL_PENDING)
 		(void)spill_flush(sp);
-	xoffs_push(&sp->off, sp->flushed + (long long)sp->npend);
+	/*
+	 * A record is shorter than its line of plan.json, which is at most
+	 * PLAN_MAX_TEXT (4 GiB): past that, the plan cannot be written.
+	 */
+	if (xoffs_push(&sp->off, sp->flushed + (long long)sp->npend) == -1) {
+		if (!sp->failed)
+			log_errx("plan: more than %lu bytes",
+			    (unsigned long)PLAN_MAX_TEXT);
+		sp->failed = true;
+		return;
+	}
 	/* A record larger than the pending buffer is written alone. */
 	buf = need > SPILL_PENDING ? xmalloc(need) : sp->pend + sp->npend;
 	put_u32(buf, &len, s->nafter);
@@ -146,11 +156,21 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 		sp->npend += len;
 }
 
-/* Where record i starts, and its length. */
+/*
+ * Where record i starts, and its length; -1 (logged) when the file could
+ * not be written.
+ */
 static long long
 span(const struct plan_spill *sp, size_t i, size_t *len)
 {
-	long long start = XOFFS_AT(&sp->off, i);
+	long long start;
+
+	*len = 0;
+	if (sp->failed || i >= sp->off.n) {
+		log_errx("plan: its spill file could not be written");
+		return -1;
+	}
+	start = XOFFS_AT(&sp->off, i);
 
 	*len = (size_t)((i + 1 < sp->off.n ? XOFFS_AT(&sp->off, i + 1) :
 	    sp->flushed + (long long)sp->npend) - start);
@@ -167,15 +187,13 @@ plan_spill_id_is(struct plan_spill *sp, size_t i, const char *id)
 	const char *rec;
 	ssize_t k;
 
+	if (start == -1)
+		return -1;
 	if (n > PLAN_ID_MAX + 1 || len < want)
 		return 0;
 	if (start >= sp->flushed)
 		rec = sp->pend + (start - sp->flushed);
 	else {
-		if (sp->failed) {
-			log_errx("plan: its spill file could not be written");
-			return -1;
-		}
 		/* Its first bytes only: the head, then the id. */
 		while (got < want) {
 			k = pread(sp->fd, buf + got, want - got,
@@ -221,10 +239,8 @@ record(struct plan_reader *r, size_t i, size_t *len)
 	ssize_t k;
 
 	*len = n;
-	if (sp->failed) {
-		log_errx("plan: its spill file could not be written");
+	if (start == -1)
 		return NULL;
-	}
 	if (start >= sp->flushed)
 		return sp->pend + (start - sp->flushed);
 	if (end > sp->flushed && spill_flush(sp) == -1)

@@ -142,6 +142,28 @@ test_xgrow(void **state)
 	free(v);
 }
 
+/* xoffs: across chunks, and nothing at or past 4 GiB. */
+static void
+test_xoffs(void **state)
+{
+	struct xoffs o;
+	size_t i, n = 2 * XOFFS_CHUNK + 5;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < n; i++)
+		assert_int_equal(xoffs_push(&o, (long long)i * 30000), 0);
+	assert_int_equal(xoffs_push(&o, 1LL << 32), -1);
+	assert_int_equal(xoffs_push(&o, -1), -1);
+	assert_int_equal(xoffs_push(&o, 4294967295LL), 0);
+	assert_int_equal(o.n, n + 1);
+	for (i = 0; i < n; i++)
+		assert_true(XOFFS_AT(&o, i) == (long long)i * 30000);
+	assert_true(XOFFS_AT(&o, n) == 4294967295LL);
+	xoffs_free(&o);
+	assert_int_equal(o.n, 0);
+}
+
 int
 main(void)
 {
@@ -150,6 +172,7 @@ main(void)
 		cmocka_unit_test(test_hashmap_long_keys),
 		cmocka_unit_test(test_idxmap),
 		cmocka_unit_test(test_xgrow),
+		cmocka_unit_test(test_xoffs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
