@@ -167,6 +167,19 @@ idxmap_cleanup(struct idxmap *m)
 	}
 }
 
+/*
+ * The first slot to look in for hash h: h scaled to cap (any size, not
+ * only a power of two, so that the map grows by half, not double). Its
+ * high bits choose: FNV-1a's low 32 bits mix the last bytes of a key into
+ * the low bits only, so h is first multiplied by 2^32 / phi (Fibonacci
+ * hashing), which carries every bit up.
+ */
+static size_t
+idx_home(uint32_t h, size_t cap)
+{
+	return (size_t)(((uint64_t)(uint32_t)(h * 2654435769U) * cap) >> 32);
+}
+
 int
 idxmap_find(const struct idxmap *m, const char *key, uint32_t h,
     idxmap_eq_fn eq, void *arg, size_t *i)
@@ -177,8 +190,8 @@ idxmap_find(const struct idxmap *m, const char *key, uint32_t h,
 
 	if (m->cap == 0)
 		return 0;
-	for (j = h & (m->cap - 1); (e = m->slots[j]) != 0;
-	    j = (j + 1) & (m->cap - 1)) {
+	for (j = idx_home(h, m->cap); (e = m->slots[j]) != 0;
+	    j = j + 1 < m->cap ? j + 1 : 0) {
 		if ((uint32_t)(e >> 32) != h)
 			continue;
 		if ((r = eq(arg, (size_t)(uint32_t)e - 1, key)) == -1)
@@ -195,10 +208,10 @@ idxmap_find(const struct idxmap *m, const char *key, uint32_t h,
 static void
 idx_place(uint64_t *slots, size_t cap, uint64_t e)
 {
-	size_t j = (size_t)(e >> 32) & (cap - 1);
+	size_t j = idx_home((uint32_t)(e >> 32), cap);
 
 	while (slots[j] != 0)
-		j = (j + 1) & (cap - 1);
+		j = j + 1 < cap ? j + 1 : 0;
 	slots[j] = e;
 }
 
@@ -213,8 +226,8 @@ idxmap_add(struct idxmap *m, uint32_t h, size_t i)
 		abort();
 	}
 	if ((m->len + 1) * 4 > m->cap * 3) {
-		/* Twice the slots; each entry's hash is in its slot. */
-		cap = m->cap == 0 ? 64 : m->cap * 2;
+		/* Half as many again; each entry's hash is in its slot. */
+		cap = m->cap == 0 ? 64 : m->cap + m->cap / 2;
 		slots = xcalloc(cap, sizeof(*slots));
 		for (k = 0; k < m->cap; k++)
 			if (m->slots[k] != 0)

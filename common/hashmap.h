@@ -44,7 +44,7 @@ const char *hashmap_slot_key(const struct hashmap *, size_t i);
 /*
  * Index map: string -> index (< UINT32_MAX - 1) where the caller keeps
  * the strings (in memory or in a file): each slot holds only the key's
- * 32-bit hash and its index, 8 bytes, three quarters full at most. A
+ * 32-bit hash and its index, 8 bytes, half to three quarters full. A
  * probe asks the caller whether index i's key is key (eq) only when the
  * hashes agree. For millions of keys whose text is already held elsewhere
  * (a bundle's files, a plan's step ids).
@@ -52,7 +52,7 @@ const char *hashmap_slot_key(const struct hashmap *, size_t i);
 /* Zeroed: empty. */
 struct idxmap {
 	uint64_t *slots;	/* 0: empty, else hash << 32 | (index + 1) */
-	size_t	  cap;		/* a power of two */
+	size_t	  cap;		/* slots, grown by half when 3/4 full */
 	size_t	  len;
 };
 /* 1 when index i's key is key, 0 when not, -1 (logged) if unknown. */
