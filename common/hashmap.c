@@ -25,10 +25,7 @@ fnv1a(const char *s, size_t *len)
 	return h;
 }
 
-/*
- * The slot hash: FNV-1a's low 32 bits, which index the slots as the full
- * hash did (slot order, which iampolicy.c walks, is unchanged).
- */
+/* The slot hash: FNV-1a's low 32 bits. */
 static uint32_t
 slot_hash(uint64_t h)
 {
@@ -54,11 +51,7 @@ hashmap_cleanup(struct hashmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/*
- * Twice the slots, the entries placed again in the old slot order: each
- * lands where the map of key, value and hash slots put it (slot order,
- * which iampolicy.c walks, is unchanged).
- */
+/* Twice the slots, the entries placed again in the old slot order. */
 static void
 grow(struct hashmap *m)
 {
@@ -141,13 +134,6 @@ hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 		return false;
 	*val = m->vals[m->slots[j] - 1];
 	return true;
-}
-
-const char *
-hashmap_slot_key(const struct hashmap *m, size_t i)
-{
-	return i < m->cap && m->slots[i] != 0 ? m->keys[m->slots[i] - 1] :
-	    NULL;
 }
 
 uint32_t

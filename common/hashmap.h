@@ -38,8 +38,6 @@ void	hashmap_put(struct hashmap *, const char *key, size_t val);
 char	*hashmap_intern(struct hashmap *, const char *key, size_t val);
 /* True and *val set when key is present. */
 bool	hashmap_get(const struct hashmap *, const char *key, size_t *val);
-/* The key in slot i (< cap), or NULL: the keys in slot order. */
-const char *hashmap_slot_key(const struct hashmap *, size_t i);
 
 /*
  * Index map: string -> index (< UINT32_MAX - 1) where the caller keeps
