@@ -39,10 +39,11 @@ bundle_free(struct bundle *b)
 
 	if (b == NULL)
 		return;
-	for (i = 0; i < b->nfiles; i++)
+	for (i = 0; b->list == NULL && i < b->nfiles; i++)
 		free(b->files[i].data);	/* names: kept by b->names */
 	free(b->files);
 	hashmap_cleanup(&b->names);
+	bundle_list_free(b->list);
 	bundle_out_free(b->out);
 	bundle_src_free(b->src);
 	free(b->manifest);
@@ -56,6 +57,8 @@ bundle_find(const struct bundle *b, const char *name)
 {
 	size_t i;
 
+	if (b->list != NULL)
+		return bundle_list_find(b->list, name);
 	if (hashmap_get(&b->names, name, &i))
 		return &b->files[i];
 	return NULL;
@@ -80,22 +83,32 @@ bundle_entry(struct bundle *b, const char *what, const char *name,
 		    name, len, BUNDLE_MAX_FILE);
 		return NULL;
 	}
-	if (b->nfiles == b->cap) {
-		b->cap = b->cap == 0 ? 64 : b->cap * 2;
-		b->files = xreallocarray(b->files, b->cap, sizeof(*b->files));
+	if (b->list != NULL)
+		f = bundle_list_entry(b->list);
+	else {
+		if (b->nfiles == b->cap) {
+			b->cap = b->cap == 0 ? 64 : b->cap * 2;
+			b->files = xreallocarray(b->files, b->cap,
+			    sizeof(*b->files));
+		}
+		f = &b->files[b->nfiles];
+		memset(f, 0, sizeof(*f));
 	}
-	f = &b->files[b->nfiles];
-	memset(f, 0, sizeof(*f));
 	f->len = len;
 	return f;
 }
 
-void
+int
 bundle_entry_commit(struct bundle *b, struct bundle_file *f,
     const char *name)
 {
-	f->name = hashmap_intern(&b->names, name, b->nfiles);
+	if (b->list != NULL) {
+		if (bundle_list_add(b->list, f, name) == -1)
+			return -1;
+	} else
+		f->name = hashmap_intern(&b->names, name, b->nfiles);
 	b->nfiles++;
+	return 0;
 }
 
 int
@@ -118,8 +131,7 @@ bundle_add_raw(struct bundle *b, const char *what, const char *name,
 			memcpy(f->data, data, len);
 		f->data[len] = '\0';
 	}
-	bundle_entry_commit(b, f, name);
-	return 0;
+	return bundle_entry_commit(b, f, name);
 }
 
 int
@@ -149,14 +161,17 @@ cmp_files(const void *a, const void *b)
 	    ((const struct bundle_file *)b)->name);
 }
 
-void
+int
 bundle_sort_files(struct bundle *b)
 {
 	size_t i;
 
+	if (b->list != NULL)
+		return bundle_list_sort(b->list);
 	qsort(b->files, b->nfiles, sizeof(*b->files), cmp_files);
 	for (i = 0; i < b->nfiles; i++)
 		hashmap_put(&b->names, b->files[i].name, i);
+	return 0;
 }
 
 /* Append s to the manifest text being made (room reserved). */
@@ -183,10 +198,20 @@ put_name(char *buf, size_t *len, const char *s)
 }
 
 /* The most one file's row of the manifest takes. */
+#define ROW_MAX(namelen)	(2 * (namelen) + DIGEST_HEX_LEN + 12)
+
+/* The most all the rows take. */
 static size_t
-row_max(const struct bundle_file *f)
+rows_max(const struct bundle *b)
 {
-	return 2 * strlen(f->name) + DIGEST_HEX_LEN + 12;
+	size_t i, n = 0;
+
+	if (b->list != NULL)
+		return ROW_MAX(bundle_list_name_bytes(b->list)) +
+		    (DIGEST_HEX_LEN + 12) * (b->nfiles - 1);
+	for (i = 0; i < b->nfiles; i++)
+		n += ROW_MAX(strlen(b->files[i].name));
+	return n;
 }
 
 #define MANIFEST_PIECE	65536
@@ -196,6 +221,8 @@ bundle_manifest_emit(const struct bundle *b, bundle_sink_fn sink, void *arg)
 {
 	char *buf, hex[DIGEST_HEX_LEN + 1];
 	size_t i, len = 0, cap = MANIFEST_PIECE, need;
+	struct bundle_iter it;
+	const struct bundle_file *f;
 	int rc = -1;
 
 	if (!b->sealed) {
@@ -205,9 +232,12 @@ bundle_manifest_emit(const struct bundle *b, bundle_sink_fn sink, void *arg)
 	if (sink(arg, b->head, b->head_len) == -1)
 		return -1;
 	buf = xmalloc(cap);
+	bundle_iter_init(&it, b);
 	put(buf, &len, ",\n\t\"files\":\t{\n");
 	for (i = 0; i < b->nfiles; i++) {
-		need = row_max(&b->files[i]);
+		if ((f = bundle_iter_get(&it, i)) == NULL)
+			goto out;
+		need = ROW_MAX(strlen(f->name));
 		if (len + need + 8 > cap) {
 			if (sink(arg, buf, len) == -1)
 				goto out;
@@ -218,9 +248,9 @@ bundle_manifest_emit(const struct bundle *b, bundle_sink_fn sink, void *arg)
 			}
 		}
 		put(buf, &len, "\t\t");
-		put_name(buf, &len, b->files[i].name);
+		put_name(buf, &len, f->name);
 		put(buf, &len, ":\t\"");
-		digest_hex(hex, b->files[i].sha256);
+		digest_hex(hex, f->sha256);
 		put(buf, &len, hex);
 		put(buf, &len, i + 1 < b->nfiles ? "\",\n" : "\"\n");
 	}
@@ -231,6 +261,7 @@ bundle_manifest_emit(const struct bundle *b, bundle_sink_fn sink, void *arg)
 	put(buf, &len, "\t}\n}\n");
 	rc = sink(arg, buf, len);
 out:
+	bundle_iter_cleanup(&it);
 	free(buf);
 	return rc;
 }
@@ -268,7 +299,7 @@ bundle_seal(struct bundle *b, cJSON *meta)
 	struct seal_sink s;
 	struct strbuf text;
 	char *head;
-	size_t i, hlen, need;
+	size_t hlen, need;
 	int rc = -1;
 
 	json_add_str(m, "format", BUNDLE_FORMAT);
@@ -281,7 +312,10 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		}
 		cJSON_Delete(meta);
 	}
-	bundle_sort_files(b);
+	if (bundle_sort_files(b) == -1) {
+		cJSON_Delete(m);
+		return -1;
+	}
 	/*
 	 * The text json_print() would give for m plus a last member "files"
 	 * (name -> SHA-256), without building that member as a tree (it is
@@ -297,9 +331,7 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		return -1;
 	}
 	hlen -= 3;
-	need = hlen + 32;
-	for (i = 0; i < b->nfiles; i++)
-		need += row_max(&b->files[i]);
+	need = hlen + 32 + (b->nfiles > 0 ? rows_max(b) : 0);
 	if (need > BUNDLE_MAX_FILE) {
 		free(head);
 		cJSON_Delete(m);

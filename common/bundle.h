@@ -53,7 +53,8 @@ struct bundle_out;			/* an output being written */
 struct bundle_src;			/* a bundle being read */
 
 struct bundle {
-	struct bundle_file *files;	/* sorted by name once sealed/loaded */
+	struct bundle_file *files;	/* sorted by name once sealed/loaded;
+					   NULL when streamed (list) */
 	size_t	 nfiles;
 	size_t	 cap;
 	char	*manifest;		/* manifest.json text when sealed and
@@ -70,6 +71,11 @@ struct bundle {
 	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
 	struct hashmap names;		/* name -> index into files */
 	struct bundle_out *out;		/* set by bundle_stream */
+	struct bundle_list *list;	/* set by bundle_stream: the files
+					   (files stays NULL; nfiles counts
+					   them), in a file, not in memory;
+					   a bundle_find() result lives
+					   until the next */
 	struct bundle_src *src;		/* set by bundle_load: where the
 					   files' bytes are (bundle_in.c) */
 };

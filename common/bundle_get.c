@@ -102,6 +102,8 @@ struct bundle_reader {
 	int	 fd;		/* read at off; -1: all in mem */
 	bool	 own;		/* fd opened here */
 	char	*mem;		/* read whole (not a loaded bundle) */
+	size_t	 memlen;	/* its bytes (f: a streamed bundle's lives
+				   only until its next bundle_find) */
 	size_t	 got;		/* bytes given so far */
 	long long off;
 	struct digest d;
@@ -123,7 +125,7 @@ bundle_ropen(const struct bundle *b, const char *name)
 	r->fd = -1;
 	if (b->src == NULL || f->data != NULL) {
 		/* Held or being written: no file of ours to read from. */
-		if ((r->mem = bundle_read(b, name, NULL)) == NULL) {
+		if ((r->mem = bundle_read(b, name, &r->memlen)) == NULL) {
 			free(r);
 			return NULL;
 		}
@@ -155,7 +157,7 @@ bundle_ropen(const struct bundle *b, const char *name)
 long
 bundle_rread(struct bundle_reader *r, char *buf, size_t len)
 {
-	size_t left = r->f->len - r->got;
+	size_t left = (r->mem != NULL ? r->memlen : r->f->len) - r->got;
 	unsigned char md[DIGEST_LEN];
 	char more;
 

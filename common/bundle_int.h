@@ -5,6 +5,8 @@
  * bundle_out.c (the writers) and bundle_wfile.c (files written a piece at
  * a time): not for others.
  */
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,14 +46,74 @@ int	 bundle_out_folder(struct bundle_out *, const char *name,
 
 /*
  * Check name (safe, limits) and give the next entry of b, zeroed but for
- * len, not yet counted; NULL (logged). bundle_entry_commit() counts it.
+ * len, not yet counted; NULL (logged). bundle_entry_commit() counts it
+ * (-1, logged, only when a streamed bundle's list cannot be written).
  */
 struct bundle_file *bundle_entry(struct bundle *, const char *what,
 	    const char *name, size_t len);
-void	 bundle_entry_commit(struct bundle *, struct bundle_file *,
+int	 bundle_entry_commit(struct bundle *, struct bundle_file *,
 	    const char *name);
-/* Sort b's files by name and index them again. */
-void	 bundle_sort_files(struct bundle *);
+/* Sort b's files by name and index them again; 0 or -1 (logged). */
+int	 bundle_sort_files(struct bundle *);
+/*
+ * Reading a file a piece at a time: at least min and at most max bytes at
+ * off into buf; the number read, or -1 (logged, naming name).
+ */
+ssize_t	 bundle_pread(int fd, char *buf, size_t min, size_t max,
+	    long long off, const char *name);
+/*
+ * Windows on a spool file (the files of a streamed archive, a streamed
+ * bundle's list): small pieces needed near each other, not in the order
+ * written, each read once through one of BUNDLE_WINDOWS windows.
+ */
+#define BUNDLE_WINDOWS		4
+#define BUNDLE_WINDOW		(256 * 1024)
+struct spool_win {
+	int	 fd;
+	char	*buf[BUNDLE_WINDOWS];
+	long long off[BUNDLE_WINDOWS];
+	size_t	 len[BUNDLE_WINDOWS];
+	unsigned long used[BUNDLE_WINDOWS];	/* last use; 0 never */
+	unsigned long clock;
+	char	*chunk;			/* for larger files (bundle_out.c) */
+};
+/* len (at most BUNDLE_WINDOW / 2) bytes at off; NULL (logged). */
+const char *bundle_win_get(struct spool_win *, long long off, size_t len,
+	    const char *name);
+void	 bundle_win_cleanup(struct spool_win *);
+/*
+ * A streamed bundle's files (bundle_list.c): each one's name, size,
+ * offset and SHA-256 in an unlinked file beside near, found by name
+ * through a map of 8-byte slots; sorted by name when sealed.
+ */
+struct bundle_list;
+struct bundle_list *bundle_list_new(const char *near);	/* NULL (logged) */
+void	 bundle_list_free(struct bundle_list *);	/* NULL-safe */
+/* A zeroed entry to fill, then bundle_list_add(). */
+struct bundle_file *bundle_list_entry(struct bundle_list *);
+int	 bundle_list_add(struct bundle_list *, const struct bundle_file *,
+	    const char *name);
+/* The file of that name (valid until the next call), or NULL. */
+const struct bundle_file *bundle_list_find(struct bundle_list *,
+	    const char *name);
+/* The order by name; -1 (logged) on a duplicate or a read error. */
+int	 bundle_list_sort(struct bundle_list *);
+/* The bytes of all the names, without their NULs. */
+size_t	 bundle_list_name_bytes(const struct bundle_list *);
+/*
+ * The files of a sealed bundle in name order, held (b->files) or read
+ * back from its list: what bundle_iter_get() gives lives until its next
+ * call.
+ */
+struct bundle_iter {
+	const struct bundle *b;
+	struct spool_win w;
+	struct bundle_file f;
+};
+void	 bundle_iter_init(struct bundle_iter *, const struct bundle *);
+/* The k-th file by name, or NULL (logged). */
+const struct bundle_file *bundle_iter_get(struct bundle_iter *, size_t k);
+void	 bundle_iter_cleanup(struct bundle_iter *);
 /* Add a copy of data (or stream it out, bundle_stream); -1 (logged). */
 int	 bundle_add_raw(struct bundle *, const char *what, const char *name,
 	    const void *data, size_t len);

@@ -24,13 +24,13 @@
 /* Folders of a staged directory kept open for openat (then by path). */
 #define OUT_MAX_OPEN_DIRS	64
 /*
- * Writing the archive: the spool is read through OUT_WINDOWS windows of
- * OUT_WINDOW bytes (its files, small and near each other, are needed in
- * name order, not in the order written), larger files a chunk of
- * OUT_WINDOW at a time; the archive is written in blocks of OUT_BLOCK.
+ * Writing the archive: the spool is read through BUNDLE_WINDOWS windows
+ * of BUNDLE_WINDOW bytes (its files, small and near each other, are
+ * needed in name order, not in the order written), larger files a chunk
+ * of BUNDLE_WINDOW at a time; the archive is written in blocks of
+ * OUT_BLOCK.
  */
-#define OUT_WINDOWS		4
-#define OUT_WINDOW		(256 * 1024)
+#define OUT_WINDOW		BUNDLE_WINDOW
 #define OUT_BLOCK		(1024 * 1024)
 
 static bool
@@ -258,12 +258,8 @@ bundle_out_put(const struct bundle *b, struct bundle_file *f,
 	return bundle_out_spool(o, data, f->len);
 }
 
-/*
- * Read at least min and at most max bytes of the spool from off into buf;
- * the number read, or -1 (logged).
- */
-static ssize_t
-spool_pread(int fd, char *buf, size_t min, size_t max, long long off,
+ssize_t
+bundle_pread(int fd, char *buf, size_t min, size_t max, long long off,
     const char *name)
 {
 	size_t got = 0;
@@ -302,7 +298,7 @@ bundle_out_read(const struct bundle *b, const struct bundle_file *f)
 		return NULL;
 	if (o->tar) {
 		buf = xmalloc(f->len + 1);
-		if (spool_pread(o->spool, buf, f->len, f->len, f->off,
+		if (bundle_pread(o->spool, buf, f->len, f->len, f->off,
 		    f->name) == -1) {
 			free(buf);
 			return NULL;
@@ -329,56 +325,65 @@ bundle_stream(struct bundle *b, const char *path, bool force)
 		return -1;
 	}
 	b->out = out_open(path, force);
-	return b->out != NULL ? 0 : -1;
+	if (b->out == NULL)
+		return -1;
+	/* Each file's name, size and digest leave memory too. */
+	b->list = bundle_list_new(path);
+	if (b->list == NULL) {
+		bundle_out_free(b->out);
+		b->out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- finishing ---- */
 
-/* Windows on the spool while the archive is written. */
-struct spool_win {
-	int	 fd;
-	char	*buf[OUT_WINDOWS];
-	long long off[OUT_WINDOWS];
-	size_t	 len[OUT_WINDOWS];
-	unsigned long used[OUT_WINDOWS];	/* last use; 0 never */
-	unsigned long clock;
-	char	*chunk;			/* for larger files */
-};
-
 /*
- * The bytes of a streamed file of at most OUT_WINDOW / 2 bytes, from a
- * window that holds them or else from one read now, at a multiple of
- * OUT_WINDOW / 2 (its neighbours in name order are near in the spool,
- * before or after it). NULL (logged).
+ * len bytes (at most BUNDLE_WINDOW / 2) at off, from a window that holds
+ * them or else from one read now, at a multiple of BUNDLE_WINDOW / 2 (the
+ * pieces wanted next are near, before or after). NULL (logged).
  */
-static const char *
-win_get(struct spool_win *w, const struct bundle_file *f)
+const char *
+bundle_win_get(struct spool_win *w, long long off, size_t len,
+    const char *name)
 {
-	long long start, end = f->off + (long long)f->len;
+	long long start, end = off + (long long)len;
 	size_t i, v = 0;
 	ssize_t n;
 
-	for (i = 0; i < OUT_WINDOWS; i++) {
-		if (w->used[i] != 0 && f->off >= w->off[i] &&
+	for (i = 0; i < BUNDLE_WINDOWS; i++) {
+		if (w->used[i] != 0 && off >= w->off[i] &&
 		    end <= w->off[i] + (long long)w->len[i]) {
 			w->used[i] = ++w->clock;
-			return w->buf[i] + (f->off - w->off[i]);
+			return w->buf[i] + (off - w->off[i]);
 		}
 		if (w->used[i] < w->used[v])
 			v = i;
 	}
-	start = f->off - f->off % (OUT_WINDOW / 2);
+	start = off - off % (BUNDLE_WINDOW / 2);
 	if (w->buf[v] == NULL)
-		w->buf[v] = xmalloc(OUT_WINDOW);
+		w->buf[v] = xmalloc(BUNDLE_WINDOW);
 	w->used[v] = 0;
-	n = spool_pread(w->fd, w->buf[v], (size_t)(end - start), OUT_WINDOW,
-	    start, f->name);
+	n = bundle_pread(w->fd, w->buf[v], (size_t)(end - start),
+	    BUNDLE_WINDOW, start, name);
 	if (n == -1)
 		return NULL;
 	w->off[v] = start;
 	w->len[v] = (size_t)n;
 	w->used[v] = ++w->clock;
-	return w->buf[v] + (f->off - start);
+	return w->buf[v] + (off - start);
+}
+
+void
+bundle_win_cleanup(struct spool_win *w)
+{
+	size_t i;
+
+	for (i = 0; i < BUNDLE_WINDOWS; i++)
+		free(w->buf[i]);
+	free(w->chunk);
+	memset(w, 0, sizeof(*w));
 }
 
 /* An archive entry's header: a regular file, mode 0644, owner 0, mtime 0. */
@@ -417,7 +422,7 @@ tar_entry(struct archive *a, struct archive_entry *e, const char *name,
 	if (tar_header(a, e, name, len) == -1)
 		return -1;
 	if (data == NULL && len > 0 && len <= OUT_WINDOW / 2 &&
-	    (data = win_get(w, f)) == NULL)
+	    (data = bundle_win_get(w, f->off, len, name)) == NULL)
 		return -1;
 	if (data != NULL || len == 0) {
 		if (len > 0 && archive_write_data(a, data, len) !=
@@ -428,7 +433,7 @@ tar_entry(struct archive *a, struct archive_entry *e, const char *name,
 	if (w->chunk == NULL)
 		w->chunk = xmalloc(OUT_WINDOW);
 	while (done < len) {
-		n = spool_pread(w->fd, w->chunk, 1, len - done < OUT_WINDOW ?
+		n = bundle_pread(w->fd, w->chunk, 1, len - done < OUT_WINDOW ?
 		    len - done : OUT_WINDOW, f->off + (long long)done, name);
 		if (n == -1)
 			return -1;
@@ -473,6 +478,8 @@ write_tar(const struct bundle *b, int spool, int fd, const char *what,
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	struct spool_win w;
+	struct bundle_iter it;
+	const struct bundle_file *f;
 	size_t i;
 	int rc = -1;
 
@@ -490,21 +497,21 @@ write_tar(const struct bundle *b, int spool, int fd, const char *what,
 	}
 	if (tar_manifest(b, a, e, &w) == -1)
 		goto out;
-	for (i = 0; i < b->nfiles; i++) {
-		const struct bundle_file *f = &b->files[i];
-
-		if (tar_entry(a, e, f->name, f->data, f->len, &w, f) == -1)
-			goto out;
-	}
+	bundle_iter_init(&it, b);
+	for (i = 0; i < b->nfiles; i++)
+		if ((f = bundle_iter_get(&it, i)) == NULL ||
+		    tar_entry(a, e, f->name, f->data, f->len, &w, f) == -1)
+			break;
+	bundle_iter_cleanup(&it);
+	if (i < b->nfiles)
+		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		log_errx("%s: %s", what, archive_error_string(a));
 		goto out;
 	}
 	rc = 0;
 out:
-	for (i = 0; i < OUT_WINDOWS; i++)
-		free(w.buf[i]);
-	free(w.chunk);
+	bundle_win_cleanup(&w);
 	archive_entry_free(e);
 	archive_write_free(a);
 	return rc;
@@ -624,7 +631,7 @@ finish(const struct bundle *b, struct bundle_out *o)
 	}
 	if (dir_manifest(b, o) == -1)
 		return -1;
-	for (i = 0; i < b->nfiles; i++)
+	for (i = 0; b->list == NULL && i < b->nfiles; i++)
 		if (b->files[i].data != NULL && put_dir(o, b->files[i].name,
 		    b->files[i].data, b->files[i].len) == -1)
 			return -1;

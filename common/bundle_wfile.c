@@ -141,9 +141,9 @@ bundle_wclose(struct bundle_wfile *w)
 		for (i = 0; i < mdlen; i++)
 			f->sha256[i] = md[i];
 		f->off = w->off;
-		bundle_entry_commit(w->b, f, w->name);
-		rc = 0;
-	} else if (o != NULL && !o->tar && w->fd != -1)
+		rc = bundle_entry_commit(w->b, f, w->name);
+	}
+	if (rc == -1 && o != NULL && !o->tar && w->fd != -1)
 		(void)unlinkat(w->dirfd, w->base, 0);	/* made, not added */
 out:
 	if (o != NULL)

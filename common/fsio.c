@@ -393,3 +393,26 @@ fsio_safe_relpath_dir(const char *path)
 	free(p);
 	return ok;
 }
+
+int
+fsio_temp_near(const char *near, const char *tag)
+{
+	char *t;
+	FILE *f;
+	int fd = -1;
+
+	if (near != NULL) {
+		t = xasprintf("%s.%s-XXXXXX", near, tag);
+		fd = mkstemp(t);
+		if (fd != -1 && unlink(t) == -1) {
+			(void)close(fd);
+			fd = -1;
+		}
+		free(t);
+	}
+	if (fd == -1 && (f = tmpfile()) != NULL) {
+		fd = dup(fileno(f));
+		(void)fclose(f);	/* the file lives on through fd */
+	}
+	return fd;
+}

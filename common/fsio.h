@@ -67,5 +67,11 @@ bool	fsio_safe_relpath(const char *path);
 bool	fsio_is_dir(const char *path);
 /* A directory entry of an archive: a safe relative path, maybe "x/". */
 bool	fsio_safe_relpath_dir(const char *path);
+/*
+ * A new temporary file, unlinked at once: "NEAR.TAG-XXXXXX" beside near
+ * when near is not NULL and that works, else in /tmp. Its descriptor, or
+ * -1 (not logged: the caller decides).
+ */
+int	fsio_temp_near(const char *near, const char *tag);
 
 #endif

@@ -25,10 +25,7 @@ fnv1a(const char *s, size_t *len)
 	return h;
 }
 
-/*
- * The slot hash: FNV-1a's low 32 bits, which index the slots as the full
- * hash did (slot order, which iampolicy.c walks, is unchanged).
- */
+/* The slot hash: FNV-1a's low 32 bits. */
 static uint32_t
 slot_hash(uint64_t h)
 {
@@ -54,11 +51,7 @@ hashmap_cleanup(struct hashmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/*
- * Twice the slots, the entries placed again in the old slot order: each
- * lands where the map of key, value and hash slots put it (slot order,
- * which iampolicy.c walks, is unchanged).
- */
+/* Twice the slots, the entries placed again in the old slot order. */
 static void
 grow(struct hashmap *m)
 {
@@ -143,9 +136,92 @@ hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 	return true;
 }
 
-const char *
-hashmap_slot_key(const struct hashmap *m, size_t i)
+uint32_t
+idxmap_hash(const char *key)
 {
-	return i < m->cap && m->slots[i] != 0 ? m->keys[m->slots[i] - 1] :
-	    NULL;
+	size_t len;
+
+	return slot_hash(fnv1a(key, &len));
+}
+
+void
+idxmap_cleanup(struct idxmap *m)
+{
+	if (m != NULL) {
+		free(m->slots);
+		memset(m, 0, sizeof(*m));
+	}
+}
+
+/*
+ * The first slot to look in for hash h: h scaled to cap (any size, not
+ * only a power of two, so that the map grows by half, not double). Its
+ * high bits choose: FNV-1a's low 32 bits mix the last bytes of a key into
+ * the low bits only, so h is first multiplied by 2^32 / phi (Fibonacci
+ * hashing), which carries every bit up.
+ */
+static size_t
+idx_home(uint32_t h, size_t cap)
+{
+	return (size_t)(((uint64_t)(uint32_t)(h * 2654435769U) * cap) >> 32);
+}
+
+int
+idxmap_find(const struct idxmap *m, const char *key, uint32_t h,
+    idxmap_eq_fn eq, void *arg, size_t *i)
+{
+	size_t j;
+	uint64_t e;
+	int r;
+
+	if (m->cap == 0)
+		return 0;
+	for (j = idx_home(h, m->cap); (e = m->slots[j]) != 0;
+	    j = j + 1 < m->cap ? j + 1 : 0) {
+		if ((uint32_t)(e >> 32) != h)
+			continue;
+		if ((r = eq(arg, (size_t)(uint32_t)e - 1, key)) == -1)
+			return -1;
+		if (r == 1) {
+			*i = (size_t)(uint32_t)e - 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Put entry e in the first empty slot from its hash's. */
+static void
+idx_place(uint64_t *slots, size_t cap, uint64_t e)
+{
+	size_t j = idx_home((uint32_t)(e >> 32), cap);
+
+	while (slots[j] != 0)
+		j = j + 1 < cap ? j + 1 : 0;
+	slots[j] = e;
+}
+
+void
+idxmap_add(struct idxmap *m, uint32_t h, size_t i)
+{
+	size_t k, cap;
+	uint64_t *slots;
+
+	if (i >= UINT32_MAX - 1) {
+		fputs("f2o: idxmap: too many keys\n", stderr);
+		abort();
+	}
+	if ((m->len + 1) * 4 > m->cap * 3) {
+		/* Half as many again; each entry's hash is in its slot. */
+		cap = m->cap == 0 ? 64 : m->cap + m->cap / 2;
+		slots = xcalloc(cap, sizeof(*slots));
+		for (k = 0; k < m->cap; k++)
+			if (m->slots[k] != 0)
+				idx_place(slots, cap, m->slots[k]);
+		free(m->slots);
+		m->slots = slots;
+		m->cap = cap;
+	}
+	idx_place(m->slots, m->cap, (uint64_t)h << 32 | (uint64_t)(i + 1));
+	m->len++;
 }

@@ -38,7 +38,30 @@ void	hashmap_put(struct hashmap *, const char *key, size_t val);
 char	*hashmap_intern(struct hashmap *, const char *key, size_t val);
 /* True and *val set when key is present. */
 bool	hashmap_get(const struct hashmap *, const char *key, size_t *val);
-/* The key in slot i (< cap), or NULL: the keys in slot order. */
-const char *hashmap_slot_key(const struct hashmap *, size_t i);
+
+/*
+ * Index map: string -> index (< UINT32_MAX - 1) where the caller keeps
+ * the strings (in memory or in a file): each slot holds only the key's
+ * 32-bit hash and its index, 8 bytes, half to three quarters full. A
+ * probe asks the caller whether index i's key is key (eq) only when the
+ * hashes agree. For millions of keys whose text is already held elsewhere
+ * (a bundle's files, a plan's step ids).
+ */
+/* Zeroed: empty. */
+struct idxmap {
+	uint64_t *slots;	/* 0: empty, else hash << 32 | (index + 1) */
+	size_t	  cap;		/* slots, grown by half when 3/4 full */
+	size_t	  len;
+};
+/* 1 when index i's key is key, 0 when not, -1 (logged) if unknown. */
+typedef int (*idxmap_eq_fn)(void *arg, size_t i, const char *key);
+
+uint32_t idxmap_hash(const char *key);
+void	idxmap_cleanup(struct idxmap *);	/* NULL-safe */
+/* 1 and *i set when key (hash h) is present, 0 when not, -1 (eq's). */
+int	idxmap_find(const struct idxmap *, const char *key, uint32_t h,
+	    idxmap_eq_fn eq, void *arg, size_t *i);
+/* Add index i for a key of hash h known to be absent. */
+void	idxmap_add(struct idxmap *, uint32_t h, size_t i);
 
 #endif

@@ -2,6 +2,7 @@
  * plan.json: the ordered steps of a bundle, built by f2o-translate and
  * read back and checked by f2o-exec. See plan.h and BUNDLE.md.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,34 @@ plan_strdup(struct plan *p, const char *s)
 	    strlen(s));
 }
 
+/* Whether step i's id is id (idxmap_eq_fn): held, or in the spill file. */
+static int
+step_id_is(void *arg, size_t i, const char *id)
+{
+	const struct plan *p = arg;
+
+	if (p->spill == NULL)
+		return strcmp(p->steps[i].id, id) == 0;
+	if (i + 1 == p->nsteps && !p->closed)
+		return strcmp(p->steps[0].id, id) == 0;
+	return plan_spill_id_is(p->spill, i, id);
+}
+
+/* The index of step id (hash h): true and *i set when there is one. */
+static bool
+id_index(const struct plan *p, const char *id, uint32_t h, size_t *i)
+{
+	return idxmap_find(&p->ids, id, h, step_id_is, (void *)(uintptr_t)p,
+	    i) == 1;
+}
+
 /* A step id: the plan's own copy when the step exists (and is held). */
 static char *
 plan_id_ref(struct plan *p, const char *id)
 {
 	size_t i;
 
-	if (p->spill == NULL && hashmap_get(&p->ids, id, &i))
+	if (p->spill == NULL && id_index(p, id, idxmap_hash(id), &i))
 		return p->steps[i].id;
 	return plan_strdup(p, id);
 }
@@ -41,7 +63,6 @@ plan_new(void)
 {
 	struct plan *p = xcalloc(1, sizeof(struct plan));
 
-	hashmap_init(&p->ids);
 	hashmap_init(&p->atoms);
 	return p;
 }
@@ -69,7 +90,7 @@ plan_free(struct plan *p)
 	    i++)
 		step_cleanup(&p->steps[i]);
 	free(p->steps);
-	hashmap_cleanup(&p->ids);
+	idxmap_cleanup(&p->ids);
 	hashmap_cleanup(&p->atoms);
 	xarena_free(&p->strings);
 	xarena_free(&p->last);
@@ -101,7 +122,7 @@ plan_find(const struct plan *p, const char *id)
 {
 	size_t i;
 
-	if (!hashmap_get(&p->ids, id, &i))
+	if (!id_index(p, id, idxmap_hash(id), &i))
 		return NULL;
 	if (p->spill == NULL)
 		return &p->steps[i];
@@ -119,7 +140,7 @@ plan_close(struct plan *p)
 		memset(&p->steps[0], 0, sizeof(p->steps[0]));
 	}
 	xarena_free(&p->last);
-	hashmap_cleanup(&p->ids);
+	idxmap_cleanup(&p->ids);
 	p->closed = true;
 }
 
@@ -128,7 +149,7 @@ plan_has(const struct plan *p, const char *id)
 {
 	size_t i;
 
-	return hashmap_get(&p->ids, id, &i);
+	return id_index(p, id, idxmap_hash(id), &i);
 }
 
 struct plan_step *
@@ -139,6 +160,8 @@ plan_add(struct plan *p, const char *id, const char *phase,
 	struct plan_step *s, prev;
 	struct xarena prev_text;
 	bool spilled = false;
+	uint32_t h;
+	size_t i;
 
 	if (!plan_id_valid(id)) {
 		log_errx("plan: invalid step id \"%s\"", id);
@@ -148,7 +171,8 @@ plan_add(struct plan *p, const char *id, const char *phase,
 		log_errx("plan: step \"%s\" added to a closed plan", id);
 		return NULL;
 	}
-	if (plan_has(p, id)) {
+	h = idxmap_hash(id);
+	if (id_index(p, id, h, &i)) {
 		log_errx("plan: step id \"%s\" used twice", id);
 		return NULL;
 	}
@@ -171,8 +195,9 @@ plan_add(struct plan *p, const char *id, const char *phase,
 	}
 	s = &p->steps[p->spill != NULL ? 0 : p->nsteps];
 	memset(s, 0, sizeof(*s));
-	/* Kept once, by the maps (a few phases and actions, many steps). */
-	s->id = hashmap_intern(&p->ids, id, p->nsteps);
+	/* The id with the step's strings; phases and actions kept once. */
+	s->id = plan_strdup(p, id);
+	idxmap_add(&p->ids, h, p->nsteps);
 	s->phase = hashmap_intern(&p->atoms, phase, 0);
 	s->action = hashmap_intern(&p->atoms, action, 0);
 	p->nsteps++;

@@ -41,7 +41,7 @@ struct plan_output {
 struct plan;
 
 /*
- * id, phase, action: kept by the plan's maps; the other strings by its
+ * phase, action: kept by the plan's map of them; the other strings by its
  * arena (never freed one by one).
  */
 struct plan_step {
@@ -67,7 +67,8 @@ struct plan {
 	struct plan_step *steps;	/* spilled: only the last */
 	size_t	 nsteps;
 	size_t	 cap;
-	struct hashmap ids;	/* id -> index of the step */
+	struct idxmap ids;	/* id -> index of the step (the ids: in
+				   the steps, or the spill file) */
 	struct hashmap atoms;	/* the phases and actions of the steps */
 	struct xarena strings;	/* the steps' other strings */
 	struct plan_spill *spill;	/* plan_spill(), or NULL */
@@ -113,6 +114,8 @@ void		 plan_spill(struct plan *, const char *near);
 void		 plan_close(struct plan *);
 /* plan.c's: append step s to the spill file; free. */
 void		 plan_spill_put(struct plan_spill *, const struct plan_step *);
+/* plan.c's: whether spilled step i's id is id (idxmap_eq_fn). */
+int		 plan_spill_id_is(struct plan_spill *, size_t i, const char *id);
 void		 plan_spill_free(struct plan_spill *);	/* NULL-safe */
 void		 plan_reader_init(struct plan_reader *, const struct plan *);
 /* Step i (< nsteps), or NULL (logged) when it cannot be read back. */

@@ -24,9 +24,7 @@ struct plan_spill {
 	long long flushed;	/* bytes written to it */
 	char	*pend;		/* bytes not written yet, after those */
 	size_t	 npend;
-	long long *off;		/* start of step i's record */
-	size_t	 noff;
-	size_t	 cap;
+	struct xoffs off;	/* start of step i's record */
 	bool	 failed;	/* a write failed (logged): reads fail */
 };
 
@@ -39,30 +37,6 @@ struct plan_spill {
 #define REC_REQUEST	1
 #define REC_UNDOES	2
 
-/* An unlinked file named after near (beside it), or else in /tmp. */
-static int
-spill_file(const char *near)
-{
-	char *t;
-	FILE *f;
-	int fd = -1;
-
-	if (near != NULL) {
-		t = xasprintf("%s.plan-XXXXXX", near);
-		fd = mkstemp(t);
-		if (fd != -1 && unlink(t) == -1) {
-			(void)close(fd);
-			fd = -1;
-		}
-		free(t);
-	}
-	if (fd == -1 && (f = tmpfile()) != NULL) {
-		fd = dup(fileno(f));
-		(void)fclose(f);	/* the file lives on through fd */
-	}
-	return fd;
-}
-
 void
 plan_spill(struct plan *p, const char *near)
 {
@@ -71,7 +45,7 @@ plan_spill(struct plan *p, const char *near)
 
 	if (p->spill != NULL || p->nsteps > 0)
 		return;
-	if ((fd = spill_file(near)) == -1)
+	if ((fd = fsio_temp_near(near, "plan")) == -1)
 		return;		/* stays in memory */
 	sp = xcalloc(1, sizeof(*sp));
 	sp->fd = fd;
@@ -86,7 +60,7 @@ plan_spill_free(struct plan_spill *sp)
 		return;
 	(void)close(sp->fd);
 	free(sp->pend);
-	free(sp->off);
+	xoffs_free(&sp->off);
 	free(sp);
 }
 
@@ -139,13 +113,19 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 	for (j = 0; j < s->noutputs; j++)
 		need += strlen(s->outputs[j].name) +
 		    strlen(s->outputs[j].path) + 2;
-	if (sp->noff == sp->cap) {
-		sp->cap = sp->cap == 0 ? 1024 : sp->cap * 2;
-		sp->off = xreallocarray(sp->off, sp->cap, sizeof(*sp->off));
-	}
 	if (sp->npend + need > SPILL_PENDING)
 		(void)spill_flush(sp);
-	sp->off[sp->noff++] = sp->flushed + (long long)sp->npend;
+	/*
+	 * A record is shorter than its line of plan.json, which is at most
+	 * PLAN_MAX_TEXT (4 GiB): past that, the plan cannot be written.
+	 */
+	if (xoffs_push(&sp->off, sp->flushed + (long long)sp->npend) == -1) {
+		if (!sp->failed)
+			log_errx("plan: more than %lu bytes",
+			    (unsigned long)PLAN_MAX_TEXT);
+		sp->failed = true;
+		return;
+	}
 	/* A record larger than the pending buffer is written alone. */
 	buf = need > SPILL_PENDING ? xmalloc(need) : sp->pend + sp->npend;
 	put_u32(buf, &len, s->nafter);
@@ -176,6 +156,61 @@ plan_spill_put(struct plan_spill *sp, const struct plan_step *s)
 		sp->npend += len;
 }
 
+/*
+ * Where record i starts, and its length; -1 (logged) when the file could
+ * not be written.
+ */
+static long long
+span(const struct plan_spill *sp, size_t i, size_t *len)
+{
+	long long start;
+
+	*len = 0;
+	if (sp->failed || i >= sp->off.n) {
+		log_errx("plan: its spill file could not be written");
+		return -1;
+	}
+	start = XOFFS_AT(&sp->off, i);
+
+	*len = (size_t)((i + 1 < sp->off.n ? XOFFS_AT(&sp->off, i + 1) :
+	    sp->flushed + (long long)sp->npend) - start);
+	return start;
+}
+
+int
+plan_spill_id_is(struct plan_spill *sp, size_t i, const char *id)
+{
+	char buf[REC_HEAD + PLAN_ID_MAX + 2];
+	size_t len;
+	long long start = span(sp, i, &len);
+	size_t n = strlen(id) + 1, want = REC_HEAD + n, got = 0;
+	const char *rec;
+	ssize_t k;
+
+	if (start == -1)
+		return -1;
+	if (n > PLAN_ID_MAX + 1 || len < want)
+		return 0;
+	if (start >= sp->flushed)
+		rec = sp->pend + (start - sp->flushed);
+	else {
+		/* Its first bytes only: the head, then the id. */
+		while (got < want) {
+			k = pread(sp->fd, buf + got, want - got,
+			    (off_t)(start + (long long)got));
+			if (k == -1 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				log_err("read plan spill");
+				return -1;
+			}
+			got += (size_t)k;
+		}
+		rec = buf;
+	}
+	return memcmp(rec + REC_HEAD, id, n) == 0;
+}
+
 void
 plan_reader_init(struct plan_reader *r, const struct plan *p)
 {
@@ -199,16 +234,13 @@ static const char *
 record(struct plan_reader *r, size_t i, size_t *len)
 {
 	struct plan_spill *sp = r->p->spill;
-	long long start = sp->off[i], end = i + 1 < sp->noff ? sp->off[i + 1] :
-	    sp->flushed + (long long)sp->npend;
-	size_t n = (size_t)(end - start), got = 0;
+	size_t n, got = 0;
+	long long start = span(sp, i, &n), end = start + (long long)n;
 	ssize_t k;
 
 	*len = n;
-	if (sp->failed) {
-		log_errx("plan: its spill file could not be written");
+	if (start == -1)
 		return NULL;
-	}
 	if (start >= sp->flushed)
 		return sp->pend + (start - sp->flushed);
 	if (end > sp->flushed && spill_flush(sp) == -1)

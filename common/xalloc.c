@@ -173,3 +173,30 @@ xarena_free(struct xarena *a)
 	a->blocks = NULL;
 	a->room = 0;
 }
+
+int
+xoffs_push(struct xoffs *o, long long v)
+{
+	if (v < 0 || v > (long long)UINT32_MAX)
+		return -1;
+	if (o->n % XOFFS_CHUNK == 0) {
+		o->chunk = xreallocarray(o->chunk, o->n / XOFFS_CHUNK + 1,
+		    sizeof(*o->chunk));
+		o->chunk[o->n / XOFFS_CHUNK] = xreallocarray(NULL, XOFFS_CHUNK,
+		    sizeof(**o->chunk));
+	}
+	o->chunk[o->n / XOFFS_CHUNK][o->n % XOFFS_CHUNK] = (uint32_t)v;
+	o->n++;
+	return 0;
+}
+
+void
+xoffs_free(struct xoffs *o)
+{
+	size_t i;
+
+	for (i = 0; i * XOFFS_CHUNK < o->n; i++)
+		free(o->chunk[i]);
+	free(o->chunk);
+	memset(o, 0, sizeof(*o));
+}

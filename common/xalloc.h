@@ -2,6 +2,7 @@
 #define F2O_XALLOC_H
 /* Allocation that aborts on exhaustion (as rpki-client and jq do). */
 #include <stddef.h>
+#include <stdint.h>
 
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
@@ -28,6 +29,21 @@ struct xarena {
 char	*xarena_strndup(struct xarena *, const char *s, size_t len);
 void	 xarena_free(struct xarena *);
 char	*xstrndup(const char *, size_t);
+/*
+ * A growing list of offsets below 4 GiB (in a spill file of records), 4
+ * bytes each in chunks of XOFFS_CHUNK: none copied as it grows, no room
+ * wasted but in the last chunk. A zeroed struct is empty.
+ */
+#define XOFFS_CHUNK	65536
+struct xoffs {
+	uint32_t **chunk;
+	size_t	 n;
+};
+/* Append v: 0, or -1 when v is 4 GiB or more (not logged). */
+int	 xoffs_push(struct xoffs *, long long v);
+#define	 XOFFS_AT(o, i)	\
+	((long long)(o)->chunk[(i) / XOFFS_CHUNK][(i) % XOFFS_CHUNK])
+void	 xoffs_free(struct xoffs *);
 /* printf into a new string; free with free(). */
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

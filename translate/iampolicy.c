@@ -122,12 +122,18 @@ struct iam_pending {
  */
 struct iampolicy {
 	/*
-	 * "ACTION Lresource" (as written) or "ACTION Tsvc:rest" (an ARN of
-	 * this account, "arn:PART:svc:REGION:ACCOUNT:rest", completed once
-	 * the account is known); the set of each action is sorted at the end.
+	 * The set: pairs of an IAM action and a resource, "Lresource" (as
+	 * written) or "Tsvc:rest" (an ARN of this account,
+	 * "arn:PART:svc:REGION:ACCOUNT:rest", completed once the account is
+	 * known), each kept once and numbered (a service's ARN is named by
+	 * several actions); the set of each action is sorted at the end.
 	 */
-	struct hashmap seen;
-	char	*key;		/* room to make a key of seen in */
+	struct hashmap acts;	/* IAM action -> its number */
+	struct hashmap res;	/* resource -> its number */
+	uint64_t *pairs;	/* action number << 32 | resource number */
+	size_t	 npairs;
+	struct idxmap pairset;	/* pairs, found */
+	char	*key;		/* room to make a resource in */
 	size_t	 keycap;
 	cJSON	*conds;		/* IAM action -> Condition */
 	size_t	 next;		/* first plan step not taken in yet */
@@ -153,18 +159,44 @@ row_find(const char *op)
 	return NULL;
 }
 
+/* The number of key in m, numbered in the order added. */
+static uint64_t
+number(struct hashmap *m, const char *key)
+{
+	size_t v;
+
+	if (!hashmap_get(m, key, &v)) {
+		v = m->len;
+		hashmap_put(m, key, v);
+	}
+	return v;
+}
+
+/* Whether pair i is the pair at key (idxmap_eq_fn). */
+static int
+pair_is(void *arg, size_t i, const char *key)
+{
+	const struct iampolicy *ip = arg;
+	uint64_t k;
+
+	memcpy(&k, key, sizeof(k));
+	return ip->pairs[i] == k;
+}
+
 /*
- * Note "IAM KIND" followed by the n pieces (a NULL one reads "(null)", as
- * printf wrote it) in the set; the key is made in a buffer kept for the
- * next one, not printed anew.
+ * Note iam with "KIND" followed by the n pieces (a NULL one reads
+ * "(null)", as printf wrote it) in the set; the resource is made in a
+ * buffer kept for the next one, not printed anew.
  */
 static void
 pol_key(struct pol *p, const char *iam, char kind, const char *const *piece,
     size_t n)
 {
 	struct iampolicy *ip = p->ip;
-	size_t i, len = strlen(iam) + 3, at;
+	size_t i, len = 2, at = 0;
 	const char *s;
+	uint64_t pair;
+	uint32_t h;
 
 	for (i = 0; i < n; i++)
 		len += strlen(piece[i] != NULL ? piece[i] : "(null)");
@@ -173,9 +205,6 @@ pol_key(struct pol *p, const char *iam, char kind, const char *const *piece,
 		free(ip->key);
 		ip->key = xmalloc(ip->keycap);
 	}
-	at = strlen(iam);
-	memcpy(ip->key, iam, at);
-	ip->key[at++] = ' ';
 	ip->key[at++] = kind;
 	for (i = 0; i < n; i++) {
 		s = piece[i] != NULL ? piece[i] : "(null)";
@@ -183,7 +212,14 @@ pol_key(struct pol *p, const char *iam, char kind, const char *const *piece,
 		at += strlen(s);
 	}
 	ip->key[at] = '\0';
-	hashmap_put(&ip->seen, ip->key, 0);
+	pair = number(&ip->acts, iam) << 32 | number(&ip->res, ip->key);
+	h = (uint32_t)((pair * 0x9E3779B97F4A7C15ULL) >> 32);
+	if (idxmap_find(&ip->pairset, (const char *)&pair, h, pair_is, ip,
+	    &i) == 1)
+		return;
+	ip->pairs = xgrow(ip->pairs, ip->npairs, sizeof(*ip->pairs));
+	ip->pairs[ip->npairs] = pair;
+	idxmap_add(&ip->pairset, h, ip->npairs++);
 }
 
 /* Add res to iam's set, as written. */
@@ -439,7 +475,8 @@ iampolicy_new(void)
 {
 	struct iampolicy *ip = xcalloc(1, sizeof(*ip));
 
-	hashmap_init(&ip->seen);
+	hashmap_init(&ip->acts);
+	hashmap_init(&ip->res);
 	ip->conds = cJSON_CreateObject();
 	return ip;
 }
@@ -461,7 +498,10 @@ iampolicy_free(struct iampolicy *ip)
 		return;
 	while (ip->npend > 0)
 		pend_drop(ip, ip->npend - 1);
-	hashmap_cleanup(&ip->seen);
+	hashmap_cleanup(&ip->acts);
+	hashmap_cleanup(&ip->res);
+	free(ip->pairs);
+	idxmap_cleanup(&ip->pairset);
 	free(ip->key);
 	cJSON_Delete(ip->conds);
 	plan_reader_cleanup(&ip->rd);
@@ -582,23 +622,42 @@ sid_of(const char *iam)
 	return s;
 }
 
-struct iam_res {
-	char	*act;		/* IAM action */
-	char	*res;		/* resource, complete */
-};
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int
-cmp_res(const void *a, const void *b)
+cmp_str(const void *a, const void *b)
 {
-	const struct iam_res *x = a, *y = b;
-	int c = strcmp(x->act, y->act);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	return c != 0 ? c : strcmp(x->res, y->res);
+/* A resource of the set ("Lres" or "Tsvc:rest"), complete. */
+static char *
+key_res(const char *key, const char *part, const char *region,
+    const char *account)
+{
+	const char *colon;
+
+	if (key[0] != 'T')
+		return xstrdup(key + 1);
+	colon = strchr(key + 1, ':');
+	/* IAM is global: its ARNs name no region */
+	return xasprintf("arn:%s:%.*s:%s:%s:%s", part,
+	    (int)(colon - (key + 1)), key + 1,
+	    strncmp(key + 1, "iam:", 4) == 0 ? "" : region, account,
+	    colon + 1);
 }
 
 /*
  * The statements: one per action in name order, its resources complete,
- * sorted and unique ("*" alone when the set holds "*").
+ * sorted and unique ("*" alone when the set holds "*"). Only one action's
+ * resources are made at a time (one can name every service twice). The
+ * set is spent: its pairs sorted by the rank of their action.
  */
 static int
 pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
@@ -607,72 +666,76 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
 	cJSON *doc = cJSON_CreateObject(), *st = NULL, *arr = NULL, *c;
 	struct json_stream js;
 	const char *part = x->ex != NULL && x->ex->partition != NULL ?
-	    x->ex->partition : "aws", *region = opt_str(x->opt, "region");
-	struct iam_res *v = xreallocarray(NULL, ip->seen.len + 1, sizeof(*v));
-	size_t i, j, n = 0;
-	const char *key, *sp, *colon;
-	char *sid;
+	    x->ex->partition : "aws", *region = opt_str(x->opt, "region"),
+	    *act;
+	char **acts = xreallocarray(NULL, ip->acts.len + 1, sizeof(*acts));
+	uint64_t *rank = xreallocarray(NULL, ip->acts.len + 1, sizeof(*rank));
+	char **res, *sid;
+	size_t i, j, k, n = ip->npairs;
+	bool any;
 	int rc;
 
-	for (i = 0; i < ip->seen.cap; i++) {
-		if ((key = hashmap_slot_key(&ip->seen, i)) == NULL)
-			continue;
-		sp = strchr(key, ' ');
-		v[n].act = xstrndup(key, (size_t)(sp - key));
-		if (sp[1] == 'T') {
-			colon = strchr(sp + 2, ':');
-			/* IAM is global: its ARNs name no region */
-			v[n].res = xasprintf("arn:%s:%.*s:%s:%s:%s", part,
-			    (int)(colon - (sp + 2)), sp + 2,
-			    strncmp(sp + 2, "iam:", 4) == 0 ? "" : region,
-			    account, colon + 1);
-		} else
-			v[n].res = xstrdup(sp + 2);
-		n++;
-	}
-	qsort(v, n, sizeof(*v), cmp_res);
+	/* The actions by name: each one's rank. */
+	memcpy(acts, ip->acts.keys, ip->acts.len * sizeof(*acts));
+	qsort(acts, ip->acts.len, sizeof(*acts), cmp_str);
+	for (i = 0; i < ip->acts.len; i++)
+		if (hashmap_get(&ip->acts, acts[i], &k))
+			rank[k] = i;
+	idxmap_cleanup(&ip->pairset);
+	for (i = 0; i < n; i++)
+		ip->pairs[i] = rank[ip->pairs[i] >> 32] << 32 |
+		    (ip->pairs[i] & UINT32_MAX);
+	qsort(ip->pairs, n, sizeof(*ip->pairs), cmp_u64);
 	json_add_str(doc, "Version", "2012-10-17");
-	/* A statement at a time: one can name every service twice. */
+	/* A statement at a time. */
 	(void)cJSON_AddArrayToObject(doc, "Statement");
 	rc = json_stream_open(&js, sb, doc, "Statement");
 	for (i = 0; rc == 0 && i < n; i = j) {
-		bool any = false;
-
-		for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0; j++)
-			if (strcmp(v[j].res, "*") == 0)
+		for (j = i + 1; j < n && ip->pairs[j] >> 32 ==
+		    ip->pairs[i] >> 32; j++)
+			;
+		act = acts[ip->pairs[i] >> 32];
+		res = xreallocarray(NULL, j - i, sizeof(*res));
+		any = false;
+		for (k = 0; k < j - i; k++) {
+			res[k] = key_res(ip->res.keys[ip->pairs[i + k] &
+			    UINT32_MAX], part, region, account);
+			if (strcmp(res[k], "*") == 0)
 				any = true;
+		}
+		qsort(res, j - i, sizeof(*res), cmp_str);
 		st = cJSON_CreateObject();
-		sid = sid_of(v[i].act);
+		sid = sid_of(act);
 		json_add_str(st, "Sid", sid);
 		free(sid);
 		json_add_str(st, "Effect", "Allow");
-		json_add_str(st, "Action", v[i].act);
+		json_add_str(st, "Action", act);
 		if (any)
 			json_add_str(st, "Resource", "*");
 		else {
+			/* References: res outlives the statement. */
 			arr = cJSON_AddArrayToObject(st, "Resource");
-			for (j = i; j < n && strcmp(v[j].act, v[i].act) == 0;
-			    j++)
-				if (j == i || strcmp(v[j].res,
-				    v[j - 1].res) != 0)
+			for (k = 0; k < j - i; k++)
+				if (k == 0 || strcmp(res[k], res[k - 1]) != 0)
 					cJSON_AddItemToArray(arr,
-					    cJSON_CreateString(v[j].res));
+					    cJSON_CreateStringReference(res[k]));
 		}
-		c = cJSON_GetObjectItemCaseSensitive(ip->conds, v[i].act);
+		c = cJSON_GetObjectItemCaseSensitive(ip->conds, act);
 		if (c != NULL)
 			cJSON_AddItemToObject(st, "Condition",
 			    cJSON_Duplicate(c, 1));
 		json_stream_item(&js, st);
 		cJSON_Delete(st);
+		for (k = 0; k < j - i; k++)
+			free(res[k]);
+		free(res);
 		strbuf_spill(sb, IAM_SPILL);
 	}
 	if (rc == 0)
 		json_stream_close(&js);
-	for (i = 0; i < n; i++) {
-		free(v[i].act);
-		free(v[i].res);
-	}
-	free(v);
+	ip->npairs = 0;		/* spent */
+	free(acts);
+	free(rank);
 	cJSON_Delete(doc);
 	return rc;
 }

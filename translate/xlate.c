@@ -392,7 +392,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	/* Made again for the manifest: out of memory meanwhile. */
 	cJSON_Delete(in);
 	in = NULL;
-	free(pc);
+	free(pc);	/* the inputs' canonical text: MBs for a large export */
 	free(ic);
 	free(both);
 	pc = ic = both = NULL;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Memory bound of f2o-translate: a generated export of 2,000 services
 # (tests/bench/gen_export.py, 4.8 MB, 64,000 steps) is translated to a .tar
-# and to a directory under `ulimit -v` LIMIT_MIB (112). Measured (issue 17):
+# and to a directory under `ulimit -v` LIMIT_MIB (100). Measured (issue 17):
 # with the bundle streamed, the run needed 175-190 MiB of address space
 # (124-132 MiB peak RSS); with the IAM policy, the PLAN.md security-group
 # section and the manifest's peak no longer held whole, 156-160 MiB (106 MiB
@@ -10,21 +10,21 @@
 # MiB RSS); with the plan spilled to a temporary file a step at a time,
 # the task definitions slimmed once translated and the bundle's file list
 # in raw digests with the manifest never whole, 108 MiB (63 MiB RSS); with
-# the maps' slots 4 bytes, 104 MiB (56 MiB RSS); with the services' JSON
-# trees read again from their files when a stage needs them instead of
-# held, 93-96 MiB (the build before needs 105-110); before streaming it
-# needed 225-250 MiB (197 MiB RSS). So the limit
-# leaves 19% for noise (libraries, malloc) and still stops the plan held
-# whole again (the build before it fails under 128). What remains is the
-# export model (services), the id maps and the bundle's file list
-# (massif). A control run under 64 MiB must fail, so the limit is known to
-# bite.
+# the maps' slots 4 bytes, 104 MiB (56 MiB RSS); with the streamed
+# bundle's file list in a temporary file (8-byte slots to find a name),
+# the plan's ids in 8-byte slots (their text in the steps or the spill)
+# and the IAM policy's set in numbered pairs, 84 MiB (43 MiB RSS);
+# before streaming it needed 225-250 MiB (197 MiB RSS). So the limit
+# leaves 19% for noise (libraries, malloc) and still stops the file list
+# or the ids held in memory again (the build before it needs 105). What
+# remains is mostly the export model (services) (massif). A control run
+# under 64 MiB must fail, so the limit is known to bite.
 # Ends with "N passed, N failed". Usage: sh tests/exec/translate_memory_test.sh
 # (repo root). Environment: BUILD (default build).
 BUILD=${BUILD:-build}
 T=$BUILD/f2o-translate
 N=2000
-LIMIT_MIB=112
+LIMIT_MIB=100
 TMPFS_MIB=1024
 pass=0
 fail=0

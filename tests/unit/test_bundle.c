@@ -85,18 +85,42 @@ test_bundle_roundtrip_dir_and_archives(void **state)
  * The files of sample() plus a '"' in a name and a file written in parts,
  * streamed to path (or in memory when path is NULL), then sealed.
  */
+#define SAMPLE_MANY	3000
+
 static struct bundle *
 sample_streamed(const char *path)
 {
 	struct bundle *b = bundle_new();
 	struct bundle_wfile *w;
 	cJSON *meta = cJSON_CreateObject(), *j;
+	char name[64], text[32];
+	size_t i, k;
 
 	if (path != NULL)
 		assert_int_equal(bundle_stream(b, path, false), 0);
 	assert_int_equal(bundle_add(b, "requests/td/web.json", "{\"a\":1}\n",
 	    8), 0);
 	assert_int_equal(bundle_add(b, "requests/a\"q/x.json", "[]\n", 3), 0);
+	/*
+	 * Many more, not in name order: a streamed bundle's list goes to
+	 * its file in pieces; each name is found whether written there or
+	 * not yet, a second add is refused either way.
+	 */
+	for (i = 0; i < SAMPLE_MANY; i++) {
+		k = (i * 7919) % SAMPLE_MANY;
+		(void)snprintf(name, sizeof(name), "requests/many/f%04zu.json",
+		    k);
+		(void)snprintf(text, sizeof(text), "{\"k\":%zu}\n", k);
+		assert_int_equal(bundle_add(b, name, text, strlen(text)), 0);
+	}
+	for (i = 0; i < SAMPLE_MANY; i += SAMPLE_MANY / 10 - 1) {
+		(void)snprintf(name, sizeof(name), "requests/many/f%04zu.json",
+		    i);
+		(void)snprintf(text, sizeof(text), "{\"k\":%zu}\n", i);
+		assert_int_equal(bundle_add(b, name, "x", 1), -1);
+		expect_file(b, name, text);
+	}
+	assert_null(bundle_find(b, "requests/many/f9999.json"));
 	w = bundle_wopen(b, "plan.json");
 	assert_non_null(w);
 	if (path != NULL)	/* one at a time into a stream */
@@ -137,9 +161,9 @@ test_bundle_streamed_same_bytes(void **state)
 		expect_file(r, "plan.json", "{}\n");
 		bundle_free(r);
 		if (i > 0) {	/* archives: byte for byte */
-			assert_int_equal(fsio_read_bounded(&x, &xl, p, 1 << 20),
+			assert_int_equal(fsio_read_bounded(&x, &xl, p, 16 << 20),
 			    0);
-			assert_int_equal(fsio_read_bounded(&y, &yl, q, 1 << 20),
+			assert_int_equal(fsio_read_bounded(&y, &yl, q, 16 << 20),
 			    0);
 			assert_int_equal(xl, yl);
 			assert_memory_equal(x, y, xl);

@@ -83,6 +83,50 @@ test_hashmap_long_keys(void **state)
 	free(big);
 }
 
+/* idxmap: the keys are the caller's; eq is asked only on equal hashes. */
+static char idx_keys[5000][16];
+static size_t idx_asked;
+
+static int
+idx_eq(void *arg, size_t i, const char *key)
+{
+	(void)arg;
+	idx_asked++;
+	return strcmp(idx_keys[i], key) == 0;
+}
+
+static void
+test_idxmap(void **state)
+{
+	struct idxmap m;
+	size_t i, v;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(idxmap_find(&m, "a", idxmap_hash("a"), idx_eq, NULL,
+	    &v), 0);
+	for (i = 0; i < 5000; i++) {
+		(void)snprintf(idx_keys[i], sizeof(idx_keys[i]), "k/%zu", i);
+		assert_int_equal(idxmap_find(&m, idx_keys[i],
+		    idxmap_hash(idx_keys[i]), idx_eq, NULL, &v), 0);
+		idxmap_add(&m, idxmap_hash(idx_keys[i]), i);
+	}
+	assert_int_equal(m.len, 5000);
+	assert_true(m.cap * 3 >= m.len * 4);
+	idx_asked = 0;
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(idxmap_find(&m, idx_keys[i],
+		    idxmap_hash(idx_keys[i]), idx_eq, NULL, &v), 1);
+		assert_int_equal(v, i);
+	}
+	assert_true(idx_asked < 5100);	/* about once a key */
+	/* The same hash, another key: asked, not found. */
+	assert_int_equal(idxmap_find(&m, "other", idxmap_hash(idx_keys[7]),
+	    idx_eq, NULL, &v), 0);
+	idxmap_cleanup(&m);
+	idxmap_cleanup(NULL);
+}
+
 static void
 test_xgrow(void **state)
 {
@@ -98,13 +142,37 @@ test_xgrow(void **state)
 	free(v);
 }
 
+/* xoffs: across chunks, and nothing at or past 4 GiB. */
+static void
+test_xoffs(void **state)
+{
+	struct xoffs o;
+	size_t i, n = 2 * XOFFS_CHUNK + 5;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < n; i++)
+		assert_int_equal(xoffs_push(&o, (long long)i * 30000), 0);
+	assert_int_equal(xoffs_push(&o, 1LL << 32), -1);
+	assert_int_equal(xoffs_push(&o, -1), -1);
+	assert_int_equal(xoffs_push(&o, 4294967295LL), 0);
+	assert_int_equal(o.n, n + 1);
+	for (i = 0; i < n; i++)
+		assert_true(XOFFS_AT(&o, i) == (long long)i * 30000);
+	assert_true(XOFFS_AT(&o, n) == 4294967295LL);
+	xoffs_free(&o);
+	assert_int_equal(o.n, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hashmap_many),
 		cmocka_unit_test(test_hashmap_long_keys),
+		cmocka_unit_test(test_idxmap),
 		cmocka_unit_test(test_xgrow),
+		cmocka_unit_test(test_xoffs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

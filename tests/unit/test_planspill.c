@@ -130,7 +130,15 @@ test_spill_same_text(void **state)
 	}
 	plan_reader_cleanup(&a);
 	plan_reader_cleanup(&b);
-	/* Ids stay known; only the last step is found as a step. */
+	/* Ids stay known (from the file, the pending records, the last
+	   step); only the last step is found as a step. */
+	for (i = 0; i < NSTEPS; i++) {
+		char id[64];
+
+		(void)snprintf(id, sizeof(id), "step/n-%zu", i);
+		assert_true(plan_has(spilled, id));
+		assert_true(plan_has(held, id));
+	}
 	assert_true(plan_has(spilled, "step/n-0"));
 	assert_false(plan_has(spilled, "step/n-x"));
 	assert_null(plan_find(spilled, "step/n-0"));
