@@ -31,8 +31,9 @@ fail=0
 failed_names=""
 log=$(mktemp -d)
 pids=""
+zyg_pid=""
 stop_jobs() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids $zyg_pid; do kill "$p" 2>/dev/null; done
 	wait
 }
 trap 'rm -rf "$log"' EXIT
@@ -152,6 +153,25 @@ while read -r id prog; do
 	case $id in unit.*|fuzz.*) start_job "$id" "$prog" ;; esac
 done <"$log/jobs"
 wait
+# One peer factory for the whole run (tests/peers/zygote.py): every test's
+# peers, those of the Python tests too, are forks of one Python that
+# imported botocore and loaded the models once, instead of one factory
+# (or one full start) per test, about half a second of CPU each
+# (F2O_PEER_ZYGOTE=0: none; a test run alone starts its own as before).
+# Started after the unit tests (they run alone); it listens before its
+# imports (a client waits in its backlog) and ends with this shell.
+case " $TIERS " in
+*" py "*|*" exec "*)
+	if [ "${F2O_PEER_ZYGOTE:-}" != 0 ]; then
+		$PY tests/peers/peer.py --zygote "$log/peer.zyg" </dev/null \
+		    >/dev/null 2>"$log/zygote.err" 3>&- &
+		zyg_pid=$!
+		zyg_t0=$(date +%s%N)
+		F2O_PEER_ZYGOTE=$log/peer.zyg
+		export F2O_PEER_ZYGOTE
+	fi ;;
+esac
+
 for f in $FIRST; do
 	while read -r id prog; do
 		[ "$prog" = "$f" ] && start_job "$id" "$prog"
@@ -162,7 +182,22 @@ while read -r id prog; do
 	case " $FIRST " in *" $prog "*) continue ;; esac
 	start_job "$id" "$prog"
 done <"$log/jobs"
-wait
+# every job (and its peers' clients) has ended: then the factory
+for p in $pids; do wait "$p"; done
+if [ -n "$zyg_pid" ]; then
+	# its CPU (with its children's, the peers') for the timing table: what
+	# this shell's children used more once it has been waited for
+	times >"$log/zygote.cpu0"
+	kill "$zyg_pid" 2>/dev/null
+	wait "$zyg_pid"
+	zrc=$?
+	times >"$log/zygote.cpu1"
+	echo "$zyg_t0 $(date +%s%N)" >"$log/zygote.wall"
+	# 143: SIGTERM before its handler was set (a run of seconds)
+	if [ "$zrc" -ne 0 ] && [ "$zrc" -ne 143 ]; then
+		echo "peer factory: exit $zrc"; cat "$log/zygote.err"
+	fi
+fi
 exec 3>&-
 
 # -- the results, in tier order ------------------------------------------------
@@ -246,9 +281,13 @@ if [ "${F2O_TEST_TIMES:-1}" != 0 ]; then
 	while read -r id prog; do
 		[ -f "$log/$id.wall" ] && [ -f "$log/$id.cpu" ] || continue
 		echo "$id $(cat "$log/$id.wall") $(tail -n 1 "$log/$id.cpu")"
-	done <"$log/jobs" | awk -v start="$run_t0" -v end="$(date +%s%N)" '
+	done <"$log/jobs" | {
+		cat
+		# the peer factory: every peer's CPU (not in its test's)
+		[ -f "$log/zygote.cpu1" ] && echo "peers(factory) $(cat "$log/zygote.wall") $(tail -n 1 "$log/zygote.cpu1") $(tail -n 1 "$log/zygote.cpu0")"
+	} | awk -v start="$run_t0" -v end="$(date +%s%N)" '
 	function sec(t,  m) { m = t; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", t); sub(/s$/, "", t); return m * 60 + t }
-	{ w = ($3 - $2) / 1e9; c = sec($4) + sec($5); tc += c
+	{ w = ($3 - $2) / 1e9; c = sec($4) + sec($5) - (NF >= 7 ? sec($6) + sec($7) : 0); tc += c
 	  line[NR] = sprintf("%8.1f %8.1f  %s", w, c, $1); key[NR] = w }
 	END {
 		n = NR
