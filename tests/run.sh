@@ -108,11 +108,15 @@ run_job() { # id program
 		elif ! command -v clang >/dev/null 2>&1; then
 			echo "skipped (no clang: libFuzzer needs it)"; exit 0
 		fi
+		# Only the library objects that the gcc replay's link took
+		# (its map: FUZZ_KEEP in the Makefile; none: all of them).
+		keep=$(sed -n 's/.*lib\(translate\|common\|exec\)\.a(\([A-Za-z0-9_]*\)\.o).*/\2/p' \
+		    "$BUILD/tests/replay_fuzz_export.map" 2>/dev/null | sort -u | tr '\n' ' ')
 		# Its own make: none of a calling make's variables (make check
 		# passes BUILD and sanitizer CFLAGS down through MAKEFLAGS).
 		exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j"$ncpu" BUILD=build \
 		    fuzz FUZZTIME="$ft" FUZZ_TARGETS=fuzz_export \
-		    FUZZ_DIR=build/fuzz-smoke FUZZ_OPT=-O0 ;;
+		    FUZZ_DIR=build/fuzz-smoke FUZZ_OPT=-O0 FUZZ_KEEP="$keep" ;;
 	shape) exec sh "$2" --self-test ;;
 	cli|golden) exec sh "$2" ;;
 	realworld) exec $PY "$2" "$BUILD/f2o-translate" ;;
@@ -215,7 +219,8 @@ exec 3>&-
 # -- the results, in tier order ------------------------------------------------
 # One awk over the jobs' logs (not a grep, sed and tail each: a process
 # costs milliseconds here, and this part runs alone at the end). For each
-# job, in the order of $log/jobs: its lines below, the counts of its
+# job, in the order of $log/jobs: its lines below (a failing test's FAIL
+# lines, then its output's end), the counts of its
 # closing "N passed, N failed" line (unit tests: cmocka's [  PASSED  ] and
 # [  FAILED  ] lines) added up; a job with no summary or an exit status
 # other than 0 (1 when it left none) fails. Then, unless F2O_TEST_TIMES=0,
@@ -241,6 +246,9 @@ function rc_of(id,  r, f) {
 function fails_named(  i) { # a line "N failed" with N > 0
 	for (i = 1; i <= NL; i++) if (L[i] ~ /[1-9][0-9]* failed/) return 1
 	return 0
+}
+function fails_before(k, m,  i) { # its first m FAIL lines above line k
+	for (i = 1; i <= k && m > 0; i++) if (L[i] ~ /^FAIL/) { print L[i]; m-- }
 }
 function has_skipped(  i) { for (i = 1; i <= NL; i++) if (L[i] ~ /^skipped/) return 1; return 0 }
 function count(name,  i, line, a) { # the closing "N passed, N failed" line
@@ -292,7 +300,7 @@ function timing(id, label,  f, w, c, a, b, l, n) { # one line of the table
 	} else if (id ~ /^(py|exec)\./) {
 		n = substr(id, index(id, ".") + 1)
 		print (id ~ /^py\./ ? "python " : "") n ": " last()
-		if (rc != 0) tail(id ~ /^py\./ ? 30 : 40, "")
+		if (rc != 0) { t = id ~ /^py\./ ? 30 : 40; fails_before(NL - t, 20); tail(t, "") }
 		count(n)
 		if (rc != 0 && !fails_named()) fail++
 	}
