@@ -4,7 +4,8 @@
 # Environment: BUILD (default build), VALGRIND (a prefix for unit tests),
 # F2O_TEST_JOBS (test programs run at once; default three per CPU, at
 # least 2; 1 runs them one after the other), F2O_TEST_TIMES (0: no table
-# of each job's wall and CPU seconds before the closing line).
+# of each job's wall and CPU seconds before the closing line),
+# F2O_PEER_ZYGOTE (0: no peer factory for the run, see below).
 #
 # Every test program (a unit binary, a corpus replay, a tier script, a
 # Python test, an exec script) is one job with its own log; up to
