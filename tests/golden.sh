@@ -19,6 +19,7 @@ cases=${*:-$(ls tests/golden)}
 # then one validate_bundle.py over all the bundles (one Python start-up,
 # not one per case), then the results in case order.
 valid=""
+iam=""
 for c in $cases; do
 	d=tests/golden/$c
 	[ -f "$d/args" ] || continue
@@ -50,10 +51,42 @@ for c in $cases; do
 			cmp -s "$tmp/$c.err" "$d/expected.warnings" || problems="$problems warnings-differ"
 		fi
 		[ -d "$out" ] && valid="$valid $out"
-		$PY tests/tools/check_iam_policy.py "$out" >"$tmp/$c.iam" 2>&1 || { problems="$problems iam-policy"; cat "$tmp/$c.iam" >>"$tmp/$c.val"; }
+		iam="$iam $out"
 	fi
 	echo "$problems" >"$tmp/$c.pb"
 done
+# check_iam_policy.py over all the bundles at once, as validate_bundle.py
+# below: each bundle's problem lines ("BUNDLE: ...") and its closing line
+# "check_iam_policy: BUNDLE: N problems"; a case without a closing line of
+# 0 problems fails (iam-policy), with its lines (or the output's end).
+if [ -n "$iam" ]; then
+	# shellcheck disable=SC2086
+	$PY tests/tools/check_iam_policy.py $iam >"$tmp/iam.all" 2>&1
+	for b in $iam; do echo "$b"; done | awk -v tmp="$tmp/" -v all="$tmp/iam.all" '
+	{ want[$0] = 1; order[++n] = $0 }
+	END {
+		while ((getline l < all) > 0) {
+			nl++; tail[nl % 20] = l
+			if (l ~ /^check_iam_policy: /) {
+				b = substr(l, 19); sub(/: [0-9]+ problems$/, "", b)
+				if (b in want) { out[b] = out[b] l "\n"; ok[b] = (l ~ / 0 problems$/) }
+				continue
+			}
+			for (b in want) if (index(l, b ": ") == 1) { out[b] = out[b] l "\n"; break }
+		}
+		for (i = 1; i <= n; i++) {
+			b = order[i]
+			if (ok[b]) continue
+			c = substr(b, length(tmp) + 1)
+			print c
+			if (!(b in out)) for (j = nl - 19; j <= nl; j++) if (j > 0) out[b] = out[b] tail[j % 20] "\n"
+			printf "%s", out[b] >> (tmp c ".val")
+		}
+	}' >"$tmp/iambad"
+	while read -r c; do
+		echo "$(cat "$tmp/$c.pb") iam-policy" >"$tmp/$c.pb"
+	done <"$tmp/iambad"
+fi
 # validate_bundle.py prints each bundle's problems, then its line
 # "validate_bundle: $tmp/CASE: N problems": each case gets its own.
 if [ -n "$valid" ] && [ -f tests/tools/validate_bundle.py ]; then

@@ -365,12 +365,15 @@ done
 leak=0
 # (fake_sts.py starts every issued secret key with F2oTmpSecret/ and every
 # session token with FQoGZXIvYXdzE)
+# (one grep per secret over every file: -l names each file holding it)
 for s in "$SK" "$WEB_TOKEN" "$SSO_TOKEN" "$CTR_TOKEN" F2oTmpSecret/ FQoGZXIvYXdzE; do
+	set --
 	for f in "$tmp"/*.log "$tmp"/*.journal "$tmp"/*.peer.err; do
-		[ -f "$f" ] || continue
-		if grep -qF -- "$s" "$f"; then
-			leak=$((leak + 1)); echo "    secret found in $(basename "$f")"
-		fi
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
+	[ "$#" -gt 0 ] || continue
+	for f in $(grep -lF -- "$s" "$@"); do
+		leak=$((leak + 1)); echo "    secret found in ${f##*/}"
 	done
 done
 nlogs=$(ls "$tmp"/*.log | wc -l)
