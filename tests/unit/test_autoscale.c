@@ -10,6 +10,7 @@
 
 #include "autoscale.h"
 #include "bundle.h"
+#include "ctx.h"
 #include "export.h"
 #include "export_int.h"
 #include "fingerprint.h"
@@ -270,6 +271,7 @@ tctx_free(struct tctx *t)
 		free(t->x.warns[i].message);
 	}
 	free(t->x.warns);
+	ctx_cleanup(&t->x);	/* the index warnings made of the export */
 	autoscale_free(t->x.ex->svcs[0].scaling);
 	export_free(t->x.ex);
 	plan_free(t->x.plan);
