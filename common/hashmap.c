@@ -1,6 +1,6 @@
 /*
- * String -> size_t map (open addressing, FNV-1a): slots of entry numbers,
- * dense entries, keys copied into blocks it owns. See hashmap.h.
+ * String -> size_t map (FNV-1a): dense entries found through an idxmap,
+ * keys copied into blocks it owns; the idxmap itself. See hashmap.h.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -44,57 +44,38 @@ hashmap_cleanup(struct hashmap *m)
 	if (m == NULL)
 		return;
 	xarena_free(&m->keytext);
-	free(m->slots);
+	idxmap_cleanup(&m->idx);
 	free(m->keys);
 	free(m->vals);
-	free(m->hashes);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Twice the slots, the entries placed again in the old slot order. */
-static void
-grow(struct hashmap *m)
+/* idxmap's question: is entry i's key this one? */
+static int
+key_is(void *arg, size_t i, const char *key)
 {
-	size_t i, j, cap = m->cap == 0 ? 64 : m->cap * 2;
-	uint32_t *slots = xcalloc(cap, sizeof(*slots)), e;
+	const struct hashmap *m = arg;
 
-	for (i = 0; i < m->cap; i++) {
-		if ((e = m->slots[i]) == 0)
-			continue;
-		j = m->hashes[e - 1] & (cap - 1);
-		while (slots[j] != 0)
-			j = (j + 1) & (cap - 1);
-		slots[j] = e;
-	}
-	free(m->slots);
-	m->slots = slots;
-	m->cap = cap;
+	return strcmp(m->keys[i], key) == 0;
 }
 
-/* The slot of key (hash h), or of the empty slot where it would go. */
-static size_t
-find(const struct hashmap *m, const char *key, uint32_t h)
+/* Entry of key (hash h): true and *e set when present. */
+static bool
+find(const struct hashmap *m, const char *key, uint32_t h, size_t *e)
 {
-	size_t j = h & (m->cap - 1);
-	uint32_t e;
-
-	while ((e = m->slots[j]) != 0 &&
-	    (m->hashes[e - 1] != h || strcmp(m->keys[e - 1], key) != 0))
-		j = (j + 1) & (m->cap - 1);
-	return j;
+	/* key_is only reads the map. */
+	return idxmap_find(&m->idx, key, h, key_is, (void *)(uintptr_t)m,
+	    e) == 1;
 }
 
 char *
 hashmap_intern(struct hashmap *m, const char *key, size_t val)
 {
-	size_t j, len, e;
+	size_t len, e;
 	uint32_t h = slot_hash(fnv1a(key, &len));
 
-	if ((m->len + 1) * 2 > m->cap)
-		grow(m);
-	j = find(m, key, h);
-	if (m->slots[j] == 0) {
-		if (m->len >= UINT32_MAX - 1) {
+	if (!find(m, key, h, &e)) {
+		if (m->len >= UINT32_MAX - 2) {
 			fputs("f2o: hashmap: too many keys\n", stderr);
 			abort();
 		}
@@ -104,14 +85,11 @@ hashmap_intern(struct hashmap *m, const char *key, size_t val)
 			    sizeof(*m->keys));
 			m->vals = xreallocarray(m->vals, m->room,
 			    sizeof(*m->vals));
-			m->hashes = xreallocarray(m->hashes, m->room,
-			    sizeof(*m->hashes));
 		}
-		m->keys[m->len] = xarena_strndup(&m->keytext, key, len);
-		m->hashes[m->len] = h;
-		m->slots[j] = (uint32_t)++m->len;
+		e = m->len++;
+		m->keys[e] = xarena_strndup(&m->keytext, key, len);
+		idxmap_add(&m->idx, h, e);
 	}
-	e = m->slots[j] - 1;
 	m->vals[e] = val;
 	return m->keys[e];
 }
@@ -125,14 +103,11 @@ hashmap_put(struct hashmap *m, const char *key, size_t val)
 bool
 hashmap_get(const struct hashmap *m, const char *key, size_t *val)
 {
-	size_t j, len;
+	size_t len, e;
 
-	if (m->cap == 0)
+	if (!find(m, key, slot_hash(fnv1a(key, &len)), &e))
 		return false;
-	j = find(m, key, slot_hash(fnv1a(key, &len)));
-	if (m->slots[j] == 0)
-		return false;
-	*val = m->vals[m->slots[j] - 1];
+	*val = m->vals[e];
 	return true;
 }
 

@@ -1,43 +1,17 @@
 #ifndef F2O_HASHMAP_H
 #define F2O_HASHMAP_H
 /*
- * String -> size_t map (open addressing, FNV-1a), for identity lookups
- * that would otherwise be quadratic on large exports. Keys are copied
- * into blocks the map owns (no allocation per key). The slots hold only
- * an entry's number (4 bytes; at least half of them empty); the entries
- * (key, value, hash) are dense, in insertion order: 24 to 32 bytes a key
- * where slots of key, value and hash took 40 to 80. Each entry keeps its
- * key's hash, so growing never hashes again and a probe compares the
- * text only when the hashes agree.
+ * String -> size_t map (FNV-1a), for identity lookups that would
+ * otherwise be quadratic on large exports. Keys are copied into blocks
+ * the map owns (no allocation per key); the entries (key, value) are
+ * dense, in insertion order, and found through an idxmap (below) of
+ * their hashes, which compares the text only when the hashes agree.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "xalloc.h"
-
-struct hashmap {
-	uint32_t *slots;	/* 0: empty, else entry number + 1 */
-	char	**keys;		/* entries, in insertion order */
-	size_t	 *vals;
-	uint32_t *hashes;
-	size_t	  cap;		/* slots, a power of two */
-	size_t	  len;		/* entries */
-	size_t	  room;		/* entries allocated */
-	struct xarena keytext;	/* the keys' text */
-};
-
-void	hashmap_init(struct hashmap *);
-void	hashmap_cleanup(struct hashmap *);	/* NULL-safe */
-/* Insert or overwrite. */
-void	hashmap_put(struct hashmap *, const char *key, size_t val);
-/*
- * hashmap_put, returning the map's own copy of key: one copy serves both
- * (never free it; it lives until hashmap_cleanup).
- */
-char	*hashmap_intern(struct hashmap *, const char *key, size_t val);
-/* True and *val set when key is present. */
-bool	hashmap_get(const struct hashmap *, const char *key, size_t *val);
 
 /*
  * Index map: string -> index (< UINT32_MAX - 1) where the caller keeps
@@ -63,5 +37,26 @@ int	idxmap_find(const struct idxmap *, const char *key, uint32_t h,
 	    idxmap_eq_fn eq, void *arg, size_t *i);
 /* Add index i for a key of hash h known to be absent. */
 void	idxmap_add(struct idxmap *, uint32_t h, size_t i);
+
+struct hashmap {
+	struct idxmap idx;	/* hash -> entry */
+	char	**keys;		/* entries, in insertion order */
+	size_t	 *vals;
+	size_t	  len;		/* entries */
+	size_t	  room;		/* entries allocated */
+	struct xarena keytext;	/* the keys' text */
+};
+
+void	hashmap_init(struct hashmap *);
+void	hashmap_cleanup(struct hashmap *);	/* NULL-safe */
+/* Insert or overwrite. */
+void	hashmap_put(struct hashmap *, const char *key, size_t val);
+/*
+ * hashmap_put, returning the map's own copy of key: one copy serves both
+ * (never free it; it lives until hashmap_cleanup).
+ */
+char	*hashmap_intern(struct hashmap *, const char *key, size_t val);
+/* True and *val set when key is present. */
+bool	hashmap_get(const struct hashmap *, const char *key, size_t *val);
 
 #endif
