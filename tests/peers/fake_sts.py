@@ -7,7 +7,8 @@ Every temporary key issued here is remembered (Registry) so that the ECS and
 EC2 fakes accept it while it lasts and refuse it once expired
 (ExpiredTokenException / RequestExpired). GET /_f2o/creds returns who signed
 what: {"signers": {service: {identity: count}}, "issued": {source: count},
-"refused_expired": {service: count}}.
+"refused_expired": {service: count}}. POST /_f2o/creds/expire ends every
+session issued so far at once (tests of expiry need not sleep out a lifetime).
 
 Secrets here are test values; the registry never prints them.
 """
@@ -117,6 +118,14 @@ class Registry:
     def note_refused(self, service):
         with self.lock:
             self.refused[service] = self.refused.get(service, 0) + 1
+
+    def expire_all(self):
+        """End every issued session now; their count."""
+        now = time.time()
+        with self.lock:
+            for s in self.sessions.values():
+                s.expires = min(s.expires, now)
+            return len(self.sessions)
 
     def snapshot(self):
         with self.lock:
@@ -291,6 +300,9 @@ def route(h, url, body, verify):
     path = url.path
     if path == "/_f2o/creds" and h.command == "GET":
         h.send_json(200, reg.snapshot())
+        return True
+    if path == "/_f2o/creds/expire" and h.command == "POST":
+        h.send_json(200, {"expired": reg.expire_all()})
         return True
     if path.startswith("/latest/"):
         _imds(h, reg, path)
