@@ -470,13 +470,40 @@ tar_manifest(const struct bundle *b, struct archive *a,
 	return bundle_manifest_emit(b, tar_put, a);
 }
 
-/* manifest.json first, then the files in name order (sealed: sorted). */
+/* Where the archive's blocks go: appended to fd by the writer thread. */
+struct tar_sink {
+	struct bgwrite	*bg;
+	int		 fd;
+	const char	*what;
+};
+
+/*
+ * A block of the archive, handed to the thread, so that the kernel's copy
+ * of the bytes overlaps reading and framing the next files. A failed
+ * write is logged by bgwrite at the next call, and fails the archive.
+ */
+static la_ssize_t
+tar_sink_write(struct archive *a, void *arg, const void *buf, size_t len)
+{
+	struct tar_sink *s = arg;
+
+	(void)a;
+	if (bgwrite_append(s->bg, s->fd, s->what, buf, len) == -1)
+		return -1;
+	return (la_ssize_t)len;
+}
+
+/*
+ * manifest.json first, then the files in name order (sealed: sorted),
+ * written to fd through bg; all written when this returns 0.
+ */
 static int
 write_tar(const struct bundle *b, int spool, int fd, const char *what,
-    bool gz)
+    bool gz, struct bgwrite *bg)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
+	struct tar_sink sink = { bg, fd, what };
 	struct spool_win w;
 	struct bundle_iter it;
 	const struct bundle_file *f;
@@ -491,7 +518,8 @@ write_tar(const struct bundle *b, int spool, int fd, const char *what,
 	    archive_write_set_options(a, "gzip:!timestamp") != ARCHIVE_OK)) ||
 	    archive_write_set_bytes_per_block(a, OUT_BLOCK) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	    archive_write_open2(a, &sink, NULL, tar_sink_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
 		log_errx("%s: %s", what, archive_error_string(a));
 		goto out;
 	}
@@ -509,7 +537,7 @@ write_tar(const struct bundle *b, int spool, int fd, const char *what,
 		log_errx("%s: %s", what, archive_error_string(a));
 		goto out;
 	}
-	rc = 0;
+	rc = bgwrite_sync(bg);
 out:
 	bundle_win_cleanup(&w);
 	archive_entry_free(e);
@@ -620,7 +648,8 @@ finish(const struct bundle *b, struct bundle_out *o)
 		    check_target(o->path, true, o->force) == -1 ||
 		    fsio_atomic_open(&a, o->path) == -1)
 			return -1;
-		if (write_tar(b, o->spool, a.fd, o->path, o->gz) == -1) {
+		if (write_tar(b, o->spool, a.fd, o->path, o->gz, o->bg) ==
+		    -1) {
 			fsio_atomic_abort(&a);
 			return -1;
 		}

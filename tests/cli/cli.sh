@@ -37,6 +37,13 @@ check "--force replaces it" "[ $rc = 0 ] && [ -f $tmp/dir/manifest.json ]"
 check "bad input: exit 1, names file and line, nothing written" "[ $rc = 1 ] && grep -q 'datadog-managed-instances-sidecar-trailing-comma.json: line 25' $tmp/err && [ -z \"\$(ls $tmp | grep bad)\" ]"
 "$T" $CFG fixtures/demo -o "$tmp/bad.tar.gz" --prefix 'x' --ecs-cluster nope >/dev/null 2>&1; rc=$?
 check "no matching service: exit 1, no archive or temp file" "[ $rc = 1 ] && [ -z \"\$(ls $tmp | grep bad)\" ]"
+# The archive cannot be written whole (a 280,000-byte file size limit: the
+# spool of the files' bytes fits, the 358,400-byte archive does not).
+/usr/bin/python3 -c 'import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (280000, 280000))
+os.execv(sys.argv[1], sys.argv[1:])' "$T" $CFG --quiet fixtures/demo -o "$tmp/big.tar" >/dev/null 2>"$tmp/err"; rc=$?
+check "archive write fails (file too large): exit 1, names the archive, no archive or temp file" "[ $rc = 1 ] && grep -q 'write $tmp/big.tar: File too large' $tmp/err && [ -z \"\$(ls $tmp | grep big)\" ]"
 if [ -n "$CFG" ]; then
 	jq '. + {"prefix": "cfg-", "quiet": true}' fixtures/demo/f2o.json >"$tmp/cfg.json"
 else
