@@ -264,6 +264,34 @@ export_kinds_revive(cJSON *svc)
 	json_del(svc, "events");
 }
 
+void
+export_kinds_td_revive(cJSON *td, cJSON **tags)
+{
+	cJSON *d;
+
+	unwrap_enums(td);
+	d = cJSON_DetachItemFromObjectCaseSensitive(td, "tags");
+	if (*tags == NULL)
+		*tags = d;
+	else
+		cJSON_Delete(d);
+}
+
+/* A task definition met twice: the same content as the one kept. */
+static bool
+same_td(struct export *ex, const struct xtd *kept, const cJSON *td)
+{
+	bool same;
+
+	if (kept->td != NULL)
+		return cJSON_Compare(kept->td, td, 1);
+	if (export_td_hold(ex, kept) == -1)
+		return false;
+	same = cJSON_Compare(kept->td, td, 1);
+	export_td_release(ex);
+	return same;
+}
+
 /*
  * A file read again (export_svc_hold): the service is kept as it was
  * first (no checks, no digest; its events leave memory) for
@@ -443,6 +471,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	long long rev = 0;
 	char *key;
 	size_t i;
+	bool sibling = tags != NULL;
 
 	if (ex->reload) {		/* only services are read again */
 		cJSON_Delete(td);
@@ -503,7 +532,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	note_arn(ex, arn, path, jp->buf, false);
 	key = rev > 0 ? xasprintf("%s:%lld", family, rev) : xstrdup(family);
 	if (hashmap_get(&ex->td_idx, key, &i)) {
-		if (cJSON_Compare(ex->tds[i].td, td, 1)) {
+		if (same_td(ex, &ex->tds[i], td)) {
 			free(key);
 			cJSON_Delete(td);
 			cJSON_Delete(tags);
@@ -521,6 +550,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	memset(t, 0, sizeof(*t));
 	t->td = td;
 	t->tags = tags;
+	t->tags_sibling = sibling;
 	t->src = xstrdup(path);
 	t->srcname = xstrdup(ex->display != NULL ? ex->display : path);
 	t->jpath = xstrdup(jp->buf);

@@ -377,7 +377,9 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	    consist_check(x) == -1)
 		goto out;
 	for (i = 0; i < x->ex->ntds; i++)
-		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)
+		if (x->ex->tds[i].used && (export_td_hold(x->ex,
+		    &x->ex->tds[i]) == -1 || taskdef_analyze(&x->ex->tds[i]) ==
+		    -1))
 			goto out;
 	/* The bundle id names parameters + inputs, before any stage. */
 	params = options_manifest(opt);
