@@ -325,6 +325,17 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 
 	memset(x, 0, sizeof(*x));
 	x->opt = opt;
+#ifdef __GLIBC__
+	/*
+	 * Buffers of a MiB and more (pages read again, the manifest's text,
+	 * the sorted file list) each in a mapping of its own, given back
+	 * when freed and grown in place, never in the heap: glibc's own
+	 * threshold rises to the largest freed (13 MiB for 10,000 services)
+	 * and the manifest's text then doubled its way through pages of the
+	 * heap (10,000 services: 8 MiB less peak).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
 	x->plan = plan_new();
 	/* A large plan is never whole in memory: spilled beside the output. */
 	plan_spill(x->plan, opt_str(opt, "output"));
