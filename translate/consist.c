@@ -212,8 +212,6 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 
 	if (ref == NULL || s->td == NULL)
 		return 0;
-	if (export_td_hold(x->ex, s->td) == -1)
-		return -1;
 	name = strstr(ref, ":task-definition/");
 	name = name != NULL ? name + strlen(":task-definition/") : ref;
 	(void)snprintf(path, sizeof(path), "%s.taskDefinition", s->jpath);
@@ -239,6 +237,8 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 		    "resolves to then (f2o's own EC2 revision)", s->td->src);
 		return -1;
 	}
+	if (export_td_hold(x->ex, s->td) == -1)
+		return -1;
 	full = json_str(s->td->td, "taskDefinitionArn") != NULL ?
 	    xstrdup(json_str(s->td->td, "taskDefinitionArn")) :
 	    xstrdup(s->td->key);
