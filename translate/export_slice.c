@@ -86,15 +86,16 @@ follow(const char *buf, size_t len, const char *path, int dup,
     struct slice_at *at, size_t *v, size_t *vend)
 {
 	const char *last = strrchr(path, '['), *jp = path, *k;
-	size_t i = json_skip_ws(buf, len, 0), e, klen, n;
+	size_t i = json_skip_ws(buf, len, 0), e = 0, klen, n;
 	char *end;
+	bool same = last != NULL && at->prefix != NULL &&
+	    strlen(at->prefix) == (size_t)(last - path) &&
+	    strncmp(path, at->prefix, (size_t)(last - path)) == 0;
 
-	if (jp[0] != '$' || (e = json_value_end(buf, len, i)) == 0)
+	if (jp[0] != '$')
 		return -1;
 	/* The next element of the array scanned last: on from there. */
-	if (last != NULL && at->prefix != NULL &&
-	    strlen(at->prefix) == (size_t)(last - path) &&
-	    strncmp(path, at->prefix, (size_t)(last - path)) == 0) {
+	if (same) {
 		n = strtoul(last + 1, &end, 10);
 		if (*end == ']' && end[1] == '\0' && n >= at->n &&
 		    array_seek(buf, len, at->i, at->n, n, v, vend) == 0) {
@@ -116,13 +117,25 @@ follow(const char *buf, size_t len, const char *path, int dup,
 				return -1;
 		} else if (*jp == '[') {
 			n = strtoul(jp + 1, &end, 10);
-			if (*end != ']' || buf[i] != '[' ||
-			    array_seek(buf, len, json_skip_ws(buf, len, i + 1),
-			    0, n, &i, &e) == -1)
+			if (*end != ']' || buf[i] != '[')
+				return -1;
+			/*
+			 * In the array scanned last (a task definition's
+			 * envelope, then its tags): on from where it stood.
+			 */
+			if (jp == last && same && n >= at->n) {
+				if (array_seek(buf, len, at->i, at->n, n, &i,
+				    &e) == -1)
+					return -1;
+			} else if (array_seek(buf, len, json_skip_ws(buf, len,
+			    i + 1), 0, n, &i, &e) == -1)
 				return -1;
 			if (jp == last) {
-				free(at->prefix);
-				at->prefix = xstrndup(path, (size_t)(last - path));
+				if (!same) {
+					free(at->prefix);
+					at->prefix = xstrndup(path,
+					    (size_t)(last - path));
+				}
 				at->n = n;
 				at->i = i;
 			}
@@ -130,6 +143,9 @@ follow(const char *buf, size_t len, const char *path, int dup,
 		} else
 			return -1;
 	}
+	/* "$" itself: the whole text's value (scanned only then). */
+	if (e == 0 && (e = json_value_end(buf, len, i)) == 0)
+		return -1;
 	*v = i;
 	*vend = e;
 	return 0;
@@ -214,18 +230,17 @@ export_slice_read(struct export *ex, const struct xsvc *s)
 /* The extent of jpath in buf with its SHA-256; *len 0 when unknown. */
 static void
 note_one(const struct export *ex, const char *buf, size_t len,
-    const char *jpath, size_t *off, size_t *vlen, unsigned char *md)
+    const char *jpath, struct slice_at *at, size_t *off, size_t *vlen,
+    unsigned char *md)
 {
-	struct slice_at at = { NULL, 0, 0 };
 	size_t v, e;
 
 	*vlen = 0;
-	if (follow(buf, len, jpath, ex->dup, &at, &v, &e) == 0 &&
+	if (follow(buf, len, jpath, ex->dup, at, &v, &e) == 0 &&
 	    digest_sha256(md, buf + v, e - v) == 0) {
 		*off = v;
 		*vlen = e - v;
 	}
-	free(at.prefix);
 }
 
 void
@@ -233,14 +248,15 @@ export_slice_note_tds(struct export *ex, size_t first, const char *buf,
     size_t len)
 {
 	static const char sfx[] = ".taskDefinition";
+	struct slice_at at = { NULL, 0, 0 };
 	size_t n;
 	char *jp;
 
 	for (; first < ex->ntds; first++) {
 		struct xtd *t = &ex->tds[first];
 
-		note_one(ex, buf, len, t->jpath, &t->slice_off, &t->slice_len,
-		    t->slice_md);
+		note_one(ex, buf, len, t->jpath, &at, &t->slice_off,
+		    &t->slice_len, t->slice_md);
 		t->tags_len = 0;
 		if (t->slice_len > 0 && t->tags_sibling) {
 			n = strlen(t->jpath);
@@ -251,8 +267,8 @@ export_slice_note_tds(struct export *ex, size_t first, const char *buf,
 			}
 			jp = xasprintf("%.*s.tags", (int)(n - (sizeof(sfx) -
 			    1)), t->jpath);
-			note_one(ex, buf, len, jp, &t->tags_off, &t->tags_len,
-			    t->tags_md);
+			note_one(ex, buf, len, jp, &at, &t->tags_off,
+			    &t->tags_len, t->tags_md);
 			free(jp);
 			if (t->tags_len == 0)
 				t->slice_len = 0;	/* kept in memory */
@@ -265,6 +281,7 @@ export_slice_note_tds(struct export *ex, size_t first, const char *buf,
 		t->td = NULL;
 		t->tags = NULL;
 	}
+	free(at.prefix);
 }
 
 void

@@ -328,13 +328,17 @@ test_export_td_reload(void **state)
 	p[1] = write_file(dir, "t2.json", "{\"family\":\"g\","
 	    "\"containerDefinitions\":[],\"tags\":[{\"key\":\"i\","
 	    "\"value\":\"j\"}]}");
+	/* An array of envelopes: each found from where the last one was. */
 	p[2] = write_file(dir, "t3.json", "[{\"taskDefinition\":{\"family\":"
-	    "\"h\",\"containerDefinitions\":[{\"name\":\"c\"}]}}]");
+	    "\"h\",\"containerDefinitions\":[{\"name\":\"c\"}]}},\n"
+	    " {\"taskDefinition\": {\"family\": \"i\", "
+	    "\"containerDefinitions\": []}, \"tags\": [{\"key\": \"t\", "
+	    "\"value\": \"u\"}]}]");
 	/* f:3 again, the same: compared with t1's bytes read again */
 	p[3] = write_file(dir, "t4.json", "{\"taskDefinition\": " TD_F
 	    ", \"tags\": []}");
 	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
-	assert_int_equal(ex->ntds, 3);
+	assert_int_equal(ex->ntds, 4);
 	for (i = 0; i < ex->ntds; i++) {
 		assert_null(ex->tds[i].td);
 		assert_null(ex->tds[i].tags);
@@ -356,6 +360,9 @@ test_export_td_reload(void **state)
 	assert_int_equal(export_td_hold(ex, &ex->tds[2]), 0);
 	assert_null(ex->tds[2].tags);
 	assert_string_equal(json_str(ex->tds[2].td, "family"), "h");
+	assert_int_equal(export_td_hold(ex, &ex->tds[3]), 0);
+	assert_string_equal(json_str(ex->tds[3].td, "family"), "i");
+	assert_string_equal(json_str(ex->tds[3].tags->child, "value"), "u");
 
 	/* Changed since it was read: refused, and stays refused. */
 	free(write_file(dir, "t2.json", "{\"family\":\"g\","
