@@ -52,6 +52,9 @@ void	export_svc_release(struct export *);
  */
 int	export_td_hold(struct export *, const struct xtd *);
 void	export_td_release(struct export *);
+/* The same for a security group's tree (g->sg). */
+int	export_sg_hold(struct export *, const struct xsg *);
+void	export_sg_release(struct export *);
 /* Parse one file's bytes into ex (used by export_load and the fuzzer). */
 int	export_parse(struct export *ex, const char *path, const char *buf,
 	    size_t len);

@@ -40,6 +40,9 @@ void	export_slice_note(struct export *ex, size_t first, const char *buf,
  */
 void	export_slice_note_tds(struct export *ex, size_t first,
 	    const char *buf, size_t len);
+/* The same for the security groups added since ex->sgs[first]. */
+void	export_slice_note_sgs(struct export *ex, size_t first,
+	    const char *buf, size_t len);
 /*
  * s's object read back from its bytes, checked against their SHA-256,
  * parsed (free with cJSON_Delete), or NULL (logged).

@@ -277,6 +277,21 @@ export_kinds_td_revive(cJSON *td, cJSON **tags)
 		cJSON_Delete(d);
 }
 
+/* A security group met twice: the same content as the one kept. */
+static bool
+same_sg(struct export *ex, const struct xsg *kept, const cJSON *sg)
+{
+	bool same;
+
+	if (kept->sg != NULL)
+		return cJSON_Compare(kept->sg, sg, 1);
+	if (export_sg_hold(ex, kept) == -1)
+		return false;
+	same = cJSON_Compare(kept->sg, sg, 1);
+	export_sg_release(ex);
+	return same;
+}
+
 /* A task definition met twice: the same content as the one kept. */
 static bool
 same_td(struct export *ex, const struct xtd *kept, const cJSON *td)
@@ -600,7 +615,7 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 		return -1;
 	}
 	if (hashmap_get(&ex->sg_idx, id, &i)) {
-		if (cJSON_Compare(ex->sgs[i].sg, sg, 1)) {
+		if (same_sg(ex, &ex->sgs[i], sg)) {
 			cJSON_Delete(sg);
 			return 0;
 		}
@@ -618,6 +633,8 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 	g->src = xstrdup(path);
 	g->jpath = xstrdup(jp->buf);
 	g->id = xstrdup(id);
+	g->vpc = json_str(sg, "VpcId") != NULL ?
+	    xstrdup(json_str(sg, "VpcId")) : NULL;
 	g->digest = export_digest(sg);
 	return 0;
 }

@@ -328,3 +328,58 @@ export_td_hold(struct export *ex, const struct xtd *ct)
 	ex->td_held = t;
 	return 0;
 }
+
+void
+export_slice_note_sgs(struct export *ex, size_t first, const char *buf,
+    size_t len)
+{
+	struct slice_at at = { NULL, 0, 0 };
+
+	for (; first < ex->nsgs; first++) {
+		struct xsg *g = &ex->sgs[first];
+
+		note_one(ex, buf, len, g->jpath, &at, &g->slice_off,
+		    &g->slice_len, g->slice_md);
+		if (g->slice_len > 0) {
+			cJSON_Delete(g->sg);
+			g->sg = NULL;
+		}
+	}
+	free(at.prefix);
+}
+
+void
+export_sg_release(struct export *ex)
+{
+	struct xsg *g = ex->sg_held;
+
+	ex->sg_held = NULL;
+	if (g == NULL || g->slice_len == 0)
+		return;
+	cJSON_Delete(g->sg);
+	g->sg = NULL;
+}
+
+int
+export_sg_hold(struct export *ex, const struct xsg *cg)
+{
+	struct xsg *g;
+
+	if (ex == NULL || cg->sg != NULL || cg < ex->sgs ||
+	    cg >= ex->sgs + ex->nsgs || cg->slice_len == 0)
+		return 0;
+	g = &ex->sgs[cg - ex->sgs];
+	export_sg_release(ex);
+	if (ex->failed)
+		return -1;		/* logged */
+	g->sg = slice_parse(ex, g->src, g->slice_off, g->slice_len,
+	    g->slice_md, g->jpath, "security group", g->id);
+	if (!cJSON_IsObject(g->sg)) {
+		cJSON_Delete(g->sg);
+		g->sg = NULL;
+		ex->failed = true;
+		return -1;
+	}
+	ex->sg_held = g;
+	return 0;
+}

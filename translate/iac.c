@@ -325,7 +325,8 @@ iac_check(struct xlate *x)
 				continue;
 			}
 			/* EC2 leaves Tags out when a group has none. */
-			st = cJSON_GetObjectItemCaseSensitive(g->sg, "Tags");
+			st = export_sg_hold(x->ex, g) == -1 ? NULL :
+			    cJSON_GetObjectItemCaseSensitive(g->sg, "Tags");
 			path = xasprintf("%s.Tags", g->jpath);
 			resource(&c, IAC_SG, g->id, s->name, g->src, path,
 			    cJSON_IsArray(st) ? st : none, true);

@@ -160,11 +160,16 @@ struct xsvc {				/* one exported service */
 };
 
 struct xsg {				/* one exported security group */
-	cJSON	*sg;			/* SecurityGroup object, owned */
+	cJSON	*sg;			/* SecurityGroup object, owned; after
+					   export_load only while held
+					   (export_sg_hold) */
 	char	*src;
 	char	*jpath;
 	char	*id;			/* GroupId */
+	char	*vpc;			/* VpcId, or NULL */
 	char	*digest;
+	size_t	 slice_off, slice_len;	/* its bytes in src (0: kept) */
+	unsigned char slice_md[32];	/* SHA-256 of those bytes */
 };
 
 /* A file that holds services: read again by export_svc_hold. */
@@ -203,6 +208,7 @@ struct export {
 	int	 slice_fd;		/* open file of the last slice read, -1 */
 	char	*slice_path;		/* its path */
 	struct xtd *td_held;		/* tree export_td_hold brought back */
+	struct xsg *sg_held;		/* tree export_sg_hold brought back */
 };
 
 struct xwarn {

@@ -256,7 +256,8 @@ preflight_fingerprints(const struct xlate *x)
 			if (hashmap_get(&sg_seen, s->sgs[k], &idx) ||
 			    !hashmap_get(&x->ex->sg_idx, s->sgs[k], &idx))
 				continue;
-			f = fp_text(fingerprint_sg(x->ex->sgs[idx].sg));
+			f = export_sg_hold(x->ex, &x->ex->sgs[idx]) == -1 ?
+			    NULL : fp_text(fingerprint_sg(x->ex->sgs[idx].sg));
 			if (f != NULL) {
 				cJSON_AddItemToObject(sgs, s->sgs[k], f);
 				hashmap_put(&sg_seen, s->sgs[k], 0);

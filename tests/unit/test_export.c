@@ -386,6 +386,50 @@ test_export_td_reload(void **state)
 #undef TD_F
 }
 
+/* Security groups too: each back from its own bytes, one at a time. */
+static void
+test_export_sg_reload(void **state)
+{
+	char dir[] = "/tmp/f2o-test-sgs-XXXXXX", *in = dir, *p[3];
+	struct export *ex;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p[0] = write_file(dir, "g0.json", "{\"GroupId\": \"sg-0\", "
+	    "\"IpPermissions\": []}\n");
+	p[1] = write_file(dir, "g1.json", "{\"SecurityGroups\": [{\"GroupId\": "
+	    "\"sg-1\", \"VpcId\": \"vpc-1\", \"IpPermissions\": []},\n"
+	    " {\"GroupId\": \"sg-2\", \"GroupName\": \"two\", "
+	    "\"IpPermissions\": [{\"IpProtocol\": \"-1\"}]}]}");
+	/* sg-1 again, the same: compared with g1's bytes read again */
+	p[2] = write_file(dir, "g2.json", "{\"GroupId\": \"sg-1\", \"VpcId\": "
+	    "\"vpc-1\", \"IpPermissions\": []}");
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->nsgs, 3);
+	for (i = 0; i < 3; i++)
+		assert_null(ex->sgs[i].sg);
+	assert_string_equal(ex->sgs[1].vpc, "vpc-1");
+	assert_null(ex->sgs[2].vpc);
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[2]), 0);
+	assert_string_equal(json_str(ex->sgs[2].sg, "GroupName"), "two");
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[1]), 0);
+	assert_null(ex->sgs[2].sg);		/* one at a time */
+	assert_string_equal(json_str(ex->sgs[1].sg, "GroupId"), "sg-1");
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[0]), 0);
+	assert_string_equal(json_str(ex->sgs[0].sg, "GroupId"), "sg-0");
+	/* Changed since it was read: refused. */
+	free(write_file(dir, "g1.json", "{\"SecurityGroups\": []}"));
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[2]), -1);
+	assert_true(ex->failed);
+	export_free(ex);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(unlink(p[i]), 0);
+		free(p[i]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -398,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_export_reload),
 		cmocka_unit_test(test_export_slices),
 		cmocka_unit_test(test_export_td_reload),
+		cmocka_unit_test(test_export_sg_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
