@@ -51,6 +51,12 @@ void	export_svc_release(struct export *);
  * and kept in ex->failed).
  */
 int	export_td_hold(struct export *, const struct xtd *);
+/*
+ * Only t->tags when they lie beside the task definition (t->td may then
+ * stay NULL: the inner tags were moved to t->tags when first read), else
+ * as export_td_hold.
+ */
+int	export_td_hold_tags(struct export *, const struct xtd *);
 void	export_td_release(struct export *);
 /* The same for a security group's tree (g->sg). */
 int	export_sg_hold(struct export *, const struct xsg *);

@@ -329,6 +329,29 @@ export_td_hold(struct export *ex, const struct xtd *ct)
 	return 0;
 }
 
+int
+export_td_hold_tags(struct export *ex, const struct xtd *ct)
+{
+	struct xtd *t;
+
+	if (ex == NULL || ct->td != NULL || ct->tags != NULL ||
+	    ct < ex->tds || ct >= ex->tds + ex->ntds || ct->slice_len == 0 ||
+	    !ct->tags_sibling)
+		return export_td_hold(ex, ct);
+	t = &ex->tds[ct - ex->tds];
+	export_td_release(ex);
+	if (ex->failed)
+		return -1;		/* logged */
+	t->tags = slice_parse(ex, t->src, t->tags_off, t->tags_len,
+	    t->tags_md, t->jpath, "task definition", t->key);
+	if (t->tags == NULL) {
+		ex->failed = true;
+		return -1;
+	}
+	ex->td_held = t;
+	return 0;
+}
+
 void
 export_slice_note_sgs(struct export *ex, size_t first, const char *buf,
     size_t len)

@@ -313,7 +313,7 @@ iac_check(struct xlate *x)
 		resource(&c, IAC_SERVICE, s->name, s->name, s->src, path,
 		    cJSON_IsArray(tags) ? tags : NULL, false);
 		free(path);
-		if (s->td != NULL && export_td_hold(x->ex, s->td) == 0)
+		if (s->td != NULL && export_td_hold_tags(x->ex, s->td) == 0)
 			taskdef(&c, s->td);
 		for (j = 0; j < s->nsgs; j++) {
 			const struct xsg *g = export_find_sg(x->ex, s->sgs[j]);

@@ -354,6 +354,16 @@ test_export_td_reload(void **state)
 	/* The tags beside it win; the ones inside leave. */
 	assert_null(cJSON_GetObjectItemCaseSensitive(ex->tds[0].td, "tags"));
 	assert_string_equal(json_str(ex->tds[0].tags->child, "key"), "k");
+	/* The tags beside it alone; inside it: the whole tree. */
+	export_td_release(ex);
+	assert_int_equal(export_td_hold_tags(ex, &ex->tds[0]), 0);
+	assert_null(ex->tds[0].td);
+	assert_string_equal(json_str(ex->tds[0].tags->child, "value"), "v");
+	assert_int_equal(export_td_hold(ex, &ex->tds[0]), 0);
+	assert_non_null(ex->tds[0].td);
+	assert_int_equal(export_td_hold_tags(ex, &ex->tds[1]), 0);
+	assert_non_null(ex->tds[1].td);
+	assert_null(ex->tds[0].tags);
 	assert_int_equal(export_td_hold(ex, &ex->tds[1]), 0);
 	assert_null(ex->tds[0].td);		/* one at a time */
 	assert_string_equal(json_str(ex->tds[1].tags->child, "key"), "i");
