@@ -237,6 +237,8 @@ consist_taskdef_ref(struct xlate *x, struct xsvc *s)
 		    "resolves to then (f2o's own EC2 revision)", s->td->src);
 		return -1;
 	}
+	if (export_td_hold(x->ex, s->td) == -1)
+		return -1;
 	full = json_str(s->td->td, "taskDefinitionArn") != NULL ?
 	    xstrdup(json_str(s->td->td, "taskDefinitionArn")) :
 	    xstrdup(s->td->key);
@@ -326,9 +328,15 @@ consist_check(struct xlate *x)
 		    json_str(s->svc, "taskDefinition"), false,
 		    "task definition");
 	}
-	for (i = 0; i < x->ex->ntds; i++)
-		if (x->ex->tds[i].used)
-			check_taskdef(&c, &x->ex->tds[i]);
+	for (i = 0; i < x->ex->ntds; i++) {
+		if (!x->ex->tds[i].used)
+			continue;
+		if (export_td_hold(x->ex, &x->ex->tds[i]) == -1) {
+			c.bad = 1;
+			break;
+		}
+		check_taskdef(&c, &x->ex->tds[i]);
+	}
 out:
 	free(owned);
 	return c.bad ? -1 : 0;

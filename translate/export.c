@@ -73,6 +73,7 @@ export_free(struct export *ex)
 	free(ex->held);
 	if (ex->slice_fd != -1)
 		(void)close(ex->slice_fd);
+	free(ex->slice_path);
 	for (i = 0; i < ex->nfiles; i++) {
 		free(ex->files[i].path);
 		free(ex->files[i].display);
@@ -97,6 +98,7 @@ export_free(struct export *ex)
 		free(ex->sgs[i].src);
 		free(ex->sgs[i].jpath);
 		free(ex->sgs[i].id);
+		free(ex->sgs[i].vpc);
 		free(ex->sgs[i].digest);
 	}
 	free(ex->sgs);
@@ -576,7 +578,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 {
 	struct export *ex = export_new();
 	char **files = NULL, **disp = NULL, *buf;
-	size_t nfiles = 0, i, len, first;
+	size_t nfiles = 0, i, len, first, first_td, first_sg;
 	int rc = 0;
 
 	*out = NULL;
@@ -605,10 +607,14 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		}
 		ex->display = disp[i];
 		first = ex->nsvcs;
+		first_td = ex->ntds;
+		first_sg = ex->nsgs;
 		if (export_parse(ex, files[i], buf, len) == -1)
 			rc = -1;
 		ex->display = NULL;
 		export_slice_note(ex, first, buf, len);
+		export_slice_note_tds(ex, first_td, buf, len);
+		export_slice_note_sgs(ex, first_sg, buf, len);
 		free(buf);
 		/* Summaries stay; trees come back on demand. */
 		for (; first < ex->nsvcs; first++) {

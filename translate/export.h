@@ -44,6 +44,23 @@ int	export_load(struct export **out, char *const *inputs, size_t n,
 int	export_svc_hold(struct export *, const struct xsvc *);
 /* Every tree export_svc_hold brought back leaves memory. */
 void	export_svc_release(struct export *);
+/*
+ * The same for task definitions: after export_load, t->td and t->tags are
+ * in memory only while held (until taskdef_plan's summaries are made);
+ * each export_td_hold releases the one held before. 0, or -1 (logged,
+ * and kept in ex->failed).
+ */
+int	export_td_hold(struct export *, const struct xtd *);
+/*
+ * Only t->tags when they lie beside the task definition (t->td may then
+ * stay NULL: the inner tags were moved to t->tags when first read), else
+ * as export_td_hold.
+ */
+int	export_td_hold_tags(struct export *, const struct xtd *);
+void	export_td_release(struct export *);
+/* The same for a security group's tree (g->sg). */
+int	export_sg_hold(struct export *, const struct xsg *);
+void	export_sg_release(struct export *);
 /* Parse one file's bytes into ex (used by export_load and the fuzzer). */
 int	export_parse(struct export *ex, const char *path, const char *buf,
 	    size_t len);

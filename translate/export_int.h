@@ -35,12 +35,23 @@ void	export_aas_free(struct export *ex);
 void	export_slice_note(struct export *ex, size_t first, const char *buf,
 	    size_t len);
 /*
+ * The same for the task definitions added since ex->tds[first] (and their
+ * sibling "tags"): those whose place is known leave memory.
+ */
+void	export_slice_note_tds(struct export *ex, size_t first,
+	    const char *buf, size_t len);
+/* The same for the security groups added since ex->sgs[first]. */
+void	export_slice_note_sgs(struct export *ex, size_t first,
+	    const char *buf, size_t len);
+/*
  * s's object read back from its bytes, checked against their SHA-256,
  * parsed (free with cJSON_Delete), or NULL (logged).
  */
 cJSON	*export_slice_read(struct export *ex, const struct xsvc *s);
 /* A service's tree read again made as the first time (enums, events). */
 void	export_kinds_revive(cJSON *svc);
+/* The same for a task definition: enums, its inner tags (into *tags). */
+void	export_kinds_td_revive(cJSON *td, cJSON **tags);
 /* The svc_idx key of a service: "cluster/name" (free with free()). */
 char	*export_svc_key(const char *cluster, const char *name);
 /*

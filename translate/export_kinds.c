@@ -264,6 +264,49 @@ export_kinds_revive(cJSON *svc)
 	json_del(svc, "events");
 }
 
+void
+export_kinds_td_revive(cJSON *td, cJSON **tags)
+{
+	cJSON *d;
+
+	unwrap_enums(td);
+	d = cJSON_DetachItemFromObjectCaseSensitive(td, "tags");
+	if (*tags == NULL)
+		*tags = d;
+	else
+		cJSON_Delete(d);
+}
+
+/* A security group met twice: the same content as the one kept. */
+static bool
+same_sg(struct export *ex, const struct xsg *kept, const cJSON *sg)
+{
+	bool same;
+
+	if (kept->sg != NULL)
+		return cJSON_Compare(kept->sg, sg, 1);
+	if (export_sg_hold(ex, kept) == -1)
+		return false;
+	same = cJSON_Compare(kept->sg, sg, 1);
+	export_sg_release(ex);
+	return same;
+}
+
+/* A task definition met twice: the same content as the one kept. */
+static bool
+same_td(struct export *ex, const struct xtd *kept, const cJSON *td)
+{
+	bool same;
+
+	if (kept->td != NULL)
+		return cJSON_Compare(kept->td, td, 1);
+	if (export_td_hold(ex, kept) == -1)
+		return false;
+	same = cJSON_Compare(kept->td, td, 1);
+	export_td_release(ex);
+	return same;
+}
+
 /*
  * A file read again (export_svc_hold): the service is kept as it was
  * first (no checks, no digest; its events leave memory) for
@@ -443,6 +486,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	long long rev = 0;
 	char *key;
 	size_t i;
+	bool sibling = tags != NULL;
 
 	if (ex->reload) {		/* only services are read again */
 		cJSON_Delete(td);
@@ -503,7 +547,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	note_arn(ex, arn, path, jp->buf, false);
 	key = rev > 0 ? xasprintf("%s:%lld", family, rev) : xstrdup(family);
 	if (hashmap_get(&ex->td_idx, key, &i)) {
-		if (cJSON_Compare(ex->tds[i].td, td, 1)) {
+		if (same_td(ex, &ex->tds[i], td)) {
 			free(key);
 			cJSON_Delete(td);
 			cJSON_Delete(tags);
@@ -521,6 +565,7 @@ export_kinds_taskdef(struct export *ex, const char *path, cJSON *td,
 	memset(t, 0, sizeof(*t));
 	t->td = td;
 	t->tags = tags;
+	t->tags_sibling = sibling;
 	t->src = xstrdup(path);
 	t->srcname = xstrdup(ex->display != NULL ? ex->display : path);
 	t->jpath = xstrdup(jp->buf);
@@ -570,7 +615,7 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 		return -1;
 	}
 	if (hashmap_get(&ex->sg_idx, id, &i)) {
-		if (cJSON_Compare(ex->sgs[i].sg, sg, 1)) {
+		if (same_sg(ex, &ex->sgs[i], sg)) {
 			cJSON_Delete(sg);
 			return 0;
 		}
@@ -588,6 +633,8 @@ export_kinds_sg(struct export *ex, const char *path, cJSON *sg,
 	g->src = xstrdup(path);
 	g->jpath = xstrdup(jp->buf);
 	g->id = xstrdup(id);
+	g->vpc = json_str(sg, "VpcId") != NULL ?
+	    xstrdup(json_str(sg, "VpcId")) : NULL;
 	g->digest = export_digest(sg);
 	return 0;
 }

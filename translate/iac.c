@@ -313,7 +313,7 @@ iac_check(struct xlate *x)
 		resource(&c, IAC_SERVICE, s->name, s->name, s->src, path,
 		    cJSON_IsArray(tags) ? tags : NULL, false);
 		free(path);
-		if (s->td != NULL)
+		if (s->td != NULL && export_td_hold_tags(x->ex, s->td) == 0)
 			taskdef(&c, s->td);
 		for (j = 0; j < s->nsgs; j++) {
 			const struct xsg *g = export_find_sg(x->ex, s->sgs[j]);
@@ -325,7 +325,8 @@ iac_check(struct xlate *x)
 				continue;
 			}
 			/* EC2 leaves Tags out when a group has none. */
-			st = cJSON_GetObjectItemCaseSensitive(g->sg, "Tags");
+			st = export_sg_hold(x->ex, g) == -1 ? NULL :
+			    cJSON_GetObjectItemCaseSensitive(g->sg, "Tags");
 			path = xasprintf("%s.Tags", g->jpath);
 			resource(&c, IAC_SG, g->id, s->name, g->src, path,
 			    cJSON_IsArray(st) ? st : none, true);

@@ -41,6 +41,16 @@ struct xtd {				/* one exported task definition */
 	long long revision;		/* 0 when the export does not say */
 	char	*key;			/* "family:revision" or "family" */
 	unsigned char digest[32];	/* SHA-256 of its canonical JSON */
+	/*
+	 * Where td (and a sibling "tags") lie in src's bytes: after
+	 * export_load td and tags are in memory only while held
+	 * (export_td_hold); slice_len 0: kept in memory (place unknown).
+	 */
+	size_t	 slice_off, slice_len;
+	unsigned char slice_md[32];	/* SHA-256 of those bytes */
+	size_t	 tags_off, tags_len;	/* the sibling "tags", 0: none */
+	unsigned char tags_md[32];
+	bool	 tags_sibling;		/* tags came from beside td */
 	/* Filled by taskdef_analyze(). */
 	int	 cpu;			/* task-level CPU units, 0 = unset */
 	int	 memory;		/* task-level MiB, 0 = unset */
@@ -150,11 +160,16 @@ struct xsvc {				/* one exported service */
 };
 
 struct xsg {				/* one exported security group */
-	cJSON	*sg;			/* SecurityGroup object, owned */
+	cJSON	*sg;			/* SecurityGroup object, owned; after
+					   export_load only while held
+					   (export_sg_hold) */
 	char	*src;
 	char	*jpath;
 	char	*id;			/* GroupId */
+	char	*vpc;			/* VpcId, or NULL */
 	char	*digest;
+	size_t	 slice_off, slice_len;	/* its bytes in src (0: kept) */
+	unsigned char slice_md[32];	/* SHA-256 of those bytes */
 };
 
 /* A file that holds services: read again by export_svc_hold. */
@@ -191,7 +206,9 @@ struct export {
 	size_t	 nheld;
 	bool	 failed;		/* export_svc_hold failed (logged) */
 	int	 slice_fd;		/* open file of the last slice read, -1 */
-	size_t	 slice_file;		/* its index in files */
+	char	*slice_path;		/* its path */
+	struct xtd *td_held;		/* tree export_td_hold brought back */
+	struct xsg *sg_held;		/* tree export_sg_hold brought back */
 };
 
 struct xwarn {

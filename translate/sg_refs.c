@@ -99,9 +99,10 @@ sg_refs_rules(struct sg_ctx *c)
 
 	for (i = 0; i < c->nids; i++) {
 		const struct xsg *g = export_find_sg(x->ex, c->ids[i]);
-		const char *gv = json_str(g->sg, "VpcId");
+		const char *gv = g->vpc;	/* lives with the export */
 
-		if (sg_group_parse(&c->rules, g) == -1) {
+		if (export_sg_hold(x->ex, g) == -1 ||
+		    sg_group_parse(&c->rules, g) == -1) {
 			rc = -1;
 			continue;
 		}

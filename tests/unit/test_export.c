@@ -305,6 +305,141 @@ test_export_slices(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * Task definitions too leave memory after export_load and come back one
+ * at a time from their own bytes, as first read (enums unwrapped, tags
+ * beside or inside them); a file changed meanwhile is refused.
+ */
+static void
+test_export_td_reload(void **state)
+{
+#define TD_F "{\"family\":\"f\",\"revision\":3,\"containerDefinitions\":[]," \
+	"\"runtimePlatform\":{\"cpuArchitecture\":{\"value\":\"ARM64\"}}," \
+	"\"tags\":[{\"key\":\"in\",\"value\":\"x\"}]}"
+	char dir[] = "/tmp/f2o-test-tds-XXXXXX", *in = dir, *p[4];
+	const cJSON *arch;
+	struct export *ex;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p[0] = write_file(dir, "t1.json", "{\"taskDefinition\": " TD_F ",\n"
+	    " \"tags\": [{\"key\": \"k\", \"value\": \"v\"}]}");
+	p[1] = write_file(dir, "t2.json", "{\"family\":\"g\","
+	    "\"containerDefinitions\":[],\"tags\":[{\"key\":\"i\","
+	    "\"value\":\"j\"}]}");
+	/* An array of envelopes: each found from where the last one was. */
+	p[2] = write_file(dir, "t3.json", "[{\"taskDefinition\":{\"family\":"
+	    "\"h\",\"containerDefinitions\":[{\"name\":\"c\"}]}},\n"
+	    " {\"taskDefinition\": {\"family\": \"i\", "
+	    "\"containerDefinitions\": []}, \"tags\": [{\"key\": \"t\", "
+	    "\"value\": \"u\"}]}]");
+	/* f:3 again, the same: compared with t1's bytes read again */
+	p[3] = write_file(dir, "t4.json", "{\"taskDefinition\": " TD_F
+	    ", \"tags\": []}");
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->ntds, 4);
+	for (i = 0; i < ex->ntds; i++) {
+		assert_null(ex->tds[i].td);
+		assert_null(ex->tds[i].tags);
+		assert_true(ex->tds[i].slice_len > 0);
+	}
+	assert_string_equal(ex->tds[0].key, "f:3");
+	assert_int_equal(export_td_hold(ex, &ex->tds[0]), 0);
+	arch = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(ex->tds[0].td, "runtimePlatform"),
+	    "cpuArchitecture");
+	assert_true(cJSON_IsString(arch));
+	assert_string_equal(arch->valuestring, "ARM64");
+	/* The tags beside it win; the ones inside leave. */
+	assert_null(cJSON_GetObjectItemCaseSensitive(ex->tds[0].td, "tags"));
+	assert_string_equal(json_str(ex->tds[0].tags->child, "key"), "k");
+	/* The tags beside it alone; inside it: the whole tree. */
+	export_td_release(ex);
+	assert_int_equal(export_td_hold_tags(ex, &ex->tds[0]), 0);
+	assert_null(ex->tds[0].td);
+	assert_string_equal(json_str(ex->tds[0].tags->child, "value"), "v");
+	assert_int_equal(export_td_hold(ex, &ex->tds[0]), 0);
+	assert_non_null(ex->tds[0].td);
+	assert_int_equal(export_td_hold_tags(ex, &ex->tds[1]), 0);
+	assert_non_null(ex->tds[1].td);
+	assert_null(ex->tds[0].tags);
+	assert_int_equal(export_td_hold(ex, &ex->tds[1]), 0);
+	assert_null(ex->tds[0].td);		/* one at a time */
+	assert_string_equal(json_str(ex->tds[1].tags->child, "key"), "i");
+	assert_int_equal(export_td_hold(ex, &ex->tds[2]), 0);
+	assert_null(ex->tds[2].tags);
+	assert_string_equal(json_str(ex->tds[2].td, "family"), "h");
+	assert_int_equal(export_td_hold(ex, &ex->tds[3]), 0);
+	assert_string_equal(json_str(ex->tds[3].td, "family"), "i");
+	assert_string_equal(json_str(ex->tds[3].tags->child, "value"), "u");
+
+	/* Changed since it was read: refused, and stays refused. */
+	free(write_file(dir, "t2.json", "{\"family\":\"g\","
+	    "\"containerDefinitions\":[],\"tags\":[]}"));
+	export_td_release(ex);
+	assert_int_equal(export_td_hold(ex, &ex->tds[1]), -1);
+	assert_true(ex->failed);
+	assert_int_equal(export_td_hold(ex, &ex->tds[0]), -1);
+	export_free(ex);
+
+	/* The same key with other content in two files: refused. */
+	free(write_file(dir, "t4.json", "{\"taskDefinition\": {\"family\":"
+	    "\"f\",\"revision\":3,\"containerDefinitions\":[]}}"));
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), -1);
+	assert_null(ex);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(unlink(p[i]), 0);
+		free(p[i]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+#undef TD_F
+}
+
+/* Security groups too: each back from its own bytes, one at a time. */
+static void
+test_export_sg_reload(void **state)
+{
+	char dir[] = "/tmp/f2o-test-sgs-XXXXXX", *in = dir, *p[3];
+	struct export *ex;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p[0] = write_file(dir, "g0.json", "{\"GroupId\": \"sg-0\", "
+	    "\"IpPermissions\": []}\n");
+	p[1] = write_file(dir, "g1.json", "{\"SecurityGroups\": [{\"GroupId\": "
+	    "\"sg-1\", \"VpcId\": \"vpc-1\", \"IpPermissions\": []},\n"
+	    " {\"GroupId\": \"sg-2\", \"GroupName\": \"two\", "
+	    "\"IpPermissions\": [{\"IpProtocol\": \"-1\"}]}]}");
+	/* sg-1 again, the same: compared with g1's bytes read again */
+	p[2] = write_file(dir, "g2.json", "{\"GroupId\": \"sg-1\", \"VpcId\": "
+	    "\"vpc-1\", \"IpPermissions\": []}");
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(ex->nsgs, 3);
+	for (i = 0; i < 3; i++)
+		assert_null(ex->sgs[i].sg);
+	assert_string_equal(ex->sgs[1].vpc, "vpc-1");
+	assert_null(ex->sgs[2].vpc);
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[2]), 0);
+	assert_string_equal(json_str(ex->sgs[2].sg, "GroupName"), "two");
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[1]), 0);
+	assert_null(ex->sgs[2].sg);		/* one at a time */
+	assert_string_equal(json_str(ex->sgs[1].sg, "GroupId"), "sg-1");
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[0]), 0);
+	assert_string_equal(json_str(ex->sgs[0].sg, "GroupId"), "sg-0");
+	/* Changed since it was read: refused. */
+	free(write_file(dir, "g1.json", "{\"SecurityGroups\": []}"));
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[2]), -1);
+	assert_true(ex->failed);
+	export_free(ex);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(unlink(p[i]), 0);
+		free(p[i]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -316,6 +451,8 @@ main(void)
 		cmocka_unit_test(test_taskdef_analyze),
 		cmocka_unit_test(test_export_reload),
 		cmocka_unit_test(test_export_slices),
+		cmocka_unit_test(test_export_td_reload),
+		cmocka_unit_test(test_export_sg_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
