@@ -47,6 +47,7 @@ bundle_free(struct bundle *b)
 	bundle_out_free(b->out);
 	bundle_src_free(b->src);
 	free(b->manifest);
+	strbuf_cleanup(b->head);
 	free(b->head);
 	cJSON_Delete(b->meta);
 	free(b);
@@ -229,7 +230,7 @@ bundle_manifest_emit(const struct bundle *b, bundle_sink_fn sink, void *arg)
 		log_errx("bundle: not sealed");
 		return -1;
 	}
-	if (sink(arg, b->head, b->head_len) == -1)
+	if (strbuf_drain(b->head, sink, arg) == -1)
 		return -1;
 	buf = xmalloc(cap);
 	bundle_iter_init(&it, b);
@@ -298,8 +299,7 @@ bundle_seal(struct bundle *b, cJSON *meta)
 	unsigned int mdlen = 0;
 	struct seal_sink s;
 	struct strbuf text;
-	char *head;
-	size_t hlen, need;
+	size_t need;
 	int rc = -1;
 
 	json_add_str(m, "format", BUNDLE_FORMAT);
@@ -312,39 +312,29 @@ bundle_seal(struct bundle *b, cJSON *meta)
 		}
 		cJSON_Delete(meta);
 	}
-	if (bundle_sort_files(b) == -1) {
-		cJSON_Delete(m);
-		return -1;
-	}
+	b->sealed = false;
+	strbuf_cleanup(b->head);
+	free(b->head);
+	b->head = xmalloc(sizeof(*b->head));
+	strbuf_init(b->head, BUNDLE_MAX_FILE);
 	/*
 	 * The text json_print() would give for m plus a last member "files"
 	 * (name -> SHA-256), without building that member as a tree (it is
-	 * the largest part of a large bundle): m's text ends "\n}\n", the
-	 * files go before that, tab-indented as cJSON prints them.
+	 * the largest part of a large bundle): m's text less its last
+	 * "\n}\n", the files go after it, tab-indented as cJSON prints them.
+	 * m leaves memory before the files are sorted.
 	 */
-	head = json_print(m);
-	hlen = strlen(head);
-	if (hlen < 3 || strcmp(head + hlen - 3, "\n}\n") != 0) {
-		free(head);
-		cJSON_Delete(m);
-		log_errx("bundle: unexpected manifest text");
+	if (bundle_head_print(b->head, m, b->out != NULL) == -1 ||
+	    bundle_sort_files(b) == -1)
 		return -1;
-	}
-	hlen -= 3;
-	need = hlen + 32 + (b->nfiles > 0 ? rows_max(b) : 0);
+	need = b->head->spilled + b->head->len + 32 +
+	    (b->nfiles > 0 ? rows_max(b) : 0);
 	if (need > BUNDLE_MAX_FILE) {
-		free(head);
-		cJSON_Delete(m);
 		log_errx("bundle: %s larger than %lu bytes", BUNDLE_MANIFEST,
 		    BUNDLE_MAX_FILE);
 		return -1;
 	}
-	free(b->head);
-	b->head = head;
-	b->head_len = hlen;
 	b->sealed = true;
-	cJSON_Delete(b->meta);
-	b->meta = m;
 	free(b->manifest);
 	b->manifest = NULL;
 	/* Streamed: made again when written; else kept whole. */

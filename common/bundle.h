@@ -51,6 +51,7 @@ struct bundle_file {
 
 struct bundle_out;			/* an output being written */
 struct bundle_src;			/* a bundle being read */
+struct strbuf;
 
 struct bundle {
 	struct bundle_file *files;	/* sorted by name once sealed/loaded;
@@ -61,13 +62,11 @@ struct bundle {
 					   not streamed; NULL once loaded
 					   (bundle_load) */
 	size_t	 manifest_len;		/* its bytes, also when streamed */
-	char	*head;			/* sealed: the manifest's text
-					   before "files" (made again a
-					   piece at a time when written) */
-	size_t	 head_len;
+	struct strbuf *head;		/* sealed: the manifest's text
+					   before "files" (streamed: in a
+					   temporary file, strbuf_spill) */
 	bool	 sealed;
-	cJSON	*meta;			/* parsed manifest once loaded; once
-					   sealed, all its members but files */
+	cJSON	*meta;			/* parsed manifest once loaded */
 	char	 digest[DIGEST_HEX_LEN + 1];	/* SHA-256 of manifest */
 	struct hashmap names;		/* name -> index into files */
 	struct bundle_out *out;		/* set by bundle_stream */

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "hashmap.h"
 
 struct bundle;
@@ -130,6 +132,14 @@ typedef int (*bundle_sink_fn)(void *arg, const void *data, size_t len);
  */
 int	 bundle_manifest_emit(const struct bundle *, bundle_sink_fn put,
 	    void *arg);
+/*
+ * The manifest's text before "files" into sb: json_print(m) less its last
+ * "\n}\n", made a member at a time (m is taken: each member deleted once
+ * printed); spilled to a temporary file (strbuf_spill) when spill is set.
+ * 0, or -1 (logged).
+ */
+struct strbuf;
+int	 bundle_head_print(struct strbuf *sb, cJSON *m, bool spill);
 /* Close the output and remove what is not renamed into place. NULL-safe. */
 void	 bundle_out_free(struct bundle_out *);
 /* Where a loaded bundle's files are (bundle_load), for bundle_read. */
