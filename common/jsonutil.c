@@ -494,7 +494,7 @@ json_stream_item(struct json_stream *js, const cJSON *item)
 
 	if (js->n++ > 0)
 		(void)strbuf_add(js->sb, ", ", 2);
-	(void)strbuf_puts(js->sb, t);
+	(void)strbuf_add_spilling(js->sb, t, strlen(t));
 	free(t);
 }
 

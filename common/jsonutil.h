@@ -85,8 +85,9 @@ char	*json_print(const cJSON *item);
  * an empty array; json_stream_open() puts the text before its items on
  * sb, json_stream_item() each item (printed, then the caller may free
  * it), json_stream_close() the rest and frees js. The text is the one
- * json_print() would give with the items in the array. -1 (logged) if
- * obj has no such member.
+ * json_print() would give with the items in the array, read with
+ * strbuf_drain() (a large item goes to sb's spill file, strbuf_add_spilling).
+ * -1 (logged) if obj has no such member.
  */
 struct strbuf;
 struct json_stream {

@@ -11,6 +11,9 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+/* The most a spilled buffer keeps for the text that follows. */
+#define STRBUF_KEEP	(128 * 1024)
+
 void
 strbuf_init(struct strbuf *sb, size_t max)
 {
@@ -112,7 +115,37 @@ strbuf_spill(struct strbuf *sb, size_t least)
 	sb->spilled += sb->len;
 	sb->max -= sb->len;
 	sb->len = 0;
+	if (sb->cap > STRBUF_KEEP) {
+		/* A buffer grown large leaves memory with its text. */
+		free(sb->buf);
+		sb->buf = xmalloc(STRBUF_KEEP);
+		sb->cap = STRBUF_KEEP;
+	}
 	sb->buf[0] = '\0';
+}
+
+int
+strbuf_add_spilling(struct strbuf *sb, const void *p, size_t n)
+{
+	if (sb->spill_failed || n < STRBUF_KEEP)
+		return strbuf_add(sb, p, n);
+	if (n > sb->max || sb->len > sb->max - n) {
+		sb->full = true;
+		return -1;
+	}
+	if (sb->spill == NULL && (sb->spill = tmpfile()) == NULL)
+		return strbuf_add(sb, p, n);	/* kept in memory */
+	strbuf_spill(sb, 0);
+	if (sb->spill_failed)
+		return -1;
+	if (fwrite(p, 1, n, sb->spill) != n) {
+		log_err("temporary file");
+		sb->spill_failed = true;
+		return -1;
+	}
+	sb->spilled += n;
+	sb->max -= n;
+	return 0;
 }
 
 int

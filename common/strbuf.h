@@ -33,6 +33,13 @@ char	*strbuf_take(struct strbuf *, size_t *len);
  */
 void	strbuf_spill(struct strbuf *, size_t least);
 /*
+ * strbuf_add for a text read only with strbuf_drain(): a piece of 128 KiB
+ * or more goes straight to the spill file (made if need be, as
+ * strbuf_spill does), after what buf holds, never through buf. 0, or -1
+ * (max exceeded, or a spill failed).
+ */
+int	strbuf_add_spilling(struct strbuf *, const void *, size_t);
+/*
  * Pass the whole text, spilled and held, to put in order (pieces of at
  * most 64 KiB). Returns 0, or -1: put's -1, or a spill that failed
  * (logged).

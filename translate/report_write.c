@@ -20,7 +20,7 @@
 #include "xalloc.h"
 
 /* Bytes of a generated text kept in memory before it spills to a file. */
-#define REPORT_SPILL	(1024 * 1024)
+#define REPORT_SPILL	(64 * 1024)
 
 /* JSON figures: 4 decimals; money: cents (as report_cost.c). */
 static double

@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 /* PLAN.md's section moves to a temporary file this much at a time. */
-#define SG_MD_CHUNK	(1024 * 1024)
+#define SG_MD_CHUNK	(64 * 1024)
 
 /* ---- PLAN.md ----------------------------------------------------- */
 

@@ -204,6 +204,7 @@ drop_export(struct xlate *x)
 }
 
 /* PLAN.md's section texts. */
+#define MD_SECTION_HELD	(64 * 1024)	/* bytes kept in memory */
 static void
 md_sections_free(struct xlate *x)
 {
@@ -213,6 +214,21 @@ md_sections_free(struct xlate *x)
 	strbuf_cleanup(&x->md_ocean);
 	strbuf_cleanup(&x->md_cost);
 	strbuf_cleanup(&x->md_phases);
+}
+
+/*
+ * PLAN.md's larger sections wait in temporary files between stages (each
+ * a MiB or more for 10,000 services); md_steps_intro stays (planmd.c
+ * reads its buffer).
+ */
+static void
+md_sections_spill(struct xlate *x)
+{
+	strbuf_spill(&x->md_services, MD_SECTION_HELD);
+	strbuf_spill(&x->md_sg, MD_SECTION_HELD);
+	strbuf_spill(&x->md_ocean, MD_SECTION_HELD);
+	strbuf_spill(&x->md_cost, MD_SECTION_HELD);
+	strbuf_spill(&x->md_phases, MD_SECTION_HELD);
 }
 
 static void
@@ -427,18 +443,25 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 
 	if (taskdef_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	if (sg_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	if (ocean_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	if (service_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	if (autoscale_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	if (cutover_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	if (report_plan(x) == -1)
 		goto out;
+	md_sections_spill(x);
 	cJSON_Delete(params);
 	params = options_manifest(opt);	/* with what the stages resolved */
 	{
