@@ -65,6 +65,13 @@ bundle_find(const struct bundle *b, const char *name)
 	return NULL;
 }
 
+void
+bundle_forget_names(struct bundle *b)
+{
+	if (b->list != NULL)
+		bundle_list_forget(b->list);
+}
+
 struct bundle_file *
 bundle_entry(struct bundle *b, const char *what, const char *name,
     size_t len)

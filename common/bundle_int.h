@@ -98,7 +98,12 @@ int	 bundle_list_add(struct bundle_list *, const struct bundle_file *,
 /* The file of that name (valid until the next call), or NULL. */
 const struct bundle_file *bundle_list_find(struct bundle_list *,
 	    const char *name);
-/* The order by name; -1 (logged) on a duplicate or a read error. */
+/* Let the name map go (bundle_forget_names). */
+void	 bundle_list_forget(struct bundle_list *);
+/*
+ * The order by name (the name map then leaves memory: found by a binary
+ * search); -1 (logged) on a duplicate or a read error.
+ */
 int	 bundle_list_sort(struct bundle_list *);
 /* The bytes of all the names, without their NULs. */
 size_t	 bundle_list_name_bytes(const struct bundle_list *);

@@ -33,7 +33,8 @@ struct bundle_list {
 	struct xoffs start;	/* where each record starts */
 	size_t	 n;
 	size_t	 name_bytes;	/* without their NULs */
-	struct idxmap names;	/* name -> record number */
+	struct idxmap names;	/* name -> record number, until forgot */
+	bool	 forgot;	/* names gone: found in order, or by a scan */
 	uint32_t *order;	/* sorted: record numbers in name order */
 	bool	 failed;	/* a write failed (logged) */
 	struct bundle_file entry;	/* being added */
@@ -134,7 +135,8 @@ bundle_list_add(struct bundle_list *l, const struct bundle_file *f,
 	memcpy(r + 16, f->sha256, DIGEST_LEN);
 	memcpy(r + REC_HEAD, name, nlen + 1);
 	l->npend += need;
-	idxmap_add(&l->names, idxmap_hash(name), l->n);
+	if (!l->forgot)
+		idxmap_add(&l->names, idxmap_hash(name), l->n);
 	l->n++;
 	l->name_bytes += nlen;
 	return 0;
@@ -190,15 +192,53 @@ name_is(void *arg, size_t i, const char *name)
 	return strcmp(f->name, name) == 0;
 }
 
+/* Without the map: a binary search once sorted, else a scan. */
+static const struct bundle_file *
+find_slow(struct bundle_list *l, const char *name)
+{
+	const struct bundle_file *f;
+	size_t lo = 0, hi = l->n, mid;
+	int c;
+
+	if (l->order == NULL) {
+		for (mid = 0; mid < l->n; mid++)
+			if ((f = load(l, mid)) == NULL ||
+			    strcmp(f->name, name) == 0)
+				return f;
+		return NULL;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((f = load(l, l->order[mid])) == NULL)
+			return NULL;
+		if ((c = strcmp(name, f->name)) == 0)
+			return f;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 const struct bundle_file *
 bundle_list_find(struct bundle_list *l, const char *name)
 {
 	size_t i;
 
+	if (l->forgot)
+		return find_slow(l, name);
 	if (idxmap_find(&l->names, name, idxmap_hash(name), name_is, l,
 	    &i) != 1)
 		return NULL;
 	return &l->found;	/* the last name_is() loaded it */
+}
+
+void
+bundle_list_forget(struct bundle_list *l)
+{
+	idxmap_cleanup(&l->names);
+	l->forgot = true;
 }
 
 size_t
@@ -239,6 +279,8 @@ bundle_list_sort(struct bundle_list *l)
 		return -1;
 	free(l->order);
 	l->order = NULL;
+	/* Found in order from now on: the map leaves memory first. */
+	bundle_list_forget(l);
 	if (l->n == 0)
 		return 0;
 	/* Only the names, read once in the order written. */

@@ -507,6 +507,65 @@ json_stream_close(struct json_stream *js)
 	js->text = NULL;
 }
 
+static void
+objw_tabs(struct strbuf *sb, size_t n)
+{
+	static const char t[] = "\t\t\t\t\t\t\t\t";
+	size_t k;
+
+	for (; n > 0; n -= k) {
+		k = n < 8 ? n : 8;
+		(void)strbuf_add(sb, t, k);
+	}
+}
+
+/* item's text where it stands (nested at depth), freed. */
+static void
+objw_put(struct strbuf *sb, const cJSON *item, size_t depth)
+{
+	char *t = json_print_nested(item, depth);
+
+	(void)strbuf_puts(sb, t);
+	free(t);
+}
+
+void
+json_objw_open(struct json_objw *w, struct strbuf *sb, size_t depth)
+{
+	memset(w, 0, sizeof(*w));
+	w->sb = sb;
+	w->depth = depth;
+	(void)strbuf_add(sb, "{\n", 2);
+}
+
+void
+json_objw_key(struct json_objw *w, const char *key)
+{
+	cJSON *k = cJSON_CreateStringReference(key);
+
+	if (w->n++ > 0)
+		(void)strbuf_add(w->sb, ",\n", 2);
+	objw_tabs(w->sb, w->depth + 1);
+	objw_put(w->sb, k, 0);
+	cJSON_Delete(k);
+	(void)strbuf_add(w->sb, ":\t", 2);
+}
+
+void
+json_objw_value(struct json_objw *w, const cJSON *item)
+{
+	objw_put(w->sb, item, w->depth + 1);
+}
+
+void
+json_objw_close(struct json_objw *w)
+{
+	if (w->n > 0)
+		(void)strbuf_add(w->sb, "\n", 1);
+	objw_tabs(w->sb, w->depth);
+	(void)strbuf_add(w->sb, "}", 1);
+}
+
 static int
 cmp_items(const void *a, const void *b)
 {

@@ -100,6 +100,23 @@ int	json_stream_open(struct json_stream *, struct strbuf *sb,
 	    const cJSON *obj, const char *key);
 void	json_stream_item(struct json_stream *, const cJSON *item);
 void	json_stream_close(struct json_stream *);
+/*
+ * An object's text made a member at a time on sb, as json_print() lays it
+ * out for an object nested depth levels deep (the tabs of its own key's
+ * line; 0: the top): json_objw_open() puts "{", each json_objw_key() a
+ * member's key, then json_objw_value() its value (or a json_objw_open()
+ * at depth + 1 for an object made the same way), json_objw_close() the
+ * closing "}". strbuf_add's limit applies (sb->full).
+ */
+struct json_objw {
+	struct strbuf *sb;
+	size_t	 depth;
+	size_t	 n;		/* members so far */
+};
+void	json_objw_open(struct json_objw *, struct strbuf *sb, size_t depth);
+void	json_objw_key(struct json_objw *, const char *key);
+void	json_objw_value(struct json_objw *, const cJSON *item);
+void	json_objw_close(struct json_objw *);
 /* Compact text with keys sorted at every level; free with free(). */
 char	*json_canonical(const cJSON *item);
 /*

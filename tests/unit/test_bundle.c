@@ -16,6 +16,7 @@
 #include "fsio.h"
 #include "jsonutil.h"
 #include "plan.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 static char *
@@ -121,6 +122,9 @@ sample_streamed(const char *path)
 		expect_file(b, name, text);
 	}
 	assert_null(bundle_find(b, "requests/many/f9999.json"));
+	/* Without the name map: found by a scan, then (sealed) in order. */
+	bundle_forget_names(b);
+	assert_null(bundle_find(b, "requests/many/f9999.json"));
 	w = bundle_wopen(b, "plan.json");
 	assert_non_null(w);
 	if (path != NULL)	/* one at a time into a stream */
@@ -144,8 +148,8 @@ test_bundle_streamed_same_bytes(void **state)
 {
 	const char *kinds[] = { "b", "b.tar", "b.tar.gz" };
 	struct bundle *mem = sample_streamed(NULL), *b, *r;
-	char *d = tmpdir(), *p, *q, *x = NULL, *y = NULL;
-	size_t i, xl, yl;
+	char *d = tmpdir(), *p, *q, *x = NULL, *y = NULL, name[64];
+	size_t i, k, xl, yl;
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
@@ -153,6 +157,15 @@ test_bundle_streamed_same_bytes(void **state)
 		q = xasprintf("%s/m-%s", d, kinds[i]);
 		b = sample_streamed(p);
 		assert_null(bundle_find(b, "plan.json")->data);
+		for (k = 0; k < SAMPLE_MANY; k += 97) {
+			(void)snprintf(name, sizeof(name),
+			    "requests/many/f%04zu.json", k);
+			assert_non_null(bundle_find(b, name));
+			assert_string_equal(bundle_find(b, name)->name, name);
+		}
+		assert_null(bundle_find(b, "requests/many/f9999.json"));
+		assert_null(bundle_find(b, "a"));
+		assert_null(bundle_find(b, "zzz"));
 		assert_int_equal(bundle_write(b, p, false), 0);
 		assert_int_equal(bundle_write(mem, q, false), 0);
 		assert_string_equal(b->digest, mem->digest);
@@ -177,6 +190,82 @@ test_bundle_streamed_same_bytes(void **state)
 	fsio_remove_tree(d);
 	free(d);
 	bundle_free(mem);
+}
+
+/* Once names are forgotten a file added twice is refused when sealed. */
+static void
+test_bundle_forgotten_twice(void **state)
+{
+	struct bundle *b = bundle_new();
+	char *d = tmpdir(), *p = xasprintf("%s/b.tar", d);
+
+	(void)state;
+	assert_int_equal(bundle_stream(b, p, false), 0);
+	assert_int_equal(bundle_add(b, "a.json", "1", 1), 0);
+	assert_int_equal(bundle_add(b, "b.json", "2", 1), 0);
+	bundle_forget_names(b);
+	assert_non_null(bundle_find(b, "b.json"));	/* a scan */
+	assert_int_equal(bundle_add(b, "a.json", "3", 1), -1);
+	assert_int_equal(bundle_add_raw(b, "test", "a.json", "3", 1), 0);
+	assert_int_equal(bundle_seal(b, NULL), -1);
+	bundle_free(b);
+	fsio_remove_tree(d);
+	free(p);
+	free(d);
+}
+
+/*
+ * The manifest's head made a member at a time (held, or spilled past 64
+ * KiB) is json_print()'s text less its last "\n}\n": nested objects,
+ * empty ones, arrays, raw text, keys to escape.
+ */
+static int
+head_put(void *arg, const void *data, size_t len)
+{
+	return strbuf_add(arg, data, len);
+}
+
+static void
+test_bundle_head_text(void **state)
+{
+	cJSON *m = cJSON_CreateObject(), *o, *in;
+	struct strbuf sb, got;
+	char key[32], *want;
+	size_t i, n;
+	int spill;
+
+	(void)state;
+	json_add_str(m, "format", "f2o-bundle");
+	(void)cJSON_AddObjectToObject(m, "empty");
+	o = cJSON_AddObjectToObject(m, "inputs");
+	in = cJSON_AddObjectToObject(o, "services");
+	for (i = 0; i < 3000; i++) {
+		(void)snprintf(key, sizeof(key), "c/s\"%zu\t", i);
+		json_add_str(in, key, "0123456789abcdef0123456789abcdef");
+	}
+	(void)cJSON_AddObjectToObject(o, "none");
+	cJSON_AddItemToObject(o, "raw", cJSON_CreateRaw("{\n\t\t\t\"r\": 1\n\t\t}"));
+	cJSON_AddItemToObject(m, "list", cJSON_CreateIntArray((const int[]){
+	    1, 2, 3 }, 3));
+	(void)cJSON_AddObjectToObject(cJSON_AddObjectToObject(m, "deep"),
+	    "deeper");
+	want = json_print(m);
+	n = strlen(want) - 3;
+	assert_string_equal(want + n, "\n}\n");
+	for (spill = 0; spill < 2; spill++) {
+		strbuf_init(&sb, SIZE_MAX / 2);
+		strbuf_init(&got, SIZE_MAX / 2);
+		assert_int_equal(bundle_head_print(&sb, cJSON_Duplicate(m, 1),
+		    spill == 1), 0);
+		assert_true(spill == 0 || sb.spilled > 0);
+		assert_int_equal(strbuf_drain(&sb, head_put, &got), 0);
+		assert_int_equal(got.len, n);
+		assert_memory_equal(got.buf, want, n);
+		strbuf_cleanup(&sb);
+		strbuf_cleanup(&got);
+	}
+	free(want);
+	cJSON_Delete(m);
 }
 
 static void
@@ -650,6 +739,8 @@ main(void)
 		cmocka_unit_test(test_bundle_roundtrip_dir_and_archives),
 		cmocka_unit_test(test_bundle_streamed_same_bytes),
 		cmocka_unit_test(test_bundle_stream_abandoned_leaves_nothing),
+		cmocka_unit_test(test_bundle_forgotten_twice),
+		cmocka_unit_test(test_bundle_head_text),
 		cmocka_unit_test(test_bundle_refuses_tampering),
 		cmocka_unit_test(test_bundle_checked_again_when_read),
 		cmocka_unit_test(test_bundle_manifest_read),

@@ -1,7 +1,8 @@
 /*
  * jsonprint: json_print, json_print_compact and json_canonical give cJSON's own
  * text byte for byte (cJSON_Print, cJSON_PrintUnformatted, and a sorted
- * duplicate printed) on fixed edge cases and on generated trees.
+ * duplicate printed) on fixed edge cases and on generated trees, and so
+ * does an object made a member at a time (json_objw).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define TREES		3000	/* generated trees */
@@ -60,6 +62,53 @@ same_nested(const cJSON *t)
 	same_text(json_print_nested(t, 2), want);
 }
 
+/* o's text on w a member at a time, objects the same way, depth down. */
+static void
+objw_tree(struct json_objw *w, const cJSON *o)
+{
+	struct json_objw cw;
+	const cJSON *c;
+
+	for (c = o->child; c != NULL; c = c->next) {
+		json_objw_key(w, c->string);
+		if (cJSON_IsObject(c)) {
+			json_objw_open(&cw, w->sb, w->depth + 1);
+			objw_tree(&cw, c);
+			json_objw_close(&cw);
+		} else
+			json_objw_value(w, c);
+	}
+}
+
+/* An object made by json_objw (top and nested at 3) is json_print's. */
+static void
+same_objw(const cJSON *t)
+{
+	struct json_objw w;
+	struct strbuf sb;
+	char *want;
+
+	if (!cJSON_IsObject(t))
+		return;
+	strbuf_init(&sb, SIZE_MAX / 2);
+	json_objw_open(&w, &sb, 0);
+	objw_tree(&w, t);
+	json_objw_close(&w);
+	(void)strbuf_add(&sb, "\n", 1);
+	want = json_print(t);
+	assert_string_equal(sb.buf, want);
+	free(want);
+	strbuf_cleanup(&sb);
+	strbuf_init(&sb, SIZE_MAX / 2);
+	json_objw_open(&w, &sb, 3);
+	objw_tree(&w, t);
+	json_objw_close(&w);
+	want = json_print_nested(t, 3);
+	assert_string_equal(sb.buf, want);
+	free(want);
+	strbuf_cleanup(&sb);
+}
+
 /* What the printers must equal: cJSON's text (with json_print's "\n"). */
 static void
 same_as_cjson(const cJSON *t)
@@ -80,6 +129,7 @@ same_as_cjson(const cJSON *t)
 	same_text(json_canonical(t), cJSON_PrintUnformatted(dup));
 	cJSON_Delete(dup);
 	same_nested(t);
+	same_objw(t);
 }
 
 static const double numbers[] = {
