@@ -234,7 +234,21 @@ ctx_request(struct xlate *x, const char *step_id, const cJSON *req)
 		free(path);
 		return NULL;
 	}
-	iampolicy_note(x, path, req);
+	iampolicy_note_take(x, path, cJSON_Duplicate(req, 1));
+	return path;
+}
+
+char *
+ctx_request_take(struct xlate *x, const char *step_id, cJSON *req)
+{
+	char *path = xasprintf("requests/%s.json", step_id);
+
+	if (bundle_add_json(x->bundle, path, req) == -1) {
+		free(path);
+		cJSON_Delete(req);
+		return NULL;
+	}
+	iampolicy_note_take(x, path, req);
 	return path;
 }
 

@@ -45,8 +45,7 @@ chain_add(struct chain *c, const char *id, const char *action,
 	char *path = NULL;
 
 	if (req != NULL) {
-		path = ctx_request(c->x, id, req);
-		cJSON_Delete(req);
+		path = ctx_request_take(c->x, id, req);
 		if (path == NULL)
 			return NULL;
 	}

@@ -112,13 +112,13 @@ static const struct iam_row iam_table[] = {
 /* A request summary waiting for the plan step that sends it. */
 struct iam_pending {
 	char	*path;		/* the request file */
-	cJSON	*req;		/* the members this file reads */
+	cJSON	*req;		/* its request */
 };
 
 /*
  * The policy taken in a step at a time, in plan order, as the stages add
- * them: each request is summarised when ctx_request() stores it, so no
- * request file is read back.
+ * them: each request is kept when ctx_request() stores it (the last
+ * IAM_MAX_PENDING of them), so no request file is read back.
  */
 struct iampolicy {
 	/*
@@ -462,14 +462,6 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 	}
 }
 
-/* The members of a request that add_row() and add_implicit() read. */
-static const char *const req_members[] = {
-	"cluster", "serviceName", "service", "services", "VpcId",
-	"resourceArn", "tags", "TagSpecifications", "taskRoleArn",
-	"executionRoleArn", "ResourceId", "PolicyType", "AlarmName",
-	"AlarmNames", "loadBalancers", "deploymentConfiguration", NULL
-};
-
 struct iampolicy *
 iampolicy_new(void)
 {
@@ -529,7 +521,7 @@ pend_take(struct iampolicy *ip, const char *path)
  * Take in the plan steps added since the last call, in plan order. Before
  * the end (final false) stop at a step whose request file is not made yet
  * or whose action has no row: the end reports that. A request noted by
- * iampolicy_note() is used as noted; any other is read back.
+ * iampolicy_note_take() is used as noted; any other is read back.
  */
 static int
 take_steps(struct xlate *x, struct iampolicy *ip, bool final)
@@ -583,26 +575,19 @@ take_steps(struct xlate *x, struct iampolicy *ip, bool final)
 }
 
 void
-iampolicy_note(struct xlate *x, const char *path, const cJSON *req)
+iampolicy_note_take(struct xlate *x, const char *path, cJSON *req)
 {
 	struct iampolicy *ip = x->iam;
-	const char *const *k;
-	const cJSON *m;
-	cJSON *sum;
 
-	if (ip == NULL)
+	if (ip == NULL) {
+		cJSON_Delete(req);
 		return;
+	}
 	(void)take_steps(x, ip, false);
 	if (ip->npend == IAM_MAX_PENDING)
 		pend_drop(ip, 0);	/* read back at the end */
-	sum = cJSON_CreateObject();
-	for (k = req_members; *k != NULL; k++) {
-		m = cJSON_GetObjectItemCaseSensitive(req, *k);
-		if (m != NULL)
-			cJSON_AddItemToObject(sum, *k, cJSON_Duplicate(m, 1));
-	}
 	ip->pend[ip->npend].path = xstrdup(path);
-	ip->pend[ip->npend].req = sum;
+	ip->pend[ip->npend].req = req;
 	ip->npend++;
 }
 
