@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define JSONPRINT_FIRST	512		/* first buffer size */
@@ -201,10 +202,30 @@ members(const struct jp *p, const cJSON *item, size_t *n)
 	return v;
 }
 
+/* A member of an object (last: no comma after it). */
+static bool
+jp_member(struct jp *p, const cJSON *m, bool last, size_t *depth)
+{
+	bool ok;
+
+	if (p->format)
+		jp_tabs(p, *depth);
+	jp_string(p, m->string);
+	jp_char(p, ':');
+	if (p->format)
+		jp_char(p, '\t');
+	ok = jp_value(p, m, depth);
+	if (!last)
+		jp_char(p, ',');
+	if (p->format)
+		jp_char(p, '\n');
+	return ok;
+}
+
 static bool
 jp_object(struct jp *p, const cJSON *item, size_t *depth)
 {
-	const cJSON **v;
+	const cJSON **v, *c;
 	size_t i, n;
 	bool ok = true;
 
@@ -212,21 +233,16 @@ jp_object(struct jp *p, const cJSON *item, size_t *depth)
 	(*depth)++;
 	if (p->format)
 		jp_char(p, '\n');
-	v = members(p, item, &n);
-	for (i = 0; i < n && ok; i++) {
-		if (p->format)
-			jp_tabs(p, *depth);
-		jp_string(p, v[i]->string);
-		jp_char(p, ':');
-		if (p->format)
-			jp_char(p, '\t');
-		ok = jp_value(p, v[i], depth);
-		if (i + 1 < n)
-			jp_char(p, ',');
-		if (p->format)
-			jp_char(p, '\n');
+	if (!p->sort) {
+		/* In link order: no array of the members needed. */
+		for (c = item->child; c != NULL && ok; c = c->next)
+			ok = jp_member(p, c, c->next == NULL, depth);
+	} else {
+		v = members(p, item, &n);
+		for (i = 0; i < n && ok; i++)
+			ok = jp_member(p, v[i], i + 1 == n, depth);
+		free(v);
 	}
-	free(v);
 	if (!ok)
 		return false;
 	if (p->format)
@@ -341,4 +357,31 @@ char *
 json_print_nested(const cJSON *item, size_t depth)
 {
 	return jp_or_die(jp_print(item, true, false, false, depth));
+}
+
+int
+json_strbuf_str(struct strbuf *sb, const char *s)
+{
+	struct jp p = { NULL, 0, 0, false, false };
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	int rc;
+
+	for (n = 0; u != NULL && u[n] > 31 && u[n] != '"' && u[n] != '\\';
+	    n++)
+		;
+	if (u != NULL && u[n] == '\0') {
+		/* Nothing to escape: the three pieces, or none. */
+		if (n + 2 > sb->max || sb->len > sb->max - n - 2) {
+			sb->full = true;
+			return -1;
+		}
+		(void)strbuf_add(sb, "\"", 1);
+		(void)strbuf_add(sb, s, n);
+		return strbuf_add(sb, "\"", 1);
+	}
+	jp_string(&p, s);
+	rc = strbuf_add(sb, p.buf, p.len);
+	free(p.buf);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define TREES		3000	/* generated trees */
@@ -236,12 +237,50 @@ test_jsonprint_generated(void **state)
 	}
 }
 
+/*
+ * json_strbuf_str appends a string as cJSON_PrintUnformatted prints it
+ * (NULL as ""), or nothing when the buffer's limit would be passed.
+ */
+static void
+test_jsonprint_strbuf_str(void **state)
+{
+	uint64_t seed = 0x2545f4914f6cdd1dULL;
+	struct strbuf sb;
+	cJSON *t;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		text = rnd_text(&seed);
+		t = cJSON_CreateString(text);
+		strbuf_init(&sb, 1 << 20);
+		assert_int_equal(strbuf_puts(&sb, "x"), 0);
+		assert_int_equal(json_strbuf_str(&sb, text), 0);
+		same_text(xstrdup(sb.buf + 1), cJSON_PrintUnformatted(t));
+		strbuf_cleanup(&sb);
+		/* One byte short of the text: refused, nothing appended. */
+		strbuf_init(&sb, strlen(cJSON_GetStringValue(t)) + 1);
+		assert_int_equal(json_strbuf_str(&sb, text), -1);
+		assert_int_equal(sb.len, 0);
+		assert_true(sb.full);
+		strbuf_cleanup(&sb);
+		cJSON_Delete(t);
+		free(text);
+	}
+	strbuf_init(&sb, 16);
+	assert_int_equal(json_strbuf_str(&sb, NULL), 0);
+	assert_string_equal(sb.buf, "\"\"");
+	strbuf_cleanup(&sb);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonprint_fixed),
 		cmocka_unit_test(test_jsonprint_generated),
+		cmocka_unit_test(test_jsonprint_strbuf_str),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
