@@ -325,6 +325,28 @@ jp_print(const cJSON *item, bool format, bool sort, bool nl, size_t depth)
 	return xrealloc(p.buf, p.len + 1);
 }
 
+const char *
+json_print_into(const cJSON *item, char **buf, size_t *cap, size_t *len)
+{
+	struct jp p = { *buf, 0, *cap, true, false };
+	size_t depth = 0;
+	bool ok = item != NULL && jp_value(&p, item, &depth);
+
+	/* The buffer may have moved, whatever the result. */
+	*buf = p.buf;
+	*cap = p.cap;
+	if (!ok) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	jp_char(&p, '\n');
+	p.buf[p.len] = '\0';
+	*buf = p.buf;
+	*cap = p.cap;
+	*len = p.len;
+	return p.buf;
+}
+
 static char *
 jp_or_die(char *s)
 {

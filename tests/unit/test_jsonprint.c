@@ -61,11 +61,17 @@ same_nested(const cJSON *t)
 	same_text(json_print_nested(t, 2), want);
 }
 
+/* json_print_into's buffer, kept from one tree to the next. */
+static char *into_buf;
+static size_t into_cap;
+
 /* What the printers must equal: cJSON's text (with json_print's "\n"). */
 static void
 same_as_cjson(const cJSON *t)
 {
 	char *want = cJSON_Print(t), *nl;
+	const char *into;
+	size_t into_len;
 	cJSON *dup;
 
 	assert_non_null(want);
@@ -74,6 +80,9 @@ same_as_cjson(const cJSON *t)
 	want = cJSON_malloc(strlen(nl) + 1);
 	memcpy(want, nl, strlen(nl) + 1);
 	free(nl);
+	into = json_print_into(t, &into_buf, &into_cap, &into_len);
+	assert_int_equal(into_len, strlen(want));
+	assert_string_equal(into, want);
 	same_text(json_print(t), want);
 	same_text(json_print_compact(t), cJSON_PrintUnformatted(t));
 	dup = cJSON_Duplicate(t, 1);
@@ -235,6 +244,9 @@ test_jsonprint_generated(void **state)
 		same_as_cjson(t);
 		cJSON_Delete(t);
 	}
+	free(into_buf);
+	into_buf = NULL;
+	into_cap = 0;
 }
 
 /*
