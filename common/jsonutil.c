@@ -665,10 +665,17 @@ jpath_key(struct jpath *jp, const char *key)
 size_t
 jpath_index(struct jpath *jp, size_t i)
 {
-	char tmp[32];
+	char tmp[32], *o = tmp + sizeof(tmp);
 
-	(void)snprintf(tmp, sizeof(tmp), "[%zu]", i);
-	return jpath_put(jp, tmp);
+	/* "[%zu]" without printf: paths are made for every item checked. */
+	*--o = '\0';
+	*--o = ']';
+	do {
+		*--o = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	*--o = '[';
+	return jpath_put(jp, o);
 }
 
 void

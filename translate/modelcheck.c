@@ -64,6 +64,14 @@ unknown(struct mc *m, const char *value, const char *msg)
 	}
 }
 
+/* Whether v is within the model's min/max (if any). */
+static bool
+in_range(const struct ecsm_shape *sh, double v)
+{
+	return sh->range == 0 || (!((sh->range & MODELCHECK_MIN) &&
+	    v < sh->min) && !((sh->range & MODELCHECK_MAX) && v > sh->max));
+}
+
 /* The model's min/max on a value, string length or list count. */
 static void
 range(struct mc *m, const struct ecsm_shape *sh, double v, const char *what,
@@ -71,10 +79,7 @@ range(struct mc *m, const struct ecsm_shape *sh, double v, const char *what,
 {
 	char msg[160];
 
-	if (sh->range == 0)
-		return;
-	if (!((sh->range & MODELCHECK_MIN) && v < sh->min) &&
-	    !((sh->range & MODELCHECK_MAX) && v > sh->max))
+	if (in_range(sh, v))
 		return;
 	if (sh->range == (MODELCHECK_MIN | MODELCHECK_MAX))
 		(void)snprintf(msg, sizeof(msg), "%s out of the range of %s "
@@ -201,7 +206,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			return;
 		}
 		i = 0;
-		if (sh->range != 0) {
+		if (!in_range(sh, (double)cJSON_GetArraySize(v))) {
 			char shown[32];
 
 			(void)snprintf(shown, sizeof(shown), "%d items",
@@ -253,7 +258,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			wrong_type(m, sh, v);
 			return;
 		}
-		{
+		if (!in_range(sh, d)) {
 			char shown[32];
 
 			(void)snprintf(shown, sizeof(shown), "%.0f", d);
@@ -269,7 +274,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			wrong_type(m, sh, v);
 			return;
 		}
-		{
+		if (!in_range(sh, v->valuedouble)) {
 			char shown[32];
 
 			(void)snprintf(shown, sizeof(shown), "%g",
