@@ -37,6 +37,7 @@ enum res_kind {
 #define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
 #define IAM_MAX_PIECES	4	/* of a resource made by pol_arnv() */
 #define IAM_SPILL	(1024 * 1024)	/* policy text held, then spilled */
+#define IAM_ROW_CACHE	31		/* rows found, kept by a hash */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -141,6 +142,7 @@ struct iampolicy {
 	struct iam_pending pend[IAM_MAX_PENDING];
 	size_t	 npend;
 	bool	 aas;		/* the plan has Application Auto Scaling steps */
+	const char *region, *cluster;	/* the options (x->opt's) */
 };
 
 struct pol {
@@ -148,14 +150,26 @@ struct pol {
 	const char *part, *region, *cluster;
 };
 
+/*
+ * The row of op; rows found are kept by a hash of op (one strcmp, not a
+ * pass over the table, per step).
+ */
 static const struct iam_row *
 row_find(const char *op)
 {
+	static const struct iam_row *seen[IAM_ROW_CACHE];
 	const struct iam_row *r;
+	size_t n = strlen(op), slot;
 
+	slot = (n * 31 + (unsigned char)op[n > 4 ? 4 : 0] * 7 +
+	    (unsigned char)op[n > 0 ? n - 1 : 0]) % IAM_ROW_CACHE;
+	if (seen[slot] != NULL && strcmp(seen[slot]->op, op) == 0)
+		return seen[slot];
 	for (r = iam_table; r->op != NULL; r++)
-		if (strcmp(r->op, op) == 0)
+		if (strcmp(r->op, op) == 0) {
+			seen[slot] = r;
 			return r;
+		}
 	return NULL;
 }
 
@@ -533,8 +547,12 @@ take_steps(struct xlate *x, struct iampolicy *ip, bool final)
 	p.ip = ip;
 	p.part = x->ex != NULL && x->ex->partition != NULL ?
 	    x->ex->partition : "aws";
-	p.region = opt_str(x->opt, "region");
-	p.cluster = opt_str(x->opt, "ecs-cluster");
+	if (ip->cluster == NULL) {	/* looked up once, not per step */
+		ip->region = opt_str(x->opt, "region");
+		ip->cluster = opt_str(x->opt, "ecs-cluster");
+	}
+	p.region = ip->region;
+	p.cluster = ip->cluster;
 	if (ip->rd.p != x->plan) {
 		plan_reader_cleanup(&ip->rd);
 		plan_reader_init(&ip->rd, x->plan);
