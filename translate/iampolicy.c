@@ -37,7 +37,7 @@ enum res_kind {
 #define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
 #define IAM_MAX_PIECES	4	/* of a resource made by pol_arnv() */
 #define IAM_SPILL	(1024 * 1024)	/* policy text held, then spilled */
-#define IAM_ROW_CACHE	31		/* rows found, kept by a hash */
+#define IAM_SEEN	64		/* pairs noted lately, by hash */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -110,7 +110,7 @@ static const struct iam_row iam_table[] = {
 	{ NULL, NULL, RES_ANY }
 };
 
-/* A request summary waiting for the plan step that sends it. */
+/* A request waiting for the plan step that sends it. */
 struct iam_pending {
 	char	*path;		/* the request file */
 	cJSON	*req;		/* its request */
@@ -131,9 +131,11 @@ struct iampolicy {
 	 */
 	struct hashmap acts;	/* IAM action -> its number */
 	struct hashmap res;	/* resource -> its number */
+	size_t	 near_act[2], near_res[2];	/* number()'s last two */
 	uint64_t *pairs;	/* action number << 32 | resource number */
 	size_t	 npairs;
 	struct idxmap pairset;	/* pairs, found */
+	uint64_t seen[IAM_SEEN];	/* pairs + 1 noted lately, or 0 */
 	char	*key;		/* room to make a resource in */
 	size_t	 keycap;
 	cJSON	*conds;		/* IAM action -> Condition */
@@ -150,39 +152,34 @@ struct pol {
 	const char *part, *region, *cluster;
 };
 
-/*
- * The row of op; rows found are kept by a hash of op (one strcmp, not a
- * pass over the table, per step).
- */
 static const struct iam_row *
 row_find(const char *op)
 {
-	static const struct iam_row *seen[IAM_ROW_CACHE];
 	const struct iam_row *r;
-	size_t n = strlen(op), slot;
 
-	slot = (n * 31 + (unsigned char)op[n > 4 ? 4 : 0] * 7 +
-	    (unsigned char)op[n > 0 ? n - 1 : 0]) % IAM_ROW_CACHE;
-	if (seen[slot] != NULL && strcmp(seen[slot]->op, op) == 0)
-		return seen[slot];
 	for (r = iam_table; r->op != NULL; r++)
-		if (strcmp(r->op, op) == 0) {
-			seen[slot] = r;
+		if (strcmp(r->op, op) == 0)
 			return r;
-		}
 	return NULL;
 }
 
-/* The number of key in m, numbered in the order added. */
+/* The number of key in m, numbered in the order added; the last two
+ * numbered (near) come back often: a service's steps, one by one. */
 static uint64_t
-number(struct hashmap *m, const char *key)
+number(struct hashmap *m, const char *key, size_t near[2])
 {
 	size_t v;
 
-	if (!hashmap_get(m, key, &v)) {
+	if (near[0] < m->len && strcmp(m->keys[near[0]], key) == 0)
+		return near[0];
+	if (near[1] < m->len && strcmp(m->keys[near[1]], key) == 0)
+		v = near[1];
+	else if (!hashmap_get(m, key, &v)) {
 		v = m->len;
 		hashmap_put(m, key, v);
 	}
+	near[1] = near[0];
+	near[0] = v;
 	return v;
 }
 
@@ -226,8 +223,12 @@ pol_key(struct pol *p, const char *iam, char kind, const char *const *piece,
 		at += strlen(s);
 	}
 	ip->key[at] = '\0';
-	pair = number(&ip->acts, iam) << 32 | number(&ip->res, ip->key);
+	pair = number(&ip->acts, iam, ip->near_act) << 32 |
+	    number(&ip->res, ip->key, ip->near_res);
 	h = (uint32_t)((pair * 0x9E3779B97F4A7C15ULL) >> 32);
+	if (ip->seen[h % IAM_SEEN] == pair + 1)
+		return;		/* noted lately: no look-up in the set */
+	ip->seen[h % IAM_SEEN] = pair + 1;
 	if (idxmap_find(&ip->pairset, (const char *)&pair, h, pair_is, ip,
 	    &i) == 1)
 		return;
@@ -685,6 +686,7 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
 		if (hashmap_get(&ip->acts, acts[i], &k))
 			rank[k] = i;
 	idxmap_cleanup(&ip->pairset);
+	memset(ip->seen, 0, sizeof(ip->seen));
 	for (i = 0; i < n; i++)
 		ip->pairs[i] = rank[ip->pairs[i] >> 32] << 32 |
 		    (ip->pairs[i] & UINT32_MAX);
