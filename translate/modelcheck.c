@@ -154,8 +154,10 @@ check_struct(struct mc *m, const struct ecsm_shape *sh, const cJSON *v,
 		const struct ecsm_member *mem = NULL;
 		size_t mark;
 
+		/* (the first byte first: a strcmp per member is the cost) */
 		for (i = 0; i < sh->nmembers; i++)
-			if (strcmp(sh->members[i].name, c->string) == 0) {
+			if (sh->members[i].name[0] == c->string[0] &&
+			    strcmp(sh->members[i].name, c->string) == 0) {
 				mem = &sh->members[i];
 				break;
 			}
