@@ -210,6 +210,7 @@ planmd_write(struct xlate *x)
 	struct warn_index wi;
 	struct plan_reader rd;
 	struct strbuf sb;
+	unsigned char *ph;
 	size_t i, j, p;
 	int rc = 0;
 
@@ -260,16 +261,24 @@ planmd_write(struct xlate *x)
 		    x->md_steps_intro.len);
 	(void)strbuf_puts(&sb, "\n## Steps, in order\n");
 	plan_reader_init(&rd, x->plan);
+	/* Each step's phase (1 + its row), noted by the first pass. */
+	ph = xcalloc(x->plan->nsteps + 1, 1);
 	for (p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
 		size_t k = 0;
 
 		for (i = 0; i < x->plan->nsteps && rc == 0; i++) {
-			const struct plan_step *st = plan_reader_get(&rd, i);
+			const struct plan_step *st;
 
-			if (st == NULL) {
+			if (p > 0 && ph[i] != p + 1)
+				continue;	/* not read back again */
+			if ((st = plan_reader_get(&rd, i)) == NULL) {
 				rc = -1;
 				break;
 			}
+			for (j = 0; p == 0 && j < sizeof(phases) /
+			    sizeof(phases[0]) && ph[i] == 0; j++)
+				if (strcmp(st->phase, phases[j].name) == 0)
+					ph[i] = (unsigned char)(j + 1);
 			if (strcmp(st->phase, phases[p].name) != 0)
 				continue;
 			if (k++ == 0)
@@ -300,6 +309,7 @@ planmd_write(struct xlate *x)
 		}
 	}
 	plan_reader_cleanup(&rd);
+	free(ph);
 	(void)strbuf_puts(&sb, "\n## What changes per service\n\n");
 	warns_index(&wi, x);
 	for (i = 0; i < x->nmig; i++) {
