@@ -16,6 +16,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #define JSONPRINT_FIRST	512		/* first buffer size */
 #define JSONPRINT_EXACT	1e15		/* whole numbers below: digits only */
+#define JSONPRINT_MEMO	256		/* numbers' texts kept, by their bits */
 
 struct jp {
 	char	*buf;
@@ -137,6 +139,18 @@ same_double(double a, double b)
 	return fabs(a - b) <= max * DBL_EPSILON;
 }
 
+/*
+ * Numbers that are not whole, printed lately, by their bits (per thread):
+ * the same prices and sizes recur service after service, and their text
+ * takes an sprintf and an sscanf to make.
+ */
+struct jp_memo {
+	uint64_t bits;
+	size_t	 len;			/* 0: empty */
+	char	 text[26];
+};
+static _Thread_local struct jp_memo jp_memo[JSONPRINT_MEMO];
+
 /* cJSON's print_number (its decimal point: the C locale's). */
 static bool
 jp_number(struct jp *p, double d)
@@ -144,6 +158,8 @@ jp_number(struct jp *p, double d)
 	char num[32], *o;
 	unsigned long long v;
 	double test = 0.0;
+	struct jp_memo *m;
+	uint64_t bits;
 	int len;
 
 	if (isnan(d) || isinf(d)) {
@@ -164,12 +180,22 @@ jp_number(struct jp *p, double d)
 		jp_add(p, o, (size_t)(num + sizeof(num) - o));
 		return true;
 	}
+	memcpy(&bits, &d, sizeof(bits));
+	m = &jp_memo[(size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 32) %
+	    JSONPRINT_MEMO];
+	if (m->len > 0 && m->bits == bits) {
+		jp_add(p, m->text, m->len);
+		return true;
+	}
 	len = snprintf(num, sizeof(num), "%1.15g", d);
 	if (sscanf(num, "%lg", &test) != 1 || !same_double(test, d))
 		len = snprintf(num, sizeof(num), "%1.17g", d);
 	/* cJSON's buffer holds 25 characters: longer fails its print */
 	if (len < 0 || len > 25)
 		return false;
+	m->bits = bits;
+	m->len = (size_t)len;
+	memcpy(m->text, num, (size_t)len);
 	jp_add(p, num, (size_t)len);
 	return true;
 }
