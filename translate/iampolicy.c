@@ -300,7 +300,7 @@ add_alarm(struct pol *p, const char *iam, const char *name)
 static void
 add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 {
-	const char *cl = req != NULL ? json_str(req, "cluster") : NULL;
+	const char *cl = req != NULL ? json_str(req, "cluster") : NULL, *s;
 	const cJSON *it;
 	char *rest;
 
@@ -311,10 +311,10 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 		pol_add(p, r->iam, "*");
 		break;
 	case RES_SERVICE:
-		if (json_str(req, "serviceName") != NULL)
-			add_service(p, r->iam, cl, json_str(req, "serviceName"));
-		if (json_str(req, "service") != NULL)
-			add_service(p, r->iam, cl, json_str(req, "service"));
+		if ((s = json_str(req, "serviceName")) != NULL)
+			add_service(p, r->iam, cl, s);
+		if ((s = json_str(req, "service")) != NULL)
+			add_service(p, r->iam, cl, s);
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req,
 		    "services"))
 			add_service(p, r->iam, cl, cJSON_GetStringValue(it));
@@ -338,8 +338,8 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 		    json_str(req, "resourceArn"));
 		break;
 	case RES_ALARM:
-		if (json_str(req, "AlarmName") != NULL)
-			add_alarm(p, r->iam, json_str(req, "AlarmName"));
+		if ((s = json_str(req, "AlarmName")) != NULL)
+			add_alarm(p, r->iam, s);
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req,
 		    "AlarmNames"))
 			add_alarm(p, r->iam, cJSON_GetStringValue(it));
