@@ -529,6 +529,12 @@ json_sort_keys(cJSON *item)
 	}
 	if (!cJSON_IsObject(item) || n < 2)
 		return;
+	/* In order already (sorted before): the stable sort would keep it. */
+	for (c = item->child; c->next != NULL &&
+	    strcmp(c->string, c->next->string) <= 0; c = c->next)
+		;
+	if (c->next == NULL)
+		return;
 	v = xreallocarray(NULL, n, sizeof(*v));
 	for (i = 0, c = item->child; c != NULL; c = c->next)
 		v[i++] = c;
