@@ -49,6 +49,7 @@ bundle_free(struct bundle *b)
 	free(b->manifest);
 	strbuf_cleanup(b->head);
 	free(b->head);
+	free(b->jtext);
 	cJSON_Delete(b->meta);
 	free(b);
 }
@@ -155,11 +156,10 @@ bundle_add(struct bundle *b, const char *name, const void *data, size_t len)
 int
 bundle_add_json(struct bundle *b, const char *name, const cJSON *item)
 {
-	char *s = json_print(item);
-	int rc = bundle_add(b, name, s, strlen(s));
+	size_t len;
+	const char *s = json_print_into(item, &b->jtext, &b->jtext_cap, &len);
 
-	free(s);
-	return rc;
+	return bundle_add(b, name, s, len);
 }
 
 static int

@@ -77,6 +77,9 @@ struct bundle {
 					   until the next */
 	struct bundle_src *src;		/* set by bundle_load: where the
 					   files' bytes are (bundle_in.c) */
+	char	*jtext;			/* bundle_add_json's text buffer,
+					   kept for the next one */
+	size_t	 jtext_cap;
 };
 
 /* Free with bundle_free(). */

@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include "bundle_int.h"
 #include "fsio.h"
 #include "log.h"
+#include "tarw.h"
 #include "xalloc.h"
 
 /* Folders of a staged directory kept open for openat (then by path). */
@@ -27,11 +26,9 @@
  * Writing the archive: the spool is read through BUNDLE_WINDOWS windows
  * of BUNDLE_WINDOW bytes (its files, small and near each other, are
  * needed in name order, not in the order written), larger files a chunk
- * of BUNDLE_WINDOW at a time; the archive is written in blocks of
- * OUT_BLOCK.
+ * of BUNDLE_WINDOW at a time; the archive stream is tarw.c's.
  */
 #define OUT_WINDOW		BUNDLE_WINDOW
-#define OUT_BLOCK		(1024 * 1024)
 
 static bool
 ends_with(const char *s, const char *suf)
@@ -386,111 +383,53 @@ bundle_win_cleanup(struct spool_win *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* An archive entry's header: a regular file, mode 0644, owner 0, mtime 0. */
-static int
-tar_header(struct archive *a, struct archive_entry *e, const char *name,
-    size_t len)
-{
-	archive_entry_clear(e);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_mtime(e, 0, 0);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
-		log_errx("tar: %s: %s", name, archive_error_string(a));
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * One archive entry: data, or else (data NULL) the file's bytes in the
  * spool, read through the windows or, when larger, a chunk at a time (so
  * no file is ever whole in memory).
  */
 static int
-tar_entry(struct archive *a, struct archive_entry *e, const char *name,
-    const char *data, size_t len, struct spool_win *w,
-    const struct bundle_file *f)
+tar_entry(struct tarw *t, const char *name, const char *data, size_t len,
+    struct spool_win *w, const struct bundle_file *f)
 {
 	size_t done = 0;
 	ssize_t n;
 
-	if (tar_header(a, e, name, len) == -1)
+	if (tarw_header(t, name, len) == -1)
 		return -1;
 	if (data == NULL && len > 0 && len <= OUT_WINDOW / 2 &&
 	    (data = bundle_win_get(w, f->off, len, name)) == NULL)
 		return -1;
-	if (data != NULL || len == 0) {
-		if (len > 0 && archive_write_data(a, data, len) !=
-		    (la_ssize_t)len)
-			goto fail;
-		return 0;
-	}
+	if (data != NULL || len == 0)
+		return tarw_data(t, data, len);
 	if (w->chunk == NULL)
 		w->chunk = xmalloc(OUT_WINDOW);
 	while (done < len) {
 		n = bundle_pread(w->fd, w->chunk, 1, len - done < OUT_WINDOW ?
 		    len - done : OUT_WINDOW, f->off + (long long)done, name);
-		if (n == -1)
+		if (n == -1 || tarw_data(t, w->chunk, (size_t)n) == -1)
 			return -1;
-		if (archive_write_data(a, w->chunk, (size_t)n) != n)
-			goto fail;
 		done += (size_t)n;
 	}
 	return 0;
-fail:
-	log_errx("tar: %s: %s", name, archive_error_string(a));
-	return -1;
 }
 
 static int
-tar_put(void *a, const void *data, size_t len)
+tar_put(void *t, const void *data, size_t len)
 {
-	if (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len) {
-		log_errx("tar: %s: %s", BUNDLE_MANIFEST, archive_error_string(a));
-		return -1;
-	}
-	return 0;
+	return tarw_data(t, data, len);
 }
 
 /* manifest.json, made again a piece at a time if not held. */
 static int
-tar_manifest(const struct bundle *b, struct archive *a,
-    struct archive_entry *e, struct spool_win *w)
+tar_manifest(const struct bundle *b, struct tarw *t, struct spool_win *w)
 {
 	if (b->manifest != NULL)
-		return tar_entry(a, e, BUNDLE_MANIFEST, b->manifest,
+		return tar_entry(t, BUNDLE_MANIFEST, b->manifest,
 		    b->manifest_len, w, NULL);
-	if (tar_header(a, e, BUNDLE_MANIFEST, b->manifest_len) == -1)
+	if (tarw_header(t, BUNDLE_MANIFEST, b->manifest_len) == -1)
 		return -1;
-	return bundle_manifest_emit(b, tar_put, a);
-}
-
-/* Where the archive's blocks go: appended to fd by the writer thread. */
-struct tar_sink {
-	struct bgwrite	*bg;
-	int		 fd;
-	const char	*what;
-};
-
-/*
- * A block of the archive, handed to the thread, so that the kernel's copy
- * of the bytes overlaps reading and framing the next files. A failed
- * write is logged by bgwrite at the next call, and fails the archive.
- */
-static la_ssize_t
-tar_sink_write(struct archive *a, void *arg, const void *buf, size_t len)
-{
-	struct tar_sink *s = arg;
-
-	(void)a;
-	if (bgwrite_append(s->bg, s->fd, s->what, buf, len) == -1)
-		return -1;
-	return (la_ssize_t)len;
+	return bundle_manifest_emit(b, tar_put, t);
 }
 
 /*
@@ -501,47 +440,30 @@ static int
 write_tar(const struct bundle *b, int spool, int fd, const char *what,
     bool gz, struct bgwrite *bg)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-	struct tar_sink sink = { bg, fd, what };
+	struct tarw *t = tarw_open(fd, what, gz, bg);
 	struct spool_win w;
 	struct bundle_iter it;
 	const struct bundle_file *f;
 	size_t i;
 	int rc = -1;
 
+	if (t == NULL)
+		return -1;
 	memset(&w, 0, sizeof(w));
 	w.fd = spool;
-	/* Blocks only group the writes: the last is not padded. */
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    (gz && (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_options(a, "gzip:!timestamp") != ARCHIVE_OK)) ||
-	    archive_write_set_bytes_per_block(a, OUT_BLOCK) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open2(a, &sink, NULL, tar_sink_write, NULL, NULL) !=
-	    ARCHIVE_OK) {
-		log_errx("%s: %s", what, archive_error_string(a));
-		goto out;
-	}
-	if (tar_manifest(b, a, e, &w) == -1)
+	if (tar_manifest(b, t, &w) == -1)
 		goto out;
 	bundle_iter_init(&it, b);
 	for (i = 0; i < b->nfiles; i++)
 		if ((f = bundle_iter_get(&it, i)) == NULL ||
-		    tar_entry(a, e, f->name, f->data, f->len, &w, f) == -1)
+		    tar_entry(t, f->name, f->data, f->len, &w, f) == -1)
 			break;
 	bundle_iter_cleanup(&it);
-	if (i < b->nfiles)
-		goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		log_errx("%s: %s", what, archive_error_string(a));
-		goto out;
-	}
-	rc = bgwrite_sync(bg);
+	if (i == b->nfiles && tarw_close(t) == 0)
+		rc = bgwrite_sync(bg);
 out:
 	bundle_win_cleanup(&w);
-	archive_entry_free(e);
-	archive_write_free(a);
+	tarw_free(t);
 	return rc;
 }
 

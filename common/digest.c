@@ -3,9 +3,31 @@
  * and export digests. See digest.h.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "digest.h"
 #include "log.h"
+
+/*
+ * SHA-256 fetched from the provider once: EVP_sha256() makes every
+ * EVP_Digest() fetch it again (a locked look-up that cost more than
+ * hashing a request file of a few hundred bytes). Kept to the end.
+ */
+static EVP_MD *digest_md;
+static pthread_once_t digest_once = PTHREAD_ONCE_INIT;
+
+static void
+digest_fetch(void)
+{
+	digest_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+digest_alg(void)
+{
+	(void)pthread_once(&digest_once, digest_fetch);
+	return digest_md != NULL ? digest_md : EVP_sha256();
+}
 
 int
 digest_sha256(unsigned char out[DIGEST_LEN], const void *buf, size_t len)
@@ -13,7 +35,7 @@ digest_sha256(unsigned char out[DIGEST_LEN], const void *buf, size_t len)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
-	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(buf, len, md, &mdlen, digest_alg(), NULL) != 1 ||
 	    mdlen != DIGEST_LEN) {
 		log_errx("SHA-256 failed");
 		return -1;
@@ -51,7 +73,7 @@ int
 digest_begin(struct digest *d)
 {
 	d->md = EVP_MD_CTX_new();
-	if (d->md == NULL || EVP_DigestInit_ex(d->md, EVP_sha256(),
+	if (d->md == NULL || EVP_DigestInit_ex(d->md, digest_alg(),
 	    NULL) != 1) {
 		digest_abort(d);
 		log_errx("SHA-256 failed");

@@ -16,15 +16,18 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define JSONPRINT_FIRST	512		/* first buffer size */
 #define JSONPRINT_EXACT	1e15		/* whole numbers below: digits only */
+#define JSONPRINT_MEMO	256		/* numbers' texts kept, by their bits */
 
 struct jp {
 	char	*buf;
@@ -136,6 +139,18 @@ same_double(double a, double b)
 	return fabs(a - b) <= max * DBL_EPSILON;
 }
 
+/*
+ * Numbers that are not whole, printed lately, by their bits (per thread):
+ * the same prices and sizes recur service after service, and their text
+ * takes an sprintf and an sscanf to make.
+ */
+struct jp_memo {
+	uint64_t bits;
+	size_t	 len;			/* 0: empty */
+	char	 text[26];
+};
+static _Thread_local struct jp_memo jp_memo[JSONPRINT_MEMO];
+
 /* cJSON's print_number (its decimal point: the C locale's). */
 static bool
 jp_number(struct jp *p, double d)
@@ -143,6 +158,8 @@ jp_number(struct jp *p, double d)
 	char num[32], *o;
 	unsigned long long v;
 	double test = 0.0;
+	struct jp_memo *m;
+	uint64_t bits;
 	int len;
 
 	if (isnan(d) || isinf(d)) {
@@ -163,12 +180,22 @@ jp_number(struct jp *p, double d)
 		jp_add(p, o, (size_t)(num + sizeof(num) - o));
 		return true;
 	}
+	memcpy(&bits, &d, sizeof(bits));
+	m = &jp_memo[(size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 32) %
+	    JSONPRINT_MEMO];
+	if (m->len > 0 && m->bits == bits) {
+		jp_add(p, m->text, m->len);
+		return true;
+	}
 	len = snprintf(num, sizeof(num), "%1.15g", d);
 	if (sscanf(num, "%lg", &test) != 1 || !same_double(test, d))
 		len = snprintf(num, sizeof(num), "%1.17g", d);
 	/* cJSON's buffer holds 25 characters: longer fails its print */
 	if (len < 0 || len > 25)
 		return false;
+	m->bits = bits;
+	m->len = (size_t)len;
+	memcpy(m->text, num, (size_t)len);
 	jp_add(p, num, (size_t)len);
 	return true;
 }
@@ -201,10 +228,30 @@ members(const struct jp *p, const cJSON *item, size_t *n)
 	return v;
 }
 
+/* A member of an object (last: no comma after it). */
+static bool
+jp_member(struct jp *p, const cJSON *m, bool last, size_t *depth)
+{
+	bool ok;
+
+	if (p->format)
+		jp_tabs(p, *depth);
+	jp_string(p, m->string);
+	jp_char(p, ':');
+	if (p->format)
+		jp_char(p, '\t');
+	ok = jp_value(p, m, depth);
+	if (!last)
+		jp_char(p, ',');
+	if (p->format)
+		jp_char(p, '\n');
+	return ok;
+}
+
 static bool
 jp_object(struct jp *p, const cJSON *item, size_t *depth)
 {
-	const cJSON **v;
+	const cJSON **v, *c;
 	size_t i, n;
 	bool ok = true;
 
@@ -212,21 +259,16 @@ jp_object(struct jp *p, const cJSON *item, size_t *depth)
 	(*depth)++;
 	if (p->format)
 		jp_char(p, '\n');
-	v = members(p, item, &n);
-	for (i = 0; i < n && ok; i++) {
-		if (p->format)
-			jp_tabs(p, *depth);
-		jp_string(p, v[i]->string);
-		jp_char(p, ':');
-		if (p->format)
-			jp_char(p, '\t');
-		ok = jp_value(p, v[i], depth);
-		if (i + 1 < n)
-			jp_char(p, ',');
-		if (p->format)
-			jp_char(p, '\n');
+	if (!p->sort) {
+		/* In link order: no array of the members needed. */
+		for (c = item->child; c != NULL && ok; c = c->next)
+			ok = jp_member(p, c, c->next == NULL, depth);
+	} else {
+		v = members(p, item, &n);
+		for (i = 0; i < n && ok; i++)
+			ok = jp_member(p, v[i], i + 1 == n, depth);
+		free(v);
 	}
-	free(v);
 	if (!ok)
 		return false;
 	if (p->format)
@@ -309,6 +351,28 @@ jp_print(const cJSON *item, bool format, bool sort, bool nl, size_t depth)
 	return xrealloc(p.buf, p.len + 1);
 }
 
+const char *
+json_print_into(const cJSON *item, char **buf, size_t *cap, size_t *len)
+{
+	struct jp p = { *buf, 0, *cap, true, false };
+	size_t depth = 0;
+	bool ok = item != NULL && jp_value(&p, item, &depth);
+
+	/* The buffer may have moved, whatever the result. */
+	*buf = p.buf;
+	*cap = p.cap;
+	if (!ok) {
+		fputs("f2o: out of memory\n", stderr);
+		abort();
+	}
+	jp_char(&p, '\n');
+	p.buf[p.len] = '\0';
+	*buf = p.buf;
+	*cap = p.cap;
+	*len = p.len;
+	return p.buf;
+}
+
 static char *
 jp_or_die(char *s)
 {
@@ -341,4 +405,31 @@ char *
 json_print_nested(const cJSON *item, size_t depth)
 {
 	return jp_or_die(jp_print(item, true, false, false, depth));
+}
+
+int
+json_strbuf_str(struct strbuf *sb, const char *s)
+{
+	struct jp p = { NULL, 0, 0, false, false };
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	int rc;
+
+	for (n = 0; u != NULL && u[n] > 31 && u[n] != '"' && u[n] != '\\';
+	    n++)
+		;
+	if (u != NULL && u[n] == '\0') {
+		/* Nothing to escape: the three pieces, or none. */
+		if (n + 2 > sb->max || sb->len > sb->max - n - 2) {
+			sb->full = true;
+			return -1;
+		}
+		(void)strbuf_add(sb, "\"", 1);
+		(void)strbuf_add(sb, s, n);
+		return strbuf_add(sb, "\"", 1);
+	}
+	jp_string(&p, s);
+	rc = strbuf_add(sb, p.buf, p.len);
+	free(p.buf);
+	return rc;
 }

@@ -588,6 +588,12 @@ json_sort_keys(cJSON *item)
 	}
 	if (!cJSON_IsObject(item) || n < 2)
 		return;
+	/* In order already (sorted before): the stable sort would keep it. */
+	for (c = item->child; c->next != NULL &&
+	    strcmp(c->string, c->next->string) <= 0; c = c->next)
+		;
+	if (c->next == NULL)
+		return;
 	v = xreallocarray(NULL, n, sizeof(*v));
 	for (i = 0, c = item->child; c != NULL; c = c->next)
 		v[i++] = c;
@@ -724,10 +730,17 @@ jpath_key(struct jpath *jp, const char *key)
 size_t
 jpath_index(struct jpath *jp, size_t i)
 {
-	char tmp[32];
+	char tmp[32], *o = tmp + sizeof(tmp);
 
-	(void)snprintf(tmp, sizeof(tmp), "[%zu]", i);
-	return jpath_put(jp, tmp);
+	/* "[%zu]" without printf: paths are made for every item checked. */
+	*--o = '\0';
+	*--o = ']';
+	do {
+		*--o = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	*--o = '[';
+	return jpath_put(jp, o);
 }
 
 void

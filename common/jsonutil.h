@@ -125,6 +125,18 @@ char	*json_canonical(const cJSON *item);
  */
 char	*json_print_compact(const cJSON *item);
 /*
+ * json_print()'s text made in *buf (*cap bytes, grown as needed and kept
+ * for the next call; free *buf with free()): returns *buf, its length in
+ * *len.
+ */
+const char *json_print_into(const cJSON *item, char **buf, size_t *cap,
+	    size_t *len);
+/*
+ * Append s as cJSON prints a string (NULL as ""), for text made without
+ * a tree: 0, or -1 when sb is full (nothing appended).
+ */
+int	json_strbuf_str(struct strbuf *sb, const char *s);
+/*
  * json_print's layout for an item nested depth levels deep (its inner
  * lines indented for that depth), without the final newline.
  */

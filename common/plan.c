@@ -303,19 +303,45 @@ plan_to_json(const struct plan *p)
 	return root;
 }
 
-/* A step's line of plan.json's text, compact. Free with free(). */
-static char *
-step_line(const struct plan_step *st)
+/* key and the string s, as cJSON prints a member of an object. */
+static int
+step_member(struct strbuf *sb, const char *key, const char *s)
 {
-	cJSON *o = step_json(st);
-	char *s = json_print_compact(o);
+	if (strbuf_puts(sb, key) == -1)
+		return -1;
+	return json_strbuf_str(sb, s);
+}
 
-	cJSON_Delete(o);
-	if (s == NULL) {
-		fputs("f2o: out of memory\n", stderr);
-		abort();
-	}
-	return s;
+/*
+ * A step's line of plan.json's text, compact, appended to sb: the text
+ * json_print_compact() gives for step_json(), made without the tree.
+ * 0, or -1 when sb is full (the line cut).
+ */
+static int
+step_line(struct strbuf *sb, const struct plan_step *s)
+{
+	size_t j;
+
+	if (step_member(sb, "{\"id\":", s->id) == -1 ||
+	    step_member(sb, ",\"phase\":", s->phase) == -1 ||
+	    step_member(sb, ",\"action\":", s->action) == -1 ||
+	    step_member(sb, ",\"title\":", s->title) == -1 ||
+	    strbuf_puts(sb, ",\"after\":[") == -1)
+		return -1;
+	for (j = 0; j < s->nafter; j++)
+		if (step_member(sb, j > 0 ? "," : "", s->after[j]) == -1)
+			return -1;
+	if (strbuf_puts(sb, "]") == -1 || (s->request != NULL &&
+	    step_member(sb, ",\"request\":", s->request) == -1) ||
+	    (s->undoes != NULL &&
+	    step_member(sb, ",\"undoes\":", s->undoes) == -1) ||
+	    strbuf_puts(sb, ",\"outputs\":{") == -1)
+		return -1;
+	for (j = 0; j < s->noutputs; j++)
+		if (step_member(sb, j > 0 ? "," : "", s->outputs[j].name) ==
+		    -1 || step_member(sb, ":", s->outputs[j].path) == -1)
+			return -1;
+	return strbuf_puts(sb, "}}");
 }
 
 char *
@@ -332,17 +358,10 @@ plan_text(const struct plan *p, size_t *len)
 	    PLAN_FORMAT_VERSION) == -1)
 		goto toobig;
 	for (i = 0; i < p->nsteps; i++) {
-		char *s;
-		int r;
-
 		if ((st = plan_reader_get(&rd, i)) == NULL)
 			goto fail;
-		s = step_line(st);
-		r = strbuf_puts(&sb, s);
-
-		free(s);
-		if (r == -1 || strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" :
-		    "\n") == -1)
+		if (step_line(&sb, st) == -1 || strbuf_puts(&sb,
+		    i + 1 < p->nsteps ? ",\n" : "\n") == -1)
 			goto toobig;
 	}
 	if (strbuf_puts(&sb, "]}\n") == -1)
@@ -375,15 +394,11 @@ plan_write(const struct plan *p, struct bundle *b, const char *name)
 	(void)strbuf_printf(&sb, "{\"formatVersion\": %d, \"steps\": [\n",
 	    PLAN_FORMAT_VERSION);
 	for (i = 0; i < p->nsteps && rc == 0; i++) {
-		char *s;
-
 		if ((st = plan_reader_get(&rd, i)) == NULL) {
 			rc = -1;
 			break;
 		}
-		s = step_line(st);
-		(void)strbuf_puts(&sb, s);
-		free(s);
+		(void)step_line(&sb, st);
 		(void)strbuf_puts(&sb, i + 1 < p->nsteps ? ",\n" : "\n");
 		if (sb.len >= 65536) {
 			rc = bundle_wwrite(w, sb.buf, sb.len);

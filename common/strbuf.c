@@ -2,6 +2,7 @@
  * A growable NUL-terminated buffer with a hard maximum (after curl's
  * dynbuf). See strbuf.h.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,4 +182,47 @@ strbuf_drain(struct strbuf *sb, int (*put)(void *, const void *, size_t),
 	if (sb->len > 0 && put(arg, sb->buf, sb->len) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * The digits of q / 10 with one decimal: q's digits, the last after a
+ * point ("0.q" below 10).
+ */
+static int
+dec1_put(struct strbuf *sb, unsigned long q)
+{
+	char num[32], *o = num + sizeof(num);
+
+	*--o = (char)('0' + q % 10);
+	*--o = '.';
+	q /= 10;
+	do {
+		*--o = (char)('0' + q % 10);
+		q /= 10;
+	} while (q > 0);
+	return strbuf_add(sb, o, (size_t)(num + sizeof(num) - o));
+}
+
+int
+strbuf_dec1(struct strbuf *sb, double v)
+{
+	double p, e, n, f;
+	unsigned long q;
+
+	/* Outside [1e-6, 1e8) (and +0): printf itself. */
+	if (!((v == 0 && !signbit(v)) || (v >= 1e-6 && v < 1e8)))
+		return strbuf_printf(sb, "%.1f", v);
+	/*
+	 * printf rounds the exact value of v: 10v is p + e exactly (e, the
+	 * product's rounding error, exact by fma); its nearest whole number
+	 * is n or n + 1, a tie going to the even one.
+	 */
+	p = v * 10;
+	e = fma(v, 10, -p);
+	n = floor(p);
+	f = p - n - 0.5;	/* exact when it matters (p - n >= 0.25) */
+	q = (unsigned long)n;
+	if (f > -e || (f == -e && q % 2 == 1))
+		q++;
+	return dec1_put(sb, q);
 }

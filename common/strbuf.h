@@ -23,6 +23,8 @@ int	strbuf_add(struct strbuf *, const void *, size_t);
 int	strbuf_puts(struct strbuf *, const char *);
 int	strbuf_printf(struct strbuf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* v as printf's "%.1f" gives it, without printf. 0, or -1 (full). */
+int	strbuf_dec1(struct strbuf *, double v);
 /* Take the buffer (never NULL); the strbuf is reset. Free with free(). */
 char	*strbuf_take(struct strbuf *, size_t *len);
 /*

@@ -305,8 +305,7 @@ as_step(struct xlate *x, const char *phase, const char *id,
 		free(title);
 		return NULL;
 	}
-	path = ctx_request(x, id, req);
-	cJSON_Delete(req);
+	path = ctx_request_take(x, id, req);
 	if (path != NULL)
 		st = plan_add(x->plan, id, phase, action, title, path, NULL);
 	free(path);

@@ -225,16 +225,43 @@ ctx_resolved(struct xlate *x, const char *name, cJSON *value)
 	cJSON_AddItemToObject(x->resolved, name, value);
 }
 
+/* "requests/<step id>.json", without printf (a path per request). */
+static char *
+request_path(const char *step_id)
+{
+	size_t n = strlen(step_id);
+	char *path = xmalloc(n + sizeof("requests/.json"));
+
+	memcpy(path, "requests/", 9);
+	memcpy(path + 9, step_id, n);
+	memcpy(path + 9 + n, ".json", sizeof(".json"));
+	return path;
+}
+
 char *
 ctx_request(struct xlate *x, const char *step_id, const cJSON *req)
 {
-	char *path = xasprintf("requests/%s.json", step_id);
+	char *path = request_path(step_id);
 
 	if (bundle_add_json(x->bundle, path, req) == -1) {
 		free(path);
 		return NULL;
 	}
-	iampolicy_note(x, path, req);
+	iampolicy_note_take(x, path, cJSON_Duplicate(req, 1));
+	return path;
+}
+
+char *
+ctx_request_take(struct xlate *x, const char *step_id, cJSON *req)
+{
+	char *path = request_path(step_id);
+
+	if (bundle_add_json(x->bundle, path, req) == -1) {
+		free(path);
+		cJSON_Delete(req);
+		return NULL;
+	}
+	iampolicy_note_take(x, path, req);
 	return path;
 }
 

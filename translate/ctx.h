@@ -40,6 +40,8 @@ void	ctx_warns_rename(struct xlate *);
  * return that path (free with free()), or NULL (logged).
  */
 char	*ctx_request(struct xlate *, const char *step_id, const cJSON *req);
+/* The same with req taken (freed here, or later by the IAM policy). */
+char	*ctx_request_take(struct xlate *, const char *step_id, cJSON *req);
 /*
  * Load a template file by name ("ocean-cluster.json") from the templates
  * directory, record its digest in the manifest, and return its bytes

@@ -45,8 +45,7 @@ chain_add(struct chain *c, const char *id, const char *action,
 	char *path = NULL;
 
 	if (req != NULL) {
-		path = ctx_request(c->x, id, req);
-		cJSON_Delete(req);
+		path = ctx_request_take(c->x, id, req);
 		if (path == NULL)
 			return NULL;
 	}
@@ -63,6 +62,27 @@ chain_add(struct chain *c, const char *id, const char *action,
 	free(c->prev);
 	c->prev = xstrdup(id);
 	return st;
+}
+
+/*
+ * prefix + name + ":" + suffix in id (PLAN_ID_MAX + 1 bytes, cut as
+ * snprintf would cut it), without printf: ~30 ids per service.
+ */
+static char *
+step_id(char *id, const char *prefix, const char *name, const char *suffix)
+{
+	const char *part[] = { prefix, name, ":", suffix };
+	size_t i, n, len = 0;
+
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		n = strlen(part[i]);
+		if (n > PLAN_ID_MAX - len)
+			n = PLAN_ID_MAX - len;
+		memcpy(id + len, part[i], n);
+		len += n;
+	}
+	id[len] = '\0';
+	return id;
 }
 
 /*
@@ -157,8 +177,8 @@ service_cutover(struct xlate *x, struct xsvc *s)
 	cJSON *req;
 	int rc = -1;
 
-	(void)snprintf(live, sizeof(live), "live/%s:cutover", n);
-#define ID(suffix) (snprintf(id, sizeof(id), "cut/%s:%s", n, suffix), id)
+	(void)step_id(live, "live/", n, "cutover");
+#define ID(suffix) step_id(id, "cut/", n, suffix)
 	STEP(ID("copy-stable"), "wait:ServicesStable", xasprintf("check that "
 	    "%s is stable and healthy before touching %s", cp, n),
 	    req_names(x, cp), s->wait_step, NULL);
@@ -224,10 +244,10 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	u_create = xasprintf("cut/%s:create", n);
 	u_delete = xasprintf("cut/%s:delete", n);
 	u_down = xasprintf("cut/%s:scale-down", n);
-#define ID(suffix) (snprintf(id, sizeof(id), "rb/%s:%s", n, suffix), id)
+#define ID(suffix) step_id(id, "rb/", n, suffix)
 #define ADD(sfx, act, ttl, rq, und) STEP(ID(sfx), act, ttl, rq, NULL, und)
 	/* After a cutover: Fargate back under a temporary name first. */
-	(void)snprintf(live, sizeof(live), "live/%s:rollback", n);
+	(void)step_id(live, "live/", n, "rollback");
 	STEP(live, "ecs:DescribeServices", xasprintf("read the live "
 	    "desiredCount of EC2 service %s before it is scaled to 0", n),
 	    service_live_request(x, n), NULL, u_create);
@@ -265,7 +285,7 @@ service_rollback(struct xlate *x, struct xsvc *s)
 	if (req == NULL)
 		goto out;
 	/* The cutover read it before scaling the original down. */
-	(void)snprintf(cutlive, sizeof(cutlive), "live/%s:cutover", n);
+	(void)step_id(cutlive, "live/", n, "cutover");
 	service_live_count(req, cutlive);
 	ADD("fargate", "ecs:CreateService", xasprintf("recreate Fargate %s "
 	    "from the export (launch type, platform version, capacity "

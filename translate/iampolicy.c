@@ -37,6 +37,7 @@ enum res_kind {
 #define IAM_MAX_PENDING	64	/* request summaries waiting for a step */
 #define IAM_MAX_PIECES	4	/* of a resource made by pol_arnv() */
 #define IAM_SPILL	(1024 * 1024)	/* policy text held, then spilled */
+#define IAM_SEEN	64		/* pairs noted lately, by hash */
 
 struct iam_row {
 	const char *op;		/* plan action, or "exec:" + operation */
@@ -109,16 +110,16 @@ static const struct iam_row iam_table[] = {
 	{ NULL, NULL, RES_ANY }
 };
 
-/* A request summary waiting for the plan step that sends it. */
+/* A request waiting for the plan step that sends it. */
 struct iam_pending {
 	char	*path;		/* the request file */
-	cJSON	*req;		/* the members this file reads */
+	cJSON	*req;		/* its request */
 };
 
 /*
  * The policy taken in a step at a time, in plan order, as the stages add
- * them: each request is summarised when ctx_request() stores it, so no
- * request file is read back.
+ * them: each request is kept when ctx_request() stores it (the last
+ * IAM_MAX_PENDING of them), so no request file is read back.
  */
 struct iampolicy {
 	/*
@@ -130,9 +131,11 @@ struct iampolicy {
 	 */
 	struct hashmap acts;	/* IAM action -> its number */
 	struct hashmap res;	/* resource -> its number */
+	size_t	 near_act[2], near_res[2];	/* number()'s last two */
 	uint64_t *pairs;	/* action number << 32 | resource number */
 	size_t	 npairs;
 	struct idxmap pairset;	/* pairs, found */
+	uint64_t seen[IAM_SEEN];	/* pairs + 1 noted lately, or 0 */
 	char	*key;		/* room to make a resource in */
 	size_t	 keycap;
 	cJSON	*conds;		/* IAM action -> Condition */
@@ -141,6 +144,7 @@ struct iampolicy {
 	struct iam_pending pend[IAM_MAX_PENDING];
 	size_t	 npend;
 	bool	 aas;		/* the plan has Application Auto Scaling steps */
+	const char *region, *cluster;	/* the options (x->opt's) */
 };
 
 struct pol {
@@ -159,16 +163,23 @@ row_find(const char *op)
 	return NULL;
 }
 
-/* The number of key in m, numbered in the order added. */
+/* The number of key in m, numbered in the order added; the last two
+ * numbered (near) come back often: a service's steps, one by one. */
 static uint64_t
-number(struct hashmap *m, const char *key)
+number(struct hashmap *m, const char *key, size_t near[2])
 {
 	size_t v;
 
-	if (!hashmap_get(m, key, &v)) {
+	if (near[0] < m->len && strcmp(m->keys[near[0]], key) == 0)
+		return near[0];
+	if (near[1] < m->len && strcmp(m->keys[near[1]], key) == 0)
+		v = near[1];
+	else if (!hashmap_get(m, key, &v)) {
 		v = m->len;
 		hashmap_put(m, key, v);
 	}
+	near[1] = near[0];
+	near[0] = v;
 	return v;
 }
 
@@ -212,8 +223,12 @@ pol_key(struct pol *p, const char *iam, char kind, const char *const *piece,
 		at += strlen(s);
 	}
 	ip->key[at] = '\0';
-	pair = number(&ip->acts, iam) << 32 | number(&ip->res, ip->key);
+	pair = number(&ip->acts, iam, ip->near_act) << 32 |
+	    number(&ip->res, ip->key, ip->near_res);
 	h = (uint32_t)((pair * 0x9E3779B97F4A7C15ULL) >> 32);
+	if (ip->seen[h % IAM_SEEN] == pair + 1)
+		return;		/* noted lately: no look-up in the set */
+	ip->seen[h % IAM_SEEN] = pair + 1;
 	if (idxmap_find(&ip->pairset, (const char *)&pair, h, pair_is, ip,
 	    &i) == 1)
 		return;
@@ -285,7 +300,7 @@ add_alarm(struct pol *p, const char *iam, const char *name)
 static void
 add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 {
-	const char *cl = req != NULL ? json_str(req, "cluster") : NULL;
+	const char *cl = req != NULL ? json_str(req, "cluster") : NULL, *s;
 	const cJSON *it;
 	char *rest;
 
@@ -296,10 +311,10 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 		pol_add(p, r->iam, "*");
 		break;
 	case RES_SERVICE:
-		if (json_str(req, "serviceName") != NULL)
-			add_service(p, r->iam, cl, json_str(req, "serviceName"));
-		if (json_str(req, "service") != NULL)
-			add_service(p, r->iam, cl, json_str(req, "service"));
+		if ((s = json_str(req, "serviceName")) != NULL)
+			add_service(p, r->iam, cl, s);
+		if ((s = json_str(req, "service")) != NULL)
+			add_service(p, r->iam, cl, s);
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req,
 		    "services"))
 			add_service(p, r->iam, cl, cJSON_GetStringValue(it));
@@ -323,8 +338,8 @@ add_row(struct pol *p, const struct iam_row *r, const cJSON *req)
 		    json_str(req, "resourceArn"));
 		break;
 	case RES_ALARM:
-		if (json_str(req, "AlarmName") != NULL)
-			add_alarm(p, r->iam, json_str(req, "AlarmName"));
+		if ((s = json_str(req, "AlarmName")) != NULL)
+			add_alarm(p, r->iam, s);
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req,
 		    "AlarmNames"))
 			add_alarm(p, r->iam, cJSON_GetStringValue(it));
@@ -462,14 +477,6 @@ add_implicit(struct pol *p, const char *action, const cJSON *req)
 	}
 }
 
-/* The members of a request that add_row() and add_implicit() read. */
-static const char *const req_members[] = {
-	"cluster", "serviceName", "service", "services", "VpcId",
-	"resourceArn", "tags", "TagSpecifications", "taskRoleArn",
-	"executionRoleArn", "ResourceId", "PolicyType", "AlarmName",
-	"AlarmNames", "loadBalancers", "deploymentConfiguration", NULL
-};
-
 struct iampolicy *
 iampolicy_new(void)
 {
@@ -529,7 +536,7 @@ pend_take(struct iampolicy *ip, const char *path)
  * Take in the plan steps added since the last call, in plan order. Before
  * the end (final false) stop at a step whose request file is not made yet
  * or whose action has no row: the end reports that. A request noted by
- * iampolicy_note() is used as noted; any other is read back.
+ * iampolicy_note_take() is used as noted; any other is read back.
  */
 static int
 take_steps(struct xlate *x, struct iampolicy *ip, bool final)
@@ -541,8 +548,12 @@ take_steps(struct xlate *x, struct iampolicy *ip, bool final)
 	p.ip = ip;
 	p.part = x->ex != NULL && x->ex->partition != NULL ?
 	    x->ex->partition : "aws";
-	p.region = opt_str(x->opt, "region");
-	p.cluster = opt_str(x->opt, "ecs-cluster");
+	if (ip->cluster == NULL) {	/* looked up once, not per step */
+		ip->region = opt_str(x->opt, "region");
+		ip->cluster = opt_str(x->opt, "ecs-cluster");
+	}
+	p.region = ip->region;
+	p.cluster = ip->cluster;
 	if (ip->rd.p != x->plan) {
 		plan_reader_cleanup(&ip->rd);
 		plan_reader_init(&ip->rd, x->plan);
@@ -583,26 +594,19 @@ take_steps(struct xlate *x, struct iampolicy *ip, bool final)
 }
 
 void
-iampolicy_note(struct xlate *x, const char *path, const cJSON *req)
+iampolicy_note_take(struct xlate *x, const char *path, cJSON *req)
 {
 	struct iampolicy *ip = x->iam;
-	const char *const *k;
-	const cJSON *m;
-	cJSON *sum;
 
-	if (ip == NULL)
+	if (ip == NULL) {
+		cJSON_Delete(req);
 		return;
+	}
 	(void)take_steps(x, ip, false);
 	if (ip->npend == IAM_MAX_PENDING)
 		pend_drop(ip, 0);	/* read back at the end */
-	sum = cJSON_CreateObject();
-	for (k = req_members; *k != NULL; k++) {
-		m = cJSON_GetObjectItemCaseSensitive(req, *k);
-		if (m != NULL)
-			cJSON_AddItemToObject(sum, *k, cJSON_Duplicate(m, 1));
-	}
 	ip->pend[ip->npend].path = xstrdup(path);
-	ip->pend[ip->npend].req = sum;
+	ip->pend[ip->npend].req = req;
 	ip->npend++;
 }
 
@@ -682,6 +686,7 @@ pol_document(struct xlate *x, struct iampolicy *ip, const char *account,
 		if (hashmap_get(&ip->acts, acts[i], &k))
 			rank[k] = i;
 	idxmap_cleanup(&ip->pairset);
+	memset(ip->seen, 0, sizeof(ip->seen));
 	for (i = 0; i < n; i++)
 		ip->pairs[i] = rank[ip->pairs[i] >> 32] << 32 |
 		    (ip->pairs[i] & UINT32_MAX);

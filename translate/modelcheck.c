@@ -64,6 +64,14 @@ unknown(struct mc *m, const char *value, const char *msg)
 	}
 }
 
+/* Whether v is within the model's min/max (if any). */
+static bool
+in_range(const struct ecsm_shape *sh, double v)
+{
+	return sh->range == 0 || (!((sh->range & MODELCHECK_MIN) &&
+	    v < sh->min) && !((sh->range & MODELCHECK_MAX) && v > sh->max));
+}
+
 /* The model's min/max on a value, string length or list count. */
 static void
 range(struct mc *m, const struct ecsm_shape *sh, double v, const char *what,
@@ -71,10 +79,7 @@ range(struct mc *m, const struct ecsm_shape *sh, double v, const char *what,
 {
 	char msg[160];
 
-	if (sh->range == 0)
-		return;
-	if (!((sh->range & MODELCHECK_MIN) && v < sh->min) &&
-	    !((sh->range & MODELCHECK_MAX) && v > sh->max))
+	if (in_range(sh, v))
 		return;
 	if (sh->range == (MODELCHECK_MIN | MODELCHECK_MAX))
 		(void)snprintf(msg, sizeof(msg), "%s out of the range of %s "
@@ -149,8 +154,10 @@ check_struct(struct mc *m, const struct ecsm_shape *sh, const cJSON *v,
 		const struct ecsm_member *mem = NULL;
 		size_t mark;
 
+		/* (the first byte first: a strcmp per member is the cost) */
 		for (i = 0; i < sh->nmembers; i++)
-			if (strcmp(sh->members[i].name, c->string) == 0) {
+			if (sh->members[i].name[0] == c->string[0] &&
+			    strcmp(sh->members[i].name, c->string) == 0) {
 				mem = &sh->members[i];
 				break;
 			}
@@ -201,7 +208,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			return;
 		}
 		i = 0;
-		if (sh->range != 0) {
+		if (!in_range(sh, (double)cJSON_GetArraySize(v))) {
 			char shown[32];
 
 			(void)snprintf(shown, sizeof(shown), "%d items",
@@ -253,7 +260,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			wrong_type(m, sh, v);
 			return;
 		}
-		{
+		if (!in_range(sh, d)) {
 			char shown[32];
 
 			(void)snprintf(shown, sizeof(shown), "%.0f", d);
@@ -269,7 +276,7 @@ check(struct mc *m, const struct ecsm_shape *sh, const cJSON *v, int depth)
 			wrong_type(m, sh, v);
 			return;
 		}
-		{
+		if (!in_range(sh, v->valuedouble)) {
 			char shown[32];
 
 			(void)snprintf(shown, sizeof(shown), "%g",

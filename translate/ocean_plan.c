@@ -206,8 +206,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 		req = cJSON_CreateObject();
 		json_add_str(req, "name", "awsvpcTrunking");
 		json_add_str(req, "value", "enabled");
-		path = ctx_request(x, OCEAN_STEP_TRUNKING, req);
-		cJSON_Delete(req);
+		path = ctx_request_take(x, OCEAN_STEP_TRUNKING, req);
 		if (path == NULL)
 			return -1;
 		st = plan_add(x->plan, OCEAN_STEP_TRUNKING, MODEL_PHASE_IMPORT,
@@ -243,8 +242,7 @@ steps_add(struct octx *c, cJSON *cluster, cJSON *vtmpl)
 			continue;
 		req = ocean_payload_vng(c, g, vtmpl);
 		g->step = xasprintf("vng/%s", g->name);
-		path = ctx_request(x, g->step, req);
-		cJSON_Delete(req);
+		path = ctx_request_take(x, g->step, req);
 		if (path == NULL)
 			return -1;
 		title = xasprintf("create Ocean node group %s (%zu %s, %zu "

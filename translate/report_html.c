@@ -118,12 +118,22 @@ bar(struct strbuf *sb, double y, double v, double max, const char *cls,
 
 	if (w < 0)
 		w = 0;
-	(void)strbuf_printf(sb, "<text x=\"0\" y=\"%.1f\" class=\"lbl\">",
-	    y + 13);
+	/* Nine bars a service: the numbers without printf. */
+	(void)strbuf_puts(sb, "<text x=\"0\" y=\"");
+	(void)strbuf_dec1(sb, y + 13);
+	(void)strbuf_puts(sb, "\" class=\"lbl\">");
 	esc(sb, label);
-	(void)strbuf_printf(sb, "</text><rect x=\"170\" y=\"%.1f\" width=\""
-	    "%.1f\" height=\"16\" class=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
-	    "class=\"val\">", y, w, cls, 176 + w, y + 13);
+	(void)strbuf_puts(sb, "</text><rect x=\"170\" y=\"");
+	(void)strbuf_dec1(sb, y);
+	(void)strbuf_puts(sb, "\" width=\"");
+	(void)strbuf_dec1(sb, w);
+	(void)strbuf_puts(sb, "\" height=\"16\" class=\"");
+	(void)strbuf_puts(sb, cls);
+	(void)strbuf_puts(sb, "\"/><text x=\"");
+	(void)strbuf_dec1(sb, 176 + w);
+	(void)strbuf_puts(sb, "\" y=\"");
+	(void)strbuf_dec1(sb, y + 13);
+	(void)strbuf_puts(sb, "\" class=\"val\">");
 	esc(sb, text);
 	(void)strbuf_puts(sb, "</text>\n");
 }

@@ -281,8 +281,7 @@ live_import(struct xlate *x, struct xsvc *s)
 	struct plan_step *st;
 	cJSON *req = service_live_request(x, s->name);
 
-	path = ctx_request(x, id, req);
-	cJSON_Delete(req);
+	path = ctx_request_take(x, id, req);
 	if (path == NULL) {
 		free(id);
 		return NULL;
@@ -325,8 +324,7 @@ service_plan(struct xlate *x)
 			return -1;
 		}
 		service_live_count(req, live);
-		path = ctx_request(x, s->svc_step, req);
-		cJSON_Delete(req);
+		path = ctx_request_take(x, s->svc_step, req);
 		if (path == NULL)
 			return -1;
 		title = xasprintf("create %s on EC2 beside Fargate service %s "
@@ -360,8 +358,7 @@ service_plan(struct xlate *x)
 		json_add_str(w, "cluster", opt_str(x->opt, "ecs-cluster"));
 		names = cJSON_AddArrayToObject(w, "services");
 		cJSON_AddItemToArray(names, cJSON_CreateString(s->newname));
-		path = ctx_request(x, s->wait_step, w);
-		cJSON_Delete(w);
+		path = ctx_request_take(x, s->wait_step, w);
 		if (path == NULL)
 			return -1;
 		title = xasprintf("wait until %s is stable (%lld running, one "

@@ -178,10 +178,9 @@ step_add(struct sg_ctx *c, const char *id, const char *action,
     const char *title, cJSON *req, const char *const *after,
     struct plan_step **out)
 {
-	char *path = ctx_request(c->x, id, req);
+	char *path = ctx_request_take(c->x, id, req);
 	struct plan_step *st;
 
-	cJSON_Delete(req);
 	if (path == NULL)
 		return -1;
 	st = plan_add(c->x->plan, id, MODEL_PHASE_IMPORT, action, title, path,

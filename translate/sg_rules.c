@@ -105,20 +105,23 @@ cidr_parse(const char *s, bool v6, unsigned char addr[16], int *plen)
 void
 sg_rules_strv_add(char ***v, size_t *n, const char *s)
 {
-	size_t i, j;
+	size_t lo = 0, hi = *n, mid;
 	int c;
 
-	for (i = 0; i < *n; i++) {
-		c = strcmp((*v)[i], s);
+	/* The first not below s, by halves: v is sorted and grows large. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp((*v)[mid], s);
 		if (c == 0)
 			return;
-		if (c > 0)
-			break;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	for (j = *n; j > i; j--)
-		(*v)[j] = (*v)[j - 1];
-	(*v)[i] = xstrdup(s);
+	memmove(*v + lo + 1, *v + lo, (*n - lo) * sizeof(**v));
+	(*v)[lo] = xstrdup(s);
 	(*n)++;
 }
 

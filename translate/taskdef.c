@@ -602,8 +602,7 @@ taskdef_plan(struct xlate *x)
 			goto out;
 		taskdef_slim(t);
 		t->step = step_id(&families, t);
-		path = ctx_request(x, t->step, req);
-		cJSON_Delete(req);
+		path = ctx_request_take(x, t->step, req);
 		if (path == NULL)
 			goto out;
 		title = xasprintf("register %s for EC2 (from %s)", t->family,

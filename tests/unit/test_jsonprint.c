@@ -109,11 +109,17 @@ same_objw(const cJSON *t)
 	strbuf_cleanup(&sb);
 }
 
+/* json_print_into's buffer, kept from one tree to the next. */
+static char *into_buf;
+static size_t into_cap;
+
 /* What the printers must equal: cJSON's text (with json_print's "\n"). */
 static void
 same_as_cjson(const cJSON *t)
 {
 	char *want = cJSON_Print(t), *nl;
+	const char *into;
+	size_t into_len;
 	cJSON *dup;
 
 	assert_non_null(want);
@@ -122,6 +128,9 @@ same_as_cjson(const cJSON *t)
 	want = cJSON_malloc(strlen(nl) + 1);
 	memcpy(want, nl, strlen(nl) + 1);
 	free(nl);
+	into = json_print_into(t, &into_buf, &into_cap, &into_len);
+	assert_int_equal(into_len, strlen(want));
+	assert_string_equal(into, want);
 	same_text(json_print(t), want);
 	same_text(json_print_compact(t), cJSON_PrintUnformatted(t));
 	dup = cJSON_Duplicate(t, 1);
@@ -284,6 +293,46 @@ test_jsonprint_generated(void **state)
 		same_as_cjson(t);
 		cJSON_Delete(t);
 	}
+	free(into_buf);
+	into_buf = NULL;
+	into_cap = 0;
+}
+
+/*
+ * json_strbuf_str appends a string as cJSON_PrintUnformatted prints it
+ * (NULL as ""), or nothing when the buffer's limit would be passed.
+ */
+static void
+test_jsonprint_strbuf_str(void **state)
+{
+	uint64_t seed = 0x2545f4914f6cdd1dULL;
+	struct strbuf sb;
+	cJSON *t;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		text = rnd_text(&seed);
+		t = cJSON_CreateString(text);
+		strbuf_init(&sb, 1 << 20);
+		assert_int_equal(strbuf_puts(&sb, "x"), 0);
+		assert_int_equal(json_strbuf_str(&sb, text), 0);
+		same_text(xstrdup(sb.buf + 1), cJSON_PrintUnformatted(t));
+		strbuf_cleanup(&sb);
+		/* One byte short of the text: refused, nothing appended. */
+		strbuf_init(&sb, strlen(cJSON_GetStringValue(t)) + 1);
+		assert_int_equal(json_strbuf_str(&sb, text), -1);
+		assert_int_equal(sb.len, 0);
+		assert_true(sb.full);
+		strbuf_cleanup(&sb);
+		cJSON_Delete(t);
+		free(text);
+	}
+	strbuf_init(&sb, 16);
+	assert_int_equal(json_strbuf_str(&sb, NULL), 0);
+	assert_string_equal(sb.buf, "\"\"");
+	strbuf_cleanup(&sb);
 }
 
 int
@@ -292,6 +341,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonprint_fixed),
 		cmocka_unit_test(test_jsonprint_generated),
+		cmocka_unit_test(test_jsonprint_strbuf_str),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "strbuf.h"
@@ -123,6 +125,72 @@ test_strbuf_spill_shrinks(void **state)
 	strbuf_cleanup(&sb);
 }
 
+/* strbuf_dec1(v) is what "%.1f" prints; ends with v's next doubles. */
+static void
+same_dec1(double v)
+{
+	char want[400];
+	struct strbuf sb;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		strbuf_init(&sb, 1024);
+		(void)snprintf(want, sizeof(want), "%.1f", v);
+		assert_int_equal(strbuf_dec1(&sb, v), 0);
+		assert_string_equal(sb.buf, want);
+		strbuf_cleanup(&sb);
+		v = nextafter(v, INFINITY);
+	}
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void
+test_strbuf_dec1(void **state)
+{
+	static const double edge[] = { 0, -0.0, 0.05, 0.25, 0.35, 0.45,
+	    1e-7, 1e-6, 9.95, 99.95, 1e8, 1e8 - 0.05, 1e12, -1, -0.04,
+	    NAN, INFINITY, -INFINITY, 176.25, 2.5e-7 };
+	uint64_t seed = 0x9e3779b97f4a7c15ULL, bits;
+	struct strbuf sb;
+	double v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		same_dec1(edge[i]);
+	/* Every tie k/20 and its neighbours (the .x5 that rounds to even). */
+	for (i = 0; i < 50000; i++) {
+		same_dec1((double)i / 20);
+		same_dec1(nextafter((double)i / 20, 0));
+	}
+	/* Bar widths and positions: quotients times a width. */
+	for (i = 0; i < 50000; i++) {
+		v = (double)(rnd(&seed) % 100000) / (double)(1 + rnd(&seed) %
+		    100000) * 560;
+		same_dec1(v);
+		same_dec1(176 + v);
+	}
+	for (i = 0; i < 50000; i++) {
+		bits = rnd(&seed);
+		memcpy(&v, &bits, sizeof(v));
+		same_dec1(v);
+		same_dec1(fmod(fabs(v), 1e9));
+	}
+	/* Full: refused as strbuf_add refuses. */
+	strbuf_init(&sb, 2);
+	assert_int_equal(strbuf_dec1(&sb, 1.25), -1);
+	assert_true(sb.full);
+	strbuf_cleanup(&sb);
+}
+
 int
 main(void)
 {
@@ -131,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_strbuf_spill),
 		cmocka_unit_test(test_strbuf_add_spilling),
 		cmocka_unit_test(test_strbuf_spill_shrinks),
+		cmocka_unit_test(test_strbuf_dec1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
