@@ -49,6 +49,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 # process's address space, which files written with write() are not part
 # of: the bound measured is the same.
 . tests/exec/scratch.inc
+unsanitized "$T"
 tmp=$(scratch_dir f2o-memtest "$TMPFS_MIB")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 

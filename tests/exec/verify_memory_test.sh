@@ -27,6 +27,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 # The bundles (about 3 x BIG_MIB) go to a tmpfs when /dev/shm has room:
 # ulimit -v counts the process's address space, not the files it reads.
 . tests/exec/scratch.inc
+unsanitized "$T" "$X"
 tmp=$(scratch_dir f2o-verifymem "$TMPFS_MIB")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
