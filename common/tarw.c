@@ -287,7 +287,9 @@ tarw_data(struct tarw *t, const void *data, size_t len)
 	if (t->gz) {
 		if (len > 0 && archive_write_data(t->a, data, len) !=
 		    (la_ssize_t)len) {
-			log_errx("%s: %s", t->what, archive_error_string(t->a));
+			if (!t->failed)	/* else the write logged it */
+				log_errx("%s: %s", t->what,
+				    archive_error_string(t->a));
 			return -1;
 		}
 		return 0;
@@ -306,7 +308,9 @@ tarw_close(struct tarw *t)
 {
 	if (t->gz) {
 		if (archive_write_close(t->a) != ARCHIVE_OK) {
-			log_errx("%s: %s", t->what, archive_error_string(t->a));
+			if (!t->failed)	/* else the write logged it */
+				log_errx("%s: %s", t->what,
+				    archive_error_string(t->a));
 			return -1;
 		}
 		return 0;

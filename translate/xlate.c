@@ -359,7 +359,6 @@ finish(struct xlate *x, cJSON *params)
 		return -1;
 	}
 	cJSON_Delete(w);
-	plan_close(x->plan);	/* its id map leaves memory */
 	if (plan_write(x->plan, x->bundle, "plan.json") == -1 ||
 	    planmd_write(x) == -1)
 		return -1;
