@@ -26,7 +26,7 @@ export_new(void)
 	hashmap_init(&ex->td_idx);
 	hashmap_init(&ex->sg_idx);
 	export_aas_init(ex);
-	ex->slice_fd = -1;
+	ex->raw_fd = -1;
 	return ex;
 }
 
@@ -71,9 +71,8 @@ export_free(struct export *ex)
 	}
 	free(ex->svcs);
 	free(ex->held);
-	if (ex->slice_fd != -1)
-		(void)close(ex->slice_fd);
-	free(ex->slice_path);
+	if (ex->raw_fd != -1)
+		(void)close(ex->raw_fd);
 	for (i = 0; i < ex->nfiles; i++) {
 		free(ex->files[i].path);
 		free(ex->files[i].display);
@@ -311,13 +310,10 @@ export_parse(struct export *ex, const char *path, const char *buf,
 		return -1;
 	jpath_init(&jp, "$");
 	rc = classify(ex, path, root, &jp, 0);
-	/* A file of services: what export_svc_hold reads again. */
+	/* A file of services: what export_svc_hold may read again. */
 	f = ex->nfiles > 0 ? &ex->files[ex->nfiles - 1] : NULL;
-	if (!ex->reload && f != NULL && strcmp(f->path, path) == 0) {
+	if (!ex->reload && f != NULL && strcmp(f->path, path) == 0)
 		f->size = len;
-		if (digest_sha256(f->md, buf, len) == -1)
-			rc = -1;
-	}
 	return rc;
 }
 
@@ -362,28 +358,18 @@ hold_slice(struct export *ex, const struct xsvc *cs)
 	return 0;
 }
 
-/* Services of file k read again: each tree back where it was. */
+/* Services of file k read again (its copy): each tree back where it was. */
 static int
 reload_file(struct export *ex, size_t k)
 {
 	const struct xfile *f = &ex->files[k];
-	unsigned char md[DIGEST_LEN];
 	struct export *re;
 	struct xsvc *s, *t;
 	char *buf, *key;
-	size_t len, i, j;
-	int rc;
+	size_t i, j;
 
-	if (fsio_read_bounded(&buf, &len, f->path, FSIO_MAX_INPUT) == -1)
-		return -1;
-	if (digest_sha256(md, buf, len) == -1) {
-		free(buf);
-		return -1;
-	}
-	if (memcmp(md, f->md, sizeof(md)) != 0) {
-		log_errx("%s: changed while f2o-translate read it: run it "
-		    "again on an export that stays as it is", f->path);
-		free(buf);
+	if (f->raw_off < 0) {
+		log_errx("%s: its bytes were not kept", f->path);
 		return -1;
 	}
 	re = export_new();
@@ -394,9 +380,14 @@ reload_file(struct export *ex, size_t k)
 	 */
 	re->dup = ex->dup == JSON_DUP_LAST ? JSON_DUP_LAST_QUIET :
 	    JSON_DUP_KEEP;
-	rc = export_parse(re, f->path, buf, len);
+	if ((buf = export_raw_read(ex, f->raw_off, f->size, f->path)) ==
+	    NULL || export_parse(re, f->path, buf, f->size) == -1) {
+		free(buf);
+		export_free(re);
+		return -1;
+	}
 	free(buf);
-	for (i = 0; rc == 0 && i < re->nsvcs; i++) {
+	for (i = 0; i < re->nsvcs; i++) {
 		t = &re->svcs[i];
 		key = export_svc_key(t->cluster, t->name);
 		if (hashmap_get(&ex->svc_idx, key, &j) &&
@@ -408,7 +399,7 @@ reload_file(struct export *ex, size_t k)
 		free(key);
 	}
 	export_free(re);
-	return rc;
+	return 0;
 }
 
 int
@@ -562,27 +553,61 @@ export_sort(struct export *ex)
 		hashmap_put(&ex->sg_idx, ex->sgs[i].id, i);
 }
 
-/* True when path is the same file as skip (the --config file). */
+/* True when path is the same file as skip (the --config file, *sk). */
 static bool
-same_file(const char *path, const char *skip)
+same_file(const char *path, const struct stat *sk)
 {
-	struct stat a, b;
+	struct stat a;
 
-	return skip != NULL && stat(path, &a) == 0 && stat(skip, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return sk != NULL && stat(path, &a) == 0 && a.st_dev == sk->st_dev &&
+	    a.st_ino == sk->st_ino;
+}
+
+/*
+ * The bytes of a file that gave services, task definitions or security
+ * groups (from first, first_td, first_sg on) kept in ex's copy, and
+ * their places moved there. 0, or -1 (logged).
+ */
+static int
+keep_bytes(struct export *ex, const char *path, const char *buf,
+    size_t len, size_t first, size_t first_td, size_t first_sg)
+{
+	struct xfile *f;
+	long long base;
+
+	if (first == ex->nsvcs && first_td == ex->ntds && first_sg == ex->nsgs)
+		return 0;
+	if (export_raw_keep(ex, path, buf, len, &base) == -1)
+		return -1;
+	for (; first < ex->nsvcs; first++)
+		ex->svcs[first].slice_off += base;
+	for (; first_td < ex->ntds; first_td++) {
+		ex->tds[first_td].slice_off += base;
+		ex->tds[first_td].tags_off += base;
+	}
+	for (; first_sg < ex->nsgs; first_sg++)
+		ex->sgs[first_sg].slice_off += base;
+	f = ex->nfiles > 0 ? &ex->files[ex->nfiles - 1] : NULL;
+	if (f != NULL && strcmp(f->path, path) == 0)
+		f->raw_off = base;
+	return 0;
 }
 
 int
 export_load(struct export **out, char *const *inputs, size_t n,
-    const char *skip, int dup)
+    const char *skip, int dup, const char *near)
 {
 	struct export *ex = export_new();
 	char **files = NULL, **disp = NULL, *buf;
 	size_t nfiles = 0, i, len, first, first_td, first_sg;
+	struct stat skst;
 	int rc = 0;
 
 	*out = NULL;
 	ex->dup = dup;
+	ex->raw_near = near;
+	if (skip != NULL && stat(skip, &skst) == -1)
+		skip = NULL;	/* no such file: none to skip */
 	for (i = 0; i < n; i++) {
 		const char *slash = strrchr(inputs[i], '/');
 		char *base = xstrdup(slash != NULL && slash[1] != '\0' ?
@@ -598,7 +623,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 	}
 	/* Every file is read, whatever failed before: all errors shown. */
 	for (i = 0; nfiles > 0 && i < nfiles; i++) {
-		if (same_file(files[i], skip))
+		if (same_file(files[i], skip != NULL ? &skst : NULL))
 			continue;	/* a --config file beside the exports */
 		if (fsio_read_bounded(&buf, &len, files[i], FSIO_MAX_INPUT) ==
 		    -1) {
@@ -615,6 +640,9 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		export_slice_note(ex, first, buf, len);
 		export_slice_note_tds(ex, first_td, buf, len);
 		export_slice_note_sgs(ex, first_sg, buf, len);
+		if (keep_bytes(ex, files[i], buf, len, first, first_td,
+		    first_sg) == -1)
+			rc = -1;
 		free(buf);
 		/* Summaries stay; trees come back on demand. */
 		for (; first < ex->nsvcs; first++) {

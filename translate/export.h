@@ -26,10 +26,12 @@
  * problem found in every file (file, JSON path, reason). Free with
  * export_free(). skip names a file to ignore inside input directories
  * (the --config file), or NULL; dup is the enum json_dup policy for
- * duplicated keys.
+ * duplicated keys; near is where the copy of the bytes read goes
+ * (fsio_temp_near: beside the output), or NULL (/tmp). Each file is read
+ * once: the trees come back from that copy.
  */
 int	export_load(struct export **out, char *const *inputs, size_t n,
-	    const char *skip, int dup);
+	    const char *skip, int dup, const char *near);
 /*
  * After export_load the services' JSON trees are not in memory: a stage
  * calls export_svc_hold(s) before it reads s->svc, which reads the
@@ -37,8 +39,8 @@ int	export_load(struct export **out, char *const *inputs, size_t n,
  * file when their place is unknown), after the trees held before leave
  * memory. Services not read from a file (unit tests') are left as they
  * are. A pointer into a tree is good until the next
- * export_svc_hold() or export_svc_release(). 0, or -1 (logged: the file
- * changed or is gone since export_load); a failure stays in ex->failed,
+ * export_svc_hold() or export_svc_release(). 0, or -1 (logged: the copy
+ * cannot be read back); a failure stays in ex->failed,
  * so that no bundle is sealed whatever the caller did next.
  */
 int	export_svc_hold(struct export *, const struct xsvc *);

@@ -29,8 +29,9 @@ void	export_aas_init(struct export *ex);
 void	export_aas_free(struct export *ex);
 /*
  * Where each service added since ex->svcs[first] lies in buf, the bytes of
- * the file just parsed, with their SHA-256 (slice_off, slice_len,
- * slice_md); a path that cannot be followed leaves slice_len 0.
+ * the file just parsed (slice_off, slice_len: export_load moves them to
+ * where export_raw_keep put buf); a path that cannot be followed leaves
+ * slice_len 0.
  */
 void	export_slice_note(struct export *ex, size_t first, const char *buf,
 	    size_t len);
@@ -44,9 +45,21 @@ void	export_slice_note_tds(struct export *ex, size_t first,
 void	export_slice_note_sgs(struct export *ex, size_t first,
 	    const char *buf, size_t len);
 /*
- * s's object read back from its bytes, checked against their SHA-256,
- * parsed (free with cJSON_Delete), or NULL (logged).
+ * Append the bytes of path to ex's copy (ex->raw_fd, made on first use):
+ * *off where they start. 0, or -1 (logged).
  */
+int	 export_raw_keep(struct export *ex, const char *path, const char *buf,
+	    size_t len, long long *off);
+/* The len bytes at off in ex's copy, NUL-terminated, or NULL (logged). */
+char	*export_raw_read(struct export *ex, long long off, size_t len,
+	    const char *path);
+/*
+ * The len bytes at off in ex's copy (from path), parsed (free with
+ * cJSON_Delete), or NULL (logged).
+ */
+cJSON	*export_raw_parse(struct export *ex, long long off, size_t len,
+	    const char *path);
+/* s's object read back from its bytes: export_raw_parse. */
 cJSON	*export_slice_read(struct export *ex, const struct xsvc *s);
 /* A service's tree read again made as the first time (enums, events). */
 void	export_kinds_revive(cJSON *svc);

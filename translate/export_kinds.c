@@ -221,8 +221,9 @@ is_num(const cJSON *v)
 
 /*
  * The file entry of path: the last one when path is the file being read
- * (its services come one after another), else a new one; its digest is
- * set once the file is parsed (export_parse).
+ * (its services come one after another), else a new one; its size is
+ * set once the file is parsed (export_parse), its place in the copy once
+ * kept (export_load).
  */
 static size_t
 file_of(struct export *ex, const char *path)
@@ -234,6 +235,7 @@ file_of(struct export *ex, const char *path)
 	ex->files = xgrow(ex->files, ex->nfiles, sizeof(*ex->files));
 	f = &ex->files[ex->nfiles];
 	memset(f, 0, sizeof(*f));
+	f->raw_off = -1;
 	f->path = xstrdup(path);
 	f->display = xstrdup(ex->display != NULL ? ex->display : path);
 	return ex->nfiles++;

@@ -1,15 +1,17 @@
 /*
- * Export reader: where each service's object lies in its file's bytes, so
- * that export_svc_hold reads it back alone (in any order, one parse each).
+ * Export reader: where each service's, task definition's and security
+ * group's object lies in its file's bytes, a copy of those bytes kept in
+ * one unlinked temporary file, and each object read back alone from there
+ * (in any order, one parse each).
  */
 #include <sys/types.h>
 
-#include <fcntl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "digest.h"
+#include "fsio.h"
 #include "export.h"
 #include "export_int.h"
 #include "jsonutil.h"
@@ -162,60 +164,74 @@ export_slice_note(struct export *ex, size_t first, const char *buf,
 		struct xsvc *s = &ex->svcs[first];
 
 		s->slice_len = 0;
-		if (follow(buf, len, s->jpath, ex->dup, &at, &v, &e) == -1 ||
-		    digest_sha256(s->slice_md, buf + v, e - v) == -1)
+		if (follow(buf, len, s->jpath, ex->dup, &at, &v, &e) == -1)
 			continue;	/* the whole file is read again */
-		s->slice_off = v;
+		s->slice_off = (long long)v;
 		s->slice_len = e - v;
 	}
 	free(at.prefix);
 }
 
-/*
- * The bytes [off, off + len) of path, checked against md, parsed, or NULL
- * (logged as what's: "service \"web\"").
- */
-static cJSON *
-slice_parse(struct export *ex, const char *path, size_t off, size_t len,
-    const unsigned char md_want[DIGEST_LEN], const char *jpath,
-    const char *what, const char *name)
+int
+export_raw_keep(struct export *ex, const char *path, const char *buf,
+    size_t len, long long *off)
 {
-	unsigned char md[DIGEST_LEN];
-	cJSON *v = NULL;
-	char *buf = xmalloc(len);
+	if (ex->raw_fd == -1 &&
+	    (ex->raw_fd = fsio_temp_near(ex->raw_near, "export")) == -1) {
+		log_err("%s: no temporary file to keep its bytes in (beside "
+		    "%s, or in /tmp)", path, ex->raw_near != NULL ?
+		    ex->raw_near : "the output");
+		return -1;
+	}
+	if (fsio_write_all(ex->raw_fd, buf, len, "the export's copy") == -1)
+		return -1;
+	*off = ex->raw_len;
+	ex->raw_len += (long long)len;
+	return 0;
+}
+
+char *
+export_raw_read(struct export *ex, long long off, size_t len,
+    const char *path)
+{
+	char *buf = xmalloc(len + 1);
+	size_t got = 0;
 	ssize_t r;
 
-	/* The file stays open while its objects come one after another. */
-	if (ex->slice_fd != -1 && strcmp(ex->slice_path, path) != 0) {
-		(void)close(ex->slice_fd);
-		ex->slice_fd = -1;
+	while (got < len) {
+		r = pread(ex->raw_fd, buf + got, len - got, (off_t)off +
+		    (off_t)got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0)
+			log_errx("%s: the temporary copy of its bytes is "
+			    "shorter than when written", path);
+		else if (r == -1)
+			log_err("%s: reading its bytes back from the "
+			    "temporary copy", path);
+		if (r <= 0) {
+			free(buf);
+			return NULL;
+		}
+		got += (size_t)r;
 	}
-	if (ex->slice_fd == -1) {
-		ex->slice_fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(ex->slice_path);
-		ex->slice_path = xstrdup(path);
-	}
-	if (ex->slice_fd == -1) {
-		log_err("%s", path);
-		goto out;
-	}
-	r = pread(ex->slice_fd, buf, len, (off_t)off);
-	if (r < 0) {
-		log_err("%s", path);
-		goto out;
-	}
-	if ((size_t)r != len || digest_sha256(md, buf, len) == -1 ||
-	    memcmp(md, md_want, sizeof(md)) != 0) {
-		log_errx("%s: %s: %s \"%s\" changed while f2o-translate read "
-		    "it: run it again on an export that stays as it is", path,
-		    jpath, what, name);
-		goto out;
-	}
+	buf[len] = '\0';
+	return buf;
+}
+
+cJSON *
+export_raw_parse(struct export *ex, long long off, size_t len,
+    const char *path)
+{
+	cJSON *v = NULL;
+	char *buf = export_raw_read(ex, off, len, path);
+
+	if (buf == NULL)
+		return NULL;
 	/* The same bytes: duplicated keys were refused or warned once. */
 	if (json_parse_dup(&v, path, buf, len, ex->dup == JSON_DUP_LAST ?
 	    JSON_DUP_LAST_QUIET : JSON_DUP_KEEP) == -1)
-		v = NULL;
-out:
+		v = NULL;	/* logged */
 	free(buf);
 	return v;
 }
@@ -223,22 +239,19 @@ out:
 cJSON *
 export_slice_read(struct export *ex, const struct xsvc *s)
 {
-	return slice_parse(ex, s->src, s->slice_off, s->slice_len,
-	    s->slice_md, s->jpath, "service", s->name);
+	return export_raw_parse(ex, s->slice_off, s->slice_len, s->src);
 }
 
-/* The extent of jpath in buf with its SHA-256; *len 0 when unknown. */
+/* The extent of jpath in buf; *len 0 when unknown. */
 static void
 note_one(const struct export *ex, const char *buf, size_t len,
-    const char *jpath, struct slice_at *at, size_t *off, size_t *vlen,
-    unsigned char *md)
+    const char *jpath, struct slice_at *at, long long *off, size_t *vlen)
 {
 	size_t v, e;
 
 	*vlen = 0;
-	if (follow(buf, len, jpath, ex->dup, at, &v, &e) == 0 &&
-	    digest_sha256(md, buf + v, e - v) == 0) {
-		*off = v;
+	if (follow(buf, len, jpath, ex->dup, at, &v, &e) == 0) {
+		*off = (long long)v;
 		*vlen = e - v;
 	}
 }
@@ -256,7 +269,7 @@ export_slice_note_tds(struct export *ex, size_t first, const char *buf,
 		struct xtd *t = &ex->tds[first];
 
 		note_one(ex, buf, len, t->jpath, &at, &t->slice_off,
-		    &t->slice_len, t->slice_md);
+		    &t->slice_len);
 		t->tags_len = 0;
 		if (t->slice_len > 0 && t->tags_sibling) {
 			n = strlen(t->jpath);
@@ -268,7 +281,7 @@ export_slice_note_tds(struct export *ex, size_t first, const char *buf,
 			jp = xasprintf("%.*s.tags", (int)(n - (sizeof(sfx) -
 			    1)), t->jpath);
 			note_one(ex, buf, len, jp, &at, &t->tags_off,
-			    &t->tags_len, t->tags_md);
+			    &t->tags_len);
 			free(jp);
 			if (t->tags_len == 0)
 				t->slice_len = 0;	/* kept in memory */
@@ -311,11 +324,9 @@ export_td_hold(struct export *ex, const struct xtd *ct)
 	export_td_release(ex);
 	if (ex->failed)
 		return -1;		/* logged */
-	td = slice_parse(ex, t->src, t->slice_off, t->slice_len, t->slice_md,
-	    t->jpath, "task definition", t->key);
+	td = export_raw_parse(ex, t->slice_off, t->slice_len, t->src);
 	if (td != NULL && t->tags_sibling)
-		tags = slice_parse(ex, t->src, t->tags_off, t->tags_len,
-		    t->tags_md, t->jpath, "task definition", t->key);
+		tags = export_raw_parse(ex, t->tags_off, t->tags_len, t->src);
 	if (!cJSON_IsObject(td) || (t->tags_sibling && tags == NULL)) {
 		cJSON_Delete(td);
 		cJSON_Delete(tags);
@@ -342,8 +353,7 @@ export_td_hold_tags(struct export *ex, const struct xtd *ct)
 	export_td_release(ex);
 	if (ex->failed)
 		return -1;		/* logged */
-	t->tags = slice_parse(ex, t->src, t->tags_off, t->tags_len,
-	    t->tags_md, t->jpath, "task definition", t->key);
+	t->tags = export_raw_parse(ex, t->tags_off, t->tags_len, t->src);
 	if (t->tags == NULL) {
 		ex->failed = true;
 		return -1;
@@ -362,7 +372,7 @@ export_slice_note_sgs(struct export *ex, size_t first, const char *buf,
 		struct xsg *g = &ex->sgs[first];
 
 		note_one(ex, buf, len, g->jpath, &at, &g->slice_off,
-		    &g->slice_len, g->slice_md);
+		    &g->slice_len);
 		if (g->slice_len > 0) {
 			cJSON_Delete(g->sg);
 			g->sg = NULL;
@@ -395,8 +405,7 @@ export_sg_hold(struct export *ex, const struct xsg *cg)
 	export_sg_release(ex);
 	if (ex->failed)
 		return -1;		/* logged */
-	g->sg = slice_parse(ex, g->src, g->slice_off, g->slice_len,
-	    g->slice_md, g->jpath, "security group", g->id);
+	g->sg = export_raw_parse(ex, g->slice_off, g->slice_len, g->src);
 	if (!cJSON_IsObject(g->sg)) {
 		cJSON_Delete(g->sg);
 		g->sg = NULL;

@@ -42,14 +42,15 @@ struct xtd {				/* one exported task definition */
 	char	*key;			/* "family:revision" or "family" */
 	unsigned char digest[32];	/* SHA-256 of its canonical JSON */
 	/*
-	 * Where td (and a sibling "tags") lie in src's bytes: after
-	 * export_load td and tags are in memory only while held
-	 * (export_td_hold); slice_len 0: kept in memory (place unknown).
+	 * Where td (and a sibling "tags") lie in the copy of the bytes
+	 * read (ex->raw_fd): after export_load td and tags are in memory
+	 * only while held (export_td_hold); slice_len 0: kept in memory
+	 * (place unknown).
 	 */
-	size_t	 slice_off, slice_len;
-	unsigned char slice_md[32];	/* SHA-256 of those bytes */
-	size_t	 tags_off, tags_len;	/* the sibling "tags", 0: none */
-	unsigned char tags_md[32];
+	long long slice_off;
+	size_t	 slice_len;
+	long long tags_off;		/* the sibling "tags" */
+	size_t	 tags_len;		/* 0: none */
 	bool	 tags_sibling;		/* tags came from beside td */
 	/* Filled by taskdef_analyze(). */
 	int	 cpu;			/* task-level CPU units, 0 = unset */
@@ -128,9 +129,8 @@ struct xsvc {				/* one exported service */
 	const char *srcname;		/* src relative to its input argument:
 					   the same whatever the path spelling */
 	size_t	 file;			/* index in ex->files */
-	size_t	 slice_off;		/* its object's bytes in that file */
+	long long slice_off;		/* its object's bytes in ex->raw_fd */
 	size_t	 slice_len;		/* (0: unknown, the file is read) */
-	unsigned char slice_md[32];	/* SHA-256 of those bytes */
 	char	*jpath;
 	char	*name;
 	char	*arn;			/* serviceArn or NULL */
@@ -168,8 +168,8 @@ struct xsg {				/* one exported security group */
 	char	*id;			/* GroupId */
 	char	*vpc;			/* VpcId, or NULL */
 	char	*digest;
-	size_t	 slice_off, slice_len;	/* its bytes in src (0: kept) */
-	unsigned char slice_md[32];	/* SHA-256 of those bytes */
+	long long slice_off;		/* its bytes in ex->raw_fd */
+	size_t	 slice_len;		/* 0: kept in memory */
 };
 
 /* A file that holds services: read again by export_svc_hold. */
@@ -177,7 +177,7 @@ struct xfile {
 	char	*path;
 	char	*display;		/* path relative to its input argument */
 	size_t	 size;			/* bytes */
-	unsigned char md[32];		/* SHA-256 of its bytes when first read */
+	long long raw_off;		/* where they are in ex->raw_fd, or -1 */
 };
 
 struct export {
@@ -205,8 +205,17 @@ struct export {
 	struct xsvc **held;		/* trees export_svc_hold brought back */
 	size_t	 nheld;
 	bool	 failed;		/* export_svc_hold failed (logged) */
-	int	 slice_fd;		/* open file of the last slice read, -1 */
-	char	*slice_path;		/* its path */
+	/*
+	 * A copy of the bytes of every file read that held services, task
+	 * definitions or security groups: an unlinked temporary file
+	 * (beside raw_near, else in /tmp), where the trees are read back
+	 * from, so that each input is read once, however often a stage
+	 * needs a tree again, and cannot change in between. -1 until the
+	 * first file.
+	 */
+	int	 raw_fd;
+	long long raw_len;		/* bytes in it */
+	const char *raw_near;		/* the output's path, or NULL */
 	struct xtd *td_held;		/* tree export_td_hold brought back */
 	struct xsg *sg_held;		/* tree export_sg_hold brought back */
 };

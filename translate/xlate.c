@@ -447,7 +447,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	if (export_load(&x->ex, inputs, ninputs, opt_str(opt, "config"),
 	    opt_str(opt, "duplicate-keys") != NULL &&
 	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
-	    JSON_DUP_LAST : JSON_DUP_ERROR) == -1)
+	    JSON_DUP_LAST : JSON_DUP_ERROR, opt_str(opt, "output")) == -1)
 		goto out;
 	ctx_warns_rename(x);
 	/* Every service is looked at: all their errors are reported. */

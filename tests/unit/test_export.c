@@ -169,10 +169,12 @@ count_warn(void *arg, const char *file, const char *path, const char *text)
 }
 
 /*
- * After export_load the services' trees are read again from their files
+ * After export_load the services' trees are read again
  * on demand, one at a time from its own bytes (or the whole file's when
  * its place is unknown), as they were (events dropped, the resolved
- * taskDefinition put back); a file changed meanwhile is refused.
+ * taskDefinition put back), from the copy of the bytes read then: a file
+ * changed or removed meanwhile does not matter, a copy that cannot be
+ * read back is refused.
  */
 static void
 test_export_reload(void **state)
@@ -189,7 +191,8 @@ test_export_reload(void **state)
 	/* a again, the same: kept once (compared with a's file read again) */
 	p2 = write_file(dir, "p2.json", "{\"services\":[{\"serviceName\":"
 	    "\"c\",\"launchType\":\"FARGATE\"}," SVC_A "]}");
-	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    0);
 	assert_int_equal(ex->nsvcs, 3);
 	assert_null(ex->svcs[0].svc);
 	assert_null(ex->svcs[2].svc);
@@ -218,13 +221,23 @@ test_export_reload(void **state)
 	assert_string_equal(json_str(ex->svcs[0].svc, "taskDefinition"),
 	    "fam:7");
 
-	/* Changed since it was read: refused, and stays refused. */
+	/* Changed or gone since it was read: the bytes read then come back. */
 	free(write_file(dir, "p1.json", "{\"services\":[]}"));
+	assert_int_equal(unlink(p2), 0);
 	export_svc_release(ex);
 	assert_null(ex->svcs[0].svc);
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), 0);
+	assert_string_equal(json_str(ex->svcs[1].svc, "serviceName"), "b");
+	ex->svcs[0].slice_len = 0;		/* the whole file's copy too */
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
+	assert_string_equal(json_str(ex->svcs[0].svc, "serviceName"), "a");
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), 0);
+	assert_string_equal(json_str(ex->svcs[2].svc, "serviceName"), "c");
+	/* The copy unreadable: refused, and stays refused. */
+	assert_int_equal(ftruncate(ex->raw_fd, 0), 0);
 	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), -1);
 	assert_true(ex->failed);
-	assert_int_equal(export_svc_hold(ex, &ex->svcs[2]), -1);
+	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), -1);
 	export_free(ex);
 
 	/* --duplicate-keys last: warned once, the last value kept each time. */
@@ -236,8 +249,8 @@ test_export_reload(void **state)
 		    "\"launchType\":\"FARGATE\"}]}"));
 		free(write_file(dir, "p2.json", "{\"services\":[]}"));
 		log_set_warn_hook(count_warn, &warns);
-		assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_LAST),
-		    0);
+		assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_LAST,
+		    NULL), 0);
 		assert_int_equal(warns, 1);
 		assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), 0);
 		assert_string_equal(json_str(ex->svcs[0].svc, "launchType"),
@@ -251,7 +264,8 @@ test_export_reload(void **state)
 	free(write_file(dir, "p1.json", "{\"services\":[{\"serviceName\":"
 	    "\"a\",\"launchType\":\"FARGATE\",\"desiredCount\":2}]}"));
 	free(write_file(dir, "p2.json", "{\"services\":[" SVC_A "]}"));
-	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), -1);
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    -1);
 	assert_null(ex);
 	assert_int_equal(unlink(p1), 0);
 	assert_int_equal(unlink(p2), 0);
@@ -282,7 +296,8 @@ test_export_slices(void **state)
 		(void)snprintf(name, sizeof(name), "f%zu.json", i);
 		p[i] = write_file(dir, name, texts[i]);
 	}
-	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    0);
 	assert_int_equal(ex->nsvcs, 6);
 	/*
 	 * Backwards: a service whose next by name is in another file comes
@@ -308,7 +323,7 @@ test_export_slices(void **state)
 /*
  * Task definitions too leave memory after export_load and come back one
  * at a time from their own bytes, as first read (enums unwrapped, tags
- * beside or inside them); a file changed meanwhile is refused.
+ * beside or inside them), whatever happened to the file meanwhile.
  */
 static void
 test_export_td_reload(void **state)
@@ -337,7 +352,8 @@ test_export_td_reload(void **state)
 	/* f:3 again, the same: compared with t1's bytes read again */
 	p[3] = write_file(dir, "t4.json", "{\"taskDefinition\": " TD_F
 	    ", \"tags\": []}");
-	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    0);
 	assert_int_equal(ex->ntds, 4);
 	for (i = 0; i < ex->ntds; i++) {
 		assert_null(ex->tds[i].td);
@@ -374,11 +390,15 @@ test_export_td_reload(void **state)
 	assert_string_equal(json_str(ex->tds[3].td, "family"), "i");
 	assert_string_equal(json_str(ex->tds[3].tags->child, "value"), "u");
 
-	/* Changed since it was read: refused, and stays refused. */
+	/* Changed since it was read: the bytes read then come back. */
 	free(write_file(dir, "t2.json", "{\"family\":\"g\","
 	    "\"containerDefinitions\":[],\"tags\":[]}"));
 	export_td_release(ex);
-	assert_int_equal(export_td_hold(ex, &ex->tds[1]), -1);
+	assert_int_equal(export_td_hold(ex, &ex->tds[1]), 0);
+	assert_string_equal(json_str(ex->tds[1].tags->child, "key"), "i");
+	/* The copy unreadable: refused, and stays refused. */
+	assert_int_equal(ftruncate(ex->raw_fd, 0), 0);
+	assert_int_equal(export_td_hold(ex, &ex->tds[2]), -1);
 	assert_true(ex->failed);
 	assert_int_equal(export_td_hold(ex, &ex->tds[0]), -1);
 	export_free(ex);
@@ -386,7 +406,8 @@ test_export_td_reload(void **state)
 	/* The same key with other content in two files: refused. */
 	free(write_file(dir, "t4.json", "{\"taskDefinition\": {\"family\":"
 	    "\"f\",\"revision\":3,\"containerDefinitions\":[]}}"));
-	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), -1);
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    -1);
 	assert_null(ex);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(unlink(p[i]), 0);
@@ -415,7 +436,8 @@ test_export_sg_reload(void **state)
 	/* sg-1 again, the same: compared with g1's bytes read again */
 	p[2] = write_file(dir, "g2.json", "{\"GroupId\": \"sg-1\", \"VpcId\": "
 	    "\"vpc-1\", \"IpPermissions\": []}");
-	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR), 0);
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    0);
 	assert_int_equal(ex->nsgs, 3);
 	for (i = 0; i < 3; i++)
 		assert_null(ex->sgs[i].sg);
@@ -428,9 +450,13 @@ test_export_sg_reload(void **state)
 	assert_string_equal(json_str(ex->sgs[1].sg, "GroupId"), "sg-1");
 	assert_int_equal(export_sg_hold(ex, &ex->sgs[0]), 0);
 	assert_string_equal(json_str(ex->sgs[0].sg, "GroupId"), "sg-0");
-	/* Changed since it was read: refused. */
+	/* Changed since it was read: the bytes read then come back. */
 	free(write_file(dir, "g1.json", "{\"SecurityGroups\": []}"));
-	assert_int_equal(export_sg_hold(ex, &ex->sgs[2]), -1);
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[2]), 0);
+	assert_string_equal(json_str(ex->sgs[2].sg, "GroupName"), "two");
+	/* The copy unreadable: refused. */
+	assert_int_equal(ftruncate(ex->raw_fd, 0), 0);
+	assert_int_equal(export_sg_hold(ex, &ex->sgs[1]), -1);
 	assert_true(ex->failed);
 	export_free(ex);
 	for (i = 0; i < 3; i++) {
