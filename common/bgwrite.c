@@ -1,6 +1,7 @@
 /*
  * Background writer: new small files and appends, copied into batches and
- * written by one thread while the caller goes on (see bgwrite.h).
+ * written by one thread while the caller goes on, or by the caller too when
+ * the thread is behind (see bgwrite.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +30,10 @@ struct job {
 
 struct batch {
 	char	*buf;		/* BGWRITE_BATCH bytes */
+	size_t	 start;		/* jobs before it are done */
 	size_t	 len;
 	struct job *last;	/* to extend an append to the same fd */
+	bool	 appends;	/* holds an append: runs after the one before */
 };
 
 struct bgwrite {
@@ -43,7 +46,7 @@ struct bgwrite {
 	struct batch	*fill;		/* the caller's */
 	struct batch	*pending;	/* the thread's; NULL when idle */
 	bool		 stop;
-	/* the first failure (written by whoever runs jobs, read under mu) */
+	/* the first failure (written under mu by whoever runs jobs) */
 	int		 err;
 	const char	*op;
 	bool		 isfile;
@@ -61,20 +64,24 @@ job_size(size_t labellen, size_t len)
 	return (n + a - 1) / a * a;
 }
 
+/* Keep the first failure; the caller does not hold mu. */
 static void
 fail(struct bgwrite *w, const char *op, bool isfile, const char *label)
 {
 	size_t n = strlen(label);
+	int e = errno != 0 ? errno : EIO;
 
-	if (w->err != 0)
-		return;
-	w->err = errno != 0 ? errno : EIO;
-	w->op = op;
-	w->isfile = isfile;
-	if (n >= sizeof(w->what))
-		n = sizeof(w->what) - 1;
-	memcpy(w->what, label, n);
-	w->what[n] = '\0';
+	pthread_mutex_lock(&w->mu);
+	if (w->err == 0) {
+		__atomic_store_n(&w->err, e, __ATOMIC_RELAXED);
+		w->op = op;
+		w->isfile = isfile;
+		if (n >= sizeof(w->what))
+			n = sizeof(w->what) - 1;
+		memcpy(w->what, label, n);
+		w->what[n] = '\0';
+	}
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* Do one job; a failure is kept in w. No allocation: runs in the thread. */
@@ -85,8 +92,8 @@ job_run(struct bgwrite *w, int dirfd, bool append, const char *label,
 	int fd = dirfd;
 	ssize_t n;
 
-	if (w->err != 0)
-		return;
+	if (__atomic_load_n(&w->err, __ATOMIC_RELAXED) != 0)
+		return;		/* a job failed: the later ones are dropped */
 	if (!append) {
 		fd = openat(dirfd, label + base, O_WRONLY | O_CREAT | O_EXCL |
 		    O_CLOEXEC, 0644);
@@ -112,21 +119,29 @@ job_run(struct bgwrite *w, int dirfd, bool append, const char *label,
 		fail(w, "close", true, label);
 }
 
+/* The job at b->start, done; false when none is left. */
+static bool
+batch_step(struct bgwrite *w, struct batch *b)
+{
+	const struct job *j = (const struct job *)(b->buf + b->start);
+	const char *label = (const char *)(j + 1);
+
+	if (b->start >= b->len)
+		return false;
+	job_run(w, j->fd, j->append, label, j->base, label + j->labellen + 1,
+	    j->len);
+	b->start += job_size(j->labellen, j->len);
+	return true;
+}
+
 static void
 batch_run(struct bgwrite *w, struct batch *b)
 {
-	size_t off = 0;
-
-	while (off < b->len) {
-		const struct job *j = (const struct job *)(b->buf + off);
-		const char *label = (const char *)(j + 1);
-
-		job_run(w, j->fd, j->append, label, j->base,
-		    label + j->labellen + 1, j->len);
-		off += job_size(j->labellen, j->len);
-	}
-	b->len = 0;
+	while (batch_step(w, b))
+		continue;
+	b->start = b->len = 0;
 	b->last = NULL;
+	b->appends = false;
 }
 
 static void *
@@ -145,7 +160,7 @@ bgwrite_thread(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		batch_run(w, b);
 		pthread_mutex_lock(&w->mu);
-		w->pending = NULL;
+		__atomic_store_n(&w->pending, NULL, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&w->idle);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -195,16 +210,32 @@ bgwrite_new(const char *prefix)
 	return w;
 }
 
-/* Hand the caller's batch to the thread once it is idle. */
+/*
+ * Hand the caller's batch to the thread once it is idle. While the thread
+ * is busy with the batch before, the caller does jobs of a batch of new
+ * files only (nothing whose order matters) rather than wait, until the
+ * thread is done: creating many small files is then done on two CPUs.
+ */
 static int
 submit(struct bgwrite *w)
 {
+	struct batch *b = w->fill;
 	int rc;
 
 	pthread_mutex_lock(&w->mu);
+	if (w->pending != NULL && !b->appends && w->err == 0) {
+		pthread_mutex_unlock(&w->mu);
+		while (__atomic_load_n(&w->pending, __ATOMIC_ACQUIRE) !=
+		    NULL && batch_step(w, b))
+			continue;
+		pthread_mutex_lock(&w->mu);
+	}
 	while (w->pending != NULL)
 		pthread_cond_wait(&w->idle, &w->mu);
-	if (w->err == 0 && w->fill->len > 0) {
+	if (w->err == 0 && b->start == b->len) {
+		b->start = b->len = 0;		/* all done here */
+		b->last = NULL;
+	} else if (w->err == 0 && b->len > 0) {
 		w->pending = w->fill;
 		w->fill = w->fill == &w->b[0] ? &w->b[1] : &w->b[0];
 		pthread_cond_signal(&w->work);
@@ -239,7 +270,14 @@ put(struct bgwrite *w, int fd, bool append, const char *label, size_t base,
 	struct batch *b = w->fill;
 	struct job *j = b->last;
 	char *end;
+	int rc;
 
+	if (__atomic_load_n(&w->err, __ATOMIC_RELAXED) != 0) {
+		pthread_mutex_lock(&w->mu);	/* an earlier job failed */
+		rc = report(w);
+		pthread_mutex_unlock(&w->mu);
+		return rc;
+	}
 	if (!w->threaded || need > BGWRITE_BATCH) {
 		/* Too large to copy (or no thread): written now, in order. */
 		if (bgwrite_sync(w) == -1)
@@ -273,6 +311,7 @@ put(struct bgwrite *w, int fd, bool append, const char *label, size_t base,
 		memcpy((char *)(j + 1) + ll + 1, data, len);
 	b->len += need;
 	b->last = j;
+	b->appends |= append;
 	return 0;
 }
 

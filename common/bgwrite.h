@@ -3,10 +3,12 @@
 /*
  * A background writer: new small files and appends to a descriptor are
  * copied into a batch and written by one thread, a batch at a time, so
- * that creating many files overlaps the caller's work. Jobs are done in
- * the order given. The thread never allocates; a failure is kept and
- * logged by the caller's next bgwrite_* call, and every later job is
- * dropped. Used by the bundle writers (bundle_out.c).
+ * that creating many files overlaps the caller's work. Appends are done
+ * in the order given; new files may be created in another order: while
+ * the thread is behind, the caller writes a batch of new files itself
+ * rather than wait. The thread never allocates; a failure is kept and
+ * logged by the caller's next bgwrite_* call, and the jobs not started
+ * yet are dropped. Used by the bundle writers (bundle_out.c).
  */
 #include <stddef.h>
 
