@@ -176,15 +176,27 @@ int
 export_raw_keep(struct export *ex, const char *path, const char *buf,
     size_t len, long long *off)
 {
+	char *what;
+	int rc;
+
+	if (ex->raw_failed)
+		return -1;		/* logged once */
 	if (ex->raw_fd == -1 &&
 	    (ex->raw_fd = fsio_temp_near(ex->raw_near, "export")) == -1) {
-		log_err("%s: no temporary file to keep its bytes in (beside "
-		    "%s, or in /tmp)", path, ex->raw_near != NULL ?
-		    ex->raw_near : "the output");
+		log_err("%s: no temporary file to keep a copy of its bytes "
+		    "in (%s%s%s/tmp)", path, ex->raw_near != NULL ? "beside " :
+		    "", ex->raw_near != NULL ? ex->raw_near : "", ex->raw_near
+		    != NULL ? ", or in " : "in ");
+		ex->raw_failed = true;
 		return -1;
 	}
-	if (fsio_write_all(ex->raw_fd, buf, len, "the export's copy") == -1)
+	what = xasprintf("a temporary copy of %s", path);
+	rc = fsio_write_all(ex->raw_fd, buf, len, what);
+	free(what);
+	if (rc == -1) {
+		ex->raw_failed = true;
 		return -1;
+	}
 	*off = ex->raw_len;
 	ex->raw_len += (long long)len;
 	return 0;

@@ -215,6 +215,7 @@ struct export {
 	 */
 	int	 raw_fd;
 	long long raw_len;		/* bytes in it */
+	bool	 raw_failed;		/* a write to it failed (logged) */
 	const char *raw_near;		/* the output's path, or NULL */
 	struct xtd *td_held;		/* tree export_td_hold brought back */
 	struct xsg *sg_held;		/* tree export_sg_hold brought back */

@@ -44,6 +44,13 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (280000, 280000))
 os.execv(sys.argv[1], sys.argv[1:])' "$T" $CFG --quiet fixtures/demo -o "$tmp/big.tar" >/dev/null 2>"$tmp/err"; rc=$?
 check "archive write fails (file too large): exit 1, names the archive, no archive or temp file" "[ $rc = 1 ] && grep -q 'write $tmp/big.tar: File too large' $tmp/err && [ -z \"\$(ls $tmp | grep big)\" ]"
+# The copy of the export's bytes cannot be written (a 1,000-byte limit):
+# said once, naming the input and the copy; nothing is left.
+/usr/bin/python3 -c 'import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+os.execv(sys.argv[1], sys.argv[1:])' "$T" $CFG --quiet fixtures/demo -o "$tmp/cp.tar" >/dev/null 2>"$tmp/err"; rc=$?
+check "export copy write fails: exit 1, said once naming the input, nothing left" "[ $rc = 1 ] && [ \"\$(grep -c 'temporary copy' $tmp/err)\" = 1 ] && grep -q 'write a temporary copy of fixtures/demo/[a-z-]*.json: File too large' $tmp/err && [ -z \"\$(ls $tmp | grep cp)\" ]"
 if [ -n "$CFG" ]; then
 	jq '. + {"prefix": "cfg-", "quiet": true}' fixtures/demo/f2o.json >"$tmp/cfg.json"
 else
