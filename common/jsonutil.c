@@ -203,6 +203,8 @@ json_dedup(cJSON *root, const char *path, enum json_dup dup)
 {
 	struct dupwalk w;
 
+	if (dup == JSON_DUP_KEEP)
+		return 0;	/* nothing to look for */
 	memset(&w, 0, sizeof(w));
 	w.path = path;
 	w.dup = dup;
