@@ -1,7 +1,8 @@
 /*
  * Background writer: new small files and appends, copied into batches and
- * written by one thread while the caller goes on, or by the caller too when
- * the thread is behind (see bgwrite.h).
+ * written by one thread while the caller goes on; batches of new files
+ * the thread has no time for yet wait in a temporary file, and the caller
+ * writes some of them too once it waits for the end (see bgwrite.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "bgwrite.h"
+#include "fsio.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -36,15 +38,33 @@ struct batch {
 	bool	 appends;	/* holds an append: runs after the one before */
 };
 
+/* A batch of new files waiting in the queue file. */
+struct queued {
+	long long	 off;
+	size_t		 len;
+};
+
 struct bgwrite {
 	pthread_t	 thread;
 	bool		 threaded;	/* else every job runs at once */
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 work;		/* a batch is pending, or stop */
-	pthread_cond_t	 idle;		/* the pending batch is done */
+	pthread_cond_t	 work;		/* a batch is pending or queued, or stop */
+	pthread_cond_t	 idle;		/* a batch is done */
 	struct batch	 b[2];
 	struct batch	*fill;		/* the caller's */
-	struct batch	*pending;	/* the thread's; NULL when idle */
+	struct batch	*pending;	/* handed to the thread; NULL: none */
+	struct batch	 spare;		/* the thread's, for queued batches */
+	/*
+	 * Batches of new files handed over while the thread was busy: in an
+	 * unlinked temporary file (beside prefix), done in any order. qfd
+	 * -1 until the first; -2 when none can be made (then the caller
+	 * waits, as when a batch has appends, whose order matters).
+	 */
+	int		 qfd;
+	long long	 qend;		/* bytes written to it */
+	struct queued	*q;
+	size_t		 qhead, qlen, qcap;
+	size_t		 qrunning;	/* taken from q, not done yet */
 	bool		 stop;
 	/* the first failure (written under mu by whoever runs jobs) */
 	int		 err;
@@ -144,6 +164,47 @@ batch_run(struct bgwrite *w, struct batch *b)
 	b->appends = false;
 }
 
+/*
+ * Take the oldest queued batch (or the newest) and do it in b (mu held,
+ * released while it runs); an empty queue starts its file again.
+ */
+static void
+run_queued(struct bgwrite *w, struct batch *b, bool newest)
+{
+	struct queued e = newest ? w->q[--w->qlen] : w->q[w->qhead++];
+	ssize_t r = 0;
+	size_t got = 0;
+
+	w->qrunning++;
+	pthread_mutex_unlock(&w->mu);
+	while (got < e.len) {
+		r = pread(w->qfd, b->buf + got, e.len - got, (off_t)e.off +
+		    (off_t)got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got < e.len) {
+		if (r == 0)
+			errno = EIO;
+		fail(w, "read", false, "the queue of files to write");
+	} else {
+		b->start = 0;
+		b->len = e.len;
+		batch_run(w, b);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->qrunning--;
+	if (w->qhead == w->qlen && w->qrunning == 0) {
+		w->qhead = w->qlen = 0;
+		w->qend = 0;
+		(void)ftruncate(w->qfd, 0);	/* its space back */
+	}
+	pthread_cond_broadcast(&w->idle);
+}
+
 static void *
 bgwrite_thread(void *arg)
 {
@@ -152,16 +213,19 @@ bgwrite_thread(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->pending == NULL && !w->stop)
+		while (w->pending == NULL && w->qhead == w->qlen && !w->stop)
 			pthread_cond_wait(&w->work, &w->mu);
-		if (w->pending == NULL)
+		if (w->pending != NULL) {	/* first: it may hold appends */
+			b = w->pending;
+			pthread_mutex_unlock(&w->mu);
+			batch_run(w, b);
+			pthread_mutex_lock(&w->mu);
+			w->pending = NULL;
+			pthread_cond_broadcast(&w->idle);
+		} else if (w->qhead < w->qlen && !w->stop)
+			run_queued(w, &w->spare, false);
+		else
 			break;
-		b = w->pending;
-		pthread_mutex_unlock(&w->mu);
-		batch_run(w, b);
-		pthread_mutex_lock(&w->mu);
-		__atomic_store_n(&w->pending, NULL, __ATOMIC_RELEASE);
-		pthread_cond_broadcast(&w->idle);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -195,7 +259,9 @@ bgwrite_new(const char *prefix)
 	w->prefix = prefix != NULL ? xstrdup(prefix) : NULL;
 	w->b[0].buf = xmalloc(BGWRITE_BATCH);
 	w->b[1].buf = xmalloc(BGWRITE_BATCH);
+	w->spare.buf = xmalloc(BGWRITE_BATCH);
 	w->fill = &w->b[0];
+	w->qfd = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->idle, NULL);
@@ -211,10 +277,39 @@ bgwrite_new(const char *prefix)
 }
 
 /*
- * Hand the caller's batch to the thread once it is idle. While the thread
- * is busy with the batch before, the caller does jobs of a batch of new
- * files only (nothing whose order matters) rather than wait, until the
- * thread is done: creating many small files is then done on two CPUs.
+ * Put the caller's batch b of new files in the queue (mu held). 0, or -1
+ * when there is no queue file (none is tried again): the caller waits.
+ */
+static int
+enqueue(struct bgwrite *w, struct batch *b)
+{
+	if (w->qfd == -1 && (w->qfd = fsio_temp_near(w->prefix, "queue")) ==
+	    -1)
+		w->qfd = -2;
+	if (w->qfd < 0)
+		return -1;
+	if (pwrite(w->qfd, b->buf, b->len, (off_t)w->qend) != (ssize_t)b->len) {
+		(void)close(w->qfd);	/* full: no queue from now on */
+		w->qfd = -2;
+		return -1;
+	}
+	if (w->qlen == w->qcap) {
+		w->qcap = w->qcap == 0 ? 64 : w->qcap * 2;
+		w->q = xreallocarray(w->q, w->qcap, sizeof(*w->q));
+	}
+	w->q[w->qlen].off = w->qend;
+	w->q[w->qlen++].len = b->len;
+	w->qend += (long long)b->len;
+	b->start = b->len = 0;
+	b->last = NULL;
+	pthread_cond_signal(&w->work);
+	return 0;
+}
+
+/*
+ * Hand the caller's batch to the thread: at once when nothing is pending;
+ * else a batch of new files only (nothing whose order matters) goes to the
+ * queue, and one with appends waits until the thread takes no other.
  */
 static int
 submit(struct bgwrite *w)
@@ -223,19 +318,10 @@ submit(struct bgwrite *w)
 	int rc;
 
 	pthread_mutex_lock(&w->mu);
-	if (w->pending != NULL && !b->appends && w->err == 0) {
-		pthread_mutex_unlock(&w->mu);
-		while (__atomic_load_n(&w->pending, __ATOMIC_ACQUIRE) !=
-		    NULL && batch_step(w, b))
-			continue;
-		pthread_mutex_lock(&w->mu);
-	}
-	while (w->pending != NULL)
-		pthread_cond_wait(&w->idle, &w->mu);
-	if (w->err == 0 && b->start == b->len) {
-		b->start = b->len = 0;		/* all done here */
-		b->last = NULL;
-	} else if (w->err == 0 && b->len > 0) {
+	if (w->err == 0 && b->len > 0 && (w->pending == NULL || b->appends ||
+	    enqueue(w, b) == -1)) {
+		while (w->pending != NULL)
+			pthread_cond_wait(&w->idle, &w->mu);
 		w->pending = w->fill;
 		w->fill = w->fill == &w->b[0] ? &w->b[1] : &w->b[0];
 		pthread_cond_signal(&w->work);
@@ -255,9 +341,38 @@ bgwrite_sync(struct bgwrite *w)
 	if (submit(w) == -1)
 		return -1;
 	pthread_mutex_lock(&w->mu);
-	while (w->pending != NULL)
-		pthread_cond_wait(&w->idle, &w->mu);
+	/* The queue is done on two CPUs: the caller takes batches too. */
+	while (w->pending != NULL || w->qhead < w->qlen || w->qrunning > 0) {
+		if (w->qhead < w->qlen && w->err == 0)
+			run_queued(w, w->fill, false);
+		else
+			pthread_cond_wait(&w->idle, &w->mu);
+	}
 	rc = report(w);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int
+bgwrite_step(struct bgwrite *w)
+{
+	int rc = 0;
+
+	if (!w->threaded)
+		return report(w);
+	if (w->fill->len > 0 && submit(w) == -1)
+		return -1;
+	pthread_mutex_lock(&w->mu);
+	if (w->qhead < w->qlen && w->err == 0) {
+		run_queued(w, w->fill, true);
+		rc = 1;
+	} else if (w->pending != NULL || w->qrunning > 0 ||
+	    w->qhead < w->qlen) {
+		pthread_cond_wait(&w->idle, &w->mu);
+		rc = 1;
+	}
+	if (report(w) == -1)
+		rc = -1;
 	pthread_mutex_unlock(&w->mu);
 	return rc;
 }
@@ -346,8 +461,12 @@ bgwrite_free(struct bgwrite *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->idle);
+	if (w->qfd >= 0)
+		(void)close(w->qfd);
+	free(w->q);
 	free(w->b[0].buf);
 	free(w->b[1].buf);
+	free(w->spare.buf);
 	free(w->prefix);
 	free(w);
 }

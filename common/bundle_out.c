@@ -280,6 +280,34 @@ bundle_pread(int fd, char *buf, size_t min, size_t max, long long off,
 	return (ssize_t)got;
 }
 
+/*
+ * A file of the staged directory read without waiting for the writer, or
+ * NULL (nothing said) when it is not there whole yet. The writer creates
+ * it and writes all its bytes once: at its full size it is complete.
+ */
+static char *
+read_written(struct bundle_out *o, const struct bundle_file *f)
+{
+	const char *base;
+	struct stat st;
+	char *buf = NULL;
+	int dfd, fd;
+
+	dfd = bundle_out_folder(o, f->name, &base);
+	if (dfd == -1 || (fd = openat(dfd, base, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size == (off_t)f->len) {
+		buf = xmalloc(f->len + 1);
+		if (bundle_pread(fd, buf, f->len, f->len, 0, f->name) == -1) {
+			free(buf);
+			buf = NULL;
+		} else
+			buf[f->len] = '\0';
+	}
+	(void)close(fd);
+	return buf;
+}
+
 char *
 bundle_out_read(const struct bundle *b, const struct bundle_file *f)
 {
@@ -291,6 +319,21 @@ bundle_out_read(const struct bundle *b, const struct bundle_file *f)
 		log_errx("bundle: %s is no longer readable", f->name);
 		return NULL;
 	}
+	/*
+	 * A directory's file is read once it is written, which the newest
+	 * jobs are done first for (it was likely added lately): the many
+	 * files handed over before it are not waited for.
+	 */
+	while (!o->tar && (buf = read_written(o, f)) == NULL) {
+		int r = bgwrite_step(o->bg);
+
+		if (r == -1)
+			return NULL;
+		if (r == 0)
+			break;
+	}
+	if (buf != NULL)
+		return buf;
 	if (bgwrite_sync(o->bg) == -1)
 		return NULL;
 	if (o->tar) {

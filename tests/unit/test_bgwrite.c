@@ -1,8 +1,9 @@
 /*
  * bgwrite: every new file written whole, appends to one descriptor in the
- * order given, whoever writes them (the thread, or the caller while the
- * thread is behind: creating files is slower than queueing them, so it
- * is behind here for most batches), and the first failure reported once.
+ * order given, whoever writes them (the thread, or the caller at the end;
+ * creating files is slower than queueing them, so most batches of new
+ * files wait in the queue file here), and the first failure reported
+ * once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +60,24 @@ read_all(int dirfd, const char *name, size_t *len)
 	return buf;
 }
 
+/* Files f00000... each whole, then removed. */
+static void
+check_files(int dirfd)
+{
+	char name[64], want[MAX_LEN], *got;
+	size_t i, n, len;
+
+	for (i = 0; i < FILES; i++) {
+		snprintf(name, sizeof(name), "f%05zu", i);
+		n = content(i, want, sizeof(want));
+		got = read_all(dirfd, name, &len);
+		assert_int_equal(len, n);
+		assert_memory_equal(got, want, n);
+		assert_int_equal(unlinkat(dirfd, name, 0), 0);
+		free(got);
+	}
+}
+
 static void
 test_bgwrite_files_and_appends(void **state)
 {
@@ -94,15 +115,7 @@ test_bgwrite_files_and_appends(void **state)
 			    BGWRITE_BATCH + 10), 0);
 	}
 	assert_int_equal(bgwrite_sync(w), 0);
-	for (i = 0; i < FILES; i++) {
-		snprintf(name, sizeof(name), "f%05zu", i);
-		n = content(i, want, sizeof(want));
-		got = read_all(dirfd, name, &len);
-		assert_int_equal(len, n);
-		assert_memory_equal(got, want, n);
-		assert_int_equal(unlinkat(dirfd, name, 0), 0);
-		free(got);
-	}
+	check_files(dirfd);
 	got = read_all(dirfd, "big", &len);
 	assert_int_equal(len, BGWRITE_BATCH + 10);
 	assert_memory_equal(got, big, len);
@@ -128,11 +141,58 @@ test_bgwrite_files_and_appends(void **state)
 	free(big);
 }
 
+/*
+ * Files given without waiting, then done a step at a time (the newest
+ * queued batch first); and with no queue file (its writes refused by a
+ * file size limit), the caller waits instead: every file whole either way.
+ */
+static void
+test_bgwrite_steps_and_no_queue(void **state)
+{
+	char dir[] = "/tmp/f2o-test-bgwrite-XXXXXX", name[64], want[MAX_LEN];
+	struct rlimit old, lim;
+	struct bgwrite *w;
+	size_t i, n;
+	int dirfd, round, r, steps;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dirfd != -1);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {
+			lim = old;
+			lim.rlim_cur = 4 * MAX_LEN;	/* files fit, batches not */
+			assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		}
+		w = bgwrite_new(dir);
+		for (i = 0; i < FILES; i++) {
+			snprintf(name, sizeof(name), "f%05zu", i);
+			n = content(i, want, sizeof(want));
+			assert_int_equal(bgwrite_file(w, dirfd, name, 0, want,
+			    n), 0);
+		}
+		for (steps = 0; (r = bgwrite_step(w)) == 1; steps++)
+			assert_true(steps < FILES);
+		assert_int_equal(r, 0);
+		assert_true(steps > 0);
+		check_files(dirfd);
+		assert_int_equal(bgwrite_sync(w), 0);
+		bgwrite_free(w);
+	}
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	close(dirfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bgwrite_files_and_appends),
+		cmocka_unit_test(test_bgwrite_steps_and_no_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
