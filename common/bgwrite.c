@@ -416,6 +416,8 @@ put(struct bgwrite *w, int fd, bool append, const char *label, size_t base,
 		b = w->fill;
 	}
 	j = (struct job *)(b->buf + b->len);
+	/* Padding zeroed too: a batch may go to the queue file whole. */
+	memset(j, 0, sizeof(*j));
 	j->fd = fd;
 	j->append = append;
 	j->labellen = ll;
@@ -424,6 +426,8 @@ put(struct bgwrite *w, int fd, bool append, const char *label, size_t base,
 	memcpy(j + 1, label, ll + 1);
 	if (len > 0)
 		memcpy((char *)(j + 1) + ll + 1, data, len);
+	memset((char *)(j + 1) + ll + 1 + len, 0, need - sizeof(*j) - ll - 1 -
+	    len);
 	b->len += need;
 	b->last = j;
 	b->appends |= append;
