@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -253,6 +254,7 @@ struct bgwrite *
 bgwrite_new(const char *prefix)
 {
 	struct bgwrite *w = xcalloc(1, sizeof(*w));
+	sigset_t all, saved;
 	pthread_attr_t attr;
 	int rc;
 
@@ -268,7 +270,11 @@ bgwrite_new(const char *prefix)
 	rc = pthread_attr_init(&attr);
 	if (rc == 0) {
 		(void)pthread_attr_setstacksize(&attr, BGWRITE_STACK);
+		/* Signals go to the caller's thread (cleanup.c), not this one. */
+		(void)sigfillset(&all);
+		(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
 		rc = pthread_create(&w->thread, &attr, bgwrite_thread, w);
+		(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
 		pthread_attr_destroy(&attr);
 	}
 	/* No thread (resource limits): the jobs run at once instead. */

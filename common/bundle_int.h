@@ -24,6 +24,7 @@ struct bundle_out {
 	bool	 done;		/* renamed into place */
 	/* directory */
 	char	*tmp;		/* staging directory beside path, or NULL */
+	int	 cleanup;	/* its cleanup_add slot, or -1 */
 	int	 rootfd;
 	struct hashmap dirs;	/* folder made under tmp -> index into fds */
 	int	*fds;		/* its descriptor, or -1: use rootfd */

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "bgwrite.h"
 #include "bundle.h"
 #include "bundle_int.h"
+#include "cleanup.h"
 #include "fsio.h"
 #include "log.h"
 #include "tarw.h"
@@ -73,6 +76,7 @@ bundle_out_free(struct bundle_out *o)
 		fsio_remove_tree(o->tmp);
 		free(o->tmp);
 	}
+	cleanup_del(o->cleanup);
 	if (o->spool != -1)
 		(void)close(o->spool);
 	free(o->path);
@@ -127,6 +131,7 @@ out_open(const char *path, bool force)
 	o->tar = o->gz || ends_with(path, ".tar");
 	o->rootfd = -1;
 	o->spool = -1;
+	o->cleanup = -1;
 	hashmap_init(&o->dirs);
 	if (check_target(path, o->tar, force) == -1)
 		goto fail;
@@ -149,6 +154,7 @@ out_open(const char *path, bool force)
 		o->tmp = NULL;
 		goto fail;
 	}
+	o->cleanup = cleanup_add(o->tmp);
 	if (chmod(o->tmp, 0755) == -1) {
 		log_err("chmod %s", o->tmp);
 		goto fail;
@@ -518,13 +524,24 @@ static int
 commit_dir(struct bundle_out *o)
 {
 	char *old = NULL, *parent = parent_dir(o->path);
+	sigset_t fatal, saved;
 	struct stat st;
-	int rc = -1;
+	int rc = -1, old_slot = -1;
 
 	if (fsio_sync_tree(o->tmp) == -1)
 		goto out;
 	if (check_target(o->path, false, o->force) == -1)
 		goto out;
+	/*
+	 * No signal between the renames (the bundle replaced is aside), and
+	 * once the new one is in place a signal removes the old one, not the
+	 * new. The writer thread blocks them all (bgwrite_new).
+	 */
+	(void)sigemptyset(&fatal);
+	(void)sigaddset(&fatal, SIGINT);
+	(void)sigaddset(&fatal, SIGTERM);
+	(void)sigaddset(&fatal, SIGHUP);
+	(void)pthread_sigmask(SIG_BLOCK, &fatal, &saved);
 	if (lstat(o->path, &st) == 0) {
 		old = xasprintf("%s.old-XXXXXX", o->path);
 		if (mkdtemp(old) == NULL || rmdir(old) == -1 ||
@@ -532,6 +549,7 @@ commit_dir(struct bundle_out *o)
 			log_err("cannot move %s aside", o->path);
 			free(old);
 			old = NULL;
+			(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
 			goto out;
 		}
 	}
@@ -541,10 +559,16 @@ commit_dir(struct bundle_out *o)
 			free(old);
 			old = NULL;
 		}
+		(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
 		goto out;
 	}
 	free(o->tmp);
 	o->tmp = NULL;
+	cleanup_del(o->cleanup);
+	o->cleanup = -1;
+	if (old != NULL)
+		old_slot = cleanup_add(old);
+	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	o->done = true;
 	if (fsio_fsync_dir(parent) == -1)
 		goto out;
@@ -553,6 +577,7 @@ out:
 	if (old != NULL) {
 		if (rc == 0)
 			fsio_remove_tree(old);
+		cleanup_del(old_slot);
 		free(old);
 	}
 	free(parent);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "fsio.h"
 #include "log.h"
 #include "xalloc.h"
@@ -134,12 +135,14 @@ fsio_atomic_open(struct fsio_atomic *a, const char *path)
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
+	a->cleanup = -1;
 	a->dst = xstrdup(path);
 	slash = strrchr(path, '/');
 	a->dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
 	    xstrndup(path, (size_t)(slash - path));
 	a->tmp = slash == NULL ? xasprintf(".%s.XXXXXX", path) :
 	    xasprintf("%s/.%s.XXXXXX", a->dir, slash + 1);
+	a->cleanup = -1;
 	a->fd = mkstemp(a->tmp);
 	if (a->fd == -1) {
 		log_err("%s", a->tmp);
@@ -148,6 +151,7 @@ fsio_atomic_open(struct fsio_atomic *a, const char *path)
 		fsio_atomic_abort(a);
 		return -1;
 	}
+	a->cleanup = cleanup_add(a->tmp);
 	if (fchmod(a->fd, 0644) == -1) {
 		log_err("chmod %s", a->tmp);
 		fsio_atomic_abort(a);
@@ -163,11 +167,13 @@ fsio_atomic_abort(struct fsio_atomic *a)
 		(void)close(a->fd);
 	if (a->tmp != NULL)
 		(void)unlink(a->tmp);
+	cleanup_del(a->cleanup);
 	free(a->tmp);
 	free(a->dst);
 	free(a->dir);
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
+	a->cleanup = -1;
 }
 
 int

@@ -38,6 +38,7 @@ struct fsio_atomic {
 	char	*tmp;		/* temporary path, NULL once renamed */
 	char	*dst;
 	char	*dir;
+	int	 cleanup;	/* tmp's cleanup_add slot, or -1 */
 };
 int	fsio_atomic_open(struct fsio_atomic *, const char *path);
 int	fsio_atomic_commit(struct fsio_atomic *);

@@ -10,10 +10,20 @@
 
 #include "xalloc.h"
 
+static void (*oom_hook)(void);
+
+void
+xalloc_on_oom(void (*fn)(void))
+{
+	oom_hook = fn;
+}
+
 static void
 oom(void)
 {
 	fputs("f2o: out of memory\n", stderr);
+	if (oom_hook != NULL)
+		oom_hook();
 	abort();
 }
 

@@ -15,6 +15,8 @@ void	*xreallocarray(void *, size_t, size_t);
  */
 void	*xgrow(void *, size_t n, size_t size);
 char	*xstrdup(const char *);
+/* fn is called when memory runs out, before the abort (no allocation). */
+void	 xalloc_on_oom(void (*fn)(void));
 /*
  * Strings kept until the arena is freed, in blocks (the first small, each
  * next twice as large up to a limit; a longer string gets a block of its

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cleanup.h"
 #include "log.h"
 #include "options.h"
 #include "xlate.h"
@@ -18,6 +19,8 @@ main(int argc, char *argv[])
 	int r;
 
 	log_init("f2o-translate");
+	/* Interrupted or out of memory: no staging directory left behind. */
+	cleanup_on_fatal();
 	r = options_parse(&opt, argc, argv);
 	if (r == OPTIONS_EXIT_OK)
 		return 0;
