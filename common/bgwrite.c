@@ -58,10 +58,12 @@ struct bgwrite {
 	/*
 	 * Batches of new files handed over while the thread was busy: in an
 	 * unlinked temporary file (beside prefix), done in any order. qfd
-	 * -1 until the first; -2 when none can be made (then the caller
-	 * waits, as when a batch has appends, whose order matters).
+	 * -1 until the first. Once one cannot be made or written (qoff),
+	 * nothing more is queued: the caller waits, as it does for a batch
+	 * with appends, whose order matters.
 	 */
 	int		 qfd;
+	bool		 qoff;
 	long long	 qend;		/* bytes written to it */
 	struct queued	*q;
 	size_t		 qhead, qlen, qcap;
@@ -289,14 +291,14 @@ bgwrite_new(const char *prefix)
 static int
 enqueue(struct bgwrite *w, struct batch *b)
 {
-	if (w->qfd == -1 && (w->qfd = fsio_temp_near(w->prefix, "queue")) ==
-	    -1)
-		w->qfd = -2;
-	if (w->qfd < 0)
+	if (w->qoff || (w->qfd == -1 &&
+	    (w->qfd = fsio_temp_near(w->prefix, "queue")) == -1)) {
+		w->qoff = true;
 		return -1;
+	}
+	/* Full: the batches in it still go; no more are put in. */
 	if (pwrite(w->qfd, b->buf, b->len, (off_t)w->qend) != (ssize_t)b->len) {
-		(void)close(w->qfd);	/* full: no queue from now on */
-		w->qfd = -2;
+		w->qoff = true;
 		return -1;
 	}
 	if (w->qlen == w->qcap) {
@@ -471,7 +473,7 @@ bgwrite_free(struct bgwrite *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->idle);
-	if (w->qfd >= 0)
+	if (w->qfd != -1)
 		(void)close(w->qfd);
 	free(w->q);
 	free(w->b[0].buf);

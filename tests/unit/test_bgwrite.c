@@ -143,8 +143,9 @@ test_bgwrite_files_and_appends(void **state)
 
 /*
  * Files given without waiting, then done a step at a time (the newest
- * queued batch first); and with no queue file (its writes refused by a
- * file size limit), the caller waits instead: every file whole either way.
+ * queued batch first); and when the queue file's writes are refused (a
+ * file size limit), from the first or after a few, the caller waits
+ * instead: every file whole each way.
  */
 static void
 test_bgwrite_steps_and_no_queue(void **state)
@@ -161,10 +162,15 @@ test_bgwrite_steps_and_no_queue(void **state)
 	assert_true(dirfd != -1);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_IGN);
-	for (round = 0; round < 2; round++) {
-		if (round == 1) {
+	/*
+	 * No limit; files fit, no batch does (no queue at all); a few
+	 * batches fit (those queued before the one refused still written).
+	 */
+	for (round = 0; round < 3; round++) {
+		if (round > 0) {
 			lim = old;
-			lim.rlim_cur = 4 * MAX_LEN;	/* files fit, batches not */
+			lim.rlim_cur = round == 1 ? 4 * MAX_LEN :
+			    BGWRITE_BATCH * 7 / 2;
 			assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 		}
 		w = bgwrite_new(dir);
