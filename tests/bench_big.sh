@@ -23,7 +23,7 @@
 #           f2o-translate 94-103 s CPU, 1,036 MiB peak RSS (4.5x) in two runs;
 #           passed under 1,300 MiB of address space;
 #           f2o-exec verify 50 s CPU, 1,892 MiB peak RSS, under 2,400 MiB.
-#   now (task definitions and security groups read again from their files
+#   then (task definitions and security groups read again from their files
 #   like services; the manifest's head, fingerprints and inputs made late
 #   and spilled; report texts spilled in 64 KiB pieces; tables freed when
 #   their stage ends; less CPU per request file):
@@ -31,6 +31,10 @@
 #           runs; passes under 463 MiB of address space, the target
 #           of 2x the input (the default below);
 #           f2o-exec verify 37-45 s CPU, 1,888 MiB peak RSS, under 2,400 MiB.
+#   now (2026-12-05: each input read once, the trees read again from one
+#   temporary copy of its bytes): f2o-translate 65.9-66.5 s CPU, 324-325
+#   MiB peak RSS (1.4x) in two runs, under 463 MiB; f2o-exec verify 35-50
+#   s CPU, 1,888 MiB.
 # Prints wall time, CPU time (user + sys) and peak RSS of both, and the
 # bundle's files, steps and bytes. Exits 1 when either program fails (over
 # the limit, or a cap of BUNDLE.md "Limits" reached), 0 otherwise. Needs
