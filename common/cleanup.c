@@ -113,10 +113,16 @@ cleanup_run(void)
 static void
 on_signal(int sig)
 {
+	int saved = errno;
+
 	cleanup_run();
-	/* Die of it, as without the handler: the caller sees the signal. */
+	/*
+	 * Die of it, as without the handler: the caller sees the signal
+	 * (blocked in here, it is delivered as the handler returns).
+	 */
 	(void)signal(sig, SIG_DFL);
 	(void)raise(sig);
+	errno = saved;
 }
 
 void
