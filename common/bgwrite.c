@@ -33,7 +33,6 @@ struct job {
 
 struct batch {
 	char	*buf;		/* BGWRITE_BATCH bytes */
-	size_t	 start;		/* jobs before it are done */
 	size_t	 len;
 	struct job *last;	/* to extend an append to the same fd */
 	bool	 appends;	/* holds an append: runs after the one before */
@@ -142,29 +141,28 @@ job_run(struct bgwrite *w, int dirfd, bool append, const char *label,
 		fail(w, "close", true, label);
 }
 
-/* The job at b->start, done; false when none is left. */
-static bool
-batch_step(struct bgwrite *w, struct batch *b)
+static void
+batch_reset(struct batch *b)
 {
-	const struct job *j = (const struct job *)(b->buf + b->start);
-	const char *label = (const char *)(j + 1);
-
-	if (b->start >= b->len)
-		return false;
-	job_run(w, j->fd, j->append, label, j->base, label + j->labellen + 1,
-	    j->len);
-	b->start += job_size(j->labellen, j->len);
-	return true;
+	b->len = 0;
+	b->last = NULL;
+	b->appends = false;
 }
 
 static void
 batch_run(struct bgwrite *w, struct batch *b)
 {
-	while (batch_step(w, b))
-		continue;
-	b->start = b->len = 0;
-	b->last = NULL;
-	b->appends = false;
+	size_t off = 0;
+
+	while (off < b->len) {
+		const struct job *j = (const struct job *)(b->buf + off);
+		const char *label = (const char *)(j + 1);
+
+		job_run(w, j->fd, j->append, label, j->base,
+		    label + j->labellen + 1, j->len);
+		off += job_size(j->labellen, j->len);
+	}
+	batch_reset(b);
 }
 
 /*
@@ -175,26 +173,16 @@ static void
 run_queued(struct bgwrite *w, struct batch *b, bool newest)
 {
 	struct queued e = newest ? w->q[--w->qlen] : w->q[w->qhead++];
-	ssize_t r = 0;
-	size_t got = 0;
+	ssize_t r;
 
 	w->qrunning++;
 	pthread_mutex_unlock(&w->mu);
-	while (got < e.len) {
-		r = pread(w->qfd, b->buf + got, e.len - got, (off_t)e.off +
-		    (off_t)got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got < e.len) {
-		if (r == 0)
-			errno = EIO;
+	if ((r = fsio_pread_full(w->qfd, b->buf, e.len, e.off)) !=
+	    (ssize_t)e.len) {
+		if (r != -1)
+			errno = EIO;	/* shorter than written */
 		fail(w, "read", false, "the queue of files to write");
 	} else {
-		b->start = 0;
 		b->len = e.len;
 		batch_run(w, b);
 	}
@@ -308,8 +296,7 @@ enqueue(struct bgwrite *w, struct batch *b)
 	w->q[w->qlen].off = w->qend;
 	w->q[w->qlen++].len = b->len;
 	w->qend += (long long)b->len;
-	b->start = b->len = 0;
-	b->last = NULL;
+	batch_reset(b);
 	pthread_cond_signal(&w->work);
 	return 0;
 }

@@ -520,59 +520,67 @@ out:
  * Make the staged tree durable (one syncfs) and rename it onto path,
  * moving an existing directory aside first (force) and removing it after.
  */
+/*
+ * The staged tree renamed onto o->path, a bundle already there moved aside
+ * first (*old, put back if the rename fails); once in place, a signal
+ * removes the old one (*old_slot), not the new. 0, or -1 (logged).
+ */
+static int
+swap_in(struct bundle_out *o, char **old, int *old_slot)
+{
+	struct stat st;
+
+	if (lstat(o->path, &st) == 0) {
+		*old = xasprintf("%s.old-XXXXXX", o->path);
+		if (mkdtemp(*old) == NULL || rmdir(*old) == -1 ||
+		    rename(o->path, *old) == -1) {
+			log_err("cannot move %s aside", o->path);
+			free(*old);
+			*old = NULL;
+			return -1;
+		}
+	}
+	if (rename(o->tmp, o->path) == -1) {
+		log_err("rename %s to %s", o->tmp, o->path);
+		if (*old != NULL && rename(*old, o->path) == 0) {
+			free(*old);
+			*old = NULL;
+		}
+		return -1;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	cleanup_del(o->cleanup);
+	o->cleanup = -1;
+	if (*old != NULL)
+		*old_slot = cleanup_add(*old);
+	o->done = true;
+	return 0;
+}
+
 static int
 commit_dir(struct bundle_out *o)
 {
 	char *old = NULL, *parent = parent_dir(o->path);
 	sigset_t fatal, saved;
-	struct stat st;
 	int rc = -1, old_slot = -1;
 
-	if (fsio_sync_tree(o->tmp) == -1)
-		goto out;
-	if (check_target(o->path, false, o->force) == -1)
+	if (fsio_sync_tree(o->tmp) == -1 ||
+	    check_target(o->path, false, o->force) == -1)
 		goto out;
 	/*
-	 * No signal between the renames (the bundle replaced is aside), and
-	 * once the new one is in place a signal removes the old one, not the
-	 * new. The writer thread blocks them all (bgwrite_new).
+	 * No signal between the renames (the bundle replaced is aside). The
+	 * writer thread blocks them all (bgwrite_new).
 	 */
 	(void)sigemptyset(&fatal);
 	(void)sigaddset(&fatal, SIGINT);
 	(void)sigaddset(&fatal, SIGTERM);
 	(void)sigaddset(&fatal, SIGHUP);
 	(void)pthread_sigmask(SIG_BLOCK, &fatal, &saved);
-	if (lstat(o->path, &st) == 0) {
-		old = xasprintf("%s.old-XXXXXX", o->path);
-		if (mkdtemp(old) == NULL || rmdir(old) == -1 ||
-		    rename(o->path, old) == -1) {
-			log_err("cannot move %s aside", o->path);
-			free(old);
-			old = NULL;
-			(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
-			goto out;
-		}
-	}
-	if (rename(o->tmp, o->path) == -1) {
-		log_err("rename %s to %s", o->tmp, o->path);
-		if (old != NULL && rename(old, o->path) == 0) {
-			free(old);
-			old = NULL;
-		}
-		(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
-		goto out;
-	}
-	free(o->tmp);
-	o->tmp = NULL;
-	cleanup_del(o->cleanup);
-	o->cleanup = -1;
-	if (old != NULL)
-		old_slot = cleanup_add(old);
+	rc = swap_in(o, &old, &old_slot);
 	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
-	o->done = true;
-	if (fsio_fsync_dir(parent) == -1)
-		goto out;
-	rc = 0;
+	if (rc == 0)
+		rc = fsio_fsync_dir(parent);
 out:
 	if (old != NULL) {
 		if (rc == 0)

@@ -128,6 +128,26 @@ fsio_write_all(int fd, const void *buf, size_t len, const char *what)
 	return 0;
 }
 
+ssize_t
+fsio_pread_full(int fd, void *buf, size_t len, long long off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, (char *)buf + got, len - got, (off_t)(off +
+		    (long long)got));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int
 fsio_atomic_open(struct fsio_atomic *a, const char *path)
 {
@@ -142,7 +162,6 @@ fsio_atomic_open(struct fsio_atomic *a, const char *path)
 	    xstrndup(path, (size_t)(slash - path));
 	a->tmp = slash == NULL ? xasprintf(".%s.XXXXXX", path) :
 	    xasprintf("%s/.%s.XXXXXX", a->dir, slash + 1);
-	a->cleanup = -1;
 	a->fd = mkstemp(a->tmp);
 	if (a->fd == -1) {
 		log_err("%s", a->tmp);

@@ -4,6 +4,8 @@
  * File I/O that matters: bounded reads of untrusted files, and durable
  * writes (temp file beside the target, fsync, rename, fsync directory).
  */
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -53,6 +55,11 @@ int	fsio_write_new(const char *dir, const char *name, const void *buf,
 	    size_t len);
 /* write(2) all of buf, retrying on EINTR; what names fd in the error. */
 int	fsio_write_all(int fd, const void *buf, size_t len, const char *what);
+/*
+ * pread(2) len bytes at off, retrying on EINTR and short reads: the bytes
+ * read (fewer only at the end of the file), or -1 (errno; not logged).
+ */
+ssize_t	fsio_pread_full(int fd, void *buf, size_t len, long long off);
 /* Make everything written under dir durable (syncfs), then fsync dir. */
 int	fsio_sync_tree(const char *dir);
 /* mkdir -p with mode 0755. Returns 0, or -1 (logged). */

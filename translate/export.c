@@ -346,7 +346,7 @@ static int
 hold_slice(struct export *ex, const struct xsvc *cs)
 {
 	struct xsvc *s = &ex->svcs[cs - ex->svcs];
-	cJSON *svc = export_slice_read(ex, s);
+	cJSON *svc = export_raw_parse(ex, s->slice_off, s->slice_len, s->src);
 
 	if (!cJSON_IsObject(svc)) {
 		cJSON_Delete(svc);
@@ -368,10 +368,6 @@ reload_file(struct export *ex, size_t k)
 	char *buf, *key;
 	size_t i, j;
 
-	if (f->raw_off < 0) {
-		log_errx("%s: its bytes were not kept", f->path);
-		return -1;
-	}
 	re = export_new();
 	re->reload = true;
 	/*

@@ -59,8 +59,6 @@ char	*export_raw_read(struct export *ex, long long off, size_t len,
  */
 cJSON	*export_raw_parse(struct export *ex, long long off, size_t len,
 	    const char *path);
-/* s's object read back from its bytes: export_raw_parse. */
-cJSON	*export_slice_read(struct export *ex, const struct xsvc *s);
 /* A service's tree read again made as the first time (enums, events). */
 void	export_kinds_revive(cJSON *svc);
 /* The same for a task definition: enums, its inner tags (into *tags). */

@@ -6,7 +6,6 @@
  */
 #include <sys/types.h>
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -153,22 +152,30 @@ follow(const char *buf, size_t len, const char *path, int dup,
 	return 0;
 }
 
+/* The extent of jpath in buf; *len 0 when unknown. */
+static void
+note_one(const struct export *ex, const char *buf, size_t len,
+    const char *jpath, struct slice_at *at, long long *off, size_t *vlen)
+{
+	size_t v, e;
+
+	*vlen = 0;
+	if (follow(buf, len, jpath, ex->dup, at, &v, &e) == 0) {
+		*off = (long long)v;
+		*vlen = e - v;
+	}
+}
+
 void
 export_slice_note(struct export *ex, size_t first, const char *buf,
     size_t len)
 {
 	struct slice_at at = { NULL, 0, 0 };
-	size_t v, e;
 
-	for (; first < ex->nsvcs; first++) {
-		struct xsvc *s = &ex->svcs[first];
-
-		s->slice_len = 0;
-		if (follow(buf, len, s->jpath, ex->dup, &at, &v, &e) == -1)
-			continue;	/* the whole file is read again */
-		s->slice_off = (long long)v;
-		s->slice_len = e - v;
-	}
+	/* A place unknown (slice_len 0): the whole file is read again. */
+	for (; first < ex->nsvcs; first++)
+		note_one(ex, buf, len, ex->svcs[first].jpath, &at,
+		    &ex->svcs[first].slice_off, &ex->svcs[first].slice_len);
 	free(at.prefix);
 }
 
@@ -207,25 +214,17 @@ export_raw_read(struct export *ex, long long off, size_t len,
     const char *path)
 {
 	char *buf = xmalloc(len + 1);
-	size_t got = 0;
-	ssize_t r;
+	ssize_t r = fsio_pread_full(ex->raw_fd, buf, len, off);
 
-	while (got < len) {
-		r = pread(ex->raw_fd, buf + got, len - got, (off_t)off +
-		    (off_t)got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == 0)
-			log_errx("%s: the temporary copy of its bytes is "
-			    "shorter than when written", path);
-		else if (r == -1)
-			log_err("%s: reading its bytes back from the "
-			    "temporary copy", path);
-		if (r <= 0) {
-			free(buf);
-			return NULL;
-		}
-		got += (size_t)r;
+	if (r == -1)
+		log_err("%s: reading its bytes back from the temporary copy",
+		    path);
+	else if ((size_t)r < len)
+		log_errx("%s: the temporary copy of its bytes is shorter than "
+		    "when written", path);
+	if (r == -1 || (size_t)r < len) {
+		free(buf);
+		return NULL;
 	}
 	buf[len] = '\0';
 	return buf;
@@ -246,26 +245,6 @@ export_raw_parse(struct export *ex, long long off, size_t len,
 		v = NULL;	/* logged */
 	free(buf);
 	return v;
-}
-
-cJSON *
-export_slice_read(struct export *ex, const struct xsvc *s)
-{
-	return export_raw_parse(ex, s->slice_off, s->slice_len, s->src);
-}
-
-/* The extent of jpath in buf; *len 0 when unknown. */
-static void
-note_one(const struct export *ex, const char *buf, size_t len,
-    const char *jpath, struct slice_at *at, long long *off, size_t *vlen)
-{
-	size_t v, e;
-
-	*vlen = 0;
-	if (follow(buf, len, jpath, ex->dup, at, &v, &e) == 0) {
-		*off = (long long)v;
-		*vlen = e - v;
-	}
 }
 
 void
