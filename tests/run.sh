@@ -248,8 +248,12 @@ function fails_named(  i) { # a line "N failed" with N > 0
 	for (i = 1; i <= NL; i++) if (L[i] ~ /[1-9][0-9]* failed/) return 1
 	return 0
 }
-function fails_before(k, m,  i) { # its first m FAIL lines above line k
-	for (i = 1; i <= k && m > 0; i++) if (L[i] ~ /^FAIL/) { print L[i]; m-- }
+function fails_before(k, m,  i, j) { # its first m FAIL lines above line k,
+	# each with up to 10 indented lines that follow it (a check's detail)
+	for (i = 1; i <= k && m > 0; i++) if (L[i] ~ /^FAIL/) {
+		print L[i]; m--
+		for (j = i + 1; j <= k && j <= i + 10 && L[j] ~ /^[ \t]/; j++) print L[j]
+	}
 }
 function has_skipped(  i) { for (i = 1; i <= NL; i++) if (L[i] ~ /^skipped/) return 1; return 0 }
 function count(name,  i, line, a) { # the closing "N passed, N failed" line

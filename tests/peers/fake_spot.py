@@ -255,8 +255,10 @@ class Spot:
 
     def reconcile(self):
         """Launch instances so every Ocean cluster's ECS cluster holds its
-        EC2-placed tasks (--tasks-per-instance each). Never scales down
-        (Ocean's scale-down is slow); deletes terminate (see above)."""
+        EC2-placed tasks (--tasks-per-instance each), in its VNGs, or
+        without VNGs from the cluster's launch specification unless that
+        is useAsTemplateOnly. Never scales down (Ocean's scale-down is
+        slow); deletes terminate (see above)."""
         if not getattr(self.s.cfg, "ocean_instances", False):
             return
         self.finish_terminations()
@@ -268,6 +270,11 @@ class Spot:
             have = self.running(lambda i: i["oceanId"] == oid)
             lss = [self.s.launchspecs[k] for k in sorted(self.s.launchspecs)
                    if self.s.launchspecs[k].get("oceanId") == oid]
+            if not lss and ((c.get("compute") or {}).get(
+                    "launchSpecification") or {}).get("useAsTemplateOnly"):
+                # spot-api.md 2.2.2: the cluster's spec then only serves as
+                # a template for VNGs; without one, nothing is launched
+                continue
             for _ in range(max(0, need - len(have))):
                 ls = min(lss, key=lambda x: sum(
                     1 for i in have if i["launchSpecId"] == x["id"])) \

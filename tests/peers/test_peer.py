@@ -5,6 +5,7 @@ clients (signed with the test credentials) and raw HTTP, checks answers and
 
     /usr/bin/python3 tests/peers/test_peer.py
 """
+import copy
 import http.client
 import json
 import os
@@ -956,6 +957,16 @@ def test_ocean_instances(tmp):
         stop_peer(p)
 
 
+def ec2_service(ecs, cluster, name, sg):
+    """An EC2 service of one task of "web" in security group sg."""
+    ecs.create_service(cluster=cluster, serviceName=name,
+                       taskDefinition="web", desiredCount=1,
+                       launchType="EC2", networkConfiguration={
+                           "awsvpcConfiguration": {
+                               "subnets": ["subnet-1"],
+                               "securityGroups": [sg]}})
+
+
 def test_ocean_teardown(tmp):
     """VNG attributes on container instances, the 'attribute:NAME exists'
     filter, --terminate-seconds, the Spot query in the log."""
@@ -977,12 +988,7 @@ def test_ocean_teardown(tmp):
                            "attributes": [{"key": "f2o.vng",
                                            "value": "a"}]}})
         lid = env["response"]["items"][0]["id"]
-        ecs.create_service(cluster="shop", serviceName="placed",
-                           taskDefinition="web", desiredCount=1,
-                           launchType="EC2", networkConfiguration={
-                               "awsvpcConfiguration": {
-                                   "subnets": ["subnet-1"],
-                                   "securityGroups": [ssg]}})
+        ec2_service(ecs, "shop", "placed", ssg)
         arns = ecs.list_container_instances(
             cluster="shop", filter="attribute:f2o.vng exists")[
                 "containerInstanceArns"]
@@ -1036,6 +1042,28 @@ def test_ocean_teardown(tmp):
         c, _, _ = code_of(ec2.delete_security_group, GroupId=sg)
         check("then terminated: not listed, SG deletable", gone == [] and
               c is None, (gone, c))
+        # a cluster whose launch specification is useAsTemplateOnly (f2o's
+        # is) launches nothing until a VNG exists, though a task waits
+        lab = copy.deepcopy(CLUSTER)
+        lab["cluster"].update(name="lab", clusterName="lab")
+        lab["cluster"]["compute"]["launchSpecification"][
+            "useAsTemplateOnly"] = True
+        st, env, _ = spot_req(sp, "POST", "/ocean/aws/ecs/cluster", lab)
+        loid = env["response"]["items"][0]["id"]
+        ec2_service(ecs, "lab", "waits", ssg)
+        before = ecs.list_container_instances(cluster="lab")[
+            "containerInstanceArns"]
+        spot_req(sp, "POST", "/ocean/aws/ecs/launchSpec", {
+            "launchSpec": {"oceanId": loid, "name": "b",
+                           "securityGroupIds": [ssg]}})
+        after = ecs.list_container_instances(cluster="lab")[
+            "containerInstanceArns"]
+        lab_insts = [i for i in get_state(aws)["ec2"]["instances"]
+                     if i.get("oceanId") == loid]
+        check("useAsTemplateOnly: no instance without a VNG, one in the VNG "
+              "once it exists", st == 200 and before == [] and
+              len(after) == 1 and len(lab_insts) == 1 and
+              lab_insts[0].get("launchSpecId"), (before, after, lab_insts))
     finally:
         stop_peer(p)
 

@@ -417,8 +417,9 @@ def nothing_left(s, label):
     dv = s["requests"]["errors"].get("ec2:DeleteSecurityGroup "
                                      "DependencyViolation", 0)
     # on a failure, what held the group: the instances (one launched with
-    # no node group has no f2o.vng attribute, and rb/ocean-instances-gone
-    # does not wait for it) and the services not INACTIVE
+    # no node group has no f2o.vng attribute and rb/ocean-instances-gone
+    # does not wait for it; the peer launches none, as f2o's cluster spec
+    # is useAsTemplateOnly) and the services not INACTIVE
     check("%s: DeleteSecurityGroup never met DependencyViolation" % label,
           dv == 0, "%s\n    instances: %s\n    services: %s" % (dv, [
               (i["InstanceId"], i["State"]["Name"], i.get("launchSpecId"),
