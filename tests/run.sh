@@ -249,7 +249,7 @@ function fails_named(  i) { # a line "N failed" with N > 0
 	return 0
 }
 function fails_before(k, m,  i, j) { # its first m FAIL lines above line k,
-	# each with up to 10 indented lines that follow it (a check's detail)
+	# each with up to 10 indented lines that follow it (the detail)
 	for (i = 1; i <= k && m > 0; i++) if (L[i] ~ /^FAIL/) {
 		print L[i]; m--
 		for (j = i + 1; j <= k && j <= i + 10 && L[j] ~ /^[ \t]/; j++) print L[j]
