@@ -23,6 +23,13 @@
 int
 fsio_read_bounded(char **out, size_t *outlen, const char *path, size_t max)
 {
+	return fsio_read_stat(out, outlen, path, max, NULL);
+}
+
+int
+fsio_read_stat(char **out, size_t *outlen, const char *path, size_t max,
+    struct stat *stp)
+{
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0, cap;
@@ -40,6 +47,8 @@ fsio_read_bounded(char **out, size_t *outlen, const char *path, size_t max)
 		log_err("%s", path);
 		goto out;
 	}
+	if (stp != NULL)
+		*stp = st;
 	if (!S_ISREG(st.st_mode)) {
 		log_errx("%s: not a regular file", path);
 		goto out;

@@ -5,6 +5,7 @@
  * writes (temp file beside the target, fsync, rename, fsync directory).
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +18,9 @@
  */
 int	fsio_read_bounded(char **out, size_t *outlen, const char *path,
 	    size_t max);
+/* Same, and *st (if not NULL) the file's fstat, also when it fails after. */
+int	fsio_read_stat(char **out, size_t *outlen, const char *path,
+	    size_t max, struct stat *st);
 /*
  * Write buf to dir/name durably: mkstemp ".name.XXXXXX" in dir, write all,
  * fsync, close, rename, fsync(dir). The temp file is removed on failure.

@@ -73,6 +73,8 @@ export_free(struct export *ex)
 	free(ex->held);
 	if (ex->raw_fd != -1)
 		(void)close(ex->raw_fd);
+	free(ex->rwin[0]);
+	free(ex->rwin[1]);
 	for (i = 0; i < ex->nfiles; i++) {
 		free(ex->files[i].path);
 		free(ex->files[i].display);
@@ -432,6 +434,12 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A directory's entry to expand: its path and whether it is a folder. */
+struct dent {
+	char	*path;	/* first: sorted by cmp_str */
+	int	 isdir;
+};
+
 /*
  * Expand directories (recursively, *.json files) into a sorted list; each
  * file's display name is its path below the input argument (or the
@@ -439,15 +447,17 @@ cmp_str(const void *a, const void *b)
  */
 static int
 collect(char ***files, char ***names_out, size_t *n, const char *path,
-    const char *display, int depth)
+    const char *display, int depth, int isdir)
 {
 	struct dirent *de;
-	char **names = NULL;
+	struct dent *names = NULL;
 	size_t nn = 0, i;
 	DIR *d;
 	int rc = 0;
 
-	if (!fsio_is_dir(path)) {
+	if (isdir == -1)
+		isdir = fsio_is_dir(path);
+	if (!isdir) {
 		if (*n >= EXPORT_MAX_FILES) {
 			log_errx("%s: more than %d input files", path,
 			    EXPORT_MAX_FILES);
@@ -471,31 +481,36 @@ collect(char ***files, char ***names_out, size_t *n, const char *path,
 	while ((de = readdir(d)) != NULL) {
 		size_t l = strlen(de->d_name);
 		char *full;
+		int dir;
 
 		if (de->d_name[0] == '.')
 			continue;
 		full = xasprintf("%s/%s", path, de->d_name);
-		if (!fsio_is_dir(full) && (l < 5 ||
+		/* No stat where readdir says what the entry is. */
+		dir = de->d_type == DT_DIR ? 1 : de->d_type == DT_REG ? 0 :
+		    fsio_is_dir(full);
+		if (!dir && (l < 5 ||
 		    strcmp(de->d_name + l - 5, ".json") != 0)) {
 			free(full);
 			continue;
 		}
-		names = xreallocarray(names, nn + 1, sizeof(char *));
-		names[nn++] = full;
+		names = xreallocarray(names, nn + 1, sizeof(*names));
+		names[nn].path = full;
+		names[nn++].isdir = dir;
 	}
 	closedir(d);
 	if (nn > 1)
-		qsort(names, nn, sizeof(char *), cmp_str);
+		qsort(names, nn, sizeof(*names), cmp_str);
 	for (i = 0; i < nn; i++) {
-		const char *base = strrchr(names[i], '/') + 1;
+		const char *base = strrchr(names[i].path, '/') + 1;
 		char *disp = depth == 0 ? xstrdup(base) :
 		    xasprintf("%s/%s", display, base);
 
-		if (rc == 0 && collect(files, names_out, n, names[i], disp,
-		    depth + 1) == -1)
+		if (rc == 0 && collect(files, names_out, n, names[i].path,
+		    disp, depth + 1, names[i].isdir) == -1)
 			rc = -1;
 		free(disp);
-		free(names[i]);
+		free(names[i].path);
 	}
 	free(names);
 	return rc;
@@ -549,14 +564,12 @@ export_sort(struct export *ex)
 		hashmap_put(&ex->sg_idx, ex->sgs[i].id, i);
 }
 
-/* True when path is the same file as skip (the --config file, *sk). */
+/* True when a is the same file as skip (the --config file, *sk). */
 static bool
-same_file(const char *path, const struct stat *sk)
+same_file(const struct stat *a, const struct stat *sk)
 {
-	struct stat a;
-
-	return sk != NULL && stat(path, &a) == 0 && a.st_dev == sk->st_dev &&
-	    a.st_ino == sk->st_ino;
+	return sk != NULL && a->st_dev == sk->st_dev &&
+	    a->st_ino == sk->st_ino;
 }
 
 /*
@@ -596,7 +609,7 @@ export_load(struct export **out, char *const *inputs, size_t n,
 	struct export *ex = export_new();
 	char **files = NULL, **disp = NULL, *buf;
 	size_t nfiles = 0, i, len, first, first_td, first_sg;
-	struct stat skst;
+	struct stat skst, st;
 	int rc = 0;
 
 	*out = NULL;
@@ -609,7 +622,8 @@ export_load(struct export **out, char *const *inputs, size_t n,
 		char *base = xstrdup(slash != NULL && slash[1] != '\0' ?
 		    slash + 1 : inputs[i]);
 
-		if (collect(&files, &disp, &nfiles, inputs[i], base, 0) == -1)
+		if (collect(&files, &disp, &nfiles, inputs[i], base, 0,
+		    -1) == -1)
 			rc = -1;
 		free(base);
 	}
@@ -619,11 +633,13 @@ export_load(struct export **out, char *const *inputs, size_t n,
 	}
 	/* Every file is read, whatever failed before: all errors shown. */
 	for (i = 0; nfiles > 0 && i < nfiles; i++) {
-		if (same_file(files[i], skip != NULL ? &skst : NULL))
-			continue;	/* a --config file beside the exports */
-		if (fsio_read_bounded(&buf, &len, files[i], FSIO_MAX_INPUT) ==
-		    -1) {
+		if (fsio_read_stat(&buf, &len, files[i], FSIO_MAX_INPUT,
+		    &st) == -1) {
 			rc = -1;
+			continue;
+		}
+		if (same_file(&st, skip != NULL ? &skst : NULL)) {
+			free(buf);	/* a --config file beside the exports */
 			continue;
 		}
 		ex->display = disp[i];

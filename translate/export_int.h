@@ -50,6 +50,8 @@ void	export_slice_note_sgs(struct export *ex, size_t first,
  */
 int	 export_raw_keep(struct export *ex, const char *path, const char *buf,
 	    size_t len, long long *off);
+/* Bytes of ex's copy read at once by export_raw_parse (model.h). */
+#define EXPORT_RAW_WINDOW	(128 * 1024)
 /* The len bytes at off in ex's copy, NUL-terminated, or NULL (logged). */
 char	*export_raw_read(struct export *ex, long long off, size_t len,
 	    const char *path);

@@ -209,20 +209,33 @@ export_raw_keep(struct export *ex, const char *path, const char *buf,
 	return 0;
 }
 
-char *
-export_raw_read(struct export *ex, long long off, size_t len,
-    const char *path)
+/* len bytes at off of the copy into buf, all of them. 0 or -1 (logged). */
+static int
+raw_pread(struct export *ex, char *buf, size_t want, size_t len,
+    long long off, const char *path, size_t *got)
 {
-	char *buf = xmalloc(len + 1);
 	ssize_t r = fsio_pread_full(ex->raw_fd, buf, len, off);
 
 	if (r == -1)
 		log_err("%s: reading its bytes back from the temporary copy",
 		    path);
-	else if ((size_t)r < len)
+	else if ((size_t)r < want)
 		log_errx("%s: the temporary copy of its bytes is shorter than "
 		    "when written", path);
-	if (r == -1 || (size_t)r < len) {
+	if (r == -1 || (size_t)r < want)
+		return -1;
+	*got = (size_t)r;
+	return 0;
+}
+
+char *
+export_raw_read(struct export *ex, long long off, size_t len,
+    const char *path)
+{
+	char *buf = xmalloc(len + 1);
+	size_t got;
+
+	if (raw_pread(ex, buf, len, len, off, path, &got) == -1) {
 		free(buf);
 		return NULL;
 	}
@@ -230,17 +243,54 @@ export_raw_read(struct export *ex, long long off, size_t len,
 	return buf;
 }
 
+/*
+ * The len bytes at off (at most EXPORT_RAW_WINDOW / 2) from a window
+ * that holds them, or else one read now from off on, into the window
+ * used least lately. NULL (logged).
+ */
+static const char *
+raw_window(struct export *ex, long long off, size_t len, const char *path)
+{
+	long long end = off + (long long)len;
+	size_t i, v = 0, got;
+
+	for (i = 0; i < 2; i++) {
+		if (ex->rwin_used[i] != 0 && off >= ex->rwin_off[i] &&
+		    end <= ex->rwin_off[i] + (long long)ex->rwin_len[i]) {
+			ex->rwin_used[i] = ++ex->rwin_clock;
+			return ex->rwin[i] + (off - ex->rwin_off[i]);
+		}
+		if (ex->rwin_used[i] < ex->rwin_used[v])
+			v = i;
+	}
+	if (ex->rwin[v] == NULL)
+		ex->rwin[v] = xmalloc(EXPORT_RAW_WINDOW);
+	ex->rwin_used[v] = 0;
+	if (raw_pread(ex, ex->rwin[v], len, EXPORT_RAW_WINDOW, off, path,
+	    &got) == -1)
+		return NULL;
+	ex->rwin_off[v] = off;
+	ex->rwin_len[v] = got;
+	ex->rwin_used[v] = ++ex->rwin_clock;
+	return ex->rwin[v];
+}
+
 cJSON *
 export_raw_parse(struct export *ex, long long off, size_t len,
     const char *path)
 {
 	cJSON *v = NULL;
-	char *buf = export_raw_read(ex, off, len, path);
+	const char *bytes;
+	char *buf = NULL;
 
-	if (buf == NULL)
+	if (len <= EXPORT_RAW_WINDOW / 2)
+		bytes = raw_window(ex, off, len, path);
+	else
+		bytes = buf = export_raw_read(ex, off, len, path);
+	if (bytes == NULL)
 		return NULL;
 	/* The same bytes: duplicated keys were refused or warned once. */
-	if (json_parse_dup(&v, path, buf, len, ex->dup == JSON_DUP_LAST ?
+	if (json_parse_dup(&v, path, bytes, len, ex->dup == JSON_DUP_LAST ?
 	    JSON_DUP_LAST_QUIET : JSON_DUP_KEEP) == -1)
 		v = NULL;	/* logged */
 	free(buf);

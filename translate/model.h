@@ -217,6 +217,16 @@ struct export {
 	long long raw_len;		/* bytes in it */
 	bool	 raw_failed;		/* a write to it failed (logged) */
 	const char *raw_near;		/* the output's path, or NULL */
+	/*
+	 * Trees are read back in about the order their bytes were kept:
+	 * two windows of EXPORT_RAW_WINDOW bytes of raw_fd (export_int.h;
+	 * the copy only grows) save a pread for most of them.
+	 */
+	char	*rwin[2];
+	long long rwin_off[2];
+	size_t	 rwin_len[2];
+	unsigned long rwin_used[2];	/* last use; 0 never */
+	unsigned long rwin_clock;
 	struct xtd *td_held;		/* tree export_td_hold brought back */
 	struct xsg *sg_held;		/* tree export_sg_hold brought back */
 };

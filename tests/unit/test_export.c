@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "export_int.h"
 #include "fsio.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "strbuf.h"
 #include "taskdef.h"
 #include "xalloc.h"
 
@@ -176,6 +178,16 @@ count_warn(void *arg, const char *file, const char *path, const char *text)
  * changed or removed meanwhile does not matter, a copy that cannot be
  * read back is refused.
  */
+/*
+ * The copy truncated under the reader (it only grows in use): what its
+ * read windows hold is forgotten too, so the next read meets it.
+ */
+static void
+forget_windows(struct export *ex)
+{
+	ex->rwin_used[0] = ex->rwin_used[1] = 0;
+}
+
 static void
 test_export_reload(void **state)
 {
@@ -235,6 +247,7 @@ test_export_reload(void **state)
 	assert_string_equal(json_str(ex->svcs[2].svc, "serviceName"), "c");
 	/* The copy unreadable: refused, and stays refused. */
 	assert_int_equal(ftruncate(ex->raw_fd, 0), 0);
+	forget_windows(ex);
 	assert_int_equal(export_svc_hold(ex, &ex->svcs[1]), -1);
 	assert_true(ex->failed);
 	assert_int_equal(export_svc_hold(ex, &ex->svcs[0]), -1);
@@ -321,6 +334,72 @@ test_export_slices(void **state)
 }
 
 /*
+ * Trees read back through the copy's windows: 1,500 services of about
+ * 200 bytes (several windows' worth), one of about 100 KiB (more than
+ * half a window: read on its own), the even ones in one file and the odd
+ * ones in another (so each comes from its own bytes, not with its file),
+ * each held in an order that jumps back and forth: every one comes back
+ * whole.
+ */
+static void
+test_export_windows(void **state)
+{
+	char dir[] = "/tmp/f2o-test-win-XXXXXX", *in = dir, *p[2], want[32];
+	long long dc;
+	struct strbuf sb[2];
+	struct export *ex;
+	size_t i, k, n = 1500, big = 701;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (k = 0; k < 2; k++) {
+		strbuf_init(&sb[k], 1 << 20);
+		strbuf_puts(&sb[k], "{\"services\":[");
+	}
+	for (i = 0; i < n; i++) {
+		struct strbuf *b = &sb[i % 2];
+
+		strbuf_printf(b, "%s{\"serviceName\":\"s%04zu\","
+		    "\"desiredCount\":%zu,\"x\":\"", i > 1 ? "," : "", i, i);
+		for (k = 0; k < (i == big ? 100000 : 150); k++)
+			strbuf_add(b, &"abcdefghijklmnopqrstuvwxyz"[(i + k) %
+			    26], 1);
+		strbuf_puts(b, "\"}");
+	}
+	for (k = 0; k < 2; k++) {
+		strbuf_puts(&sb[k], "]}");
+		p[k] = write_file(dir, k == 0 ? "even.json" : "odd.json",
+		    sb[k].buf);
+		strbuf_cleanup(&sb[k]);
+	}
+	assert_int_equal(export_load(&ex, &in, 1, NULL, JSON_DUP_ERROR, NULL),
+	    0);
+	assert_int_equal(ex->nsvcs, n);
+	assert_true(ex->svcs[big].slice_len > EXPORT_RAW_WINDOW / 2);
+	for (k = 0; k < n; k++) {
+		/* 0, n-1, 1, n-2, ...: the windows keep turning over */
+		i = k % 2 == 0 ? k / 2 : n - 1 - k / 2;
+		(void)snprintf(want, sizeof(want), "s%04zu", i);
+		assert_true(ex->svcs[i].slice_len > 0);
+		assert_int_equal(export_svc_hold(ex, &ex->svcs[i]), 0);
+		assert_string_equal(json_str(ex->svcs[i].svc, "serviceName"),
+		    want);
+		assert_int_equal(json_int(ex->svcs[i].svc, "desiredCount", 0,
+		    (long long)n, &dc), 0);
+		assert_int_equal(dc, i);
+		assert_int_equal(strlen(json_str(ex->svcs[i].svc, "x")),
+		    i == big ? 100000 : 150);
+		assert_null(ex->svcs[i % 2 ? i - 1 : i + 1].svc);
+	}
+	export_free(ex);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(unlink(p[k]), 0);
+		free(p[k]);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
  * Task definitions too leave memory after export_load and come back one
  * at a time from their own bytes, as first read (enums unwrapped, tags
  * beside or inside them), whatever happened to the file meanwhile.
@@ -398,6 +477,7 @@ test_export_td_reload(void **state)
 	assert_string_equal(json_str(ex->tds[1].tags->child, "key"), "i");
 	/* The copy unreadable: refused, and stays refused. */
 	assert_int_equal(ftruncate(ex->raw_fd, 0), 0);
+	forget_windows(ex);
 	assert_int_equal(export_td_hold(ex, &ex->tds[2]), -1);
 	assert_true(ex->failed);
 	assert_int_equal(export_td_hold(ex, &ex->tds[0]), -1);
@@ -456,6 +536,7 @@ test_export_sg_reload(void **state)
 	assert_string_equal(json_str(ex->sgs[2].sg, "GroupName"), "two");
 	/* The copy unreadable: refused. */
 	assert_int_equal(ftruncate(ex->raw_fd, 0), 0);
+	forget_windows(ex);
 	assert_int_equal(export_sg_hold(ex, &ex->sgs[1]), -1);
 	assert_true(ex->failed);
 	export_free(ex);
@@ -477,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_taskdef_analyze),
 		cmocka_unit_test(test_export_reload),
 		cmocka_unit_test(test_export_slices),
+		cmocka_unit_test(test_export_windows),
 		cmocka_unit_test(test_export_td_reload),
 		cmocka_unit_test(test_export_sg_reload),
 	};
