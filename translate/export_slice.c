@@ -245,29 +245,41 @@ export_raw_read(struct export *ex, long long off, size_t len,
 
 /*
  * The len bytes at off (at most EXPORT_RAW_WINDOW / 2) from a window
- * that holds them, or else one read now from off on, into the window
- * used least lately. NULL (logged).
+ * that holds them, or else read now. A read that goes on from where a
+ * window ends (trees read back in the order kept) fills that window from
+ * off on; any other reads only len bytes, into the window used least
+ * lately, so that trees read in no order cost one read each, as without
+ * windows, not a window's worth each. NULL (logged).
  */
 static const char *
 raw_window(struct export *ex, long long off, size_t len, const char *path)
 {
-	long long end = off + (long long)len;
-	size_t i, v = 0, got;
+	long long end = off + (long long)len, wend;
+	size_t i, v = 0, got, want = len;
 
 	for (i = 0; i < 2; i++) {
+		wend = ex->rwin_off[i] + (long long)ex->rwin_len[i];
 		if (ex->rwin_used[i] != 0 && off >= ex->rwin_off[i] &&
-		    end <= ex->rwin_off[i] + (long long)ex->rwin_len[i]) {
+		    end <= wend) {
 			ex->rwin_used[i] = ++ex->rwin_clock;
 			return ex->rwin[i] + (off - ex->rwin_off[i]);
 		}
 		if (ex->rwin_used[i] < ex->rwin_used[v])
 			v = i;
 	}
+	for (i = 0; i < 2; i++) {
+		wend = ex->rwin_off[i] + (long long)ex->rwin_len[i];
+		if (ex->rwin_used[i] != 0 && off >= wend &&
+		    off < wend + EXPORT_RAW_WINDOW) {
+			v = i;
+			want = EXPORT_RAW_WINDOW;
+			break;
+		}
+	}
 	if (ex->rwin[v] == NULL)
 		ex->rwin[v] = xmalloc(EXPORT_RAW_WINDOW);
 	ex->rwin_used[v] = 0;
-	if (raw_pread(ex, ex->rwin[v], len, EXPORT_RAW_WINDOW, off, path,
-	    &got) == -1)
+	if (raw_pread(ex, ex->rwin[v], len, want, off, path, &got) == -1)
 		return NULL;
 	ex->rwin_off[v] = off;
 	ex->rwin_len[v] = got;
