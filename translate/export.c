@@ -73,8 +73,8 @@ export_free(struct export *ex)
 	free(ex->held);
 	if (ex->raw_fd != -1)
 		(void)close(ex->raw_fd);
-	free(ex->rwin[0]);
-	free(ex->rwin[1]);
+	for (i = 0; i < EXPORT_RAW_WINDOWS; i++)
+		free(ex->rwin[i].buf);
 	for (i = 0; i < ex->nfiles; i++) {
 		free(ex->files[i].path);
 		free(ex->files[i].display);
@@ -428,17 +428,18 @@ export_svc_hold(struct export *ex, const struct xsvc *s)
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A directory's entry to expand: its path and whether it is a folder. */
 struct dent {
-	char	*path;	/* first: sorted by cmp_str */
+	char	*path;
 	int	 isdir;
 };
+
+static int
+cmp_dent(const void *a, const void *b)
+{
+	return strcmp(((const struct dent *)a)->path,
+	    ((const struct dent *)b)->path);
+}
 
 /*
  * Expand directories (recursively, *.json files) into a sorted list; each
@@ -500,7 +501,7 @@ collect(char ***files, char ***names_out, size_t *n, const char *path,
 	}
 	closedir(d);
 	if (nn > 1)
-		qsort(names, nn, sizeof(*names), cmp_str);
+		qsort(names, nn, sizeof(*names), cmp_dent);
 	for (i = 0; i < nn; i++) {
 		const char *base = strrchr(names[i].path, '/') + 1;
 		char *disp = depth == 0 ? xstrdup(base) :

@@ -209,7 +209,10 @@ export_raw_keep(struct export *ex, const char *path, const char *buf,
 	return 0;
 }
 
-/* len bytes at off of the copy into buf, all of them. 0 or -1 (logged). */
+/*
+ * At least want and at most len bytes at off of the copy into buf (*got
+ * of them). 0, or -1 (logged).
+ */
 static int
 raw_pread(struct export *ex, char *buf, size_t want, size_t len,
     long long off, const char *path, size_t *got)
@@ -254,37 +257,34 @@ export_raw_read(struct export *ex, long long off, size_t len,
 static const char *
 raw_window(struct export *ex, long long off, size_t len, const char *path)
 {
+	struct raw_win *w, *lru = &ex->rwin[0], *next = NULL;
 	long long end = off + (long long)len, wend;
-	size_t i, v = 0, got, want = len;
+	size_t i, got;
 
-	for (i = 0; i < 2; i++) {
-		wend = ex->rwin_off[i] + (long long)ex->rwin_len[i];
-		if (ex->rwin_used[i] != 0 && off >= ex->rwin_off[i] &&
-		    end <= wend) {
-			ex->rwin_used[i] = ++ex->rwin_clock;
-			return ex->rwin[i] + (off - ex->rwin_off[i]);
+	for (i = 0; i < EXPORT_RAW_WINDOWS; i++) {
+		w = &ex->rwin[i];
+		wend = w->off + (long long)w->len;
+		if (w->used != 0 && off >= w->off && end <= wend) {
+			w->used = ++ex->rwin_clock;
+			return w->buf + (off - w->off);
 		}
-		if (ex->rwin_used[i] < ex->rwin_used[v])
-			v = i;
+		if (w->used != 0 && next == NULL && off >= wend &&
+		    off < wend + EXPORT_RAW_WINDOW)
+			next = w;
+		if (w->used < lru->used)
+			lru = w;
 	}
-	for (i = 0; i < 2; i++) {
-		wend = ex->rwin_off[i] + (long long)ex->rwin_len[i];
-		if (ex->rwin_used[i] != 0 && off >= wend &&
-		    off < wend + EXPORT_RAW_WINDOW) {
-			v = i;
-			want = EXPORT_RAW_WINDOW;
-			break;
-		}
-	}
-	if (ex->rwin[v] == NULL)
-		ex->rwin[v] = xmalloc(EXPORT_RAW_WINDOW);
-	ex->rwin_used[v] = 0;
-	if (raw_pread(ex, ex->rwin[v], len, want, off, path, &got) == -1)
+	w = next != NULL ? next : lru;
+	if (w->buf == NULL)
+		w->buf = xmalloc(EXPORT_RAW_WINDOW);
+	w->used = 0;
+	if (raw_pread(ex, w->buf, len, next != NULL ? EXPORT_RAW_WINDOW : len,
+	    off, path, &got) == -1)
 		return NULL;
-	ex->rwin_off[v] = off;
-	ex->rwin_len[v] = got;
-	ex->rwin_used[v] = ++ex->rwin_clock;
-	return ex->rwin[v];
+	w->off = off;
+	w->len = got;
+	w->used = ++ex->rwin_clock;
+	return w->buf;
 }
 
 cJSON *

@@ -180,6 +180,8 @@ struct xfile {
 	long long raw_off;		/* where they are in ex->raw_fd, or -1 */
 };
 
+#define EXPORT_RAW_WINDOWS	2	/* export.rwin */
+
 struct export {
 	struct xsvc *svcs;
 	size_t	 nsvcs;
@@ -219,13 +221,15 @@ struct export {
 	const char *raw_near;		/* the output's path, or NULL */
 	/*
 	 * Trees are read back in about the order their bytes were kept:
-	 * two windows of EXPORT_RAW_WINDOW bytes of raw_fd (export_int.h;
-	 * the copy only grows) save a pread for most of them.
+	 * windows of EXPORT_RAW_WINDOW bytes of raw_fd (export_int.h; the
+	 * copy only grows) save a pread for most of them.
 	 */
-	char	*rwin[2];
-	long long rwin_off[2];
-	size_t	 rwin_len[2];
-	unsigned long rwin_used[2];	/* last use; 0 never */
+	struct raw_win {
+		char	*buf;		/* NULL until first used */
+		long long off;
+		size_t	 len;
+		unsigned long used;	/* last use; 0 never */
+	}	 rwin[EXPORT_RAW_WINDOWS];
 	unsigned long rwin_clock;
 	struct xtd *td_held;		/* tree export_td_hold brought back */
 	struct xsg *sg_held;		/* tree export_sg_hold brought back */

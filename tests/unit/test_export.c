@@ -185,7 +185,10 @@ count_warn(void *arg, const char *file, const char *path, const char *text)
 static void
 forget_windows(struct export *ex)
 {
-	ex->rwin_used[0] = ex->rwin_used[1] = 0;
+	size_t i;
+
+	for (i = 0; i < EXPORT_RAW_WINDOWS; i++)
+		ex->rwin[i].used = 0;
 }
 
 static void
@@ -338,8 +341,8 @@ test_export_slices(void **state)
  * 200 bytes (several windows' worth), one of about 100 KiB (more than
  * half a window: read on its own), the even ones in one file and the odd
  * ones in another (so each comes from its own bytes, not with its file),
- * each held in an order that jumps back and forth: every one comes back
- * whole.
+ * each held in the order kept, then in one that jumps back and forth:
+ * every one comes back whole.
  */
 static void
 test_export_windows(void **state)
@@ -376,9 +379,16 @@ test_export_windows(void **state)
 	    0);
 	assert_int_equal(ex->nsvcs, n);
 	assert_true(ex->svcs[big].slice_len > EXPORT_RAW_WINDOW / 2);
-	for (k = 0; k < n; k++) {
-		/* 0, n-1, 1, n-2, ...: the windows keep turning over */
-		i = k % 2 == 0 ? k / 2 : n - 1 - k / 2;
+	for (k = 0; k < 2 * n; k++) {
+		/*
+		 * First in the order kept (0, 2, 4, ... then 1, 3, ...: most
+		 * from a window filled going on from the last), then 0, n-1,
+		 * 1, n-2, ... (each read on its own).
+		 */
+		if (k < n)
+			i = k < (n + 1) / 2 ? 2 * k : 2 * (k - (n + 1) / 2) + 1;
+		else
+			i = (k - n) % 2 == 0 ? (k - n) / 2 : n - 1 - (k - n) / 2;
 		(void)snprintf(want, sizeof(want), "s%04zu", i);
 		assert_true(ex->svcs[i].slice_len > 0);
 		assert_int_equal(export_svc_hold(ex, &ex->svcs[i]), 0);
