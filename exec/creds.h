@@ -30,8 +30,12 @@
  *        sso_start_url, sso_region) or legacy sso_start_url/sso_region,
  *        with sso_account_id and sso_role_name; the token is read from
  *        ~/.aws/sso/cache/<sha1 of session name or start URL>.json
- *        (written by "aws sso login"; never refreshed here) and traded
- *        at the portal's GetRoleCredentials;
+ *        (written by "aws sso login") and traded at the portal's
+ *        GetRoleCredentials; an sso-session's token with less than 15
+ *        minutes left (or refused by the portal with HTTP 401, then
+ *        asked again once) is renewed with its refreshToken (SSO OIDC
+ *        CreateToken, unsigned) and the cache file replaced, as botocore
+ *        does; a legacy profile's token is not;
  *     d. static keys of the profile in the credentials file;
  *     e. credential_process of the profile, whose stdout is JSON
  *        {"Version": 1, "AccessKeyId", "SecretAccessKey",
@@ -49,7 +53,9 @@
  *     skipped when AWS_EC2_METADATA_DISABLED=true.
  * STS is reached at AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else
  * https://sts.REGION.amazonaws.com; the SSO portal at AWS_ENDPOINT_URL_SSO,
- * else AWS_ENDPOINT_URL, else https://portal.sso.SSO_REGION.amazonaws.com.
+ * else AWS_ENDPOINT_URL, else https://portal.sso.SSO_REGION.amazonaws.com;
+ * SSO OIDC at AWS_ENDPOINT_URL_SSO_OIDC, else AWS_ENDPOINT_URL, else
+ * https://oidc.SSO_REGION.amazonaws.com.
  *
  * Refresh: temporary credentials (with an expiration) are fetched again
  * through the same list when less than F2O_CREDS_REFRESH_MARGIN seconds
@@ -221,16 +227,55 @@ int	creds_sts_parse(struct creds **out, const char *action,
 /* 1 found, 0 profile has no SSO settings, -1 error (logged). */
 int	creds_sso_load(struct creds **out, const struct creds_files *,
 	    const char *profile);
+/*
+ * An SSO endpoint's base URL, no trailing '/': $env, else
+ * AWS_ENDPOINT_URL, else https://HOST.REGION.amazonaws.com. Free with free().
+ */
+char	*creds_sso_base(const char *env, const char *host, const char *region);
 /* ~/.aws/sso/cache/<sha1 hex of key>.json; free with free(). */
 char	*creds_sso_cache_path(const char *key);
+/* An sso-session profile's session: its token can be renewed. */
+struct creds_sso_session {
+	const char	*name;		/* [sso-session NAME] */
+	const char	*start_url;	/* its sso_start_url */
+	const char	*region;	/* its sso_region */
+};
 /*
- * Read the cached access token of the cache file at path; -1 (logged)
- * when absent, unreadable or expired at now.
+ * Read the cached access token of the cache file at path, renewed first
+ * (renew not NULL) when less than 15 minutes are left or force is set.
+ * 0 *token set; -1 (logged) when absent, unreadable or expired at now;
+ * 1 force and not renewed (warned): no token to try.
  */
-int	creds_sso_token(char **token, const char *path, time_t now);
+int	creds_sso_token(char **token, const char *path,
+	    const struct creds_sso_session *renew, time_t now, bool force);
 /* Parse a GetRoleCredentials reply ({"roleCredentials": ...}). Pure. */
 int	creds_sso_parse(struct creds **out, const char *source,
 	    const char *buf, size_t len);
+
+/* creds_oidc.c: renewing an sso-session's cached token. */
+/* CreateToken's URL for sso_region. Free with free(). */
+char	*creds_oidc_url(const char *region);
+/*
+ * 1 when the cache j has what a renewal takes (refreshToken, clientId,
+ * clientSecret, registrationExpiresAt after now), else 0. Pure.
+ */
+int	creds_oidc_renewable(const struct cJSON *j, time_t now);
+/*
+ * The cache after a CreateToken reply (accessToken, expiresIn,
+ * refreshToken?) to the cache old, as botocore writes it; NULL (warned)
+ * for a reply without them. Pure.
+ */
+struct cJSON *creds_oidc_cache(const struct cJSON *old,
+	    const struct creds_sso_session *, const char *reply, size_t len,
+	    time_t now);
+/*
+ * Renew the cache j read from path: CreateToken with its refresh token,
+ * then path replaced (mode 0600, write-temp-fsync-rename). The new cache,
+ * or NULL when j cannot be renewed (silent) or the renewal failed
+ * (warned, no secret in the message).
+ */
+struct cJSON *creds_oidc_renew(const struct cJSON *j, const char *path,
+	    const struct creds_sso_session *, time_t now);
 
 /* creds_http.c: container credentials and IMDSv2. */
 /* 1 found, 0 not configured, -1 error (logged). */

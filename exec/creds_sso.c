@@ -1,6 +1,6 @@
 /*
- * IAM Identity Center (SSO): the "aws sso login" token cache and the
- * portal's GetRoleCredentials. See creds.h.
+ * IAM Identity Center (SSO): the "aws sso login" token cache (renewed by
+ * creds_oidc.c) and the portal's GetRoleCredentials. See creds.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,8 @@
 #include "xalloc.h"
 
 #define SSO_MAX_CACHE	(256 * 1024)	/* bytes, one cache file */
+/* A token with less left is renewed (botocore SSOTokenProvider). */
+#define SSO_RENEW_WINDOW	(15 * 60)	/* seconds */
 
 char *
 creds_sso_cache_path(const char *key)
@@ -43,10 +45,11 @@ creds_sso_cache_path(const char *key)
 }
 
 int
-creds_sso_token(char **token, const char *path, time_t now)
+creds_sso_token(char **token, const char *path,
+    const struct creds_sso_session *renew, time_t now, bool force)
 {
 	char *text = NULL;
-	cJSON *j = NULL;
+	cJSON *j = NULL, *n;
 	const char *tok, *exp;
 	time_t t;
 	int rc = -1, r;
@@ -72,9 +75,26 @@ creds_sso_token(char **token, const char *path, time_t now)
 		    "time", path, exp);
 		goto out;
 	}
+	/* Renewed within the window (or when the portal refused it). */
+	if (renew != NULL && (force || t - now < SSO_RENEW_WINDOW)) {
+		if ((n = creds_oidc_renew(j, path, renew, now)) != NULL) {
+			creds_json_wipe(j);
+			cJSON_Delete(j);
+			j = n;
+			tok = json_str(j, "accessToken");
+			exp = json_str(j, "expiresAt");
+			if (creds_time_parse(exp, &t) == -1)
+				goto out;	/* made here: cannot be */
+		} else if (force) {
+			rc = 1;		/* nothing new to try */
+			goto out;
+		}
+	}
 	if (t <= now) {
-		log_errx("sso: the cached token %s expired at %s: run \"aws "
-		    "sso login\"", path, exp);
+		log_errx("sso: the cached token %s expired at %s%s: run \"aws "
+		    "sso login\"", path, exp, renew != NULL &&
+		    creds_oidc_renewable(j, now) == 1 ? " and could not be "
+		    "renewed" : "");
 		goto out;
 	}
 	*token = xstrdup(tok);
@@ -117,22 +137,32 @@ out:
 	return rc;
 }
 
+char *
+creds_sso_base(const char *env, const char *host, const char *region)
+{
+	const char *u;
+	char *base;
+	size_t n;
+
+	u = creds_env(env);
+	if (u == NULL)
+		u = creds_env("AWS_ENDPOINT_URL");
+	base = u != NULL ? xstrdup(u) : xasprintf("https://%s.%s.amazonaws.com",
+	    host, region);
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		base[--n] = '\0';
+	return base;
+}
+
 static char *
 sso_url(const char *region, const char *account, const char *role)
 {
 	struct strbuf sb;
-	const char *u;
 	char *base, *s;
 	size_t n;
 
-	u = creds_env("AWS_ENDPOINT_URL_SSO");
-	if (u == NULL)
-		u = creds_env("AWS_ENDPOINT_URL");
-	base = u != NULL ? xstrdup(u) : xasprintf(
-	    "https://portal.sso.%s.amazonaws.com", region);
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		base[--n] = '\0';
+	base = creds_sso_base("AWS_ENDPOINT_URL_SSO", "portal.sso", region);
 	strbuf_init(&sb, 8192);
 	if (strbuf_printf(&sb, "%s/federation/credentials?account_id=",
 	    base) == -1 || sigv4_uri_encode(&sb, account, strlen(account),
@@ -149,71 +179,53 @@ sso_url(const char *region, const char *account, const char *role)
 	return s;
 }
 
-/* Settings of profile; 0 none, 1 complete, -1 incomplete (logged). */
+/*
+ * Settings of profile; 0 none, 1 complete, -1 incomplete (logged). An
+ * sso-session profile also gives its session (*sess, renewable), a legacy
+ * one *sess NULL.
+ */
 static int
 sso_settings(const struct creds_files *f, const char *profile, char **key,
-    char **region, char **account, char **role)
+    char **url, char **region, char **account, char **role, char **sess)
 {
-	char *sess, *sec, *url = NULL;
+	char *sec;
 
-	*key = *region = *account = *role = NULL;
-	sess = creds_files_conf(f, profile, "sso_session");
-	if (sess != NULL) {
-		sec = xasprintf("sso-session %s", sess);
-		url = creds_ini_get(f->config, sec, "sso_start_url");
+	*key = *url = *region = *account = *role = NULL;
+	*sess = creds_files_conf(f, profile, "sso_session");
+	if (*sess != NULL) {
+		sec = xasprintf("sso-session %s", *sess);
+		*url = creds_ini_get(f->config, sec, "sso_start_url");
 		*region = creds_ini_get(f->config, sec, "sso_region");
 		free(sec);
-		*key = sess;
+		*key = xstrdup(*sess);
 	} else {
-		url = creds_files_conf(f, profile, "sso_start_url");
-		if (url == NULL)
+		*url = creds_files_conf(f, profile, "sso_start_url");
+		if (*url == NULL)
 			return 0;
 		*region = creds_files_conf(f, profile, "sso_region");
-		*key = xstrdup(url);
+		*key = xstrdup(*url);
 	}
 	*account = creds_files_conf(f, profile, "sso_account_id");
 	*role = creds_files_conf(f, profile, "sso_role_name");
-	if (url == NULL || *region == NULL || *account == NULL ||
+	if (*url == NULL || *region == NULL || *account == NULL ||
 	    *role == NULL) {
 		log_errx("profile %s: incomplete SSO settings (need %s, "
 		    "sso_region, sso_account_id, sso_role_name)", profile,
-		    sess != NULL ? "a [sso-session] with sso_start_url" :
+		    *sess != NULL ? "a [sso-session] with sso_start_url" :
 		    "sso_start_url");
-		free(url);
 		return -1;
 	}
-	free(url);
 	return 1;
 }
 
-int
-creds_sso_load(struct creds **out, const struct creds_files *f,
-    const char *profile)
+/* GetRoleCredentials with tok: 0 (resp filled), -1 no reply (logged). */
+static int
+get_role(struct http_response *resp, const char *url, const char *tok,
+    const char *account, const char *role)
 {
 	struct http_header h[1];
 	struct http_request req;
-	struct http_response resp;
-	char *key, *region, *account, *role, *path = NULL, *tok = NULL;
-	char *url = NULL, *source = NULL;
-	int rc = -1, r;
 
-	*out = NULL;
-	memset(&resp, 0, sizeof(resp));
-	r = sso_settings(f, profile, &key, &region, &account, &role);
-	if (r <= 0) {
-		rc = r;
-		goto out;
-	}
-	path = creds_sso_cache_path(key);
-	if (path == NULL) {
-		log_errx("sso: HOME is not set: no token cache");
-		goto out;
-	}
-	if (creds_sso_token(&tok, path, time(NULL)) == -1)
-		goto out;
-	url = sso_url(region, account, role);
-	if (url == NULL)
-		goto out;
 	h[0].name = "x-amz-sso_bearer_token";
 	h[0].value = tok;
 	memset(&req, 0, sizeof(req));
@@ -221,10 +233,73 @@ creds_sso_load(struct creds **out, const struct creds_files *f,
 	req.url = url;
 	req.headers = h;
 	req.nheaders = 1;
-	if (http_send(&resp, &req) == -1) {
+	if (http_send(resp, &req) == -1) {
 		log_errx("sso GetRoleCredentials %s/%s: no reply", account,
 		    role);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+resp_wipe(struct http_response *resp)
+{
+	if (resp->body != NULL)
+		OPENSSL_cleanse(resp->body, resp->len);
+	http_response_cleanup(resp);
+	memset(resp, 0, sizeof(*resp));
+}
+
+int
+creds_sso_load(struct creds **out, const struct creds_files *f,
+    const char *profile)
+{
+	struct creds_sso_session ss, *renew = NULL;
+	struct http_response resp;
+	char *key, *url0, *region, *account, *role, *sess, *path = NULL;
+	char *tok = NULL, *url = NULL, *source = NULL;
+	int rc = -1, r;
+
+	*out = NULL;
+	memset(&resp, 0, sizeof(resp));
+	r = sso_settings(f, profile, &key, &url0, &region, &account, &role,
+	    &sess);
+	if (r <= 0) {
+		rc = r;
 		goto out;
+	}
+	if (sess != NULL) {
+		ss.name = sess;
+		ss.start_url = url0;
+		ss.region = region;
+		renew = &ss;
+	}
+	path = creds_sso_cache_path(key);
+	if (path == NULL) {
+		log_errx("sso: HOME is not set: no token cache");
+		goto out;
+	}
+	if (creds_sso_token(&tok, path, renew, time(NULL), false) == -1)
+		goto out;
+	url = sso_url(region, account, role);
+	if (url == NULL || get_role(&resp, url, tok, account, role) == -1)
+		goto out;
+	/*
+	 * Refused although the cache says it lasts (the portal's clock ahead
+	 * of ours, or the session ended): renewed once and asked again.
+	 */
+	if (resp.status == 401 && renew != NULL) {
+		log_warnx("sso GetRoleCredentials %s/%s: HTTP 401 with a "
+		    "token the cache says lasts: renewing it", account, role);
+		creds_wipe_free(tok);
+		r = creds_sso_token(&tok, path, renew, time(NULL), true);
+		if (r == -1)
+			goto out;
+		if (r == 0) {
+			resp_wipe(&resp);
+			if (get_role(&resp, url, tok, account, role) == -1)
+				goto out;
+		}
 	}
 	if (resp.status != 200) {
 		log_errx("sso GetRoleCredentials %s/%s: HTTP %ld%s", account,
@@ -237,14 +312,14 @@ creds_sso_load(struct creds **out, const struct creds_files *f,
 		goto out;
 	rc = 1;
 out:
-	if (resp.body != NULL)
-		OPENSSL_cleanse(resp.body, resp.len);
-	http_response_cleanup(&resp);
+	resp_wipe(&resp);
 	creds_wipe_free(tok);
 	free(key);
+	free(url0);
 	free(region);
 	free(account);
 	free(role);
+	free(sess);
 	free(path);
 	free(url);
 	free(source);

@@ -2,7 +2,9 @@
 # End-to-end: f2o-exec finds AWS credentials through each source of the AWS
 # CLI chain and refreshes temporary ones. For each source (environment, web
 # identity, role_arn + source_profile chain, credential_source Environment,
-# credential_process, SSO token cache, container FULL_URI with a token file,
+# credential_process, SSO token cache (and its renewal with the refresh
+# token: ahead of expiry, after the portal refused it, refused itself),
+# container FULL_URI with a token file,
 # IMDSv2) the demo bundle's import phase runs against a fresh peer
 # (tests/peers/peer.py with fake_sts.py) and the peer says which identity
 # signed the ECS / EC2 / STS requests. Then runs whose STS sessions expire in
@@ -27,6 +29,8 @@ ACCT=123456789012
 USER_ARN="arn:aws:iam::$ACCT:user/f2o-test"
 WEB_TOKEN=f2o-e2e-oidc-token-secret-0001
 SSO_TOKEN=f2o-e2e-sso-access-token-secret-0001
+SSO_SECRET=f2o-e2e-sso-client-secret-0001
+SSO_REFRESH=f2o-e2e-sso-refresh-token-secret-0001
 CTR_TOKEN=f2o-e2e-container-auth-secret-0001
 
 if "$T" --quiet --config fixtures/demo/f2o.json fixtures/demo/services.json \
@@ -45,7 +49,9 @@ start_creds_peer() { # name [more peer options]
 	n=$1; shift
 	# shellcheck disable=SC2086
 	start_peer "$n" $FAST_PEER --web-identity-token "$WEB_TOKEN" \
-	    --sso-token "$SSO_TOKEN" --container-token "$CTR_TOKEN" "$@"
+	    --sso-token "$SSO_TOKEN" --container-token "$CTR_TOKEN" \
+	    --sso-client-id f2o-e2e-client --sso-client-secret "$SSO_SECRET" \
+	    --sso-refresh-token "$SSO_REFRESH" "$@"
 }
 
 creds_state() { # file
@@ -227,9 +233,9 @@ stop_peer
 }
 
 # 6. SSO: sso-session section, token in ~/.aws/sso/cache/<sha1(name)>.json
-case_sso() {
-mkdir -p "$tmp/home-sso/.aws/sso/cache"
-cat >"$tmp/home-sso/config" <<EOF
+sso_config() { # home: profile dev of the sso-session corp
+mkdir -p "$1/.aws/sso/cache"
+cat >"$1/config" <<EOF
 [profile dev]
 sso_session = corp
 sso_account_id = 210987654321
@@ -240,6 +246,9 @@ region = us-east-1
 sso_start_url = https://corp.awsapps.com/start
 sso_region = us-east-1
 EOF
+}
+case_sso() {
+sso_config "$tmp/home-sso"
 key=$(printf '%s' corp | sha1sum | cut -d' ' -f1)
 $PY -c 'import json,sys,datetime
 t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
@@ -249,6 +258,131 @@ json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
 run_case sso "arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_F2OAdmin/f2o-test" \
     AWS_PROFILE=dev
 stop_peer
+}
+
+# 6b. SSO token renewal. sso_home NAME TOKEN EXPIRES-IN-SECONDS
+#     REFRESH-TOKEN: an sso-session profile "dev" (as in 6) whose cache
+#     holds TOKEN (ending then; negative: ended) and the registration
+#     "aws sso login" keeps for renewals (client f2o-e2e-client, 90 days).
+sso_home() {
+	h="$tmp/home-$1"
+	sso_config "$h"
+	$PY -c 'import json,sys,datetime
+now = datetime.datetime.now(datetime.timezone.utc)
+f = lambda d: (now + d).strftime("%Y-%m-%dT%H:%M:%SZ")
+json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
+           "accessToken": sys.argv[2],
+           "expiresAt": f(datetime.timedelta(seconds=int(sys.argv[3]))),
+           "clientId": "f2o-e2e-client", "clientSecret": sys.argv[5],
+           "registrationExpiresAt": f(datetime.timedelta(days=90)),
+           "refreshToken": sys.argv[4]}, open(sys.argv[1], "w"))' \
+	    "$h/.aws/sso/cache/$SSO_KEY.json" "$2" "$3" "$4" "$SSO_SECRET"
+}
+SSO_KEY=$(printf '%s' corp | sha1sum | cut -d' ' -f1)
+
+# check_sso_cache NAME RENEWALS: the peer renewed RENEWALS times and the
+# cache file holds the last renewal (its tokens, an hour ahead, the
+# registration kept, mode 0600).
+check_sso_cache() {
+	c=$1
+	$PY - "$tmp/home-$c/.aws/sso/cache/$SSO_KEY.json" "$tmp/$c.creds.json" \
+	    "$2" "$c" <<'EOF' >"$tmp/$c.cache"
+import datetime, json, os, stat, sys
+d = json.load(open(sys.argv[1]))
+n = json.load(open(sys.argv[2]))["issued"].get("sso-oidc", 0)
+left = (datetime.datetime.strptime(d["expiresAt"], "%Y-%m-%dT%H:%M:%SZ")
+        .replace(tzinfo=datetime.timezone.utc) -
+        datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+mode = stat.S_IMODE(os.stat(sys.argv[1]).st_mode)
+ok = (n == int(sys.argv[3]) and d["accessToken"].startswith("f2oSsoAccess-")
+      and d["refreshToken"].startswith("f2oSsoRefresh-") and
+      3000 < left <= 3600 and d["clientId"] == "f2o-e2e-client" and
+      d["startUrl"] == "https://corp.awsapps.com/start" and
+      d["region"] == "us-east-1" and "registrationExpiresAt" in d and
+      mode == 0o600)
+print("%s %s: renewed %d time(s) (want %s), the cache holds the new tokens "
+      "for %d s more, mode %o" % ("ok  " if ok else "FAIL", sys.argv[4], n,
+                                  sys.argv[3], left, mode))
+EOF
+	tally "$tmp/$c.cache"
+}
+
+# The cached token ended an hour ago (and the portal takes only renewed
+# ones): renewed before GetRoleCredentials, the cache file replaced.
+case_sso_renew() {
+sso_home sso-renew f2o-e2e-sso-stale-token -3600 "$SSO_REFRESH"
+run_case sso-renew "arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_F2OAdmin/f2o-test" \
+    AWS_PROFILE=dev
+check_sso_cache sso-renew 1
+stop_peer
+}
+
+# The cache says the token lasts an hour, the portal takes it once (its
+# clock ahead of ours, or the session ended): when the 2 s role keys are
+# fetched again, GetRoleCredentials answers 401, the token is renewed and
+# the same call made again; the run goes on. Polls every second, as the
+# expiry cases (9) do.
+case_sso_refused() {
+	n=sso-refused
+	WAIT_INTERVAL=1
+	FAST_PEER=""
+	sso_home $n "$SSO_TOKEN" 3600 "$SSO_REFRESH"
+	if ! start_creds_peer $n --sts-duration 2 --sso-token-uses 1 \
+	    --faults "seed=3,rate=0.5,kinds=latency,latency=0.3"; then
+		bad "$n: peer started"; return
+	fi
+	if run_src $n AWS_PROFILE=dev F2O_CREDS_REFRESH_MARGIN=1; then
+		ok "$n: f2o-exec run exits 0"
+	else
+		bad "$n: f2o-exec run exits $?"; tail -n 20 "$tmp/$n.log"
+	fi
+	creds_state "$tmp/$n.creds.json"
+	check_sso_cache $n 1
+	if grep -q 'HTTP 401 with a token the cache says lasts: renewing it' \
+	    "$tmp/$n.log" && grep -q 'sso session corp: token renewed until' \
+	    "$tmp/$n.log"; then
+		ok "$n: the refused token is renewed and the call made again"
+	else
+		bad "$n: no renewal after the portal's 401"
+		grep -i sso "$tmp/$n.log" | head -n 5
+	fi
+	$PY - "$tmp/$n.creds.json" <<'EOF' >"$tmp/$n.exp"
+import json, sys
+n = json.load(open(sys.argv[1]))["issued"].get("sso", 0)
+print("%s sso-refused: role keys fetched %d times (>= 2: after the renewal "
+      "too)" % ("ok  " if n >= 2 else "FAIL", n))
+EOF
+	tally "$tmp/$n.exp"
+	stop_peer
+}
+
+# A refresh token the server no longer takes: refused before anything is
+# sent to ECS or EC2, naming invalid_grant and "aws sso login"; the cache
+# file unchanged.
+case_sso_norenew() {
+n=sso-norenew
+sso_home $n f2o-e2e-sso-stale-token -60 f2o-e2e-sso-refresh-token-revoked
+cp "$tmp/home-$n/.aws/sso/cache/$SSO_KEY.json" "$tmp/$n.cache-before"
+if start_creds_peer $n; then
+	if run_src $n AWS_PROFILE=dev; then
+		bad "$n: f2o-exec refuses an expired token it cannot renew"
+	elif grep -q 'expired at .* and could not be renewed: run "aws sso login"' \
+	    "$tmp/$n.log" && grep -q 'renewing the token: HTTP 400 invalid_grant' \
+	    "$tmp/$n.log"; then
+		ok "$n: refused, naming invalid_grant and \"aws sso login\""
+	else
+		bad "$n: no clear message"; tail -n 5 "$tmp/$n.log"
+	fi
+	creds_state "$tmp/$n.creds.json"
+	if cmp -s "$tmp/$n.cache-before" "$tmp/home-$n/.aws/sso/cache/$SSO_KEY.json" &&
+	    $PY -c 'import json,sys; d = json.load(open(sys.argv[1])); sys.exit(1 if d["signers"] or d["issued"] else 0)' \
+	    "$tmp/$n.creds.json"; then
+		ok "$n: nothing signed or issued, the cache unchanged"
+	else
+		bad "$n: a request was signed or the cache changed"
+	fi
+	stop_peer
+fi
 }
 
 # 7. container credentials: FULL_URI on loopback, token from a file
@@ -351,13 +485,13 @@ case_expire_ahead() { case_expire ahead:1; }
 
 # The longest first.
 jobs_init "${CREDS_JOBS:-4}"
-for c in expire_reactive expire_ahead chain envsrc web sso env proc ctr \
-    imds cycle; do
+for c in expire_reactive expire_ahead sso_refused chain envsrc web sso \
+    sso_renew sso_norenew env proc ctr imds cycle; do
 	jobs_start "$c" "case_$c"
 done
 jobs_wait
-for c in env web chain cycle envsrc proc sso ctr imds expire_reactive \
-    expire_ahead; do
+for c in env web chain cycle envsrc proc sso sso_renew sso_norenew \
+    sso_refused ctr imds expire_reactive expire_ahead; do
 	jobs_tally "$c"
 done
 
@@ -366,7 +500,8 @@ leak=0
 # (fake_sts.py starts every issued secret key with F2oTmpSecret/ and every
 # session token with FQoGZXIvYXdzE)
 # (one grep per secret over every file: -l names each file holding it)
-for s in "$SK" "$WEB_TOKEN" "$SSO_TOKEN" "$CTR_TOKEN" F2oTmpSecret/ FQoGZXIvYXdzE; do
+for s in "$SK" "$WEB_TOKEN" "$SSO_TOKEN" "$CTR_TOKEN" F2oTmpSecret/ FQoGZXIvYXdzE \
+    "$SSO_SECRET" "$SSO_REFRESH" f2oSsoAccess- f2oSsoRefresh-; do
 	set --
 	for f in "$tmp"/*.log "$tmp"/*.journal "$tmp"/*.peer.err; do
 		[ -f "$f" ] && set -- "$@" "$f"

@@ -1,7 +1,17 @@
 """Fake AWS credential sources for peer.py: STS (AssumeRole,
 AssumeRoleWithWebIdentity, GetCallerIdentity; query protocol, XML like real
-STS), the IAM Identity Center portal (GetRoleCredentials), the ECS/EKS
-container credentials endpoint and EC2 IMDSv2.
+STS), the IAM Identity Center portal (GetRoleCredentials) and its SSO OIDC
+token renewal (CreateToken with a refresh token, rest-json, unsigned, the
+body checked against tests/models/sso-oidc), the ECS/EKS container
+credentials endpoint and EC2 IMDSv2.
+
+SSO: the portal accepts --sso-token (for --sso-token-uses calls, 0: any
+number; after them it answers 401 as for an expired token) and every access
+token CreateToken issued. CreateToken wants --sso-client-id,
+--sso-client-secret and the current refresh token (first
+--sso-refresh-token); each renewal issues a new access token and a new
+refresh token, and the old refresh token is refused from then on
+(invalid_grant), as a rotating OIDC server does.
 
 Every temporary key issued here is remembered (Registry) so that the ECS and
 EC2 fakes accept it while it lasts and refuse it once expired
@@ -22,7 +32,7 @@ import urllib.parse
 import uuid
 from xml.sax.saxutils import escape
 
-from common import ApiError
+from common import ApiError, awsmodel
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 STS_ACTIONS = ("AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity")
@@ -31,6 +41,9 @@ CONTAINER_PATH = "/_creds/container"
 SECRET_PREFIX = "F2oTmpSecret/"      # every issued secret key starts so
 TOKEN_PREFIX = "FQoGZXIvYXdzE"       # and every issued session token
 SSO_PATH = "/federation/credentials"
+OIDC_PATH = "/token"
+SSO_ACCESS_PREFIX = "f2oSsoAccess-"  # every access token CreateToken issues
+SSO_REFRESH_PREFIX = "f2oSsoRefresh-"  # and every refresh token
 
 
 def add_args(ap):
@@ -41,6 +54,17 @@ def add_args(ap):
                     help="the JWT AssumeRoleWithWebIdentity accepts")
     ap.add_argument("--sso-token", default="f2o-test-sso-access-token",
                     help="the bearer token GetRoleCredentials accepts")
+    ap.add_argument("--sso-token-uses", type=int, default=0,
+                    help="GetRoleCredentials calls --sso-token is good for "
+                    "(0: any number); then 401, as for an expired token")
+    ap.add_argument("--sso-client-id", default="f2o-test-sso-client-id",
+                    help="the registered client CreateToken accepts")
+    ap.add_argument("--sso-client-secret",
+                    default="f2o-test-sso-client-secret",
+                    help="its secret")
+    ap.add_argument("--sso-refresh-token",
+                    default="f2o-test-sso-refresh-token",
+                    help="the first refresh token CreateToken accepts")
     ap.add_argument("--container-token", default="f2o-test-container-auth",
                     help="the Authorization the container endpoint wants")
 
@@ -75,6 +99,10 @@ class Registry:
         self.duration = a.sts_duration
         self.web_token = a.web_identity_token
         self.sso_token = a.sso_token
+        # access token -> calls left (None: any number)
+        self.sso_tokens = {a.sso_token: a.sso_token_uses or None}
+        self.sso_client = (a.sso_client_id, a.sso_client_secret)
+        self.sso_refresh = a.sso_refresh_token
         self.container_token = a.container_token
         self.account = account
         self.static_ak = static_ak
@@ -97,6 +125,34 @@ class Registry:
             self.sessions[ak] = s
             self.issued[source] = self.issued.get(source, 0) + 1
         return s
+
+    def sso_use(self, tok):
+        """True when the portal takes access token tok (one call used)."""
+        with self.lock:
+            if tok not in self.sso_tokens:
+                return False
+            left = self.sso_tokens[tok]
+            if left is None:
+                return True
+            if left <= 0:
+                return False
+            self.sso_tokens[tok] = left - 1
+            return True
+
+    def sso_renew(self, client_id, secret, refresh):
+        """(access, refresh) for a valid renewal, else the OAuth error."""
+        with self.lock:
+            if (client_id, secret) != self.sso_client:
+                return "invalid_client"
+            if refresh != self.sso_refresh:
+                return "invalid_grant"
+            access = SSO_ACCESS_PREFIX + _rand(string.ascii_letters +
+                                               string.digits, 40)
+            self.sso_refresh = SSO_REFRESH_PREFIX + _rand(
+                string.ascii_letters + string.digits, 40)
+            self.sso_tokens[access] = None
+            self.issued["sso-oidc"] = self.issued.get("sso-oidc", 0) + 1
+            return access, self.sso_refresh
 
     def session(self, ak):
         with self.lock:
@@ -227,7 +283,7 @@ def _sso(h, reg, url):
     q = dict(urllib.parse.parse_qsl(url.query))
     if h.command != "GET":
         return h.send_json(405, {"message": "GET only"})
-    if h.headers.get("x-amz-sso_bearer_token") != reg.sso_token:
+    if not reg.sso_use(h.headers.get("x-amz-sso_bearer_token")):
         return h.send_json(401, {"message": "Session token not found or "
                                  "invalid"},
                            headers={"x-amzn-ErrorType":
@@ -241,6 +297,48 @@ def _sso(h, reg, url):
     return h.send_json(200, {"roleCredentials": {
         "accessKeyId": s.ak, "secretAccessKey": s.secret,
         "sessionToken": s.token, "expiration": int(s.expires * 1000)}})
+
+
+OIDC_ERRORS = {"invalid_client": "InvalidClientException",
+               "invalid_grant": "InvalidGrantException",
+               "invalid_request": "InvalidRequestException"}
+
+
+def _oidc_error(h, status, error, desc):
+    return h.send_json(status, {"error": error, "error_description": desc},
+                       headers={"x-amzn-ErrorType": OIDC_ERRORS[error]})
+
+
+def _oidc(h, reg, body):
+    """SSO OIDC CreateToken (rest-json, POST /token, unsigned)."""
+    if "Authorization" in h.headers:
+        return _oidc_error(h, 400, "invalid_request",
+                           "CreateToken is unsigned (smithy.api#noAuth)")
+    if not h.headers.get("Content-Type", "").startswith("application/json"):
+        return _oidc_error(h, 400, "invalid_request",
+                           "Content-Type must be application/json")
+    try:
+        params = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _oidc_error(h, 400, "invalid_request", "body is not JSON")
+    if not isinstance(params, dict):
+        return _oidc_error(h, 400, "invalid_request",
+                           "body is not a JSON object")
+    problems = awsmodel.validate_params("sso-oidc", "CreateToken", params)
+    if problems:
+        return _oidc_error(h, 400, "invalid_request", "; ".join(
+            "%s: %s" % p for p in problems))
+    if params.get("grantType") != "refresh_token" or \
+            not params.get("refreshToken"):
+        return _oidc_error(h, 400, "invalid_request",
+                           "only grantType refresh_token, with refreshToken")
+    r = reg.sso_renew(params["clientId"], params["clientSecret"],
+                      params["refreshToken"])
+    if isinstance(r, str):
+        return _oidc_error(h, 400, r, "the client or refresh token is not "
+                           "valid")
+    return h.send_json(200, {"accessToken": r[0], "tokenType": "Bearer",
+                             "expiresIn": 3600, "refreshToken": r[1]})
 
 
 def _doc(s, **more):
@@ -309,6 +407,9 @@ def route(h, url, body, verify):
         return True
     if path == SSO_PATH:
         _sso(h, reg, url)
+        return True
+    if path == OIDC_PATH and h.command == "POST":
+        _oidc(h, reg, body)
         return True
     if path == CONTAINER_PATH:
         _container(h, reg)

@@ -141,6 +141,31 @@ def run(p):
     rc = r["roleCredentials"]
     check("SSO GetRoleCredentials", rc["accessKeyId"].startswith("ASIA") and
           rc["expiration"] > time.time() * 1000)
+    # SSO OIDC token renewal (CreateToken with the refresh token)
+    oidc = s.create_client("sso-oidc", region_name="us-east-1",
+                           endpoint_url=aws, config=botocore.config.Config(
+                               signature_version=UNSIGNED))
+
+    def renew(client="f2o-test-sso-client-id"):
+        return oidc.create_token(clientId=client,
+                                 clientSecret="f2o-test-sso-client-secret",
+                                 grantType="refresh_token",
+                                 refreshToken="f2o-test-sso-refresh-token")
+    code = tp.code_of(renew, "other")[0]
+    check("SSO OIDC: unknown client -> InvalidClientException",
+          code == "InvalidClientException", code)
+    r = renew()
+    check("SSO OIDC CreateToken: new access and refresh tokens",
+          r["accessToken"].startswith("f2oSsoAccess-") and
+          r["refreshToken"].startswith("f2oSsoRefresh-") and
+          r["expiresIn"] == 3600, r)
+    code = tp.code_of(renew)[0]
+    check("SSO OIDC: a used refresh token -> InvalidGrantException",
+          code == "InvalidGrantException", code)
+    rc = sso.get_role_credentials(roleName="R", accountId="210987654321",
+                                  accessToken=r["accessToken"])
+    check("SSO GetRoleCredentials with the renewed token",
+          rc["roleCredentials"]["accessKeyId"].startswith("ASIA"))
     # container endpoint
     st, _ = raw(aws + "/_creds/container", headers={"Authorization": "x"})
     check("container: bad Authorization -> 401", st == 401, st)

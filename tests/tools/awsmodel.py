@@ -84,12 +84,13 @@ _cache = {}
 
 
 def service_model(name):
-    """botocore ServiceModel for "ecs", "ec2", "application-autoscaling" or
-    "cloudwatch" from tests/models."""
+    """botocore ServiceModel for "ecs", "ec2", "application-autoscaling",
+    "cloudwatch" or "sso-oidc" from tests/models."""
     if name not in _cache:
         sub = {"ecs": "ecs/2014-11-13", "ec2": "ec2/2016-11-15",
                "application-autoscaling": "application-autoscaling/2016-02-06",
-               "cloudwatch": "cloudwatch/2010-08-01"}[name]
+               "cloudwatch": "cloudwatch/2010-08-01",
+               "sso-oidc": "sso-oidc/2019-06-10"}[name]
         with open(os.path.join(MODELS, sub, "service-2.json"),
                   encoding="utf-8") as f:
             _cache[name] = botocore.model.ServiceModel(json.load(f), name)

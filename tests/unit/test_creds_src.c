@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "creds.h"
+#include "jsonutil.h"
 #include "fsio.h"
 #include "http.h"
 #include "xalloc.h"
@@ -34,7 +37,8 @@ static const char *const envs[] = {
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_ENDPOINT_URL",
-	"AWS_ENDPOINT_URL_SSO", "F2O_CREDS_REFRESH_MARGIN", NULL
+	"AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
+	"F2O_CREDS_REFRESH_MARGIN", NULL
 };
 
 static char *
@@ -320,7 +324,7 @@ test_sso_cache(void **state)
 	dir = xasprintf("%s/.aws/sso/cache", tmpdir);
 	assert_int_equal(fsio_mkdir_p(dir), 0);
 	/* Absent. */
-	assert_int_equal(creds_sso_token(&tok, p, time(NULL)), -1);
+	assert_int_equal(creds_sso_token(&tok, p, NULL, time(NULL), false), -1);
 	assert_null(tok);
 	/* Valid for an hour. */
 	iso(exp, sizeof(exp), time(NULL) + 3600);
@@ -329,18 +333,119 @@ test_sso_cache(void **state)
 	    "\"%s\"}", exp);
 	assert_int_equal(fsio_write_atomic_path(p, text, strlen(text)), 0);
 	free(text);
-	assert_int_equal(creds_sso_token(&tok, p, time(NULL)), 0);
+	assert_int_equal(creds_sso_token(&tok, p, NULL, time(NULL), false), 0);
 	assert_string_equal(tok, "sso-tok");
 	creds_wipe_free(tok);
 	/* Expired by then. */
-	assert_int_equal(creds_sso_token(&tok, p, time(NULL) + 7200), -1);
+	assert_int_equal(creds_sso_token(&tok, p, NULL, time(NULL) + 7200, false), -1);
 	assert_null(tok);
 	/* No accessToken. */
 	text = xasprintf("{\"expiresAt\": \"%s\"}", exp);
 	assert_int_equal(fsio_write_atomic_path(p, text, strlen(text)), 0);
-	assert_int_equal(creds_sso_token(&tok, p, time(NULL)), -1);
+	assert_int_equal(creds_sso_token(&tok, p, NULL, time(NULL), false), -1);
 	free(text);
 	free(dir);
+	free(p);
+}
+
+/* The pieces of an sso-session token's renewal that need no server. */
+static void
+test_oidc_cache(void **state)
+{
+	const struct creds_sso_session ss = { "corp",
+	    "https://corp.awsapps.com/start", "eu-west-1" };
+	const char *reply = "{\"accessToken\": \"new-at\", \"expiresIn\": "
+	    "3600, \"refreshToken\": \"new-rt\", \"tokenType\": "
+	    "\"Bearer\"}";
+	const char *keep = "{\"accessToken\": \"new-at\", \"expiresIn\": "
+	    "60}";
+	const char *bad = "{\"expiresIn\": 60}";
+	char later[32], want[32], *text, *url;
+	time_t now = time(NULL);
+	cJSON *old, *o;
+
+	(void)state;
+	iso(later, sizeof(later), now + 86400);
+	text = xasprintf("{\"startUrl\": \"https://corp.awsapps.com/start\", "
+	    "\"region\": \"eu-west-1\", \"accessToken\": \"old-at\", "
+	    "\"expiresAt\": \"2020-01-01T00:00:00Z\", \"clientId\": \"cid\", "
+	    "\"clientSecret\": \"cs\", \"registrationExpiresAt\": \"%s\", "
+	    "\"refreshToken\": \"old-rt\"}", later);
+	old = cJSON_Parse(text);
+	free(text);
+	assert_non_null(old);
+	assert_int_equal(creds_oidc_renewable(old, now), 1);
+	/* The registration ended: a new "aws sso login" is needed. */
+	assert_int_equal(creds_oidc_renewable(old, now + 2 * 86400), 0);
+	o = creds_oidc_cache(old, &ss, reply, strlen(reply), now);
+	assert_non_null(o);
+	iso(want, sizeof(want), now + 3600);
+	assert_string_equal(json_str(o, "accessToken"), "new-at");
+	assert_string_equal(json_str(o, "expiresAt"), want);
+	assert_string_equal(json_str(o, "refreshToken"), "new-rt");
+	assert_string_equal(json_str(o, "clientId"), "cid");
+	assert_string_equal(json_str(o, "clientSecret"), "cs");
+	assert_string_equal(json_str(o, "registrationExpiresAt"), later);
+	assert_string_equal(json_str(o, "startUrl"), ss.start_url);
+	assert_string_equal(json_str(o, "region"), "eu-west-1");
+	/* Renewable again with what it holds. */
+	assert_int_equal(creds_oidc_renewable(o, now), 1);
+	cJSON_Delete(o);
+	/* No new refresh token: the old one is kept. */
+	o = creds_oidc_cache(old, &ss, keep, strlen(keep), now);
+	assert_non_null(o);
+	assert_string_equal(json_str(o, "refreshToken"), "old-rt");
+	cJSON_Delete(o);
+	assert_null(creds_oidc_cache(old, &ss, bad, strlen(bad), now));
+	assert_null(creds_oidc_cache(old, &ss, "[", 1, now));
+	/* Without a refresh token: not renewable. */
+	cJSON_DeleteItemFromObjectCaseSensitive(old, "refreshToken");
+	assert_int_equal(creds_oidc_renewable(old, now), 0);
+	cJSON_Delete(old);
+	url = creds_oidc_url("eu-west-1");
+	assert_string_equal(url, "https://oidc.eu-west-1.amazonaws.com/token");
+	free(url);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9//", 1);
+	url = creds_oidc_url("eu-west-1");
+	assert_string_equal(url, "http://127.0.0.1:9/token");
+	free(url);
+	setenv("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:8", 1);
+	url = creds_oidc_url("eu-west-1");
+	assert_string_equal(url, "http://127.0.0.1:8/token");
+	free(url);
+}
+
+/*
+ * An expired sso-session token whose renewal cannot be reached is
+ * refused, naming the cache and "aws sso login"; the cache is unchanged.
+ */
+static void
+test_oidc_unreachable(void **state)
+{
+	const struct creds_sso_session ss = { "corp",
+	    "https://corp.awsapps.com/start", "us-east-1" };
+	char later[32], *p, *text, *after, *tok;
+	size_t n;
+
+	(void)state;
+	setenv("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9", 1);
+	iso(later, sizeof(later), time(NULL) + 86400);
+	text = xasprintf("{\"accessToken\": \"old-at\", \"expiresAt\": "
+	    "\"2020-01-01T00:00:00Z\", \"clientId\": \"cid\", "
+	    "\"clientSecret\": \"cs\", \"registrationExpiresAt\": \"%s\", "
+	    "\"refreshToken\": \"old-rt\"}", later);
+	p = write_tmp("oidc-cache.json", text);
+	assert_int_equal(creds_sso_token(&tok, p, &ss, time(NULL), false), -1);
+	assert_null(tok);
+	/* A token the cache says lasts, refused: nothing new to try. */
+	assert_int_equal(creds_sso_token(&tok, p, &ss, 1577800000, true), 1);
+	assert_null(tok);
+	assert_int_equal(creds_read_optional(&after, p, 65536), 1);
+	n = strlen(after);
+	assert_int_equal(n, strlen(text));
+	assert_memory_equal(after, text, n);
+	free(after);
+	free(text);
 	free(p);
 }
 
@@ -716,6 +821,8 @@ main(void)
 		cmocka_unit_test_setup(test_chain, setup),
 		cmocka_unit_test_setup(test_self_and_explicit, setup),
 		cmocka_unit_test_setup(test_sso_cache, setup),
+		cmocka_unit_test_setup(test_oidc_cache, setup),
+		cmocka_unit_test_setup(test_oidc_unreachable, setup),
 		cmocka_unit_test_setup(test_sso_parse, setup),
 		cmocka_unit_test_setup(test_sso_incomplete, setup),
 		cmocka_unit_test_setup(test_process_expiration, setup),
