@@ -13,8 +13,12 @@ struct bgwrite;
 
 /*
  * Write to fd (what: its name for messages); gz: .tar.gz. With bg, the
- * stream's blocks are appended to fd by bg's thread (the caller waits
- * for them with bgwrite_sync after tarw_close), else written here. NULL
+ * stream goes through bg, in order after the jobs given before it (the
+ * caller waits for them with bgwrite_sync after tarw_close): gz's blocks
+ * are copied for bg's thread; a plain stream's 1 MiB pieces are larger
+ * than a batch and bg writes them in the caller's thread (pieces small
+ * enough to hand over measured slower: 10,000 services, 12 alternating
+ * runs, 4.03 s median against 3.81). Without bg, written here. NULL
  * (logged) on failure. Close with tarw_close() (then free), or tarw_free()
  * alone to give up.
  */

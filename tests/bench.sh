@@ -131,6 +131,17 @@ done
 awk -v f="$(median floor 1)" -v js="$jq_s" 'BEGIN {
 	printf "  floor: SHA-256 and one write of the .tar'"'"'s bytes, no JSON work:"
 	printf " %.2f s wall, %.2fx jq\n", f, (js > 0 ? f / js : 0) }'
+# Where the time goes: one more .tar run with F2O_TIMINGS (stage wall and
+# CPU seconds, translate/timing.h), each stage's wall time also over jq's.
+rm -f "$dir/t.stages"
+# shellcheck disable=SC2086
+F2O_TIMINGS="$dir/t.stages" "$BUILD/f2o-translate" $CFG --quiet \
+    --ecs-cluster big "$dir/export-$N" -o "$out/bundle-stages.tar" >/dev/null
+rm -f "$out/bundle-stages.tar"
+echo "  where the time goes (one more .tar run, F2O_TIMINGS):"
+awk -v js="$jq_s" '{
+	printf "    %-18s %6.2f s wall %6.2f s CPU  %5.2fx jq\n", $1, $2, $3,
+	    (js > 0 ? $2 / js : 0) }' "$dir/t.stages"
 echo "  (targets, issue 17: time <= 0.5x jq, RSS <= 2x the input size)"
 rm -rf "$out"/bundle-*
 if [ "$out" != "$dir" ] && [ -z "${BENCH_OUT:-}" ]; then rmdir "$out"; fi

@@ -34,6 +34,7 @@
 #include "sg.h"
 #include "strbuf.h"
 #include "taskdef.h"
+#include "timing.h"
 #include "xalloc.h"
 #include "xlate.h"
 
@@ -359,15 +360,19 @@ finish(struct xlate *x, cJSON *params)
 		return -1;
 	}
 	cJSON_Delete(w);
-	if (plan_write(x->plan, x->bundle, "plan.json") == -1 ||
-	    planmd_write(x) == -1)
+	if (plan_write(x->plan, x->bundle, "plan.json") == -1)
 		return -1;
+	timing_mark("plan.json");
+	if (planmd_write(x) == -1)
+		return -1;
+	timing_mark("PLAN.md");
 	md_sections_free(x);	/* in PLAN.md now */
 	acct = preflight_account(x);
 	if (acct == NULL || iampolicy_write(x, acct) == -1) {
 		free(acct);
 		return -1;
 	}
+	timing_mark("iam-policy.json");
 	/* Written: the policy's actions and resources leave memory. */
 	iampolicy_free(x->iam);
 	x->iam = NULL;
@@ -416,6 +421,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 
 	memset(x, 0, sizeof(*x));
 	x->opt = opt;
+	timing_start();
 #ifdef __GLIBC__
 	/*
 	 * Buffers of a MiB and more (pages read again, the manifest's text,
@@ -449,6 +455,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	    strcmp(opt_str(opt, "duplicate-keys"), "last") == 0 ?
 	    JSON_DUP_LAST : JSON_DUP_ERROR, opt_str(opt, "output")) == -1)
 		goto out;
+	timing_mark("read-export");
 	ctx_warns_rename(x);
 	/* Every service is looked at: all their errors are reported. */
 	for (i = 0, bad = 0; i < x->ex->nsvcs; i++) {
@@ -511,6 +518,7 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	free(ic);
 	free(both);
 	pc = ic = both = NULL;
+	timing_mark("check-services");
 	/* Each request file leaves memory as soon as it is made. */
 	if (bundle_stream(x->bundle, opt_str(opt, "output"),
 	    opt_bool(opt, "force")) == -1)
@@ -519,25 +527,32 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	if (taskdef_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("taskdefs");
 	if (sg_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("security-groups");
 	if (ocean_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("ocean");
 	if (service_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("services");
 	if (autoscale_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("autoscaling");
 	if (cutover_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("cutover+rollback");
 	plan_close(x->plan);	/* every step is in: its id map leaves memory */
 	if (report_plan(x) == -1)
 		goto out;
 	md_sections_spill(x);
+	timing_mark("report");
 	cJSON_Delete(params);
 	params = options_manifest(opt);	/* with what the stages resolved */
 	{
@@ -552,9 +567,11 @@ xlate_run(struct options *opt, char **inputs, size_t ninputs)
 	r = finish(x, params);
 	if (r == -1)
 		goto out;
+	timing_mark("manifest");
 	if (bundle_write(x->bundle, opt_str(opt, "output"),
 	    opt_bool(opt, "force")) == -1)
 		goto out;
+	timing_mark("write-bundle");
 	log_info("%zu services to migrate, %zu steps, %zu warnings",
 	    x->nmig, x->nsteps, x->nwarns);
 	log_info("bundle written to %s", opt_str(opt, "output"));
@@ -570,5 +587,6 @@ out:
 	cJSON_Delete(in);
 	log_set_warn_hook(NULL, NULL);
 	xlate_cleanup(x);
+	timing_end();
 	return rc;
 }

@@ -117,5 +117,11 @@ check "a lone task definition file: the error names the file and path" "[ $rc = 
 "$T" $CFG --quiet ./$DB/services.json ./$DB/security-groups.json "$PWD/fixtures/diag/crossaccount/../crossaccount/taskdef.json" -o "$tmp/p2x" >"$tmp/p2x.d" 2>/dev/null
 check "warnings naming files keep the digest independent of path spelling" "cmp -s $tmp/p1x.d $tmp/p2x.d && grep -q 'ECR image in region eu-west-1' $tmp/p1x/warnings.json"
 check "--allow-unknown-values warnings are kept in warnings.json" "grep -q 'networkMode: not a value the ECS model knows' $tmp/u/warnings.json"
+# F2O_TIMINGS (make bench's stage times): a line per stage in the file,
+# the same bundle bytes; a file that cannot be opened is a warning only.
+F2O_TIMINGS="$tmp/stages" "$T" $CFG --quiet fixtures/demo -o "$tmp/timed.tar" >"$tmp/d4" 2>"$tmp/err"; rc=$?
+check "F2O_TIMINGS: exit 0, the same archive, every stage timed" "[ $rc = 0 ] && cmp -s $tmp/b.tar $tmp/timed.tar && ! grep -q F2O_TIMINGS $tmp/err && [ \"\$(cut -d' ' -f1 $tmp/stages | tr '\n' ' ')\" = 'read-export check-services taskdefs security-groups ocean services autoscaling cutover+rollback report plan.json PLAN.md iam-policy.json manifest write-bundle ' ] && awk 'NF != 3 || \$2 < 0 || \$3 < 0 { exit 1 }' $tmp/stages"
+F2O_TIMINGS="$tmp/no/such/dir" "$T" $CFG --quiet fixtures/demo -o "$tmp/timed2.tar" >/dev/null 2>"$tmp/err"; rc=$?
+check "F2O_TIMINGS unwritable: a warning, the same archive" "[ $rc = 0 ] && cmp -s $tmp/b.tar $tmp/timed2.tar && grep -q 'warning: F2O_TIMINGS=$tmp/no/such/dir: No such file or directory: no timings' $tmp/err"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
