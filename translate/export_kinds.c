@@ -243,12 +243,16 @@ file_of(struct export *ex, const char *path)
 
 /*
  * A service met twice: the same when its content is the same as the one
- * kept (whose tree is read again if it left memory).
+ * kept (whose tree is read again if it left memory), but for its events:
+ * they left the kept tree (read by no stage), and two exports a minute
+ * apart differ there.
  */
 static bool
-same_service(struct export *ex, struct xsvc *kept, const cJSON *svc)
+same_service(struct export *ex, struct xsvc *kept, cJSON *svc)
 {
 	bool same;
+
+	json_del(svc, "events");
 
 	if (kept->svc != NULL)
 		return cJSON_Compare(kept->svc, svc, 1);

@@ -67,6 +67,37 @@ test_export_envelopes(void **state)
 	export_free(ex);
 }
 
+/*
+ * A service in two exports: the same but for its events (which no stage
+ * reads) is one service; another desiredCount is refused.
+ */
+#define SVC_TWICE "{\"services\":[{\"serviceName\":\"a\"," \
+	"\"launchType\":\"FARGATE\",\"desiredCount\":%d,\"events\":" \
+	"[{\"id\":\"%s\",\"message\":\"(service a) has reached a " \
+	"steady state.\"}]}]}"
+
+static void
+test_export_service_twice(void **state)
+{
+	struct export *ex = export_new();
+	char *t;
+
+	(void)state;
+	t = xasprintf(SVC_TWICE, 2, "e1");
+	assert_int_equal(parse(ex, t), 0);
+	assert_int_equal(parse(ex, t), 0);
+	free(t);
+	t = xasprintf(SVC_TWICE, 2, "e2");
+	assert_int_equal(parse(ex, t), 0);
+	free(t);
+	assert_int_equal(ex->nsvcs, 1);
+	t = xasprintf(SVC_TWICE, 3, "e1");
+	assert_int_equal(parse(ex, t), -1);
+	free(t);
+	assert_int_equal(ex->nsvcs, 1);
+	export_free(ex);
+}
+
 static void
 test_export_dotnet_enums_unwrapped(void **state)
 {
@@ -562,6 +593,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_export_envelopes),
+		cmocka_unit_test(test_export_service_twice),
 		cmocka_unit_test(test_export_dotnet_enums_unwrapped),
 		cmocka_unit_test(test_export_rejects_bad_shapes),
 		cmocka_unit_test(test_taskdef_units),
