@@ -68,11 +68,24 @@ prune_nulls(cJSON *item)
 int
 service_select(struct xlate *x, struct xsvc *s)
 {
-	const char *ref;
+	const char *ref, *st;
 	const char *want = opt_str(x->opt, "ecs-cluster");
 
 	if (want != NULL && s->cluster != NULL && strcmp(want, s->cluster) != 0)
 		return 0;
+	/*
+	 * Deleted (INACTIVE, which describe-services still answers for a
+	 * while) or being deleted (DRAINING): nothing to move.
+	 */
+	st = json_str(s->svc, "status");
+	if (st != NULL && (strcmp(st, "INACTIVE") == 0 ||
+	    strcmp(st, "DRAINING") == 0)) {
+		ctx_warn(x, s->name, "status %s in the export: the service %s "
+		    "deleted, left alone (export it again if it was created "
+		    "anew)", st, strcmp(st, "INACTIVE") == 0 ? "was" :
+		    "is being");
+		return 0;
+	}
 	if (!s->fargate) {
 		ctx_warn(x, s->name, "not a Fargate service (no FARGATE launch "
 		    "type or capacity provider): left alone");
