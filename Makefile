@@ -134,7 +134,7 @@ FUZZ_SEEDS_fuzz_export = fixtures/realworld/services fixtures/realworld/taskdefs
 FUZZ_SEEDS_fuzz_sg = fixtures/realworld/securitygroups
 # Only the targets in FUZZ_NEED_EXEC link exec/: without them no exec/
 # object is built (the test run's fuzz_export needs translate/ and common/).
-FUZZ_NEED_EXEC = fuzz_journal fuzz_spot fuzz_xmlresp
+FUZZ_NEED_EXEC = fuzz_creds fuzz_journal fuzz_spot fuzz_xmlresp
 # FUZZ_DIR, FUZZ_OPT: where and how optimised (the test run's 10-second
 # live fuzz builds at -O0 in its own folder: half the clang CPU of -O1 in a
 # clean clone, at about 60% of -O1's executions per second).
