@@ -517,10 +517,6 @@ out:
 }
 
 /*
- * Make the staged tree durable (one syncfs) and rename it onto path,
- * moving an existing directory aside first (force) and removing it after.
- */
-/*
  * The staged tree renamed onto o->path, a bundle already there moved aside
  * first (*old, put back if the rename fails); once in place, a signal
  * removes the old one (*old_slot), not the new. 0, or -1 (logged).
@@ -558,6 +554,10 @@ swap_in(struct bundle_out *o, char **old, int *old_slot)
 	return 0;
 }
 
+/*
+ * Make the staged tree durable (one syncfs) and rename it onto path,
+ * moving an existing directory aside first (force) and removing it after.
+ */
 static int
 commit_dir(struct bundle_out *o)
 {

@@ -157,8 +157,9 @@ fsio_pread_full(int fd, void *buf, size_t len, long long off)
 	return (ssize_t)got;
 }
 
-int
-fsio_atomic_open(struct fsio_atomic *a, const char *path)
+/* fsio_atomic_open, the file given mode. */
+static int
+atomic_open_mode(struct fsio_atomic *a, const char *path, mode_t mode)
 {
 	char *slash;
 
@@ -180,12 +181,18 @@ fsio_atomic_open(struct fsio_atomic *a, const char *path)
 		return -1;
 	}
 	a->cleanup = cleanup_add(a->tmp);
-	if (fchmod(a->fd, 0644) == -1) {
+	if (fchmod(a->fd, mode) == -1) {
 		log_err("chmod %s", a->tmp);
 		fsio_atomic_abort(a);
 		return -1;
 	}
 	return 0;
+}
+
+int
+fsio_atomic_open(struct fsio_atomic *a, const char *path)
+{
+	return atomic_open_mode(a, path, 0644);
 }
 
 void
@@ -232,19 +239,27 @@ out:
 }
 
 int
+fsio_write_atomic_mode(const char *path, const void *buf, size_t len,
+    mode_t mode)
+{
+	struct fsio_atomic a;
+
+	if (atomic_open_mode(&a, path, mode) == -1)
+		return -1;
+	if (fsio_write_all(a.fd, buf, len, a.tmp) == -1) {
+		fsio_atomic_abort(&a);
+		return -1;
+	}
+	return fsio_atomic_commit(&a);
+}
+
+int
 fsio_write_atomic(const char *dir, const char *name, const void *buf,
     size_t len)
 {
-	struct fsio_atomic a;
 	char *path = xasprintf("%s/%s", dir, name);
-	int rc = -1;
+	int rc = fsio_write_atomic_mode(path, buf, len, 0644);
 
-	if (fsio_atomic_open(&a, path) == 0) {
-		if (fsio_write_all(a.fd, buf, len, a.tmp) == 0)
-			rc = fsio_atomic_commit(&a);
-		else
-			fsio_atomic_abort(&a);
-	}
 	free(path);
 	return rc;
 }
@@ -301,24 +316,7 @@ fsio_sync_tree(const char *dir)
 int
 fsio_write_atomic_path(const char *path, const void *buf, size_t len)
 {
-	char *copy = xstrdup(path), *slash, *dir, *name;
-	int rc;
-
-	slash = strrchr(copy, '/');
-	if (slash == NULL) {
-		dir = ".";
-		name = copy;
-	} else if (slash == copy) {
-		dir = "/";
-		name = slash + 1;
-	} else {
-		*slash = '\0';
-		dir = copy;
-		name = slash + 1;
-	}
-	rc = fsio_write_atomic(dir, name, buf, len);
-	free(copy);
-	return rc;
+	return fsio_write_atomic_mode(path, buf, len, 0644);
 }
 
 int

@@ -30,6 +30,9 @@ int	fsio_write_atomic(const char *dir, const char *name, const void *buf,
 	    size_t len);
 /* Same, with a full path. */
 int	fsio_write_atomic_path(const char *path, const void *buf, size_t len);
+/* Same, the file given mode (0600 for a file of secrets). */
+int	fsio_write_atomic_mode(const char *path, const void *buf, size_t len,
+	    mode_t mode);
 
 /*
  * The same discipline for a file written through a descriptor (an

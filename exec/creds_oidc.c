@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -114,24 +113,14 @@ creds_oidc_renewable(const cJSON *j, time_t now)
 static int
 save(const char *path, const cJSON *o)
 {
-	struct fsio_atomic a;
 	char *text = cJSON_PrintUnformatted(o);
-	int rc = -1;
+	int rc;
 
 	if (text == NULL) {
 		log_errx("%s: out of memory", path);
 		return -1;
 	}
-	if (fsio_atomic_open(&a, path) == 0) {
-		if (fchmod(a.fd, 0600) == -1) {
-			log_err("chmod %s", a.tmp);
-			fsio_atomic_abort(&a);
-		} else if (fsio_write_all(a.fd, text, strlen(text), a.tmp) ==
-		    -1)
-			fsio_atomic_abort(&a);
-		else
-			rc = fsio_atomic_commit(&a);
-	}
+	rc = fsio_write_atomic_mode(path, text, strlen(text), 0600);
 	creds_wipe_free(text);
 	return rc;
 }
